@@ -1,0 +1,182 @@
+package io.ldmstudio.nn;
+
+import ai.djl.ndarray.NDArray;
+import io.ldmstudio.nn.Blocks.AttentionBlock;
+import io.ldmstudio.nn.Blocks.Downsample2D;
+import io.ldmstudio.nn.Blocks.ResnetBlock2D;
+import io.ldmstudio.nn.Blocks.TimestepEmbedding;
+import io.ldmstudio.nn.Blocks.Upsample2D;
+import io.ldmstudio.nn.Layers.Conv2d;
+import io.ldmstudio.nn.Layers.GroupNorm;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+
+/**
+ * The time-conditional U-Net, the same network as diffusers' {@code UNet2DModel} (positional time
+ * embedding, {@code DownBlock2D}/{@code AttnDownBlock2D}, {@code UNetMidBlock2D} with attention,
+ * {@code UpBlock2D}/{@code AttnUpBlock2D}), with diffusers' parameter names.
+ */
+public final class UNet2DModel extends Module {
+    private final UNetConfig config;
+    private final Conv2d convIn;
+    private final TimestepEmbedding timeEmbedding;
+    private final ModuleList<Level> downBlocks;
+    private final MidBlock midBlock;
+    private final ModuleList<Level> upBlocks;
+    private final GroupNorm convNormOut;
+    private final Conv2d convOut;
+
+    /** One down or up block: resnets, optional attentions, optional resampler. */
+    static final class Level extends Module {
+        final ModuleList<ResnetBlock2D> resnets;
+        final ModuleList<AttentionBlock> attentions;
+        final ModuleList<Module> resamplers;
+
+        Level(boolean up) {
+            resnets = child("resnets", new ModuleList<>());
+            attentions = new ModuleList<>();
+            resamplers = new ModuleList<>();
+            // registration order: resnets, attentions, down/upsamplers (as diffusers' state dict)
+            this.up = up;
+        }
+
+        final boolean up;
+
+        void registerRest() {
+            if (attentions.size() > 0) {
+                child("attentions", attentions);
+            }
+            if (resamplers.size() > 0) {
+                child(up ? "upsamplers" : "downsamplers", resamplers);
+            }
+        }
+    }
+
+    static final class MidBlock extends Module {
+        final ModuleList<ResnetBlock2D> resnets = new ModuleList<>();
+        final ModuleList<AttentionBlock> attentions = new ModuleList<>();
+    }
+
+    public UNet2DModel(UNetConfig c) {
+        this.config = c;
+        List<Integer> outs = c.blockOutChannels();
+        int c0 = outs.get(0);
+        int temb = c.timeEmbedDim();
+        int g = c.normGroups();
+        float eps = c.normEps();
+        convIn = child("conv_in", new Conv2d(c.inChannels(), c0, 3, 1, 1));
+        timeEmbedding = child("time_embedding", new TimestepEmbedding(c0, temb));
+
+        downBlocks = child("down_blocks", new ModuleList<>());
+        int out = c0;
+        for (int i = 0; i < c.levels(); i++) {
+            int in = out;
+            out = outs.get(i);
+            boolean last = i == c.levels() - 1;
+            Level level = new Level(false);
+            for (int j = 0; j < c.layersPerBlock(); j++) {
+                level.resnets.add(new ResnetBlock2D(j == 0 ? in : out, out, temb, g, eps, c.dropout()));
+                if (c.attention().get(i)) {
+                    level.attentions.add(new AttentionBlock(out, c.headsFor(out), g, eps));
+                }
+            }
+            if (!last) {
+                level.resamplers.add(new Downsample2D(out));
+            }
+            level.registerRest();
+            downBlocks.add(level);
+        }
+
+        int mid = outs.get(outs.size() - 1);
+        midBlock = child("mid_block", new MidBlock());
+        if (c.midBlockAttention()) {
+            midBlock.child("attentions", midBlock.attentions);
+            midBlock.attentions.add(new AttentionBlock(mid, c.headsFor(mid), g, eps));
+        }
+        midBlock.child("resnets", midBlock.resnets);
+        midBlock.resnets.add(new ResnetBlock2D(mid, mid, temb, g, eps, c.dropout()));
+        midBlock.resnets.add(new ResnetBlock2D(mid, mid, temb, g, eps, c.dropout()));
+
+        upBlocks = child("up_blocks", new ModuleList<>());
+        int prevOut;
+        out = outs.get(outs.size() - 1);
+        for (int i = 0; i < c.levels(); i++) {
+            int level = c.levels() - 1 - i;
+            prevOut = out;
+            out = outs.get(level);
+            int skipIn = outs.get(Math.max(level - 1, 0));
+            boolean last = i == c.levels() - 1;
+            Level up = new Level(true);
+            int layers = c.layersPerBlock() + 1;
+            for (int j = 0; j < layers; j++) {
+                int resSkip = j == layers - 1 ? skipIn : out;
+                int resIn = j == 0 ? prevOut : out;
+                up.resnets.add(new ResnetBlock2D(resIn + resSkip, out, temb, g, eps, c.dropout()));
+                if (c.attention().get(level)) {
+                    up.attentions.add(new AttentionBlock(out, c.headsFor(out), g, eps));
+                }
+            }
+            if (!last) {
+                up.resamplers.add(new Upsample2D(out));
+            }
+            up.registerRest();
+            upBlocks.add(up);
+        }
+        convNormOut = child("conv_norm_out", new GroupNorm(g, c0, eps));
+        convOut = child("conv_out", new Conv2d(c0, c.outChannels(), 3, 1, 1));
+    }
+
+    public UNetConfig config() {
+        return config;
+    }
+
+    /**
+     * @param x (B, C, H, W) noisy sample
+     * @param t (B) timesteps (any numeric type)
+     * @return the network output, shaped like x
+     */
+    public NDArray forward(NDArray x, NDArray t, boolean training) {
+        NDArray emb = Ops.timestepEmbedding(t, config.blockOutChannels().get(0), config.flipSinToCos(),
+                config.freqShift());
+        // every ResnetBlock2D applies SiLU to the embedding before its projection: do it once
+        NDArray tembAct = Ops.silu(timeEmbedding.forward(emb));
+
+        NDArray h = convIn.forward(x);
+        Deque<NDArray> skips = new ArrayDeque<>();
+        skips.push(h);
+        for (Level level : downBlocks.items()) {
+            for (int j = 0; j < level.resnets.size(); j++) {
+                h = level.resnets.get(j).forward(h, tembAct, training);
+                if (level.attentions.size() > 0) {
+                    h = level.attentions.get(j).forward(h);
+                }
+                skips.push(h);
+            }
+            if (level.resamplers.size() > 0) {
+                h = ((Downsample2D) level.resamplers.get(0)).forward(h);
+                skips.push(h);
+            }
+        }
+
+        h = midBlock.resnets.get(0).forward(h, tembAct, training);
+        if (midBlock.attentions.size() > 0) {
+            h = midBlock.attentions.get(0).forward(h);
+        }
+        h = midBlock.resnets.get(1).forward(h, tembAct, training);
+
+        for (Level level : upBlocks.items()) {
+            for (int j = 0; j < level.resnets.size(); j++) {
+                h = h.concat(skips.pop(), 1);
+                h = level.resnets.get(j).forward(h, tembAct, training);
+                if (level.attentions.size() > 0) {
+                    h = level.attentions.get(j).forward(h);
+                }
+            }
+            if (level.resamplers.size() > 0) {
+                h = ((Upsample2D) level.resamplers.get(0)).forward(h);
+            }
+        }
+        return convOut.forward(Ops.silu(convNormOut.forward(h)));
+    }
+}

@@ -1,0 +1,65 @@
+package io.ldmstudio.nn;
+
+import io.ldmstudio.config.RunConfig;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The shape of a {@link UNet2DModel}, in diffusers' terms.
+ *
+ * @param blockOutChannels channels of each resolution level (model_channels × channel_mult)
+ * @param attention        whether each level's blocks have self-attention ({@code AttnDownBlock2D})
+ * @param numHeads         heads in every attention layer when > 0; otherwise channels / headDim
+ * @param attentionHeadDim diffusers' {@code attention_head_dim}, used when numHeads is 0
+ */
+public record UNetConfig(
+        int inChannels,
+        int outChannels,
+        int sampleSize,
+        List<Integer> blockOutChannels,
+        List<Boolean> attention,
+        int layersPerBlock,
+        int numHeads,
+        int attentionHeadDim,
+        int normGroups,
+        float normEps,
+        float dropout,
+        boolean flipSinToCos,
+        double freqShift,
+        boolean midBlockAttention) {
+
+    public UNetConfig {
+        blockOutChannels = List.copyOf(blockOutChannels);
+        attention = List.copyOf(attention);
+        if (blockOutChannels.isEmpty() || attention.size() != blockOutChannels.size()) {
+            throw new IllegalArgumentException("attention flags must match block_out_channels");
+        }
+    }
+
+    /** From the studio's model config: attention where 2^level is one of the attention resolutions. */
+    public static UNetConfig of(RunConfig.Model m, int channels, int sampleSize) {
+        List<Integer> outs = new ArrayList<>();
+        List<Boolean> attn = new ArrayList<>();
+        for (int i = 0; i < m.channelMult().size(); i++) {
+            outs.add(m.modelChannels() * m.channelMult().get(i));
+            attn.add(m.attentionResolutions().contains(1 << i));
+        }
+        return new UNetConfig(channels, channels, sampleSize, outs, attn, m.numResBlocks(), m.numHeads(), 0,
+                m.normGroups(), 1e-5f, (float) m.dropout(), true, 0.0, true);
+    }
+
+    public int levels() {
+        return blockOutChannels.size();
+    }
+
+    public int headsFor(int channels) {
+        if (numHeads > 0) {
+            return numHeads;
+        }
+        return Math.max(1, channels / attentionHeadDim);
+    }
+
+    public int timeEmbedDim() {
+        return blockOutChannels.get(0) * 4;
+    }
+}
