@@ -182,6 +182,25 @@ class PresetsTest {
     }
 
     @Test
+    void listsPresetsInsideAJar() throws IOException {
+        Path jar = dir.resolve("app.jar");
+        try (var out = new java.util.jar.JarOutputStream(Files.newOutputStream(jar))) {
+            for (String name : List.of("quickstart", "extra")) { // no directory entries, as some tools write jars
+                out.putNextEntry(new java.util.jar.JarEntry("presets/" + name + ".json"));
+                out.write(("{\"description\": \"" + name + " from the jar\"}").getBytes());
+                out.closeEntry();
+            }
+        }
+        try (var loader = new java.net.URLClassLoader(new java.net.URL[] {jar.toUri().toURL()}, null)) {
+            Presets p = new Presets(null, loader);
+            assertEquals(List.of("extra", "quickstart"), p.names());
+            assertEquals("extra from the jar", p.list().get(0).description());
+            assertTrue(p.list().get(0).origin().equals("classpath:presets/extra.json"));
+            assertEquals(RunConfig.defaults().optim(), p.load("extra").optim());
+        }
+    }
+
+    @Test
     void unknownPresetListsWhatIsAvailable() {
         ConfigException e = assertThrows(ConfigException.class, () -> Presets.classpath().resolveTree("nope"));
         assertTrue(e.getMessage().startsWith("unknown preset 'nope'"), e.getMessage());
