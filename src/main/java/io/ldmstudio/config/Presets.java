@@ -103,11 +103,16 @@ public final class Presets {
     public List<PresetInfo> list() {
         List<PresetInfo> out = new ArrayList<>();
         for (String name : names()) {
-            Optional<Source> source = find(name);
-            if (source.isEmpty()) {
-                continue;
+            try {
+                Optional<Source> source = find(name);
+                if (source.isPresent()) {
+                    out.add(new PresetInfo(name, describe(source.get()), source.get().origin()));
+                }
+            } catch (ConfigException e) { // unreadable file
+                out.add(new PresetInfo(name, "(broken: " + e.getMessage().lines().findFirst().orElse("") + ")",
+                        dir == null ? "classpath:" + RESOURCE_DIR + "/" + name + ".json"
+                                : dir.resolve(name + ".json").normalize().toString()));
             }
-            out.add(new PresetInfo(name, describe(source.get()), source.get().origin()));
         }
         return out;
     }
