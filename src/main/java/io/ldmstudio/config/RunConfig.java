@@ -1,5 +1,6 @@
 package io.ldmstudio.config;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import java.util.List;
 
@@ -7,8 +8,14 @@ import java.util.List;
  * The full, resolved configuration of a run. JSON uses snake_case names (see {@link Configs#MAPPER}),
  * so {@code optim.batch_size} in a preset or in {@code --set} is {@link Optim#batchSize()} here.
  *
- * <p>Every part is a record with no nulls once resolved: presets fill what they do not say from the
- * preset they extend, and finally from {@link #defaults()}.
+ * <p>Every part is a record with no nulls once resolved (except the {@code path} fields, which are
+ * null when not needed): presets fill what they do not say from the preset they extend, and finally
+ * from {@link #defaults()}. {@link ConfigValidator} says what values are allowed; {@link ConfigSchema}
+ * lists every key with its type.
+ *
+ * @param preset      name of the preset this config was resolved from
+ * @param description one line saying what the run is for
+ * @param device      {@code auto | cpu | cuda | cuda:N | mps}; {@code auto} probes CUDA, then MPS, then CPU
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record RunConfig(
@@ -23,66 +30,139 @@ public record RunConfig(
         Logging logging,
         String device) {
 
-    /** Where images come from and how they are shaped for training. */
+    /**
+     * Where images come from and how they are shaped for training.
+     *
+     * @param source     {@code procedural} (built in, no files) | {@code folder} (image files) |
+     *                   {@code cifar10} (the binary batches) | {@code idx} (MNIST-style IDX files)
+     * @param path       the folder or file(s); null for {@code procedural}
+     * @param resolution square side in pixels after crop/resize (8..1024)
+     * @param channels   1 (grayscale) or 3 (RGB)
+     * @param centerCrop crop the central square before resizing (otherwise the whole image is resized)
+     * @param flip       random horizontal flip
+     * @param limit      use at most this many images; 0 = all
+     * @param workers    decoding threads ahead of the trainer
+     */
     public record Data(
-            String source,        // procedural | folder | cifar10 | idx
-            String path,          // folder or file(s); null for procedural
-            int resolution,       // square side in pixels after crop/resize
-            int channels,         // 1 (grayscale) or 3 (RGB)
+            String source,
+            String path,
+            int resolution,
+            int channels,
             boolean centerCrop,
-            boolean flip,         // random horizontal flip
-            int limit,            // use at most this many images; 0 = all
-            int workers) {}       // decoding threads ahead of the trainer
+            boolean flip,
+            int limit,
+            int workers) {}
 
-    /** The perceptual-compression stage. {@code kind = none} trains in pixel space. */
+    /**
+     * The perceptual-compression stage. {@code kind = none} trains in pixel space and ignores the rest.
+     *
+     * @param kind             {@code none | pretrained | studio}
+     * @param path             diffusers folder, safetensors file or studio VAE run
+     * @param scalingFactor    latents are multiplied by this after encoding (SD VAE: 0.18215)
+     * @param cacheDtype       {@code float16 | float32}: how the latent cache is stored
+     * @param downsampleFactor f, the spatial downsampling of the encoder (SD VAE: 8), so the U-Net sees
+     *                         {@code resolution / f}; must agree with the autoencoder that is loaded
+     * @param latentChannels   channels of a latent (SD VAE: 4)
+     */
     public record Autoencoder(
-            String kind,          // none | pretrained | studio
-            String path,          // diffusers folder, safetensors file or studio VAE run
-            double scalingFactor, // latents are multiplied by this after encoding
-            String cacheDtype) {} // float16 | float32
+            String kind,
+            String path,
+            double scalingFactor,
+            String cacheDtype,
+            int downsampleFactor,
+            int latentChannels) {
 
-    /** The time-conditional U-Net (diffusers UNet2DModel shape). */
+        @JsonCreator
+        public Autoencoder {}
+
+        /** The original four-part form: an f = 8, 4-channel autoencoder (Stable Diffusion's). */
+        public Autoencoder(String kind, String path, double scalingFactor, String cacheDtype) {
+            this(kind, path, scalingFactor, cacheDtype, 8, 4);
+        }
+    }
+
+    /**
+     * The time-conditional U-Net (diffusers {@code UNet2DModel} shape). Level {@code i} of
+     * {@code channelMult} runs at {@code 1/2^i} of the input resolution with
+     * {@code modelChannels * channelMult[i]} channels.
+     *
+     * @param attentionResolutions downsample factors whose level has self-attention (1 = full res,
+     *                             2 = the second level, ...); the middle block always has attention
+     * @param numHeads             attention heads; divides the channels of every attention level
+     * @param normGroups           GroupNorm groups; divides the channels of every level
+     * @param dropout              in ResBlocks, in [0, 1)
+     */
     public record Model(
             int modelChannels,
             List<Integer> channelMult,
             int numResBlocks,
-            List<Integer> attentionResolutions, // downsample factors with attention (1 = full res)
+            List<Integer> attentionResolutions,
             int numHeads,
             int normGroups,
             double dropout) {}
 
+    /**
+     * The forward process.
+     *
+     * @param schedule   {@code linear | cosine | quadratic}; beta_start/beta_end are used by linear and
+     *                   quadratic only (cosine is Nichol and Dhariwal's, s = 0.008)
+     * @param prediction what the network predicts: {@code epsilon | v_prediction}
+     */
     public record Diffusion(
             int timesteps,
-            String schedule,      // linear | cosine | quadratic
+            String schedule,
             double betaStart,
             double betaEnd,
-            String prediction) {} // epsilon | v_prediction
+            String prediction) {}
 
+    /**
+     * AdamW, the learning-rate schedule, clipping and EMA.
+     *
+     * @param lrSchedule  {@code constant | warmup_constant | cosine}; {@code warmupSteps} of linear
+     *                    warm-up from 0 apply to {@code warmup_constant} and {@code cosine}
+     * @param tMax        cosine annealing period in steps after warm-up (0 = the remaining steps)
+     * @param minLr       the floor of the cosine schedule
+     * @param gradClip    global-norm clip; 0 = off
+     * @param emaDecay    decay of the weights' exponential moving average; 0 = no EMA
+     * @param steps       optimiser steps to train
+     * @param seed        seeds data order, noise and timesteps
+     * @param mixedPrecision float16 autocast where the device supports it
+     */
     public record Optim(
             double lr,
             double beta1,
             double beta2,
             double weightDecay,
             double eps,
-            String lrSchedule,    // constant | warmup_constant | cosine
+            String lrSchedule,
             int warmupSteps,
-            int tMax,             // cosine annealing period in steps (0 = total steps)
+            int tMax,
             double minLr,
-            double gradClip,      // global-norm clip; 0 = off
-            double emaDecay,      // 0 = no EMA
+            double gradClip,
+            double emaDecay,
             int batchSize,
             int steps,
             long seed,
             boolean mixedPrecision) {}
 
+    /**
+     * The fixed-seed sample grid written during training, and the defaults of the sampler panes.
+     *
+     * @param sampler {@code ddpm | ddim | dpmpp}
+     * @param steps   denoising steps, 1..timesteps
+     * @param eta     DDIM stochasticity in [0, 1] (0 = deterministic)
+     * @param n       images in the grid, 1..256
+     * @param useEma  sample with the EMA weights when there are any
+     */
     public record Sampling(
-            String sampler,       // ddpm | ddim | dpmpp
+            String sampler,
             int steps,
             double eta,
-            int n,                // images in the fixed-seed grid
+            int n,
             long seed,
             boolean useEma) {}
 
+    /** Every value counts optimiser steps. */
     public record Logging(
             int logEvery,
             int sampleEvery,
@@ -91,11 +171,22 @@ public record RunConfig(
 
     /** Latent (or pixel) channels the U-Net sees. */
     public int unetChannels() {
-        return "none".equals(autoencoder.kind()) ? data.channels() : 4;
+        return pixelSpace() ? data.channels() : autoencoder.latentChannels();
+    }
+
+    /** Side of the square the U-Net sees: the image resolution, or {@code resolution / f} for latents. */
+    public int unetResolution() {
+        return pixelSpace() ? data.resolution() : data.resolution() / autoencoder.downsampleFactor();
     }
 
     public boolean pixelSpace() {
         return "none".equals(autoencoder.kind());
+    }
+
+    /** A copy with another preset name. */
+    public RunConfig withPreset(String name) {
+        return new RunConfig(name, description, data, autoencoder, model, diffusion, optim, sampling,
+                logging, device);
     }
 
     /** The base every preset finally extends: a small pixel-space run on the procedural dataset. */
@@ -104,7 +195,7 @@ public record RunConfig(
                 "defaults",
                 "Built-in defaults",
                 new Data("procedural", null, 32, 3, true, false, 0, 2),
-                new Autoencoder("none", null, 0.18215, "float16"),
+                new Autoencoder("none", null, 0.18215, "float16", 8, 4),
                 new Model(64, List.of(1, 2, 2), 2, List.of(2, 4), 4, 32, 0.0),
                 new Diffusion(1000, "cosine", 1e-4, 0.02, "epsilon"),
                 new Optim(2e-4, 0.9, 0.999, 0.0, 1e-8, "warmup_constant", 100, 0, 0.0, 1.0, 0.999,

@@ -1,0 +1,297 @@
+package io.ldmstudio.runs;
+
+import io.ldmstudio.config.Configs;
+import io.ldmstudio.config.RunConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+
+/**
+ * One run folder, as DESIGN.md lays it out:
+ * <pre>
+ * runs/NAME/
+ *   config.json            {@link RunManifest}: {"config": {...}, "preset", "engine", "device", "created"}
+ *   state.json             {@link RunState}: {"status", "message", "updated"}; written atomically
+ *   metrics.jsonl          {@link MetricsRow} per logged step ({@link MetricsLog})
+ *   log.txt                timestamped human-readable lines ({@link #log})
+ *   samples/step-00001000.png
+ *   checkpoints/step-00001000/   model.safetensors, ema.safetensors, optimizer.safetensors, state.json
+ *   checkpoints/LATEST     the folder name of the newest complete checkpoint ("step-00001000")
+ *   exports/
+ * </pre>
+ * A {@code Run} is a handle on the folder: cheap, holding no open files. Several handles on one
+ * folder in one JVM share the locks that keep log lines whole.
+ */
+public final class Run {
+    public static final String CONFIG = "config.json";
+    public static final String STATE = "state.json";
+    public static final String METRICS = "metrics.jsonl";
+    public static final String LOG = "log.txt";
+    public static final String SAMPLES = "samples";
+    public static final String CHECKPOINTS = "checkpoints";
+    public static final String EXPORTS = "exports";
+    public static final String LATEST = "LATEST";
+    /** Inside a checkpoint folder; its presence marks the checkpoint complete. */
+    public static final String CHECKPOINT_STATE = "state.json";
+
+    private static final Map<Path, Object> LOCKS = new ConcurrentHashMap<>();
+    /** Fixed width, so log lines align: {@code 2026-11-23T19:55:00.123+01:00}. */
+    private static final DateTimeFormatter LOG_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
+
+    private final Path dir;
+    private final Clock clock;
+
+    Run(Path dir, Clock clock) {
+        this.dir = dir.toAbsolutePath().normalize();
+        this.clock = clock;
+    }
+
+    /** A handle on any run folder (for folders outside a workspace; see {@link Workspace#open}). */
+    public static Run at(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            throw new NoSuchFileException(dir.toString(), null, "not a run folder");
+        }
+        return new Run(dir, Clock.systemDefaultZone());
+    }
+
+    public String name() {
+        return dir.getFileName().toString();
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    // ---- paths ----
+
+    public Path configFile() {
+        return dir.resolve(CONFIG);
+    }
+
+    public Path stateFile() {
+        return dir.resolve(STATE);
+    }
+
+    public Path metricsFile() {
+        return dir.resolve(METRICS);
+    }
+
+    public Path logFile() {
+        return dir.resolve(LOG);
+    }
+
+    public Path samplesDir() {
+        return dir.resolve(SAMPLES);
+    }
+
+    public Path checkpointsDir() {
+        return dir.resolve(CHECKPOINTS);
+    }
+
+    public Path exportsDir() {
+        return dir.resolve(EXPORTS);
+    }
+
+    /** {@code samples/step-00001000.png}. */
+    public Path sampleGrid(long step) {
+        return samplesDir().resolve(Checkpoint.dirName(step) + ".png");
+    }
+
+    /** {@code checkpoints/step-00001000/} (whether or not it exists). */
+    public Path checkpointDir(long step) {
+        return checkpointsDir().resolve(Checkpoint.dirName(step));
+    }
+
+    public Path latestFile() {
+        return checkpointsDir().resolve(LATEST);
+    }
+
+    // ---- config and state ----
+
+    /** The whole {@code config.json}. */
+    public RunManifest manifest() throws IOException {
+        RunManifest m = Configs.MAPPER.readValue(configFile().toFile(), RunManifest.class);
+        if (m.config() == null) {
+            throw new IOException(configFile() + ": has no \"config\" object");
+        }
+        return m;
+    }
+
+    /** The resolved config the run was created with. */
+    public RunConfig config() throws IOException {
+        return manifest().config();
+    }
+
+    /** Records the engine and the device actually used (when training starts); rewrites config.json atomically. */
+    public synchronized void recordEnvironment(String engine, String device) throws IOException {
+        AtomicFiles.writeJson(configFile(), manifest().withEnvironment(engine, device));
+    }
+
+    public RunState state() throws IOException {
+        return Configs.MAPPER.readValue(stateFile().toFile(), RunState.class);
+    }
+
+    /** Writes {@code state.json} atomically, stamped now. */
+    public RunState setState(RunStatus status, String message) throws IOException {
+        RunState state = new RunState(status, message, clock.instant().truncatedTo(ChronoUnit.MILLIS).toString());
+        synchronized (lock(stateFile())) {
+            AtomicFiles.writeJson(stateFile(), state);
+        }
+        return state;
+    }
+
+    // ---- logs ----
+
+    /**
+     * Appends a timestamped line to {@code log.txt}: {@code 2026-11-23T19:55:00.123+01:00 message}.
+     * Each line of a multi-line message gets the stamp. Safe from any thread; never throws (a log
+     * that cannot be written must not stop training) — returns false then.
+     */
+    public boolean log(String message) {
+        String stamp = OffsetDateTime.now(clock).format(LOG_TIME);
+        String text = message == null ? "null" : message;
+        synchronized (lock(logFile())) {
+            try {
+                for (String line : text.split("\r?\n|\r", -1)) {
+                    AtomicFiles.appendLine(logFile(), stamp + " " + line);
+                }
+                return true;
+            } catch (IOException e) {
+                return false;
+            }
+        }
+    }
+
+    /** Appends one metrics row to {@code metrics.jsonl}. */
+    public void appendMetrics(MetricsRow row) throws IOException {
+        synchronized (lock(metricsFile())) {
+            MetricsLog.append(metricsFile(), row);
+        }
+    }
+
+    public List<MetricsRow> metrics() throws IOException {
+        return MetricsLog.read(metricsFile());
+    }
+
+    public Optional<MetricsRow> lastMetrics() throws IOException {
+        return MetricsLog.lastRow(metricsFile());
+    }
+
+    // ---- checkpoints ----
+
+    /**
+     * Saves a checkpoint crash-safely: {@code writer} fills a temporary folder (it must write the
+     * checkpoint's {@code state.json}), which is renamed to {@code checkpoints/step-N/} (replacing one
+     * of the same step), and only then is {@code LATEST} rewritten atomically to name it.
+     */
+    public Checkpoint saveCheckpoint(long step, AtomicFiles.DirectoryWriter writer) throws IOException {
+        Path target = checkpointDir(step);
+        AtomicFiles.publishDirectory(target, true, writer);
+        if (!isComplete(target)) {
+            throw new IOException(target + ": the checkpoint writer did not write " + CHECKPOINT_STATE);
+        }
+        AtomicFiles.writeString(latestFile(), target.getFileName() + "\n");
+        return new Checkpoint(step, target);
+    }
+
+    /** Whether a checkpoint folder is complete: it has its {@code state.json}. */
+    public static boolean isComplete(Path checkpointDir) {
+        return Files.isRegularFile(checkpointDir.resolve(CHECKPOINT_STATE));
+    }
+
+    /** Complete checkpoints, oldest first. */
+    public List<Checkpoint> checkpoints() throws IOException {
+        List<Checkpoint> out = new ArrayList<>();
+        for (Checkpoint c : stepFolders()) {
+            if (isComplete(c.dir())) {
+                out.add(c);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The newest complete checkpoint: the one {@code LATEST} names if that folder is complete, else
+     * the complete {@code step-*} folder with the highest step; empty if there is none.
+     */
+    public Optional<Checkpoint> latestCheckpoint() throws IOException {
+        Optional<Checkpoint> named = namedByLatest();
+        if (named.isPresent() && isComplete(named.get().dir())) {
+            return named;
+        }
+        List<Checkpoint> complete = checkpoints();
+        return complete.isEmpty() ? Optional.empty() : Optional.of(complete.get(complete.size() - 1));
+    }
+
+    /**
+     * Keeps the {@code keepLast} newest complete checkpoints and the one {@code LATEST} names; deletes
+     * the other complete ones and any incomplete {@code step-*} folder older than the newest kept one
+     * (left by a crash). Temporary folders being written are not touched.
+     *
+     * @return the folders deleted
+     */
+    public List<Path> pruneCheckpoints(int keepLast) throws IOException {
+        if (keepLast < 1) {
+            throw new IllegalArgumentException("keepLast must be ≥ 1: " + keepLast);
+        }
+        List<Checkpoint> complete = checkpoints();
+        List<Checkpoint> keep = new ArrayList<>(complete.subList(Math.max(0, complete.size() - keepLast), complete.size()));
+        Optional<Checkpoint> latest = namedByLatest();
+        latest.ifPresent(keep::add);
+        long newestKept = keep.stream().mapToLong(Checkpoint::step).max().orElse(Long.MIN_VALUE);
+        List<Path> deleted = new ArrayList<>();
+        for (Checkpoint c : stepFolders()) {
+            boolean kept = keep.stream().anyMatch(k -> k.dir().equals(c.dir()));
+            boolean stale = isComplete(c.dir()) || c.step() < newestKept;
+            if (!kept && stale) {
+                AtomicFiles.deleteTree(c.dir());
+                deleted.add(c.dir());
+            }
+        }
+        return deleted;
+    }
+
+    private Optional<Checkpoint> namedByLatest() throws IOException {
+        Path latest = latestFile();
+        if (!Files.isRegularFile(latest)) {
+            return Optional.empty();
+        }
+        String name = Files.readString(latest).trim();
+        return Checkpoint.parseStep(name).map(step -> new Checkpoint(step, checkpointsDir().resolve(name)))
+                .filter(c -> Files.isDirectory(c.dir()));
+    }
+
+    /** Every {@code step-N} folder (complete or not), oldest first. */
+    private List<Checkpoint> stepFolders() throws IOException {
+        if (!Files.isDirectory(checkpointsDir())) {
+            return List.of();
+        }
+        try (Stream<Path> children = Files.list(checkpointsDir())) {
+            return children.filter(Files::isDirectory)
+                    .flatMap(p -> Checkpoint.parseStep(p.getFileName().toString()).map(s -> new Checkpoint(s, p)).stream())
+                    .sorted(Comparator.comparingLong(Checkpoint::step))
+                    .toList();
+        }
+    }
+
+    private static Object lock(Path file) {
+        return LOCKS.computeIfAbsent(file.toAbsolutePath().normalize(), k -> new Object());
+    }
+
+    @Override
+    public String toString() {
+        return "Run[" + dir + "]";
+    }
+}

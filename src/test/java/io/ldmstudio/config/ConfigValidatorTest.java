@@ -1,0 +1,146 @@
+package io.ldmstudio.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ConfigValidatorTest {
+
+    /**
+     * The defaults with {@code key=value} settings, then the fields the validator rejects. Values are
+     * put in the JSON tree as strings for string keys and as JSON otherwise, bypassing the override
+     * parser's vocabulary check so the validator's own checks are exercised.
+     */
+    private static List<String> fieldsWithErrors(String... settings) {
+        ObjectNode tree = Configs.MAPPER.valueToTree(RunConfig.defaults());
+        for (String setting : settings) {
+            String key = setting.substring(0, setting.indexOf('='));
+            String value = setting.substring(setting.indexOf('=') + 1);
+            ObjectNode parent = tree;
+            String[] parts = key.split("\\.");
+            for (int i = 0; i < parts.length - 1; i++) {
+                parent = (ObjectNode) parent.get(parts[i]);
+            }
+            String leaf = parts[parts.length - 1];
+            if (ConfigSchema.find(key).orElseThrow().kind() == ConfigSchema.Kind.STRING) {
+                parent.put(leaf, value.isEmpty() ? null : value);
+            } else {
+                ConfigOverrides.apply(tree, setting);
+            }
+        }
+        RunConfig c = Configs.MAPPER.convertValue(tree, RunConfig.class);
+        return ConfigValidator.validate(c).stream().map(ConfigError::field).toList();
+    }
+
+    private static void rejects(String field, String... overrides) {
+        List<String> fields = fieldsWithErrors(overrides);
+        assertEquals(List.of(field), fields, () -> String.join(" ", overrides));
+    }
+
+    @Test
+    void defaultsAreValid() {
+        assertEquals(List.of(), ConfigValidator.validate(RunConfig.defaults()));
+    }
+
+    @Test
+    void dataProblems() {
+        rejects("data.source", "data.source=webdataset");
+        rejects("data.source", "data.source=");
+        rejects("data.path", "data.source=folder");
+        rejects("data.path", "data.source=idx", "data.path=  ");
+        rejects("data.resolution", "data.resolution=4");
+        rejects("data.resolution", "data.resolution=2048");
+        rejects("data.resolution", "data.resolution=34"); // not divisible by 4 = 2^(3 levels - 1)
+        rejects("data.channels", "data.channels=2");
+    }
+
+    @Test
+    void autoencoderAndLatentGeometryProblems() {
+        rejects("autoencoder.path", "autoencoder.kind=pretrained");
+        rejects("autoencoder.kind", "autoencoder.kind=vq");
+        rejects("autoencoder.cache_dtype", "autoencoder.cache_dtype=bfloat16");
+        // 40 px / f 8 = 5 latents: not divisible by 4 for a 3-level U-Net
+        rejects("data.resolution", "autoencoder.kind=pretrained", "autoencoder.path=m", "data.resolution=40");
+        // 36 px is not divisible by f = 8
+        rejects("data.resolution", "autoencoder.kind=pretrained", "autoencoder.path=m", "data.resolution=36",
+                "model.channel_mult=1", "model.attention_resolutions=1");
+        assertEquals(List.of(), fieldsWithErrors("autoencoder.kind=pretrained", "autoencoder.path=m", "data.resolution=64",
+                "model.channel_mult=1,2", "model.attention_resolutions=2"));
+    }
+
+    @Test
+    void modelProblems() {
+        rejects("model.model_channels", "model.model_channels=0");
+        rejects("model.channel_mult", "model.channel_mult=[]");
+        rejects("model.channel_mult", "model.channel_mult=1,0,2");
+        rejects("model.norm_groups", "model.norm_groups=24"); // 64, 128 not divisible by 24
+        rejects("model.num_heads", "model.num_heads=0");
+        rejects("model.num_heads", "model.num_heads=3"); // 128 % 3 != 0
+        rejects("model.attention_resolutions", "model.attention_resolutions=8"); // only 1, 2, 4 with 3 levels
+        rejects("model.dropout", "model.dropout=1");
+        ConfigError e = ConfigValidator.validate(ConfigOverrides.apply(RunConfig.defaults(),
+                List.of("model.attention_resolutions=3"))).get(0);
+        assertTrue(e.message().contains("[1, 2, 4]"), e.message());
+    }
+
+    @Test
+    void diffusionOptimSamplingLoggingDeviceProblems() {
+        rejects("diffusion.timesteps", "diffusion.timesteps=0");
+        rejects("sampling.steps", "diffusion.timesteps=20", "sampling.steps=50");
+        rejects("diffusion.timesteps", "diffusion.timesteps=20000", "sampling.steps=10");
+        rejects("diffusion.schedule", "diffusion.schedule=sigmoid");
+        rejects("diffusion.beta_end", "diffusion.schedule=linear", "diffusion.beta_start=0.02", "diffusion.beta_end=0.01");
+        rejects("diffusion.beta_start", "diffusion.schedule=quadratic", "diffusion.beta_start=0");
+        assertEquals(List.of(), fieldsWithErrors("diffusion.beta_start=0", "diffusion.schedule=cosine"),
+                "betas are not used by the cosine schedule");
+        rejects("diffusion.prediction", "diffusion.prediction=x0");
+        rejects("optim.lr", "optim.lr=0");
+        rejects("optim.beta2", "optim.beta2=1");
+        rejects("optim.weight_decay", "optim.weight_decay=-0.1");
+        rejects("optim.eps", "optim.eps=0");
+        rejects("optim.lr_schedule", "optim.lr_schedule=step");
+        rejects("optim.warmup_steps", "optim.warmup_steps=-1");
+        rejects("optim.t_max", "optim.t_max=-5");
+        rejects("optim.min_lr", "optim.min_lr=1");
+        rejects("optim.grad_clip", "optim.grad_clip=-1");
+        rejects("optim.ema_decay", "optim.ema_decay=1");
+        rejects("optim.batch_size", "optim.batch_size=0");
+        rejects("optim.steps", "optim.steps=0");
+        rejects("sampling.sampler", "sampling.sampler=euler");
+        rejects("sampling.steps", "sampling.steps=1001");
+        rejects("sampling.steps", "sampling.steps=0");
+        rejects("sampling.eta", "sampling.eta=1.5");
+        rejects("sampling.n", "sampling.n=257");
+        rejects("logging.checkpoint_every", "logging.checkpoint_every=0");
+        rejects("logging.sample_every", "logging.sample_every=0");
+        rejects("logging.keep_checkpoints", "logging.keep_checkpoints=0");
+        rejects("device", "device=gpu");
+        rejects("device", "device=cuda:x");
+        assertEquals(List.of(), fieldsWithErrors("device=mps"));
+    }
+
+    @Test
+    void exceptionListsEveryProblemOnePerLine() {
+        RunConfig c = ConfigOverrides.apply(RunConfig.defaults(), List.of("optim.lr=0", "data.channels=2"));
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigValidator.check(c));
+        assertEquals(2, e.errors().size());
+        List<String> lines = e.getMessage().lines().toList();
+        assertEquals(2, lines.size());
+        assertTrue(lines.contains("data.channels: 2 — must be 1 (grayscale) or 3 (RGB)"), lines.toString());
+        assertTrue(lines.contains("optim.lr: 0.0 — must be > 0 (e.g. 2e-4)"), lines.toString());
+    }
+
+    @Test
+    void resolverSetsThePresetNameAndValidatesAfterOverrides() {
+        RunConfig c = ConfigResolver.resolve(Presets.classpath(), "quickstart", List.of("optim.steps=10", "device=cpu"));
+        assertEquals("quickstart", c.preset());
+        assertEquals(10, c.optim().steps());
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigResolver.resolve(Presets.classpath(), "quickstart", List.of("data.source=folder")));
+        assertEquals("data.path", e.errors().get(0).field());
+    }
+}
