@@ -1,0 +1,109 @@
+package io.ldmstudio.diffusion;
+
+import ai.djl.ndarray.NDArray;
+import io.ldmstudio.util.Rng;
+import java.util.Arrays;
+import java.util.Objects;
+
+/** Timesteps bookkeeping and x̂0 handling shared by the samplers. */
+abstract class BaseSampler implements Sampler {
+    protected final NoiseSchedule schedule;
+    protected final TimestepSpacing spacing;
+    protected final boolean clipSample;
+    /** The run's timesteps, descending. */
+    protected int[] timesteps = new int[0];
+    /** position of each training timestep in {@link #timesteps}, or −1. */
+    private int[] indexOf = new int[0];
+
+    BaseSampler(NoiseSchedule schedule, TimestepSpacing spacing, boolean clipSample) {
+        this.schedule = Objects.requireNonNull(schedule, "schedule");
+        this.spacing = Objects.requireNonNull(spacing, "spacing");
+        this.clipSample = clipSample;
+    }
+
+    @Override
+    public void setTimesteps(int numInferenceSteps) {
+        int[] ts = spacing.timesteps(schedule.numTimesteps(), numInferenceSteps);
+        int[] idx = new int[schedule.numTimesteps()];
+        Arrays.fill(idx, -1);
+        for (int i = 0; i < ts.length; i++) {
+            idx[ts[i]] = i;
+        }
+        timesteps = ts;
+        indexOf = idx;
+        reset();
+    }
+
+    @Override
+    public int[] timesteps() {
+        return timesteps.clone();
+    }
+
+    @Override
+    public NoiseSchedule schedule() {
+        return schedule;
+    }
+
+    public TimestepSpacing spacing() {
+        return spacing;
+    }
+
+    public boolean clipSample() {
+        return clipSample;
+    }
+
+    /** Position of t in the run's timesteps; rejects a t the run does not visit. */
+    protected int indexOf(int t) {
+        if (timesteps.length == 0) {
+            throw new IllegalStateException(name() + ": call setTimesteps(n) before step()");
+        }
+        int i = t >= 0 && t < indexOf.length ? indexOf[t] : -1;
+        if (i < 0) {
+            throw new IllegalArgumentException(name() + ": timestep " + t
+                    + " is not one of this run's timesteps " + Arrays.toString(timesteps));
+        }
+        return i;
+    }
+
+    /** The timestep after t in the run, or −1 after the last one (where ᾱ = 1). */
+    protected int prevTimestep(int t) {
+        int i = indexOf(t);
+        return i + 1 < timesteps.length ? timesteps[i + 1] : -1;
+    }
+
+    /** x̂0 from the network's output, clipped to [−1, 1] when asked. A new array. */
+    protected NDArray predictX0(NDArray modelOutput, int t, NDArray sample) {
+        NDArray x0 = schedule.predictX0(sample, t, modelOutput);
+        if (clipSample) {
+            NDArray clipped = x0.clip(-1f, 1f);
+            x0.close();
+            x0 = clipped;
+        }
+        return x0;
+    }
+
+    /** a·x + b·y for scalars; the result lives in {@code x}'s manager. */
+    protected static NDArray lin(double a, NDArray x, double b, NDArray y) {
+        NDArray out = x.mul((float) a);
+        if (b != 0) {
+            try (NDArray by = y.mul((float) b)) {
+                out.addi(by);
+            }
+        }
+        return out;
+    }
+
+    /** Standard normal noise shaped like {@code like}, from the Java-side generator. */
+    protected static NDArray gaussian(Rng rng, NDArray like) {
+        if (rng == null) {
+            throw new IllegalArgumentException("a stochastic step needs an Rng");
+        }
+        return like.getManager().create(rng.gaussians(Math.toIntExact(like.size())),
+                like.getShape());
+    }
+
+    @Override
+    public String toString() {
+        return name() + "[" + schedule + ", " + spacing + ", steps=" + timesteps.length + "]";
+    }
+}

@@ -1,0 +1,75 @@
+package io.ldmstudio.diffusion;
+
+import ai.djl.ndarray.NDArray;
+import io.ldmstudio.util.Rng;
+
+/**
+ * Denoising Diffusion Implicit Models (Song, Meng &amp; Ermon 2021): the generalised reverse process of
+ * eq. 12 on any number of steps, with stochasticity η ∈ [0, 1] (η = 0: deterministic DDIM; η = 1:
+ * DDPM-like ancestral sampling on the respaced chain).
+ *
+ * <p>Timesteps default to {@link TimestepSpacing#LINSPACE}, from T−1 down to 0; after the last step
+ * ᾱ_prev = 1 (diffusers' {@code set_alpha_to_one}), so the final sample is x̂0 of the last step.
+ */
+public final class DdimSampler extends BaseSampler {
+    private final double eta;
+
+    public DdimSampler(NoiseSchedule schedule, double eta) {
+        this(schedule, eta, false);
+    }
+
+    public DdimSampler(NoiseSchedule schedule, double eta, boolean clipSample) {
+        this(schedule, eta, TimestepSpacing.LINSPACE, clipSample);
+    }
+
+    public DdimSampler(NoiseSchedule schedule, double eta, TimestepSpacing spacing,
+            boolean clipSample) {
+        super(schedule, spacing, clipSample);
+        if (!(eta >= 0 && eta <= 1)) {
+            throw new IllegalArgumentException("sampling.eta: must lie in [0, 1], got " + eta);
+        }
+        this.eta = eta;
+    }
+
+    public double eta() {
+        return eta;
+    }
+
+    @Override
+    public String name() {
+        return "ddim";
+    }
+
+    @Override
+    public StepOutput step(NDArray modelOutput, int t, NDArray sample, Rng rng) {
+        // 1. the previous timestep t' of the run, ᾱ_t and ᾱ_{t'} (1 after the last step)
+        int prevT = prevTimestep(t);
+        double alphaBar = schedule.alphaBar(t);
+        double alphaBarPrev = schedule.alphaBarOrOne(prevT);
+
+        // 2. "predicted x0" and ε̂ (eq. 9 and 12); if x̂0 was clipped, ε̂ is re-derived from it
+        NDArray predX0 = predictX0(modelOutput, t, sample);
+        NDArray eps = clipSample
+                ? schedule.predictEpsFromX0(sample, new int[] {t}, predX0)
+                : schedule.predictEps(sample, t, modelOutput);
+
+        // 3. σ_t(η) = η √((1−ᾱ_{t'})/(1−ᾱ_t)) √(1 − ᾱ_t/ᾱ_{t'}) (eq. 16)
+        double sigma = eta * Math.sqrt((1 - alphaBarPrev) / (1 - alphaBar))
+                * Math.sqrt(1 - alphaBar / alphaBarPrev);
+
+        // 4. "direction pointing to x_t": √(1 − ᾱ_{t'} − σ_t²) ε̂ (eq. 12)
+        double dirCoef = Math.sqrt(Math.max(1 - alphaBarPrev - sigma * sigma, 0));
+
+        // 5. x_{t'} = √ᾱ_{t'} x̂0 + direction + σ_t z (eq. 12)
+        NDArray prev = lin(Math.sqrt(alphaBarPrev), predX0, dirCoef, eps);
+        eps.close();
+        if (sigma > 0) {
+            try (NDArray z = gaussian(rng, sample)) {
+                try (NDArray sz = z.mul((float) sigma)) {
+                    prev.addi(sz);
+                }
+            }
+        }
+        return new StepOutput(prev, predX0);
+    }
+}
