@@ -7,6 +7,7 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import javax.imageio.ImageIO;
 
@@ -22,9 +23,13 @@ public final class ImageWriter {
         Path target = file.toAbsolutePath();
         Path dir = target.getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+        // a fresh name beside the target (same file system, so the move can be atomic); created with
+        // the default permissions, unlike Files.createTempFile's owner-only ones
+        Path tmp = dir.resolve("." + target.getFileName() + "." + Long.toHexString(System.nanoTime())
+                + Long.toHexString(Thread.currentThread().getId()) + ".tmp");
         try {
-            try (OutputStream out = Files.newOutputStream(tmp)) {
+            try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE)) {
                 if (!ImageIO.write(img, "png", out)) {
                     throw new IOException("no PNG writer for image type " + img.getType());
                 }
