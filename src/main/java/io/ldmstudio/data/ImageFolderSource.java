@@ -1,0 +1,371 @@
+package io.ldmstudio.data;
+
+import java.awt.color.ColorSpace;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.FileVisitOption;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.ImageTypeSpecifier;
+import javax.imageio.stream.ImageInputStream;
+
+/**
+ * A folder of image files, searched recursively (symbolic links followed).
+ *
+ * <p><b>Files.</b> Extensions {@value #EXTENSIONS_TEXT} in any case; what ImageIO decodes (PNG, JPEG,
+ * BMP, GIF — first frame — and TIFF). The format is taken from the content, not the extension.
+ * Conversion to floats is {@link Pixels#fromImage}: palette, 16-bit and gray images are handled, and
+ * <b>alpha is composited on white</b>.
+ *
+ * <p><b>Labels.</b> Class names are the sorted names of the first-level sub-folders that hold usable
+ * images; an image's label is the index of the sub-folder it lies under (at any depth). When every
+ * image lies directly in the root there are no classes and every label is 0; when some do and some
+ * don't, the root's own images form a class named {@value #ROOT_CLASS}.
+ *
+ * <p><b>Order.</b> Images are indexed in the order of their relative paths ('/'-separated,
+ * string-sorted), so the same folder always gives the same indices.
+ *
+ * <p><b>Bad files.</b> Scanning reads each file's header (format, width, height): files with other
+ * extensions, empty files, unrecognised content and unreadable headers are left out and listed in
+ * {@link #skipped()} with the reason; hidden files (names starting with '.') are ignored silently.
+ * With {@code verify} every image is fully decoded at scan time instead. A file that passes the header
+ * check but fails to decode later (truncated data, or any decoder warning, which is treated as
+ * failure) is <b>skipped and substituted</b>: it is added to {@link #skipped()} once, and that load
+ * returns the next image (in index order, wrapping) <em>of the same class</em> that decodes — so
+ * {@link #label(int)} stays right and the batch stays full. The choice depends only on the files, so
+ * it is the same on every run and from every thread. Only when no image of that class decodes does
+ * the load fail, with a {@link DataException} naming the file.
+ *
+ * <p>A folder with no usable image at all is a {@link DataException} naming the folder, the expected
+ * extensions, and how many files were skipped.
+ */
+public final class ImageFolderSource implements ImageSource {
+    public static final List<String> EXTENSIONS = List.of("png", "jpg", "jpeg", "bmp", "gif", "tif", "tiff");
+    static final String EXTENSIONS_TEXT = ".png, .jpg, .jpeg, .bmp, .gif, .tif, .tiff";
+    public static final String ROOT_CLASS = "(root)";
+
+    private final Path root;
+    private final List<Path> files;
+    private final int[] labels;
+    private final List<String> classNames;
+    private final int channels;
+    private final List<Skipped> skipped;
+    private final Map<Integer, String> failed = new ConcurrentHashMap<>(); // index → reason
+
+    private ImageFolderSource(Path root, List<Path> files, int[] labels, List<String> classNames, int channels,
+            List<Skipped> scanSkipped) {
+        this.root = root;
+        this.files = files;
+        this.labels = labels;
+        this.classNames = classNames;
+        this.channels = channels;
+        this.skipped = new CopyOnWriteArrayList<>(scanSkipped);
+    }
+
+    /** Scans with header checks only. */
+    public static ImageFolderSource open(Path root) {
+        return open(root, false);
+    }
+
+    /** With {@code verify}, decodes every image while scanning (slow, but finds truncated files up front). */
+    public static ImageFolderSource open(Path root, boolean verify) {
+        if (!Files.exists(root)) {
+            throw new DataException("image folder does not exist: " + root);
+        }
+        if (!Files.isDirectory(root)) {
+            throw new DataException("not a folder: " + root + " (data.source = folder expects a folder of "
+                    + EXTENSIONS_TEXT + " images, optionally in one sub-folder per class)");
+        }
+        TreeMap<String, Path> candidates = new TreeMap<>();
+        List<Skipped> skipped = new ArrayList<>();
+        try {
+            Files.walkFileTree(root, EnumSet.of(FileVisitOption.FOLLOW_LINKS), Integer.MAX_VALUE,
+                    new SimpleFileVisitor<>() {
+                        @Override
+                        public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+                            if (!dir.equals(root) && isHidden(dir)) {
+                                return FileVisitResult.SKIP_SUBTREE;
+                            }
+                            return FileVisitResult.CONTINUE;
+                        }
+
+                        @Override
+                        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                            if (attrs.isRegularFile() && !isHidden(file)) {
+                                candidates.put(relative(root, file), file);
+                            }
+                            return FileVisitResult.CONTINUE;
+                        }
+
+                        @Override
+                        public FileVisitResult visitFileFailed(Path file, IOException e) {
+                            skipped.add(new Skipped(file.toString(), "cannot be read: " + e));
+                            return FileVisitResult.CONTINUE;
+                        }
+                    });
+        } catch (IOException e) {
+            throw new DataException("cannot scan image folder " + root + ": " + e.getMessage(), e);
+        }
+
+        List<Path> good = new ArrayList<>();
+        List<String> rel = new ArrayList<>();
+        boolean allGray = true;
+        for (var entry : candidates.entrySet()) {
+            Path file = entry.getValue();
+            String ext = extension(file);
+            if (!EXTENSIONS.contains(ext)) {
+                skipped.add(new Skipped(file.toString(), "not an image file (extension "
+                        + (ext.isEmpty() ? "none" : "." + ext) + "; expected " + EXTENSIONS_TEXT + ")"));
+                continue;
+            }
+            Probe probe = verify ? verify(file) : probe(file);
+            if (probe.problem != null) {
+                skipped.add(new Skipped(file.toString(), probe.problem));
+                continue;
+            }
+            allGray &= probe.gray;
+            good.add(file);
+            rel.add(entry.getKey());
+        }
+        skipped.sort((a, b) -> a.path().compareTo(b.path()));
+        if (good.isEmpty()) {
+            throw new DataException("no usable images in " + root + ": expected files ending in "
+                    + EXTENSIONS_TEXT + " (any case), directly in the folder or in one sub-folder per class"
+                    + (skipped.isEmpty() ? "; the folder has no files"
+                            : "; " + skipped.size() + " file" + (skipped.size() == 1 ? " was" : "s were")
+                                    + " skipped, e.g. " + skipped.get(0).path() + ": " + skipped.get(0).reason()));
+        }
+
+        TreeSet<String> classes = new TreeSet<>();
+        boolean anyRoot = false;
+        for (String r : rel) {
+            int slash = r.indexOf('/');
+            if (slash < 0) {
+                anyRoot = true;
+            } else {
+                classes.add(r.substring(0, slash));
+            }
+        }
+        List<String> names = new ArrayList<>();
+        if (!classes.isEmpty()) {
+            if (anyRoot) {
+                names.add(ROOT_CLASS);
+            }
+            names.addAll(classes);
+        }
+        int[] labels = new int[good.size()];
+        for (int i = 0; i < rel.size(); i++) {
+            String r = rel.get(i);
+            int slash = r.indexOf('/');
+            labels[i] = names.isEmpty() ? 0 : names.indexOf(slash < 0 ? ROOT_CLASS : r.substring(0, slash));
+        }
+        return new ImageFolderSource(root, List.copyOf(good), labels, List.copyOf(names), allGray ? 1 : 3,
+                skipped);
+    }
+
+    private static boolean isHidden(Path p) {
+        Path name = p.getFileName();
+        return name != null && name.toString().startsWith(".");
+    }
+
+    private static String relative(Path root, Path file) {
+        StringBuilder sb = new StringBuilder();
+        for (Path part : root.relativize(file)) {
+            if (sb.length() > 0) {
+                sb.append('/');
+            }
+            sb.append(part);
+        }
+        return sb.toString();
+    }
+
+    static String extension(Path file) {
+        String n = file.getFileName().toString();
+        int dot = n.lastIndexOf('.');
+        return dot < 0 ? "" : n.substring(dot + 1).toLowerCase(Locale.ROOT);
+    }
+
+    private record Probe(String problem, boolean gray) {}
+
+    private static Probe probe(Path file) {
+        try {
+            if (Files.size(file) == 0) {
+                return new Probe("empty file (0 bytes)", false);
+            }
+        } catch (IOException e) {
+            return new Probe("cannot be read: " + e, false);
+        }
+        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            if (in == null) {
+                return new Probe("cannot be opened", false);
+            }
+            Iterator<ImageReader> it = ImageIO.getImageReaders(in);
+            if (!it.hasNext()) {
+                return new Probe("not a recognised image format (content is not PNG, JPEG, BMP, GIF or TIFF)",
+                        false);
+            }
+            ImageReader reader = it.next();
+            try {
+                reader.setInput(in, true, true);
+                int w = reader.getWidth(0);
+                int h = reader.getHeight(0);
+                if (w <= 0 || h <= 0) {
+                    return new Probe("image has no pixels (" + w + "x" + h + ")", false);
+                }
+                boolean gray = false;
+                try {
+                    ImageTypeSpecifier t = reader.getRawImageType(0);
+                    gray = t != null && t.getColorModel().getColorSpace().getType() == ColorSpace.TYPE_GRAY;
+                } catch (IOException | RuntimeException e) {
+                    // type unknown: treat as colour
+                }
+                return new Probe(null, gray);
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException | RuntimeException e) {
+            return new Probe("unreadable " + reader(file) + "header: " + message(e), false);
+        }
+    }
+
+    private static Probe verify(Path file) {
+        Probe p = probe(file);
+        if (p.problem != null) {
+            return p;
+        }
+        try {
+            Pixels px = decode(file);
+            return new Probe(null, px.channels() == 1);
+        } catch (DecodeException e) {
+            return new Probe(e.getMessage(), false);
+        }
+    }
+
+    private static String reader(Path file) {
+        String ext = extension(file);
+        return ext.isEmpty() ? "" : ext.toUpperCase(Locale.ROOT) + " ";
+    }
+
+    private static String message(Throwable e) {
+        String m = e.getMessage();
+        return m == null ? e.getClass().getSimpleName() : m;
+    }
+
+    /** A decode failure; the message is the reason shown to the user. */
+    static final class DecodeException extends Exception {
+        DecodeException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** Decodes the first image of a file; decoder warnings count as failures. */
+    static Pixels decode(Path file) throws DecodeException {
+        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            if (in == null) {
+                throw new DecodeException("cannot be opened", null);
+            }
+            Iterator<ImageReader> it = ImageIO.getImageReaders(in);
+            if (!it.hasNext()) {
+                throw new DecodeException("not a recognised image format", null);
+            }
+            ImageReader reader = it.next();
+            List<String> warnings = new ArrayList<>();
+            try {
+                reader.setInput(in, true, true);
+                reader.addIIOReadWarningListener((src, warning) -> warnings.add(warning));
+                BufferedImage img = reader.read(0);
+                if (!warnings.isEmpty()) {
+                    throw new DecodeException("decoder warning: " + warnings.get(0), null);
+                }
+                return Pixels.fromImage(img);
+            } finally {
+                reader.dispose();
+            }
+        } catch (DecodeException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new DecodeException("failed to decode: " + message(e), e);
+        }
+    }
+
+    @Override
+    public int size() {
+        return files.size();
+    }
+
+    /** 1 when every image's header says gray, else 3. */
+    @Override
+    public int channels() {
+        return channels;
+    }
+
+    @Override
+    public String describe() {
+        return "image folder " + root + ": " + files.size() + " images"
+                + (classNames.isEmpty() ? "" : " in " + classNames.size() + " classes")
+                + (skipped.isEmpty() ? "" : ", " + skipped.size() + " files skipped");
+    }
+
+    @Override
+    public List<String> classNames() {
+        return classNames;
+    }
+
+    @Override
+    public int label(int i) {
+        return labels[i];
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public Path file(int i) {
+        return files.get(i);
+    }
+
+    @Override
+    public List<Skipped> skipped() {
+        return List.copyOf(skipped);
+    }
+
+    /** Decodes image {@code i}, or substitutes the next decodable image of the same class (see above). */
+    @Override
+    public Pixels pixels(int i) {
+        int n = files.size();
+        if (i < 0 || i >= n) {
+            throw new IndexOutOfBoundsException("image " + i + " of " + n);
+        }
+        for (int k = 0; k < n; k++) {
+            int j = (i + k) % n;
+            if (labels[j] != labels[i] || failed.containsKey(j)) {
+                continue;
+            }
+            try {
+                return decode(files.get(j));
+            } catch (DecodeException e) {
+                if (failed.putIfAbsent(j, e.getMessage()) == null) {
+                    skipped.add(new Skipped(files.get(j).toString(), e.getMessage()));
+                }
+            }
+        }
+        throw new DataException("cannot decode " + files.get(i) + " (" + failed.get(i) + ")"
+                + (classNames.isEmpty() ? ", and no other image decodes either"
+                        : ", and no other image of class '" + classNames.get(labels[i]) + "' decodes either"));
+    }
+}
