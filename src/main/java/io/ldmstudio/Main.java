@@ -1,10 +1,12 @@
 package io.ldmstudio;
 
-/** Entry point: a CLI command, or (with no command) the studio. */
+import io.ldmstudio.cli.Cli;
+
+/** Entry point: a CLI command, or (with no command) the studio once it lands; until then help. */
 public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
-        System.out.println("LDM Studio: the CLI is being built; see README.md");
+        System.exit(Cli.execute(args));
     }
 }

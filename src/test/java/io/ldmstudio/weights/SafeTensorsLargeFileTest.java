@@ -1,11 +1,11 @@
-package io.ldmstudio.nn;
+package io.ldmstudio.weights;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.ldmstudio.nn.WeightFiles.WeightFileException;
+import io.ldmstudio.weights.WeightFiles.WeightFileException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -1,4 +1,4 @@
-package io.ldmstudio.nn;
+package io.ldmstudio.weights;
 
 import java.io.IOException;
 import java.io.InputStream;

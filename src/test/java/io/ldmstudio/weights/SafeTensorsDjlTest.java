@@ -1,4 +1,4 @@
-package io.ldmstudio.nn;
+package io.ldmstudio.weights;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -8,7 +8,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import io.ldmstudio.nn.SafeTensors.Contents;
+import io.ldmstudio.weights.SafeTensors.Contents;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package io.ldmstudio.nn;
+package io.ldmstudio.weights;
 
 /**
  * Conversions between float32 and the two 16-bit float formats found in weight files: IEEE 754

@@ -1,7 +1,7 @@
-package io.ldmstudio.nn;
+package io.ldmstudio.weights;
 
-import static io.ldmstudio.nn.SafeTensorsTestFiles.bytes;
-import static io.ldmstudio.nn.SafeTensorsTestFiles.concat;
+import static io.ldmstudio.weights.SafeTensorsTestFiles.bytes;
+import static io.ldmstudio.weights.SafeTensorsTestFiles.concat;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -9,10 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.ldmstudio.nn.SafeTensors.Contents;
-import io.ldmstudio.nn.SafeTensors.Header;
-import io.ldmstudio.nn.SafeTensors.Source;
-import io.ldmstudio.nn.SafeTensors.TensorInfo;
+import io.ldmstudio.weights.SafeTensors.Contents;
+import io.ldmstudio.weights.SafeTensors.Header;
+import io.ldmstudio.weights.SafeTensors.Source;
+import io.ldmstudio.weights.SafeTensors.TensorInfo;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;

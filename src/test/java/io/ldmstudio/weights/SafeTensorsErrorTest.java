@@ -1,15 +1,15 @@
-package io.ldmstudio.nn;
+package io.ldmstudio.weights;
 
-import static io.ldmstudio.nn.SafeTensorsTestFiles.bytes;
-import static io.ldmstudio.nn.SafeTensorsTestFiles.concat;
-import static io.ldmstudio.nn.SafeTensorsTestFiles.le64;
+import static io.ldmstudio.weights.SafeTensorsTestFiles.bytes;
+import static io.ldmstudio.weights.SafeTensorsTestFiles.concat;
+import static io.ldmstudio.weights.SafeTensorsTestFiles.le64;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.ldmstudio.nn.SafeTensors.Source;
-import io.ldmstudio.nn.WeightFiles.WeightFileException;
+import io.ldmstudio.weights.SafeTensors.Source;
+import io.ldmstudio.weights.WeightFiles.WeightFileException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;

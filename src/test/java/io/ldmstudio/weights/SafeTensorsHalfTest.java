@@ -1,9 +1,9 @@
-package io.ldmstudio.nn;
+package io.ldmstudio.weights;
 
-import static io.ldmstudio.nn.Half.bf16ToFloat;
-import static io.ldmstudio.nn.Half.floatToBf16;
-import static io.ldmstudio.nn.Half.floatToHalf;
-import static io.ldmstudio.nn.Half.halfToFloat;
+import static io.ldmstudio.weights.Half.bf16ToFloat;
+import static io.ldmstudio.weights.Half.floatToBf16;
+import static io.ldmstudio.weights.Half.floatToHalf;
+import static io.ldmstudio.weights.Half.halfToFloat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

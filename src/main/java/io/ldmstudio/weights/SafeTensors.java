@@ -1,4 +1,4 @@
-package io.ldmstudio.nn;
+package io.ldmstudio.weights;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -11,7 +11,7 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import io.ldmstudio.nn.WeightFiles.WeightFileException;
+import io.ldmstudio.weights.WeightFiles.WeightFileException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

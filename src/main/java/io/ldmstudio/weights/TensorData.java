@@ -1,4 +1,4 @@
-package io.ldmstudio.nn;
+package io.ldmstudio.weights;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -1,0 +1,45 @@
+package io.ldmstudio.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ldmstudio.service.Benchmark;
+import io.ldmstudio.service.Devices;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "bench", description = "Train and sample the U-Net a bench file describes and report speed and memory.")
+final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--config", required = true, description = "bench JSON file, e.g. ../shared/bench/standard.json")
+    Path config;
+
+    @Option(names = "--json", description = "print one JSON object instead of a table")
+    boolean json;
+
+    @Option(names = "--device", defaultValue = "auto", description = "auto|cpu|cuda[:N]|mps (default: ${DEFAULT-VALUE})")
+    String device;
+
+    @Override
+    public Integer call() throws Exception {
+        Benchmark.Spec spec = Benchmark.Spec.read(config);
+        if (spec.threads() > 0 && System.getProperty("ai.djl.pytorch.num_threads") == null) {
+            System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(spec.threads()));
+        }
+        Devices.DeviceInfo info = Devices.resolve(device);
+        if (!json) {
+            System.out.println("LDM Studio bench '" + spec.name() + "' on " + info.describe());
+        }
+        Map<String, Object> result = Benchmark.run(spec, info, line -> {
+            if (!json) {
+                System.out.println("  " + line);
+            }
+        });
+        if (json) {
+            System.out.println(new ObjectMapper().writeValueAsString(result));
+        } else {
+            result.forEach((k, v) -> System.out.printf("  %-32s %s%n", k, v));
+        }
+        return 0;
+    }
+}

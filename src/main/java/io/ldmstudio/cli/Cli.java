@@ -1,0 +1,47 @@
+package io.ldmstudio.cli;
+
+import io.ldmstudio.config.ConfigException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The headless command line: the same services the studio uses. The only package that prints. */
+@Command(name = "ldm-studio", mixinStandardHelpOptions = true, version = "LDM Studio 0.1",
+        description = "Latent Diffusion Model studio — train, sample and inspect diffusion models.",
+        subcommands = {BenchCommand.class})
+public final class Cli implements Runnable {
+    /** Exit status for a bad value on the command line or in a preset. */
+    public static final int BAD_VALUE = 2;
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Cli());
+        cl.setParameterExceptionHandler((ex, args) -> {
+            PrintWriter err = ex.getCommandLine().getErr();
+            err.println("error: " + ex.getMessage().lines().findFirst().orElse(""));
+            err.println("(see: ldm-studio " + ex.getCommandLine().getCommandName() + " --help)");
+            err.flush();
+            return BAD_VALUE;
+        });
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            PrintWriter err = cmd.getErr();
+            if (ex instanceof ConfigException || ex instanceof IllegalArgumentException) {
+                err.println("error: " + ex.getMessage());
+                err.flush();
+                return BAD_VALUE;
+            }
+            err.println("error: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
+            err.flush();
+            return 1;
+        });
+        return cl;
+    }
+
+    public static int execute(String... args) {
+        return commandLine().execute(args);
+    }
+}
