@@ -65,6 +65,17 @@ public final class Progress {
         out.flush();
     }
 
+    /** Prints a line of its own without breaking the bar (which is redrawn on the next update). */
+    public synchronized void message(String line) {
+        if (tty && lastWidth > 0) {
+            out.print("\r" + " ".repeat(lastWidth) + "\r");
+            lastWidth = 0;
+            lastPrintNanos = 0;
+        }
+        out.println(line);
+        out.flush();
+    }
+
     /** Ends an in-place bar with a newline (so later lines don't overwrite it). */
     public synchronized void finish() {
         if (tty && lastWidth > 0) {

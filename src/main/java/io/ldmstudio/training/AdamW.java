@@ -3,6 +3,7 @@ package io.ldmstudio.training;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import io.ldmstudio.nn.GradMode;
 import io.ldmstudio.nn.Module;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -46,6 +47,7 @@ public final class AdamW {
     /** Updates in place from each parameter's gradient (already clipped), with learning rate lr. */
     public void step(double lr) {
         t++;
+        GradMode.disable();
         double bc1 = 1 - Math.pow(beta1, t);
         double bc2 = 1 - Math.pow(beta2, t);
         double stepSize = lr / bc1;

@@ -2,6 +2,7 @@ package io.ldmstudio.training;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
+import io.ldmstudio.nn.GradMode;
 import io.ldmstudio.nn.Module;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,6 +43,7 @@ public final class Ema<M extends Module> {
     }
 
     public void update() {
+        GradMode.disable();
         double d = currentDecay();
         updates++;
         try (NDScope scope = new NDScope()) {

@@ -16,6 +16,7 @@ import io.ldmstudio.diffusion.NoiseSchedule;
 import io.ldmstudio.diffusion.Sampler;
 import io.ldmstudio.diffusion.Samplers;
 import io.ldmstudio.diffusion.SamplingLoop;
+import io.ldmstudio.nn.GradMode;
 import io.ldmstudio.nn.UNet2DModel;
 import io.ldmstudio.nn.UNetConfig;
 import io.ldmstudio.runs.Checkpoint;
@@ -112,6 +113,7 @@ public final class Trainer {
      */
     public Outcome run(TrainingControl control) throws IOException {
         RunConfig config = run.config();
+        GradMode.disable(); // this thread owns the model; gradients only inside collectors
         try {
             checkTrainable(config);
         } catch (IllegalStateException e) {

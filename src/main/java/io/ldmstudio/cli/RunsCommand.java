@@ -1,0 +1,35 @@
+package io.ldmstudio.cli;
+
+import io.ldmstudio.runs.RunInfo;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+@Command(name = "runs", description = "List the runs in the workspace.")
+final class RunsCommand implements Callable<Integer> {
+    @Mixin
+    Common common;
+
+    @Override
+    public Integer call() throws Exception {
+        List<RunInfo> runs = common.workspace().list();
+        if (runs.isEmpty()) {
+            System.out.println("no runs in " + common.workspace().runsDir());
+            return 0;
+        }
+        System.out.printf(Locale.ROOT, "%-36s %-24s %-9s %9s %10s  %s%n", "RUN", "PRESET", "STATUS", "STEP", "LOSS", "CREATED");
+        for (RunInfo r : runs) {
+            String status = r.status().name().toLowerCase(Locale.ROOT);
+            System.out.printf(Locale.ROOT, "%-36s %-24s %-9s %9d %10s  %s%n", r.name(),
+                    r.preset() == null ? "-" : r.preset(), status, r.step(),
+                    Double.isNaN(r.lastLoss()) ? "-" : String.format(Locale.ROOT, "%.5f", r.lastLoss()),
+                    r.created() == null ? "-" : r.created().toString());
+            if (r.broken() && r.message() != null) {
+                System.out.println("    " + r.message());
+            }
+        }
+        return 0;
+    }
+}

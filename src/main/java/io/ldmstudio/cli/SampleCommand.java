@@ -1,0 +1,102 @@
+package io.ldmstudio.cli;
+
+import io.ldmstudio.data.ImageWriter;
+import io.ldmstudio.diffusion.StepListener;
+import io.ldmstudio.runs.Run;
+import io.ldmstudio.service.Devices;
+import io.ldmstudio.service.SamplingService;
+import io.ldmstudio.service.TrajectoryWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "sample", description = "Sample images from a run's checkpoint (EMA weights by default).")
+final class SampleCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "RUN", description = "run name")
+    String runName;
+
+    @Option(names = "--sampler", defaultValue = "ddim", description = "ddpm|ddim|dpmpp (default: ${DEFAULT-VALUE})")
+    String sampler;
+
+    @Option(names = "--steps", defaultValue = "50", description = "sampling steps (default: ${DEFAULT-VALUE})")
+    int steps;
+
+    @Option(names = "--eta", defaultValue = "0", description = "DDIM η in [0,1] (default: ${DEFAULT-VALUE})")
+    double eta;
+
+    @Option(names = "--seed", defaultValue = "0", description = "noise seed (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--n", defaultValue = "16", description = "number of images (default: ${DEFAULT-VALUE})")
+    int n;
+
+    @Option(names = "--out", required = true, description = "a .png gets one grid; any other path is a folder of PNGs")
+    Path out;
+
+    @Option(names = "--trajectory", description = "folder for a grid of x_t and of x̂0 at every step")
+    Path trajectory;
+
+    @Option(names = "--checkpoint", defaultValue = "0", description = "checkpoint step (default: the newest)")
+    long checkpoint;
+
+    @Option(names = "--no-ema", description = "use the raw weights instead of the EMA weights")
+    boolean noEma;
+
+    @Option(names = "--device", description = "auto|cpu|cuda[:N]|mps (default: the run's config)")
+    String device;
+
+    @Mixin
+    Common common;
+
+    @Override
+    public Integer call() throws Exception {
+        SamplingService.Request req = new SamplingService.Request(sampler.toLowerCase(Locale.ROOT), steps, eta, seed, n,
+                !noEma, checkpoint);
+        Run run = common.workspace().open(runName);
+        Devices.DeviceInfo info = Common.device(device != null ? device : run.config().device());
+        Progress bar = new Progress(System.out, sampler, steps, "step", Progress.isTerminal());
+        StepListener progress = new StepListener() {
+            @Override
+            public void onStep(int stepIndex, int t, ai.djl.ndarray.NDArray xt, ai.djl.ndarray.NDArray predX0,
+                    ai.djl.ndarray.NDArray predEps) {}
+
+            @Override
+            public void onProgress(int completed, int total) {
+                bar.update(completed, "");
+            }
+        };
+        StepListener listener = progress;
+        TrajectoryWriter tw = null;
+        if (trajectory != null) {
+            tw = new TrajectoryWriter(trajectory, progress);
+            listener = tw;
+        }
+        SamplingService.Result r = SamplingService.sample(run, req, info, listener, () -> false);
+        bar.finish();
+        if (out.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".png")) {
+            if (out.toAbsolutePath().getParent() != null) {
+                Files.createDirectories(out.toAbsolutePath().getParent());
+            }
+            ImageWriter.writeGrid(r.images(), r.channels(), r.height(), r.width(), out);
+            System.out.println("wrote a grid of " + n + " samples to " + out);
+        } else {
+            Files.createDirectories(out);
+            for (int i = 0; i < r.images().size(); i++) {
+                ImageWriter.writePng(r.images().get(i), r.channels(), r.height(), r.width(),
+                        out.resolve(String.format(Locale.ROOT, "sample-%04d.png", i)));
+            }
+            System.out.println("wrote " + n + " samples (" + r.width() + "x" + r.height() + ") to " + out);
+        }
+        if (tw != null) {
+            System.out.println("wrote the trajectory (" + tw.stepsWritten() + " steps, x_t and x̂0) to " + trajectory);
+        }
+        System.out.printf(Locale.ROOT, "%s-%d from %s of step %d in %.1f s%n", sampler, steps, r.weights(),
+                r.checkpointStep(), r.seconds());
+        return 0;
+    }
+}

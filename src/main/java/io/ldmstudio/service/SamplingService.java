@@ -1,0 +1,110 @@
+package io.ldmstudio.service;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.ldmstudio.config.RunConfig;
+import io.ldmstudio.diffusion.NoiseSchedule;
+import io.ldmstudio.diffusion.Sampler;
+import io.ldmstudio.diffusion.Samplers;
+import io.ldmstudio.diffusion.SamplingLoop;
+import io.ldmstudio.diffusion.StepListener;
+import io.ldmstudio.nn.GradMode;
+import io.ldmstudio.nn.UNet2DModel;
+import io.ldmstudio.nn.UNetConfig;
+import io.ldmstudio.runs.Checkpoint;
+import io.ldmstudio.runs.Run;
+import io.ldmstudio.training.Trainer;
+import io.ldmstudio.training.UNetDenoiser;
+import io.ldmstudio.weights.UNetWeights;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Samples from a run's checkpoint on the caller's thread with a manager of its own — never from live
+ * training tensors — so the gallery, the scrubber and the CLI can sample while a run trains.
+ */
+public final class SamplingService {
+    /** What to sample. {@code checkpointStep} 0 = the newest checkpoint. */
+    public record Request(String sampler, int steps, double eta, long seed, int n, boolean useEma,
+            long checkpointStep) {
+
+        public Request {
+            if (n < 1 || n > 1024) {
+                throw new IllegalArgumentException("--n " + n + ": expected 1..1024 images");
+            }
+            if (steps < 1) {
+                throw new IllegalArgumentException("--steps " + steps + ": expected at least 1");
+            }
+            if (eta < 0 || eta > 1) {
+                throw new IllegalArgumentException("--eta " + eta + ": expected a value in [0, 1]");
+            }
+        }
+    }
+
+    /** The samples as CHW floats in [-1, 1], one array per image, and where they came from. */
+    public record Result(List<float[]> images, int channels, int height, int width, long checkpointStep,
+            String weights, double seconds) {}
+
+    private SamplingService() {}
+
+    /** The checkpoint a request names, or the newest. */
+    public static Checkpoint checkpointFor(Run run, long step) throws IOException {
+        if (step > 0) {
+            Path dir = run.checkpointDir(step);
+            if (!Run.isComplete(dir)) {
+                throw new IllegalArgumentException("--checkpoint " + step + ": run " + run.name()
+                        + " has no complete checkpoint at that step (" + dir + ")");
+            }
+            return new Checkpoint(step, dir);
+        }
+        Optional<Checkpoint> cp = run.latestCheckpoint();
+        if (cp.isEmpty()) {
+            throw new IllegalArgumentException("run " + run.name() + " has no checkpoint yet: train it first");
+        }
+        return cp.get();
+    }
+
+    public static Result sample(Run run, Request req, Devices.DeviceInfo device, StepListener listener,
+            BooleanSupplier cancelled) throws IOException {
+        RunConfig config = run.config();
+        Trainer.checkTrainable(config);
+        Checkpoint cp = checkpointFor(run, req.checkpointStep());
+        Path weights = cp.dir().resolve(req.useEma() && Files.exists(cp.dir().resolve(Trainer.EMA_FILE))
+                ? Trainer.EMA_FILE : Trainer.MODEL_FILE);
+        int c = config.unetChannels();
+        int res = config.data().resolution();
+        UNetConfig uc = UNetConfig.of(config.model(), c, res);
+        NoiseSchedule schedule = NoiseSchedule.fromConfig(config.diffusion());
+        Sampler sampler = Samplers.create(req.sampler(), schedule, req.eta(), config.pixelSpace());
+        if (req.steps() > schedule.numTimesteps()) {
+            throw new IllegalArgumentException("--steps " + req.steps() + ": at most " + schedule.numTimesteps()
+                    + " (the run's diffusion.timesteps)");
+        }
+        sampler.setTimesteps(req.steps());
+        long t0 = System.nanoTime();
+        GradMode.disable();
+        try (NDManager manager = NDManager.newBaseManager(device.device())) {
+            UNet2DModel unet = new UNet2DModel(uc);
+            unet.initialize(manager, new io.ldmstudio.util.Rng(0), false);
+            unet.loadStateDict(UNetWeights.readFor(unet, weights), manager);
+            NDArray x = SamplingLoop.sample(new UNetDenoiser(unet), sampler, new Shape(req.n(), c, res, res), req.seed(),
+                    manager, listener, cancelled);
+            float[] all = x.toFloatArray();
+            int per = c * res * res;
+            List<float[]> images = new java.util.ArrayList<>();
+            for (int i = 0; i < req.n(); i++) {
+                float[] img = new float[per];
+                System.arraycopy(all, i * per, img, 0, per);
+                images.add(img);
+            }
+            unet.close();
+            return new Result(images, c, res, res, cp.step(), weights.getFileName().toString(),
+                    (System.nanoTime() - t0) / 1e9);
+        }
+    }
+}

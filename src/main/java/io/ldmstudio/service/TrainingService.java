@@ -1,0 +1,89 @@
+package io.ldmstudio.service;
+
+import io.ldmstudio.runs.Run;
+import io.ldmstudio.training.Trainer;
+import io.ldmstudio.training.TrainingControl;
+import io.ldmstudio.training.TrainingListener;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Runs training jobs in the background, one thread per run (that thread owns the run's model and
+ * tensors). The CLI waits on the job; the GUI listens to it. Pause, resume and stop go through the
+ * job's {@link TrainingControl}.
+ */
+public final class TrainingService {
+    private static final AtomicInteger THREADS = new AtomicInteger();
+
+    /** A started training run. */
+    public static final class Job {
+        private final Run run;
+        private final TrainingControl control = new TrainingControl();
+        private final CompletableFuture<Trainer.Outcome> done = new CompletableFuture<>();
+        private volatile Trainer trainer;
+        private volatile Thread thread;
+
+        Job(Run run) {
+            this.run = run;
+        }
+
+        public Run run() {
+            return run;
+        }
+
+        public TrainingControl control() {
+            return control;
+        }
+
+        /** Completes with the outcome, or exceptionally with what broke the run. */
+        public CompletableFuture<Trainer.Outcome> done() {
+            return done;
+        }
+
+        /** Why the run failed, if it did. */
+        public String failure() {
+            Trainer t = trainer;
+            return t == null ? null : t.failure();
+        }
+
+        /** Blocks until the run has ended; returns its outcome (FAILED also when it threw). */
+        public Trainer.Outcome await() throws InterruptedException {
+            try {
+                return done.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                return Trainer.Outcome.FAILED;
+            }
+        }
+
+        public boolean isAlive() {
+            Thread t = thread;
+            return t != null && t.isAlive();
+        }
+    }
+
+    /**
+     * Starts training {@code run} (from its newest checkpoint when it has one).
+     *
+     * @param totalSteps train to this step instead of the config's, when &gt; 0
+     */
+    public Job start(Run run, Devices.DeviceInfo device, long totalSteps, List<TrainingListener> listeners) {
+        Job job = new Job(run);
+        Trainer trainer = new Trainer(run, device);
+        if (totalSteps > 0) {
+            trainer.totalSteps(totalSteps);
+        }
+        listeners.forEach(trainer::addListener);
+        job.trainer = trainer;
+        Thread t = new Thread(() -> {
+            try {
+                job.done.complete(trainer.run(job.control));
+            } catch (Throwable e) {
+                job.done.completeExceptionally(e);
+            }
+        }, "ldm-train-" + run.name() + "-" + THREADS.incrementAndGet());
+        job.thread = t;
+        t.start();
+        return job;
+    }
+}
