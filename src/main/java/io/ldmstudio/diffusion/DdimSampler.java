@@ -8,7 +8,8 @@ import io.ldmstudio.util.Rng;
  * eq. 12 on any number of steps, with stochasticity η ∈ [0, 1] (η = 0: deterministic DDIM; η = 1:
  * DDPM-like ancestral sampling on the respaced chain).
  *
- * <p>Timesteps default to {@link TimestepSpacing#LINSPACE}, from T−1 down to 0; after the last step
+ * <p>Timesteps default to {@link TimestepSpacing#LEADING} (as diffusers: k·(T div n), ending at 0 — starting
+ * below T−1 keeps the first x̂0 from dividing by a near-zero √ᾱ under the cosine schedule); after the last step
  * ᾱ_prev = 1 (diffusers' {@code set_alpha_to_one}), so the final sample is x̂0 of the last step.
  */
 public final class DdimSampler extends BaseSampler {
@@ -19,7 +20,7 @@ public final class DdimSampler extends BaseSampler {
     }
 
     public DdimSampler(NoiseSchedule schedule, double eta, boolean clipSample) {
-        this(schedule, eta, TimestepSpacing.LINSPACE, clipSample);
+        this(schedule, eta, TimestepSpacing.LEADING, clipSample);
     }
 
     public DdimSampler(NoiseSchedule schedule, double eta, TimestepSpacing spacing,

@@ -20,7 +20,7 @@ public final class DdpmSampler extends BaseSampler {
     }
 
     public DdpmSampler(NoiseSchedule schedule, boolean clipSample) {
-        this(schedule, TimestepSpacing.LINSPACE, clipSample);
+        this(schedule, TimestepSpacing.LEADING, clipSample);
     }
 
     public DdpmSampler(NoiseSchedule schedule, TimestepSpacing spacing, boolean clipSample) {

@@ -44,6 +44,10 @@ public enum TimestepSpacing {
                 out[0] = tMax - 1;
                 break;
             case LEADING:
+                if (n == 1) { // a single step must start from pure noise
+                    out[0] = tMax - 1;
+                    break;
+                }
                 int ratio = tMax / n;
                 for (int k = 0; k < n; k++) {
                     out[n - 1 - k] = k * ratio;

@@ -17,7 +17,7 @@ import java.util.List;
  * embedding, {@code DownBlock2D}/{@code AttnDownBlock2D}, {@code UNetMidBlock2D} with attention,
  * {@code UpBlock2D}/{@code AttnUpBlock2D}), with diffusers' parameter names.
  */
-public final class UNet2DModel extends Module {
+public final class UNet2DModel extends DiffusionNetwork {
     private final UNetConfig config;
     private final Conv2d convIn;
     private final TimestepEmbedding timeEmbedding;
@@ -136,6 +136,12 @@ public final class UNet2DModel extends Module {
      * @param t (B) timesteps (any numeric type)
      * @return the network output, shaped like x
      */
+    @Override
+    public boolean usesDropout() {
+        return config.dropout() > 0;
+    }
+
+    @Override
     public NDArray forward(NDArray x, NDArray t, boolean training) {
         NDArray emb = Ops.timestepEmbedding(t, config.blockOutChannels().get(0), config.flipSinToCos(),
                 config.freqShift());

@@ -14,7 +14,7 @@ import io.ldmstudio.nn.UNet2DModel;
 import io.ldmstudio.nn.UNetConfig;
 import io.ldmstudio.training.AdamW;
 import io.ldmstudio.training.DiffusionTrainStep;
-import io.ldmstudio.training.UNetDenoiser;
+import io.ldmstudio.training.NetworkDenoiser;
 import io.ldmstudio.util.Rng;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -128,7 +128,7 @@ public final class Benchmark {
             Shape sshape = new Shape(spec.sampleBatch(), spec.inChannels(), spec.resolution(), spec.resolution());
             long s0 = System.nanoTime();
             try (NDManager sm = manager.newSubManager()) {
-                NDArray x = SamplingLoop.sample(new UNetDenoiser(unet), ddim, sshape, 7, sm, null);
+                NDArray x = SamplingLoop.sample(new NetworkDenoiser(unet), ddim, sshape, 7, sm, null);
                 x.toFloatArray();
             }
             double ddimSeconds = (System.nanoTime() - s0) / 1e9;

@@ -15,7 +15,7 @@ import io.ldmstudio.nn.UNetConfig;
 import io.ldmstudio.runs.Checkpoint;
 import io.ldmstudio.runs.Run;
 import io.ldmstudio.training.Trainer;
-import io.ldmstudio.training.UNetDenoiser;
+import io.ldmstudio.training.NetworkDenoiser;
 import io.ldmstudio.weights.UNetWeights;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -92,7 +92,7 @@ public final class SamplingService {
             UNet2DModel unet = new UNet2DModel(uc);
             unet.initialize(manager, new io.ldmstudio.util.Rng(0), false);
             unet.loadStateDict(UNetWeights.readFor(unet, weights), manager);
-            NDArray x = SamplingLoop.sample(new UNetDenoiser(unet), sampler, new Shape(req.n(), c, res, res), req.seed(),
+            NDArray x = SamplingLoop.sample(new NetworkDenoiser(unet), sampler, new Shape(req.n(), c, res, res), req.seed(),
                     manager, listener, cancelled);
             float[] all = x.toFloatArray();
             int per = c * res * res;

@@ -8,7 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import io.ldmstudio.diffusion.NoiseSchedule;
 import io.ldmstudio.nn.Module;
-import io.ldmstudio.nn.UNet2DModel;
+import io.ldmstudio.nn.DiffusionNetwork;
 import io.ldmstudio.util.Rng;
 import java.util.List;
 
@@ -25,18 +25,18 @@ public final class DiffusionTrainStep {
     /** loss and the gradient norm before clipping; {@code applied} is false when it was not finite. */
     public record Result(double loss, double gradNorm, boolean applied) {}
 
-    private final UNet2DModel model;
+    private final DiffusionNetwork model;
     private final NDManager modelManager;
     private final NoiseSchedule schedule;
     private final AdamW optimizer;
-    private final Ema<UNet2DModel> ema;
+    private final Ema<? extends DiffusionNetwork> ema;
     private final double gradClip;
     private final List<Module.Param> params;
     private final long seed;
     private final boolean dropout;
 
-    public DiffusionTrainStep(UNet2DModel model, NDManager modelManager, NoiseSchedule schedule, AdamW optimizer,
-            Ema<UNet2DModel> ema, double gradClip, long seed) {
+    public DiffusionTrainStep(DiffusionNetwork model, NDManager modelManager, NoiseSchedule schedule, AdamW optimizer,
+            Ema<? extends DiffusionNetwork> ema, double gradClip, long seed) {
         this.model = model;
         this.modelManager = modelManager;
         this.schedule = schedule;
@@ -45,7 +45,7 @@ public final class DiffusionTrainStep {
         this.gradClip = gradClip;
         this.params = model.parameters();
         this.seed = seed;
-        this.dropout = model.config().dropout() > 0;
+        this.dropout = model.usesDropout();
     }
 
     /**

@@ -361,7 +361,7 @@ public final class Trainer {
         Sampler sampler = Samplers.fromConfig(config, schedule);
         float[] values;
         try (NDManager sm = manager.newSubManager()) {
-            NDArray x = SamplingLoop.sample(new UNetDenoiser(model), sampler, new Shape(s.n(), c, res, res), s.seed(), sm, null);
+            NDArray x = SamplingLoop.sample(new NetworkDenoiser(model), sampler, new Shape(s.n(), c, res, res), s.seed(), sm, null);
             values = x.toFloatArray();
         }
         int per = c * res * res;

@@ -284,7 +284,8 @@ class SamplersTest {
             ddim.setTimesteps(n);
             int[] ts = ddim.timesteps();
             assertEquals(n, ts.length);
-            assertEquals(999, ts[0], "starts at T−1");
+            // leading spacing (diffusers' DDIM default): k·(T div n), so it starts at (n−1)·(T div n)
+            assertEquals(n == 1 ? 999 : (n - 1) * (1000 / n), ts[0], "starts at (n−1)·(T div n)");
             assertEquals(n == 1 ? 999 : 0, ts[n - 1], "ends at 0");
             Set<Integer> seen = new HashSet<>();
             for (int i = 0; i < n; i++) {
@@ -292,10 +293,7 @@ class SamplersTest {
                 assertTrue(seen.add(ts[i]), "distinct");
                 if (i > 0) {
                     int gap = ts[i - 1] - ts[i];
-                    // evenly spread: every gap is ⌊999/(n−1)⌋ or ⌈999/(n−1)⌉
-                    double ideal = 999.0 / (n - 1);
-                    assertTrue(gap >= Math.floor(ideal) && gap <= Math.ceil(ideal),
-                            "n=" + n + " gap " + gap);
+                    assertEquals(1000 / n, gap, "n=" + n + " evenly spread");
                 }
             }
         }

@@ -1,0 +1,148 @@
+package io.ldmstudio.training;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ldmstudio.config.ConfigOverrides;
+import io.ldmstudio.config.ConfigResolver;
+import io.ldmstudio.config.Presets;
+import io.ldmstudio.config.RunConfig;
+import io.ldmstudio.runs.AtomicFiles;
+import io.ldmstudio.runs.Checkpoint;
+import io.ldmstudio.runs.MetricsRow;
+import io.ldmstudio.runs.Run;
+import io.ldmstudio.runs.RunStatus;
+import io.ldmstudio.runs.Workspace;
+import io.ldmstudio.service.Devices;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The training loop end to end on a tiny U-Net: files, resume exactness, non-finite stops. */
+class TrainerTest {
+    static final List<String> TINY = List.of(
+            "data.resolution=16", "data.workers=1",
+            "model.model_channels=16", "model.channel_mult=1,2", "model.num_res_blocks=1",
+            "model.attention_resolutions=2", "model.num_heads=2", "model.norm_groups=8",
+            "optim.batch_size=4", "optim.steps=12", "optim.warmup_steps=3", "optim.ema_decay=0.9",
+            "logging.log_every=1", "logging.checkpoint_every=6", "logging.sample_every=1000",
+            "logging.keep_checkpoints=2", "sampling.n=4", "sampling.steps=4", "device=cpu");
+
+    @TempDir
+    Path tmp;
+
+    static RunConfig tiny(String... more) {
+        List<String> o = new ArrayList<>(TINY);
+        o.addAll(List.of(more));
+        return ConfigResolver.resolve(Presets.classpath(), "quickstart", o);
+    }
+
+    static Devices.DeviceInfo cpu() {
+        return Devices.resolve("cpu");
+    }
+
+    static double[] losses(Run run) throws Exception {
+        return run.metrics().stream().mapToDouble(MetricsRow::loss).toArray();
+    }
+
+    @Test
+    void aRunWritesMetricsSamplesAndCheckpointsAndFinishes() throws Exception {
+        Workspace ws = new Workspace(tmp);
+        Run run = ws.create("a", tiny());
+        assertEquals(Trainer.Outcome.FINISHED, new Trainer(run, cpu()).run(new TrainingControl()));
+        List<MetricsRow> rows = run.metrics();
+        assertEquals(12, rows.size());
+        for (int i = 0; i < rows.size(); i++) {
+            assertEquals(i + 1, rows.get(i).step());
+            assertTrue(Double.isFinite(rows.get(i).loss()) && rows.get(i).loss() > 0);
+            assertTrue(rows.get(i).gradNorm() > 0);
+            assertTrue(rows.get(i).imagesPerS() > 0);
+        }
+        assertEquals(2e-4 / 3, rows.get(0).lr(), 1e-12); // warm-up 1/3 of 2e-4
+        assertEquals(2e-4, rows.get(5).lr(), 1e-12);
+        BufferedImage grid = ImageIO.read(run.sampleGrid(12).toFile());
+        assertEquals(2 * 16 + 3 * 2, grid.getWidth()); // 2x2 grid of 16 px with 2 px padding
+        Checkpoint latest = run.latestCheckpoint().orElseThrow();
+        assertEquals(12, latest.step());
+        for (String f : List.of(Trainer.MODEL_FILE, Trainer.EMA_FILE, Trainer.OPTIMIZER_FILE, "config.json",
+                "scheduler_config.json", Run.CHECKPOINT_STATE)) {
+            assertTrue(Files.isRegularFile(latest.dir().resolve(f)), f);
+        }
+        assertEquals(RunStatus.FINISHED, run.state().status());
+        assertTrue(Files.readString(run.logFile()).contains("finished at step 12"));
+    }
+
+    @Test
+    void resumingAfterAStopGivesTheSameLossesStepForStep() throws Exception {
+        Workspace ws = new Workspace(tmp);
+        Run straight = ws.create("straight", tiny());
+        assertEquals(Trainer.Outcome.FINISHED, new Trainer(straight, cpu()).run(new TrainingControl()));
+
+        Run broken = ws.create("interrupted", tiny());
+        TrainingControl control = new TrainingControl();
+        Trainer first = new Trainer(broken, cpu()).addListener(new TrainingListener() {
+            @Override
+            public void onStep(StepEvent e) {
+                if (e.step() == 5) {
+                    control.requestStop();
+                }
+            }
+        });
+        assertEquals(Trainer.Outcome.STOPPED, first.run(control));
+        assertEquals(RunStatus.STOPPED, broken.state().status());
+        assertEquals(5, broken.latestCheckpoint().orElseThrow().step());
+        assertEquals(Trainer.Outcome.FINISHED, new Trainer(broken, cpu()).run(new TrainingControl()));
+
+        double[] a = losses(straight);
+        double[] b = losses(broken);
+        assertEquals(12, b.length);
+        for (int i = 0; i < 12; i++) {
+            assertEquals(a[i], b[i], 0.0, "loss at step " + (i + 1));
+        }
+        assertTrue(Files.readString(broken.logFile()).contains("resumed from step-00000005 at step 5"));
+    }
+
+    @Test
+    void aNonFiniteLossStopsTheRunAndKeepsTheLastGoodCheckpoint() throws Exception {
+        Workspace ws = new Workspace(tmp);
+        Run run = ws.create("nan", tiny("optim.steps=6"));
+        assertEquals(Trainer.Outcome.FINISHED, new Trainer(run, cpu()).run(new TrainingControl()));
+        byte[] goodWeights = Files.readAllBytes(run.checkpointDir(6).resolve(Trainer.MODEL_FILE));
+
+        // continue the run with an absurd learning rate and no clipping: the weights blow up
+        RunConfig wild = ConfigOverrides.apply(run.config(), List.of("optim.lr=1e30", "optim.lr_schedule=constant",
+                "optim.grad_clip=0", "optim.steps=12"));
+        AtomicFiles.writeJson(run.configFile(), new io.ldmstudio.runs.RunManifest(wild, run.manifest().preset(),
+                run.manifest().engine(), run.manifest().device(), run.manifest().created()));
+        Trainer trainer = new Trainer(run, cpu());
+        assertEquals(Trainer.Outcome.FAILED, trainer.run(new TrainingControl()));
+
+        assertTrue(trainer.failure().startsWith("non-finite"), trainer.failure());
+        assertTrue(trainer.failure().contains("step-00000006"), trainer.failure());
+        assertEquals(RunStatus.FAILED, run.state().status());
+        Checkpoint latest = run.latestCheckpoint().orElseThrow();
+        assertEquals(6, latest.step());
+        assertTrue(java.util.Arrays.equals(goodWeights, Files.readAllBytes(latest.dir().resolve(Trainer.MODEL_FILE))));
+        for (MetricsRow r : run.metrics()) {
+            assertTrue(Double.isFinite(r.loss()), "only applied steps are logged");
+        }
+        assertFalse(Files.exists(run.checkpointDir(12)));
+    }
+
+    @Test
+    void latentPresetsStopWithAMessageNamingTheMissingAutoencoder() throws Exception {
+        Workspace ws = new Workspace(tmp);
+        RunConfig latent = ConfigResolver.resolve(Presets.classpath(), "celeba-hq-256", List.of());
+        Run run = ws.create("latent", latent);
+        Trainer trainer = new Trainer(run, cpu());
+        assertEquals(Trainer.Outcome.FAILED, trainer.run(new TrainingControl()));
+        assertTrue(trainer.failure().contains("autoencoder"), trainer.failure());
+        assertTrue(trainer.failure().contains("models/sd-vae-ft-mse"), trainer.failure());
+    }
+}
