@@ -108,11 +108,13 @@ public final class Benchmark {
             long rssAfterWarmup = Memory.rssMb();
             progress.accept("training: " + spec.trainSteps() + " steps at batch " + spec.batchSize());
             double[] ms = new double[spec.trainSteps()];
+            long[] rss = new long[spec.trainSteps()];
             long t0 = System.nanoTime();
             for (int i = 0; i < spec.trainSteps(); i++) {
                 long s = System.nanoTime();
                 step.run(warmup + 1 + i, x0, shape, spec.lr());
                 ms[i] = (System.nanoTime() - s) / 1e6;
+                rss[i] = Memory.rssMb();
             }
             double trainSeconds = (System.nanoTime() - t0) / 1e9;
             long rssAfterTrain = Memory.rssMb();
@@ -136,7 +138,11 @@ public final class Benchmark {
             out.put("sample_batch", spec.sampleBatch());
             out.put("ddim_seconds", round(ddimSeconds, 3));
             out.put("rss_start_mb", rssStart);
+            out.put("rss_after_warmup_mb", rssAfterWarmup);
             out.put("rss_growth_during_training_mb", rssAfterTrain - rssAfterWarmup);
+            // flat memory: what the second half of the timed steps added, after allocator caches filled
+            int half = spec.trainSteps() / 2;
+            out.put("rss_growth_second_half_mb", rss[spec.trainSteps() - 1] - rss[Math.max(0, half - 1)]);
             opt.close();
             unet.close();
         }

@@ -276,6 +276,8 @@ public final class Trainer {
                         lastCheckpoint = step;
                     }
                 }
+                Path export = exportDiffusers(ema != null ? ema.model() : unet, uc, config, step);
+                log("exported a diffusers DDPMPipeline (" + (ema != null ? "EMA" : "raw") + " weights) to " + export);
             } finally {
                 opt.close();
                 unet.close();
@@ -330,6 +332,30 @@ public final class Trainer {
         for (TrainingListener l : listeners) {
             l.onCheckpoint(step, saved.dir());
         }
+    }
+
+    /**
+     * Writes {@code exports/diffusers/} as a diffusers {@code DDPMPipeline} folder: {@code model_index.json},
+     * {@code unet/} (config + diffusion_pytorch_model.safetensors) and {@code scheduler/}, so
+     * {@code DDPMPipeline.from_pretrained(folder)} opens the trained model.
+     */
+    private Path exportDiffusers(UNet2DModel model, UNetConfig uc, RunConfig config, long step) throws IOException {
+        Path dir = run.exportsDir().resolve("diffusers");
+        Files.createDirectories(dir.resolve("unet"));
+        Files.createDirectories(dir.resolve("scheduler"));
+        UNetWeights.writeConfig(uc, dir.resolve("unet"));
+        UNetWeights.writeWeights(model, dir.resolve("unet").resolve(UNetWeights.DIFFUSERS_WEIGHTS),
+                Map.of("step", Long.toString(step)));
+        io.ldmstudio.runs.AtomicFiles.writeString(dir.resolve("scheduler").resolve("scheduler_config.json"),
+                JSON.writerWithDefaultPrettyPrinter().writeValueAsString(schedulerConfig(config)));
+        ObjectNode index = JSON.createObjectNode();
+        index.put("_class_name", "DDPMPipeline");
+        index.put("_diffusers_version", "0.27.0");
+        index.putArray("scheduler").add("diffusers").add("DDPMScheduler");
+        index.putArray("unet").add("diffusers").add("UNet2DModel");
+        io.ldmstudio.runs.AtomicFiles.writeString(dir.resolve("model_index.json"),
+                JSON.writerWithDefaultPrettyPrinter().writeValueAsString(index));
+        return dir;
     }
 
     /** diffusers DDPMScheduler config matching the run's schedule, saved beside the weights. */

@@ -75,6 +75,12 @@ class TrainerTest {
             assertTrue(Files.isRegularFile(latest.dir().resolve(f)), f);
         }
         assertEquals(RunStatus.FINISHED, run.state().status());
+        Path export = run.exportsDir().resolve("diffusers");
+        assertTrue(Files.readString(export.resolve("model_index.json")).contains("DDPMPipeline"));
+        assertEquals(io.ldmstudio.weights.UNetWeights.readConfig(export.resolve("unet")).blockOutChannels(),
+                List.of(16, 32));
+        assertTrue(Files.readString(export.resolve("scheduler").resolve("scheduler_config.json"))
+                .contains("squaredcos_cap_v2"));
         assertTrue(Files.readString(run.logFile()).contains("finished at step 12"));
     }
 

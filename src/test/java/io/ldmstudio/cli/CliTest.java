@@ -1,0 +1,139 @@
+package io.ldmstudio.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ldmstudio.runs.Run;
+import io.ldmstudio.runs.Workspace;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line as a user drives it: exit codes, messages, files. */
+class CliTest {
+    @TempDir
+    Path tmp;
+
+    record Outcome(int code, String out, String err) {}
+
+    static Outcome run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = Cli.execute(args);
+            return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    static final String[] TINY = {"--set", "data.resolution=16", "--set", "model.model_channels=16",
+        "--set", "model.channel_mult=1,2", "--set", "model.num_res_blocks=1", "--set", "model.attention_resolutions=2",
+        "--set", "model.num_heads=2", "--set", "model.norm_groups=8", "--set", "optim.batch_size=4",
+        "--set", "logging.checkpoint_every=2", "--set", "sampling.n=4", "--set", "sampling.steps=3", "--device", "cpu"};
+
+    private String[] train(String run, int steps) {
+        List<String> a = new ArrayList<>(List.of("train", "--preset", "quickstart", "--run", run, "--steps",
+                Integer.toString(steps), "--workspace", tmp.toString()));
+        a.addAll(List.of(TINY));
+        return a.toArray(String[]::new);
+    }
+
+    @Test
+    void presetsListsAllSix() {
+        Outcome o = run("presets");
+        assertEquals(0, o.code());
+        for (String p : List.of("quickstart", "fashion-mnist-pixel-cpu", "celeba-hq-256", "celeba-hq-128-f4",
+                "cifar10-latent-64", "cifar10-pixel-32")) {
+            assertTrue(o.out().contains(p), p);
+        }
+    }
+
+    @Test
+    void badValuesGetOneLineNamingTheKeyAndExitStatusTwo() {
+        Outcome lr = run("train", "--preset", "quickstart", "--set", "optim.lr=abc", "--workspace", tmp.toString());
+        assertEquals(2, lr.code());
+        assertEquals(1, lr.err().strip().lines().count(), lr.err());
+        assertTrue(lr.err().contains("optim.lr") && lr.err().contains("abc") && lr.err().contains("number"), lr.err());
+
+        Outcome key = run("train", "--preset", "quickstart", "--set", "optim.learning_rate=1", "--workspace",
+                tmp.toString());
+        assertEquals(2, key.code());
+        assertTrue(key.err().contains("optim.learning_rate"), key.err());
+
+        Outcome sampler = run("train", "--preset", "quickstart", "--set", "sampling.sampler=euler", "--workspace",
+                tmp.toString());
+        assertEquals(2, sampler.code());
+        assertTrue(sampler.err().contains("ddpm, ddim, dpmpp"), sampler.err());
+
+        Outcome preset = run("train", "--preset", "nope", "--workspace", tmp.toString());
+        assertEquals(2, preset.code());
+        assertTrue(preset.err().contains("quickstart"), preset.err());
+
+        Outcome device = run("train", "--preset", "quickstart", "--device", "tpu", "--workspace", tmp.toString());
+        assertEquals(2, device.code());
+        assertTrue(device.err().contains("device") && device.err().contains("tpu"), device.err());
+
+        Outcome name = run("train", "--preset", "quickstart", "--run", "../escape", "--workspace", tmp.toString());
+        assertEquals(2, name.code());
+        assertTrue(name.err().contains("../escape"), name.err());
+        assertTrue(!Files.exists(tmp.resolve("escape")));
+    }
+
+    @Test
+    void trainSampleResumeAndListARunEndToEnd() throws Exception {
+        Outcome t = run(train("t1", 4));
+        assertEquals(0, t.code(), t.err());
+        assertTrue(t.out().contains("PyTorch"), "device and engine version printed: " + t.out());
+        Run run = new Workspace(tmp).open("t1");
+        assertEquals(4, run.latestCheckpoint().orElseThrow().step());
+
+        Path grid = tmp.resolve("out/grid.png");
+        Outcome s = run("sample", "t1", "--sampler", "ddim", "--steps", "3", "--n", "4", "--seed", "3", "--out",
+                grid.toString(), "--trajectory", tmp.resolve("traj").toString(), "--workspace", tmp.toString());
+        assertEquals(0, s.code(), s.err());
+        BufferedImage g = ImageIO.read(grid.toFile());
+        assertEquals(2 * 16 + 3 * 2, g.getWidth());
+        try (Stream<Path> files = Files.list(tmp.resolve("traj"))) {
+            List<String> names = files.map(p -> p.getFileName().toString()).sorted().toList();
+            assertEquals(6, names.size(), names.toString()); // x_t and x̂0 for each of 3 steps
+            assertTrue(names.get(0).startsWith("x0-0000-t"), names.toString());
+        }
+
+        Path folder = tmp.resolve("out/each");
+        Outcome each = run("sample", "t1", "--sampler", "dpmpp", "--steps", "3", "--n", "3", "--out", folder.toString(),
+                "--workspace", tmp.toString());
+        assertEquals(0, each.code(), each.err());
+        try (Stream<Path> files = Files.list(folder)) {
+            List<Path> pngs = files.toList();
+            assertEquals(3, pngs.size());
+            assertEquals(16, ImageIO.read(pngs.get(0).toFile()).getWidth());
+        }
+
+        Outcome bad = run("sample", "t1", "--sampler", "euler", "--out", grid.toString(), "--workspace", tmp.toString());
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("euler"), bad.err());
+
+        Outcome r = run("resume", "t1", "--steps", "6", "--workspace", tmp.toString());
+        assertEquals(0, r.code(), r.err());
+        assertEquals(6, run.latestCheckpoint().orElseThrow().step());
+
+        Outcome list = run("runs", "--workspace", tmp.toString());
+        assertEquals(0, list.code());
+        assertTrue(list.out().contains("t1") && list.out().contains("finished"), list.out());
+    }
+}
