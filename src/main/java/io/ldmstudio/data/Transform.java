@@ -19,12 +19,20 @@ import java.awt.image.BufferedImage;
  */
 public record Transform(int resolution, int channels, boolean centerCrop) {
 
+    /**
+     * The shape of already-encoded data (e.g. latents with 4 channels): a loader uses it for batch
+     * shapes only; {@link #apply} accepts images with 1 or 3 channels.
+     */
+    public static Transform shapeOnly(int resolution, int channels) {
+        return new Transform(resolution, channels, false);
+    }
+
     public Transform {
         if (resolution <= 0) {
             throw new IllegalArgumentException("resolution must be positive: " + resolution);
         }
-        if (channels != 1 && channels != 3) {
-            throw new IllegalArgumentException("channels must be 1 or 3: " + channels);
+        if (channels < 1) {
+            throw new IllegalArgumentException("channels must be positive: " + channels);
         }
     }
 
@@ -58,6 +66,10 @@ public record Transform(int resolution, int channels, boolean centerCrop) {
             y0 = (h - s) / 2;
             cw = s;
             ch = s;
+        }
+        if (channels != 1 && channels != 3) {
+            throw new IllegalArgumentException("images convert to 1 or 3 channels, not " + channels
+                    + " (a shape-only transform describes encoded data)");
         }
         int res = resolution;
         int plane = res * res;

@@ -128,6 +128,8 @@ class TransformTest {
     @Test
     void rejectsBadSettings() {
         assertThrows(IllegalArgumentException.class, () -> new Transform(0, 3, true));
-        assertThrows(IllegalArgumentException.class, () -> new Transform(8, 2, true));
+        assertThrows(IllegalArgumentException.class, () -> new Transform(8, 0, true));
+        Pixels rgb = new Pixels(2, 2, 3, new float[12]);
+        assertThrows(IllegalArgumentException.class, () -> Transform.shapeOnly(8, 4).apply(rgb, false));
     }
 }
