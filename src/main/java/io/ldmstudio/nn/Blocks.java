@@ -82,7 +82,7 @@ public final class Blocks {
             long hw = s.get(2) * s.get(3);
             long d = c / heads;
             NDArray h = groupNorm.forward(x).reshape(b, c, hw).transpose(0, 2, 1); // (B, HW, C)
-            NDArray q = splitHeads(toQ.forward(h).mul((float) (1.0 / Math.sqrt(d))), b, hw, d);
+            NDArray q = splitHeads(Ops.mulScalar(toQ.forward(h), 1.0 / Math.sqrt(d)), b, hw, d);
             NDArray k = splitHeads(toK.forward(h), b, hw, d);
             NDArray v = splitHeads(toV.forward(h), b, hw, d);
             NDArray attn = q.batchMatMul(k.transpose(0, 2, 1)).softmax(-1); // (B·heads, HW, HW)

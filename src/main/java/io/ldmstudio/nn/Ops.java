@@ -10,6 +10,15 @@ import ai.djl.ndarray.types.Shape;
 public final class Ops {
     private Ops() {}
 
+    /**
+     * x·s with the scalar held by the engine. DJL's {@code mul(Number)} puts the number in JVM-owned
+     * memory and frees it after the op, but autograd keeps it for the backward pass: a garbage
+     * collection in between makes the gradient read freed memory. Use this in anything differentiable.
+     */
+    public static NDArray mulScalar(NDArray x, double s) {
+        return x.mul(x.getManager().full(new Shape(), (float) s, x.getDataType()));
+    }
+
     /** SiLU(x) = x·σ(x); DJL has no fused SiLU. */
     public static NDArray silu(NDArray x) {
         return x.mul(x.getNDArrayInternal().sigmoid());
@@ -42,7 +51,11 @@ public final class Ops {
         NDArray v = x.reshape(b, groups, n);
         NDArray normed = v.getNDArrayInternal().layerNorm(v, new Shape(n), unitGamma, zeroBeta, eps).singletonOrThrow();
         Shape affine = s.dimension() == 4 ? new Shape(1, c, 1, 1) : new Shape(1, c);
-        return normed.reshape(s).mul(weight.reshape(affine)).add(bias.reshape(affine));
+        NDArray w = weight.reshape(affine);
+        NDArray b2 = bias.reshape(affine);
+        w.attach(x.getManager()); // views of the parameters: freed with the caller's step, not kept in the model's manager
+        b2.attach(x.getManager());
+        return normed.reshape(s).mul(w).add(b2);
     }
 
     /** Nearest-neighbour ×2 upsampling of NCHW. */
