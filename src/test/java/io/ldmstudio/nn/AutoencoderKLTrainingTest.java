@@ -7,6 +7,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import io.ldmstudio.training.AdamW;
 import io.ldmstudio.training.GradClip;
@@ -55,8 +56,22 @@ class AutoencoderKLTrainingTest {
 
     @Test
     void aTinyAutoencoderLearnsToReconstructAFewFixedImages() {
-        VaeConfig c = VaeConfig.of(3, 3, List.of(16, 32), 1, 4, 8, RES);
         float[] data = images();
+        // Tiny tensors gain nothing from a second intra-op thread, and on a shared 2-core machine two
+        // processes' OpenMP teams spinning at every barrier made this test 40× slower (400 s instead
+        // of 10 s); one thread for this test, restored after.
+        Engine.getInstance();
+        int threads = JniUtils.getNumThreads();
+        JniUtils.setNumThreads(1);
+        try {
+            train(data);
+        } finally {
+            JniUtils.setNumThreads(threads);
+        }
+    }
+
+    private static void train(float[] data) {
+        VaeConfig c = VaeConfig.of(3, 3, List.of(16, 32), 1, 4, 8, RES);
         try (NDManager m = NDManager.newBaseManager()) {
             AutoencoderKL vae = new AutoencoderKL(c);
             vae.initialize(m, new Rng(7), true);
