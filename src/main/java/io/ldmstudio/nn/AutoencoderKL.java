@@ -4,9 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import io.ldmstudio.nn.Blocks.Upsample2D;
 import io.ldmstudio.nn.Layers.Conv2d;
-import io.ldmstudio.nn.VaeBlocks.Attention;
-import io.ldmstudio.nn.VaeBlocks.GroupNorm;
-import io.ldmstudio.nn.VaeBlocks.ResnetBlock;
+import io.ldmstudio.nn.Blocks.AttentionBlock;
+import io.ldmstudio.nn.Blocks.ResnetBlock2D;
+import io.ldmstudio.nn.Layers.GroupNorm;
 import io.ldmstudio.util.Rng;
 import java.util.List;
 
@@ -32,7 +32,7 @@ import java.util.List;
  *
  * <p>Parameters live in the manager passed to {@link #initialize} or a weight loader; every result,
  * intermediate ones included, is created on the input's manager, so a pass run in a sub-manager
- * leaves nothing behind in the model's (see {@code VaeBlocks} for why the blocks are its own).
+ * leaves nothing behind in the model's.
  */
 public final class AutoencoderKL extends Module {
     /** GroupNorm ε of every block (diffusers' resnet_eps for the VAE). */
@@ -132,12 +132,12 @@ public final class AutoencoderKL extends Module {
         if (config.shiftFactor() != null) {
             z = z.sub((float) config.shift());
         }
-        return VaeBlocks.mulScalar(z, config.scalingFactor());
+        return Ops.mulScalar(z, config.scalingFactor());
     }
 
     /** Images from diffusion latents: decode(z / scaling_factor + shift). */
     public NDArray decodeLatents(NDArray z) {
-        NDArray u = VaeBlocks.divScalar(z, config.scalingFactor());
+        NDArray u = Ops.mulScalar(z, 1.0 / config.scalingFactor());
         if (config.shiftFactor() != null) {
             u = u.add((float) config.shift());
         }
@@ -238,13 +238,13 @@ public final class AutoencoderKL extends Module {
 
     /** diffusers' {@code DownEncoderBlock2D}: resnets, then an optional stride-2 downsampler. */
     static final class DownEncoderBlock2D extends Module {
-        private final ModuleList<ResnetBlock> resnets;
+        private final ModuleList<ResnetBlock2D> resnets;
         private final ModuleList<PaddedDownsample2D> downsamplers;
 
         DownEncoderBlock2D(int in, int out, int layers, int groups, boolean downsample) {
             resnets = child("resnets", new ModuleList<>());
             for (int j = 0; j < layers; j++) {
-                resnets.add(new ResnetBlock(j == 0 ? in : out, out, groups, NORM_EPS));
+                resnets.add(new ResnetBlock2D(j == 0 ? in : out, out, 0, groups, NORM_EPS, 0f));
             }
             downsamplers = downsample ? child("downsamplers", new ModuleList<>()) : null;
             if (downsamplers != null) {
@@ -254,8 +254,8 @@ public final class AutoencoderKL extends Module {
 
         NDArray forward(NDArray x) {
             NDArray h = x;
-            for (ResnetBlock r : resnets.items()) {
-                h = r.forward(h);
+            for (ResnetBlock2D r : resnets.items()) {
+                h = r.forward(h, null, false);
             }
             return downsamplers != null ? downsamplers.get(0).forward(h) : h;
         }
@@ -263,13 +263,13 @@ public final class AutoencoderKL extends Module {
 
     /** diffusers' {@code UpDecoderBlock2D}: resnets, then an optional nearest-×2 upsampler with a conv. */
     static final class UpDecoderBlock2D extends Module {
-        private final ModuleList<ResnetBlock> resnets;
+        private final ModuleList<ResnetBlock2D> resnets;
         private final ModuleList<Upsample2D> upsamplers;
 
         UpDecoderBlock2D(int in, int out, int layers, int groups, boolean upsample) {
             resnets = child("resnets", new ModuleList<>());
             for (int j = 0; j < layers; j++) {
-                resnets.add(new ResnetBlock(j == 0 ? in : out, out, groups, NORM_EPS));
+                resnets.add(new ResnetBlock2D(j == 0 ? in : out, out, 0, groups, NORM_EPS, 0f));
             }
             upsamplers = upsample ? child("upsamplers", new ModuleList<>()) : null;
             if (upsamplers != null) {
@@ -279,8 +279,8 @@ public final class AutoencoderKL extends Module {
 
         NDArray forward(NDArray x) {
             NDArray h = x;
-            for (ResnetBlock r : resnets.items()) {
-                h = r.forward(h);
+            for (ResnetBlock2D r : resnets.items()) {
+                h = r.forward(h, null, false);
             }
             return upsamplers != null ? upsamplers.get(0).forward(h) : h;
         }
@@ -288,25 +288,25 @@ public final class AutoencoderKL extends Module {
 
     /** diffusers' {@code UNetMidBlock2D} without time input: resnet, single-head attention, resnet. */
     static final class MidBlock extends Module {
-        private final ModuleList<Attention> attentions;
-        private final ModuleList<ResnetBlock> resnets;
+        private final ModuleList<AttentionBlock> attentions;
+        private final ModuleList<ResnetBlock2D> resnets;
 
         MidBlock(int channels, int groups, boolean attention) {
             attentions = attention ? child("attentions", new ModuleList<>()) : null;
             if (attentions != null) {
-                attentions.add(new Attention(channels, groups, NORM_EPS));
+                attentions.add(new AttentionBlock(channels, 1, groups, NORM_EPS));
             }
             resnets = child("resnets", new ModuleList<>());
-            resnets.add(new ResnetBlock(channels, channels, groups, NORM_EPS));
-            resnets.add(new ResnetBlock(channels, channels, groups, NORM_EPS));
+            resnets.add(new ResnetBlock2D(channels, channels, 0, groups, NORM_EPS, 0f));
+            resnets.add(new ResnetBlock2D(channels, channels, 0, groups, NORM_EPS, 0f));
         }
 
         NDArray forward(NDArray x) {
-            NDArray h = resnets.get(0).forward(x);
+            NDArray h = resnets.get(0).forward(x, null, false);
             if (attentions != null) {
                 h = attentions.get(0).forward(h);
             }
-            return resnets.get(1).forward(h);
+            return resnets.get(1).forward(h, null, false);
         }
     }
 

@@ -48,7 +48,7 @@ public final class DiagonalGaussian {
 
     /** σ = exp(½ log σ²). */
     public NDArray std() {
-        return VaeBlocks.mulScalar(logvar, 0.5).exp();
+        return Ops.mulScalar(logvar, 0.5).exp();
     }
 
     /** σ². */
@@ -78,6 +78,6 @@ public final class DiagonalGaussian {
         for (int i = 0; i < axes.length; i++) {
             axes[i] = i + 1;
         }
-        return VaeBlocks.mulScalar(terms.sum(axes), 0.5);
+        return Ops.mulScalar(terms.sum(axes), 0.5);
     }
 }

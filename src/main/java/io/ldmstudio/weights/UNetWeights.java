@@ -235,7 +235,7 @@ public final class UNetWeights {
             }
         }
         if (!missing.isEmpty() || !unexpected.isEmpty() || !wrongShape.isEmpty()) {
-            StringBuilder sb = new StringBuilder(file + ": the weights do not fit the network:");
+            StringBuilder sb = new StringBuilder("the weights do not fit the network:");
             appendList(sb, "missing", missing);
             appendList(sb, "unexpected", unexpected);
             appendList(sb, "wrong shape", wrongShape);

@@ -109,27 +109,6 @@ class AutoencoderKLTest {
     }
 
     @Test
-    void vaeBlocksComputeWhatTheSharedBlocksComputeUnderTheSameNames() {
-        try (NDManager m = NDManager.newBaseManager()) {
-            Blocks.ResnetBlock2D shared = new Blocks.ResnetBlock2D(32, 64, 0, 8, 1e-6f, 0f);
-            VaeBlocks.ResnetBlock own = new VaeBlocks.ResnetBlock(32, 64, 8, 1e-6f);
-            shared.initialize(m, new Rng(1), false);
-            assertEquals(shared.namedParameters().keySet(), own.namedParameters().keySet());
-            own.loadStateDict(shared.stateDict(), m);
-            NDArray x = randomImages(m, 2, 2, 32, 8, 8);
-            assertClose(shared.forward(x, null, false), own.forward(x), 1e-6);
-
-            Blocks.AttentionBlock sharedAttn = new Blocks.AttentionBlock(64, 1, 8, 1e-6f);
-            VaeBlocks.Attention ownAttn = new VaeBlocks.Attention(64, 8, 1e-6f);
-            sharedAttn.initialize(m, new Rng(2), false);
-            assertEquals(sharedAttn.namedParameters().keySet(), ownAttn.namedParameters().keySet());
-            ownAttn.loadStateDict(sharedAttn.stateDict(), m);
-            NDArray h = randomImages(m, 3, 2, 64, 4, 4);
-            assertClose(sharedAttn.forward(h), ownAttn.forward(h), 1e-5);
-        }
-    }
-
-    @Test
     void encoderDownsamplingPadsOnlyRightAndBottom() {
         try (NDManager m = NDManager.newBaseManager()) {
             AutoencoderKL.PaddedDownsample2D down = new AutoencoderKL.PaddedDownsample2D(1);
@@ -276,7 +255,7 @@ class AutoencoderKLTest {
                     ai.djl.training.GradientCollector gc = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
                 NDArray x = randomImages(step, 22, 2, 3, 16, 16);
                 AutoencoderKL.Output out = vae.forward(x, true, new Rng(23));
-                NDArray loss = out.reconstruction().sub(x).square().mean().add(VaeBlocks.mulScalar(out.kl(), 1e-3));
+                NDArray loss = out.reconstruction().sub(x).square().mean().add(Ops.mulScalar(out.kl(), 1e-3));
                 if (collectGarbage) {
                     // free every unreachable direct buffer, then reuse native memory with NaNs
                     System.gc();

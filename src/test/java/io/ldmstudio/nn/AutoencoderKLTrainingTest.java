@@ -85,8 +85,8 @@ class AutoencoderKLTrainingTest {
                         GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                     NDArray x = sm.create(data, new Shape(N, 3, RES, RES));
                     AutoencoderKL.Output out = vae.forward(x, true, noise);
-                    // a 0-d tensor PyTorch owns, not kl.mul(1e-6f): see VaeBlocks.mulScalar
-                    NDArray loss = out.reconstruction().sub(x).square().mean().add(VaeBlocks.mulScalar(out.kl(), 1e-6));
+                    // a 0-d tensor PyTorch owns, not kl.mul(1e-6f): see Ops.mulScalar
+                    NDArray loss = out.reconstruction().sub(x).square().mean().add(Ops.mulScalar(out.kl(), 1e-6));
                     gc.backward(loss);
                 }
                 if (step == 0) {
