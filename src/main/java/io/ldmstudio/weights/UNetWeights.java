@@ -236,23 +236,11 @@ public final class UNetWeights {
         }
         if (!missing.isEmpty() || !unexpected.isEmpty() || !wrongShape.isEmpty()) {
             StringBuilder sb = new StringBuilder("the weights do not fit the network:");
-            appendList(sb, "missing", missing);
-            appendList(sb, "unexpected", unexpected);
-            appendList(sb, "wrong shape", wrongShape);
+            WeightFiles.appendList(sb, "missing", missing);
+            WeightFiles.appendList(sb, "unexpected", unexpected);
+            WeightFiles.appendList(sb, "wrong shape", wrongShape);
             throw new WeightFiles.WeightFileException(file, sb.toString());
         }
         return values;
-    }
-
-    private static void appendList(StringBuilder sb, String what, List<String> names) {
-        if (names.isEmpty()) {
-            return;
-        }
-        sb.append("\n  ").append(what).append(" (").append(names.size()).append("): ");
-        int shown = Math.min(names.size(), 12);
-        sb.append(String.join(", ", names.subList(0, shown)));
-        if (names.size() > shown) {
-            sb.append(", … ").append(names.size() - shown).append(" more");
-        }
     }
 }

@@ -658,9 +658,9 @@ public final class VaeWeights {
                     .append(mapped.layout == Layout.LDM ? "LDM/CompVis" : "diffusers").append(" names, config ")
                     .append(model.config().blockOutChannels()).append(" × ").append(model.config().layersPerBlock())
                     .append(" layers, latent ").append(model.config().latentChannels()).append("):");
-            appendList(sb, "missing", missing);
-            appendList(sb, "unexpected", unexpected);
-            appendList(sb, "wrong shape", wrongShape);
+            WeightFiles.appendList(sb, "missing", missing);
+            WeightFiles.appendList(sb, "unexpected", unexpected);
+            WeightFiles.appendList(sb, "wrong shape", wrongShape);
             throw new WeightFiles.WeightFileException(file, sb.toString());
         }
         return values;
@@ -672,18 +672,6 @@ public final class VaeWeights {
             n--;
         }
         return Arrays.copyOf(shape, n);
-    }
-
-    private static void appendList(StringBuilder sb, String what, List<String> names) {
-        if (names.isEmpty()) {
-            return;
-        }
-        sb.append("\n  ").append(what).append(" (").append(names.size()).append("): ");
-        int shown = Math.min(names.size(), 12);
-        sb.append(String.join(", ", names.subList(0, shown)));
-        if (names.size() > shown) {
-            sb.append(", … ").append(names.size() - shown).append(" more");
-        }
     }
 
     /** Loads an autoencoder from a diffusers folder or a single file (see the class comment). */

@@ -163,4 +163,17 @@ public final class WeightFiles {
             // not supported here (e.g. Windows); the rename itself is still atomic
         }
     }
+
+    /** Adds "what (n): a, b, … k more" on a line of its own to a weight-mismatch message (at most 12 names). */
+    static void appendList(StringBuilder sb, String what, java.util.List<String> names) {
+        if (names.isEmpty()) {
+            return;
+        }
+        sb.append("\n  ").append(what).append(" (").append(names.size()).append("): ");
+        int shown = Math.min(names.size(), 12);
+        sb.append(String.join(", ", names.subList(0, shown)));
+        if (names.size() > shown) {
+            sb.append(", … ").append(names.size() - shown).append(" more");
+        }
+    }
 }
