@@ -14,6 +14,7 @@ import io.ldmstudio.nn.UNet2DModel;
 import io.ldmstudio.nn.UNetConfig;
 import io.ldmstudio.runs.Checkpoint;
 import io.ldmstudio.runs.Run;
+import io.ldmstudio.training.LatentSpace;
 import io.ldmstudio.training.Trainer;
 import io.ldmstudio.training.NetworkDenoiser;
 import io.ldmstudio.weights.UNetWeights;
@@ -77,7 +78,7 @@ public final class SamplingService {
         Path weights = cp.dir().resolve(req.useEma() && Files.exists(cp.dir().resolve(Trainer.EMA_FILE))
                 ? Trainer.EMA_FILE : Trainer.MODEL_FILE);
         int c = config.unetChannels();
-        int res = config.data().resolution();
+        int res = config.unetResolution();
         UNetConfig uc = UNetConfig.of(config.model(), c, res);
         NoiseSchedule schedule = NoiseSchedule.fromConfig(config.diffusion());
         Sampler sampler = Samplers.create(req.sampler(), schedule, req.eta(), config.pixelSpace());
@@ -95,6 +96,13 @@ public final class SamplingService {
             NDArray x = SamplingLoop.sample(new NetworkDenoiser(unet), sampler, new Shape(req.n(), c, res, res), req.seed(),
                     manager, listener, cancelled);
             float[] all = x.toFloatArray();
+            if (!config.pixelSpace()) { // decode with the run's autoencoder
+                LatentSpace latent = LatentSpace.load(config, manager);
+                all = latent.decode(all, req.n(), res);
+                c = latent.vae().config().outChannels();
+                res = config.data().resolution();
+                latent.close();
+            }
             int per = c * res * res;
             List<float[]> images = new java.util.ArrayList<>();
             for (int i = 0; i < req.n(); i++) {

@@ -11,6 +11,8 @@ import io.ldmstudio.data.Batch;
 import io.ldmstudio.data.DataLoader;
 import io.ldmstudio.data.ImageSource;
 import io.ldmstudio.data.ImageWriter;
+import io.ldmstudio.data.LatentCache;
+import io.ldmstudio.data.Transform;
 import io.ldmstudio.data.Sources;
 import io.ldmstudio.diffusion.NoiseSchedule;
 import io.ldmstudio.diffusion.Sampler;
@@ -93,16 +95,17 @@ public final class Trainer {
         }
     }
 
-    /** Checks that a config can be trained by this build; throws with a message saying what is missing. */
+    /** Checks that a config can be trained: a latent run needs its autoencoder on disk. */
     public static void checkTrainable(RunConfig config) {
         if (!config.pixelSpace()) {
             RunConfig.Autoencoder ae = config.autoencoder();
-            String where = ae.path() == null ? "(autoencoder.path is not set)" : "at " + ae.path()
-                    + (Files.exists(Path.of(ae.path())) ? "" : " (not found)");
-            throw new IllegalStateException("preset '" + config.preset() + "' trains in latent space and needs the KL "
-                    + "autoencoder " + where + "; latent-space training comes with the autoencoder work — "
-                    + "until then use a pixel-space preset (quickstart, fashion-mnist-pixel-cpu, cifar10-pixel-32) "
-                    + "or --set autoencoder.kind=none");
+            if (ae.path() == null || !Files.exists(Path.of(ae.path()))) {
+                String where = ae.path() == null ? "(autoencoder.path is not set)" : "at " + ae.path() + " (not found)";
+                throw new IllegalStateException("preset '" + config.preset() + "' trains in latent space and needs the KL "
+                        + "autoencoder " + where + ": put a diffusers AutoencoderKL folder (config.json + "
+                        + "diffusion_pytorch_model.safetensors) or a single .safetensors file there, or --set "
+                        + "autoencoder.path=...; or train in pixel space with --set autoencoder.kind=none");
+            }
         }
     }
 
@@ -150,11 +153,36 @@ public final class Trainer {
         }
 
         int channels = config.unetChannels();
-        int res = config.data().resolution();
+        int res = config.unetResolution();
         UNetConfig uc = UNetConfig.of(config.model(), channels, res);
         NoiseSchedule schedule = NoiseSchedule.fromConfig(config.diffusion());
         LrSchedule lrs = LrSchedule.of(o);
+        LatentSpace latent = null;
+        LatentCache cache = null;
         try (NDManager manager = NDManager.newBaseManager(device.device())) {
+            ImageSource trainSource = source;
+            Transform loaderTf = Transform.of(config.data());
+            if (!config.pixelSpace()) {
+                latent = LatentSpace.load(config, manager);
+                Transform imgTf = Transform.of(config.data());
+                LatentCache.Key key = new LatentCache.Key(source.describe() + " (" + source.size() + " images)",
+                        imgTf.toString(), config.data().resolution(), LatentCache.sha256(latent.weightsFile()) + " x"
+                        + config.autoencoder().scalingFactor(), config.data().flip(), config.autoencoder().cacheDtype());
+                Path cacheDir = run.dir().toAbsolutePath().getParent().getParent().resolve("cache").resolve("latents");
+                log("autoencoder: " + latent.weightsFile() + " (f = " + latent.vae().downFactor() + ", latents "
+                        + channels + "x" + res + "x" + res + ")");
+                int total = source.size() * (config.data().flip() ? 2 : 1);
+                int[] lastLogged = {0};
+                cache = LatentCache.openOrBuild(cacheDir, key, source, imgTf, latent, 16, n -> {
+                    if (n - lastLogged[0] >= Math.max(1, total / 10) || n == total) {
+                        lastLogged[0] = n;
+                        log("encoding the dataset into latents: " + n + "/" + total);
+                    }
+                });
+                log("latent cache " + cache.file() + ": " + cache.origin().name().toLowerCase(Locale.ROOT).replace('_', ' '));
+                trainSource = cache.asSource(source);
+                loaderTf = Transform.shapeOnly(cache.latentSize(), cache.channels());
+            }
             UNet2DModel unet = new UNet2DModel(uc);
             unet.initialize(manager, new Rng(o.seed()), true);
             Ema<UNet2DModel> ema = null;
@@ -196,7 +224,8 @@ public final class Trainer {
             int lossCount = 0;
             long intervalStart = System.nanoTime();
             int intervalImages = 0;
-            try (DataLoader loader = DataLoader.of(source, config.data(), o.batchSize(), o.seed(), position)) {
+            try (DataLoader loader = new DataLoader(trainSource, loaderTf, o.batchSize(), o.seed(), config.data().flip(),
+                    config.data().workers(), config.data().limit(), position)) {
                 while (step < totalSteps) {
                     if (control.isPaused()) {
                         state(RunStatus.PAUSED, "paused at step " + step);
@@ -266,7 +295,7 @@ public final class Trainer {
                     }
                     if (step % lg.sampleEvery() == 0 || step == totalSteps) {
                         Path grid = writeSampleGrid(config, schedule, ema != null && config.sampling().useEma()
-                                ? ema.model() : unet, manager, run.sampleGrid(step));
+                                ? ema.model() : unet, manager, run.sampleGrid(step), latent);
                         for (TrainingListener l : listeners) {
                             l.onSample(step, grid);
                         }
@@ -279,6 +308,12 @@ public final class Trainer {
                 Path export = exportDiffusers(ema != null ? ema.model() : unet, uc, config, step);
                 log("exported a diffusers DDPMPipeline (" + (ema != null ? "EMA" : "raw") + " weights) to " + export);
             } finally {
+                if (cache != null) {
+                    cache.close();
+                }
+                if (latent != null) {
+                    latent.close();
+                }
                 opt.close();
                 unet.close();
                 if (ema != null) {
@@ -380,15 +415,20 @@ public final class Trainer {
 
     /** Samples the fixed-seed grid (the same noise every time) and writes it as a PNG. */
     static Path writeSampleGrid(RunConfig config, NoiseSchedule schedule, UNet2DModel model, NDManager manager,
-            Path file) throws IOException {
+            Path file, LatentSpace latent) throws IOException {
         RunConfig.Sampling s = config.sampling();
         int c = config.unetChannels();
-        int res = config.data().resolution();
+        int res = config.unetResolution();
         Sampler sampler = Samplers.fromConfig(config, schedule);
         float[] values;
         try (NDManager sm = manager.newSubManager()) {
             NDArray x = SamplingLoop.sample(new NetworkDenoiser(model), sampler, new Shape(s.n(), c, res, res), s.seed(), sm, null);
             values = x.toFloatArray();
+        }
+        if (latent != null) { // decode the latents into images
+            values = latent.decode(values, s.n(), res);
+            c = latent.vae().config().outChannels();
+            res = config.data().resolution();
         }
         int per = c * res * res;
         List<float[]> images = new ArrayList<>();
