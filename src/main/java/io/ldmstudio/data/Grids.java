@@ -133,4 +133,16 @@ public final class Grids {
             }
         }
     }
+
+    /** The images of a flat (N, C, H, W) batch as separate CHW arrays (copies), {@code per} = C·H·W values each. */
+    public static java.util.List<float[]> split(float[] batch, int n, int per) {
+        if ((long) n * per > batch.length) {
+            throw new IllegalArgumentException(n + " images of " + per + " values do not fit in " + batch.length);
+        }
+        java.util.List<float[]> out = new java.util.ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            out.add(java.util.Arrays.copyOfRange(batch, i * per, (i + 1) * per));
+        }
+        return out;
+    }
 }

@@ -103,13 +103,7 @@ public final class SamplingService {
                 res = config.data().resolution();
                 latent.close();
             }
-            int per = c * res * res;
-            List<float[]> images = new java.util.ArrayList<>();
-            for (int i = 0; i < req.n(); i++) {
-                float[] img = new float[per];
-                System.arraycopy(all, i * per, img, 0, per);
-                images.add(img);
-            }
+            List<float[]> images = io.ldmstudio.data.Grids.split(all, req.n(), c * res * res);
             unet.close();
             return new Result(images, c, res, res, cp.step(), weights.getFileName().toString(),
                     (System.nanoTime() - t0) / 1e9);

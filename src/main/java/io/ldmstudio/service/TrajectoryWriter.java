@@ -1,14 +1,13 @@
 package io.ldmstudio.service;
 
 import ai.djl.ndarray.NDArray;
+import io.ldmstudio.data.Grids;
 import io.ldmstudio.data.ImageWriter;
 import io.ldmstudio.diffusion.StepListener;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 
 /**
@@ -58,13 +57,6 @@ public final class TrajectoryWriter implements StepListener {
         int h = (int) s[2];
         int w = (int) s[3];
         float[] all = batch.toFloatArray();
-        int per = c * h * w;
-        List<float[]> images = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            float[] img = new float[per];
-            System.arraycopy(all, i * per, img, 0, per);
-            images.add(img);
-        }
-        ImageWriter.writeGrid(images, c, h, w, dir.resolve(name));
+        ImageWriter.writeGrid(Grids.split(all, n, c * h * w), c, h, w, dir.resolve(name));
     }
 }

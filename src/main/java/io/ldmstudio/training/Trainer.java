@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ldmstudio.config.RunConfig;
 import io.ldmstudio.data.Batch;
 import io.ldmstudio.data.DataLoader;
+import io.ldmstudio.data.Grids;
 import io.ldmstudio.data.ImageSource;
 import io.ldmstudio.data.ImageWriter;
 import io.ldmstudio.data.LatentCache;
@@ -32,7 +33,6 @@ import io.ldmstudio.weights.UNetWeights;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -430,14 +430,7 @@ public final class Trainer {
             c = latent.vae().config().outChannels();
             res = config.data().resolution();
         }
-        int per = c * res * res;
-        List<float[]> images = new ArrayList<>();
-        for (int i = 0; i < s.n(); i++) {
-            float[] img = new float[per];
-            System.arraycopy(values, i * per, img, 0, per);
-            images.add(img);
-        }
-        ImageWriter.writeGrid(images, c, res, res, file);
+        ImageWriter.writeGrid(Grids.split(values, s.n(), c * res * res), c, res, res, file);
         return file;
     }
 }
