@@ -116,13 +116,15 @@ public final class Benchmark {
                 ms[i] = (System.nanoTime() - s) / 1e6;
                 rss[i] = Memory.rssMb();
             }
-            double trainSeconds = (System.nanoTime() - t0) / 1e9;
+            double trainSeconds = java.util.Arrays.stream(ms).sum() / 1e3; // step time only, not the RSS reads between
+            double wallSeconds = (System.nanoTime() - t0) / 1e9;
             long rssAfterTrain = Memory.rssMb();
             out.put("train_steps", spec.trainSteps());
             out.put("batch_size", spec.batchSize());
             out.put("train_steps_per_s", round(spec.trainSteps() / trainSeconds, 3));
             out.put("train_step_ms_median", round(median(ms), 1));
             out.put("images_per_s", round(spec.trainSteps() * spec.batchSize() / trainSeconds, 1));
+            out.put("train_wall_seconds", round(wallSeconds, 2));
 
             progress.accept("sampling: DDIM-" + spec.ddimSteps() + " of " + spec.sampleBatch() + " images");
             Sampler ddim = Samplers.create("ddim", schedule, 0.0, false);
