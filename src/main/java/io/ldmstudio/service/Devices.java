@@ -24,9 +24,15 @@ public final class Devices {
             return device.isGpu() || "mps".equals(device.getDeviceType());
         }
 
+        /** {@code cpu}, {@code cuda:0}, {@code mps}. */
+        public String name() {
+            String type = device.getDeviceType();
+            return device.getDeviceId() >= 0 && !"cpu".equals(type) ? type + ":" + device.getDeviceId() : type;
+        }
+
         public String describe() {
             return String.format(Locale.ROOT, "device %s (%s %s, %d GPU%s visible, %d CPU threads)%s",
-                    device, engine, engineVersion, gpus, gpus == 1 ? "" : "s", threads,
+                    name(), engine, engineVersion, gpus, gpus == 1 ? "" : "s", threads,
                     note == null || note.isEmpty() ? "" : " — " + note);
         }
     }

@@ -1,0 +1,175 @@
+package io.ldmstudio.ui;
+
+import io.ldmstudio.config.Presets;
+import io.ldmstudio.runs.Run;
+import io.ldmstudio.runs.RunInfo;
+import io.ldmstudio.runs.Workspace;
+import io.ldmstudio.service.Devices;
+import io.ldmstudio.ui.common.Background;
+import io.ldmstudio.ui.common.UiErrors;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import javafx.application.Platform;
+import javafx.beans.property.ObjectProperty;
+import javafx.beans.property.SimpleObjectProperty;
+import javafx.beans.property.SimpleStringProperty;
+import javafx.beans.property.StringProperty;
+import javafx.collections.FXCollections;
+import javafx.collections.ObservableList;
+
+/**
+ * What every pane shares: the workspace and its runs, the presets, the selected run, the training
+ * jobs, the background executor, the device, and the way to tell the user something. Only touched on
+ * the FX thread (except {@link #device()}, which may block until the engine is up).
+ */
+public final class Studio {
+    private final Workspace workspace;
+    private final Presets presets;
+    private final Background background;
+    private final TrainingHub training;
+    private final CompletableFuture<Devices.DeviceInfo> device;
+    private final ObservableList<RunInfo> runs = FXCollections.observableArrayList();
+    private final ObjectProperty<RunInfo> selectedRun = new SimpleObjectProperty<>(this, "selectedRun");
+    private final StringProperty status = new SimpleStringProperty(this, "status", "");
+    private final ObjectProperty<Message> message = new SimpleObjectProperty<>(this, "message");
+    private Consumer<String> navigator = id -> {};
+    private Consumer<io.ldmstudio.config.RunConfig> configEditor = c -> {};
+
+    /** Something the user should read: an error names what is wrong. */
+    public record Message(String text, boolean error) {}
+
+    /**
+     * @param deviceSpec {@code auto}, {@code cpu}, {@code cuda:N} or {@code mps}; the engine starts in
+     *                   the background
+     */
+    public Studio(Workspace workspace, Presets presets, Background background, String deviceSpec) {
+        this.workspace = workspace;
+        this.presets = presets;
+        this.background = background;
+        this.device = CompletableFuture.supplyAsync(() -> Devices.resolve(deviceSpec));
+        this.training = new TrainingHub(this::device);
+        training.watchStates(() -> Platform.runLater(this::refreshRuns));
+    }
+
+    public Workspace workspace() {
+        return workspace;
+    }
+
+    public Presets presets() {
+        return presets;
+    }
+
+    public Background background() {
+        return background;
+    }
+
+    public TrainingHub training() {
+        return training;
+    }
+
+    /** The device training and sampling use; blocks until the engine has started. */
+    public Devices.DeviceInfo device() {
+        return device.join();
+    }
+
+    /** The device, when the engine has started. */
+    public Optional<Devices.DeviceInfo> deviceIfReady() {
+        return device.isDone() && !device.isCompletedExceptionally() ? Optional.of(device.join()) : Optional.empty();
+    }
+
+    public CompletableFuture<Devices.DeviceInfo> deviceFuture() {
+        return device;
+    }
+
+    /** The workspace's runs, newest first; refreshed by {@link #refreshRuns()}. */
+    public ObservableList<RunInfo> runs() {
+        return runs;
+    }
+
+    public ObjectProperty<RunInfo> selectedRunProperty() {
+        return selectedRun;
+    }
+
+    /** Opens the selected run, if any. */
+    public Optional<Run> selectedRun() throws IOException {
+        RunInfo info = selectedRun.get();
+        return info == null ? Optional.empty() : Optional.of(workspace.open(info.name()));
+    }
+
+    /** Selects the run called {@code name} once the list has it. */
+    public void select(String name) {
+        runs.stream().filter(r -> r.name().equals(name)).findFirst().ifPresentOrElse(selectedRun::set,
+                () -> refreshRuns(() -> runs.stream().filter(r -> r.name().equals(name)).findFirst()
+                        .ifPresent(selectedRun::set)));
+    }
+
+    public void refreshRuns() {
+        refreshRuns(() -> {});
+    }
+
+    /** Re-reads the run list in the background, keeping the selection by name. */
+    public void refreshRuns(Runnable then) {
+        background.submit("listing the runs in " + workspace.runsDir(), workspace::list, list -> {
+            String keep = selectedRun.get() == null ? null : selectedRun.get().name();
+            runs.setAll(list);
+            if (keep != null) {
+                list.stream().filter(r -> r.name().equals(keep)).findFirst().ifPresent(selectedRun::set);
+            }
+            then.run();
+        }, this::error);
+    }
+
+    public StringProperty statusProperty() {
+        return status;
+    }
+
+    public ObjectProperty<Message> messageProperty() {
+        return message;
+    }
+
+    /** Shows {@code text} in the window's message bar. */
+    public void inform(String text) {
+        message.set(new Message(text, false));
+    }
+
+    /** Shows what went wrong (one line naming it, no stack trace). */
+    public void error(Throwable e) {
+        message.set(new Message(UiErrors.message(e), true));
+    }
+
+    public void error(String text) {
+        message.set(new Message(text, true));
+    }
+
+    /** Brings the pane with this id to the front. */
+    public void navigate(String paneId) {
+        navigator.accept(paneId);
+    }
+
+    void setNavigator(Consumer<String> navigator) {
+        this.navigator = navigator;
+    }
+
+    /** Opens {@code config} in the Hyperparameters pane as a new run's draft. */
+    public void editConfig(io.ldmstudio.config.RunConfig config) {
+        configEditor.accept(config);
+    }
+
+    public void setConfigEditor(Consumer<io.ldmstudio.config.RunConfig> editor) {
+        this.configEditor = editor;
+    }
+
+    /** The runs folder, for file choosers. */
+    public Path runsDir() {
+        return workspace.runsDir();
+    }
+
+    /** Names of the presets, for choosers. */
+    public List<String> presetNames() {
+        return presets.list().stream().map(Presets.PresetInfo::name).toList();
+    }
+}

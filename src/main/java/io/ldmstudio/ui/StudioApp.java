@@ -1,0 +1,188 @@
+package io.ldmstudio.ui;
+
+import io.ldmstudio.config.Presets;
+import io.ldmstudio.runs.Workspace;
+import io.ldmstudio.ui.common.FxBackground;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import javafx.application.Application;
+import javafx.application.Platform;
+import javafx.scene.Scene;
+import javafx.scene.control.Alert;
+import javafx.scene.control.ButtonBar;
+import javafx.scene.control.ButtonType;
+import javafx.stage.DirectoryChooser;
+import javafx.stage.Stage;
+
+/** The JavaFX application: one main window over a workspace. */
+public final class StudioApp extends Application {
+    private static volatile Path requestedWorkspace;
+    private static volatile String requestedDevice = "auto";
+
+    private Stage stage;
+    private StudioSettings settings;
+    private Path settingsFile;
+    private Studio studio;
+    private MainWindow window;
+    private FxBackground background;
+
+    /**
+     * Opens the studio and returns when its window has closed.
+     *
+     * @param workspace the workspace folder; null for the last one used, else {@code ./workspace}
+     * @throws IllegalStateException when there is no display to open a window on
+     */
+    public static void launch(Path workspace, String device) {
+        requestedWorkspace = workspace;
+        requestedDevice = device == null ? "auto" : device;
+        if (isHeadlessLinux()) {
+            throw new IllegalStateException("no display to open the studio on (DISPLAY is not set): run it on a "
+                    + "desktop, under Xvfb (xvfb-run java -jar target/ldm-studio.jar), or use the CLI commands "
+                    + "(java -jar target/ldm-studio.jar --help)");
+        }
+        Application.launch(StudioApp.class);
+    }
+
+    private static boolean isHeadlessLinux() {
+        String os = System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT);
+        return os.contains("linux") && System.getenv("DISPLAY") == null && System.getenv("WAYLAND_DISPLAY") == null
+                && !"Monocle".equals(System.getProperty("glass.platform"));
+    }
+
+    @Override
+    public void start(Stage stage) {
+        this.stage = stage;
+        settingsFile = StudioSettings.defaultFile();
+        settings = StudioSettings.load(settingsFile);
+        Path ws = requestedWorkspace;
+        if (ws == null && settings.lastWorkspace != null && Files.isDirectory(Path.of(settings.lastWorkspace))) {
+            ws = Path.of(settings.lastWorkspace);
+        }
+        if (ws == null) {
+            ws = Workspace.defaultWorkspace().root();
+        }
+        stage.setWidth(settings.width);
+        stage.setHeight(settings.height);
+        if (!Double.isNaN(settings.x) && !Double.isNaN(settings.y)) {
+            stage.setX(settings.x);
+            stage.setY(settings.y);
+        }
+        stage.setMaximized(settings.maximized);
+        stage.setMinWidth(900);
+        stage.setMinHeight(600);
+        open(ws);
+        stage.setOnCloseRequest(e -> {
+            if (!confirmClose()) {
+                e.consume();
+            }
+        });
+        stage.show();
+    }
+
+    /** Builds the window over workspace {@code root}, replacing the current one. */
+    private void open(Path root) {
+        if (window != null) {
+            window.dispose();
+        }
+        if (background == null) {
+            background = new FxBackground(3);
+        }
+        Workspace workspace = new Workspace(root);
+        studio = new Studio(workspace, Presets.standard(), background, requestedDevice);
+        window = new MainWindow(studio, this::chooseWorkspace);
+        Scene scene = new Scene(window.view());
+        scene.getStylesheets().add(StudioStyle.stylesheet());
+        window.installShortcuts(scene);
+        scene.getAccelerators().put(new javafx.scene.input.KeyCodeCombination(javafx.scene.input.KeyCode.O,
+                javafx.scene.input.KeyCombination.SHORTCUT_DOWN), this::chooseWorkspace);
+        stage.setScene(scene);
+        stage.setTitle("LDM Studio — " + root.toAbsolutePath().normalize());
+        settings.lastWorkspace = root.toAbsolutePath().normalize().toString();
+        window.show(settings.lastPane);
+        studio.refreshRuns();
+    }
+
+    private void chooseWorkspace() {
+        if (!studio.training().active().isEmpty()) {
+            studio.error("a run is training in this workspace: stop it before opening another workspace");
+            return;
+        }
+        DirectoryChooser chooser = new DirectoryChooser();
+        chooser.setTitle("Open a workspace (a folder with a runs/ folder, or an empty folder)");
+        File start = studio.workspace().root().toAbsolutePath().toFile();
+        if (start.isDirectory()) {
+            chooser.setInitialDirectory(start);
+        }
+        File dir = chooser.showDialog(stage);
+        if (dir != null) {
+            Path p = dir.toPath();
+            // a run folder or a runs folder picked by mistake: go up to its workspace
+            if (Files.isRegularFile(p.resolve("config.json")) && p.getParent() != null
+                    && p.getParent().getFileName().toString().equals(Workspace.RUNS)) {
+                p = p.getParent().getParent();
+            } else if (p.getFileName() != null && p.getFileName().toString().equals(Workspace.RUNS)) {
+                p = p.getParent();
+            }
+            open(p);
+        }
+    }
+
+    /** Asks what to do with running training; false keeps the window open. */
+    private boolean confirmClose() {
+        List<String> active = studio.training().active();
+        if (!active.isEmpty()) {
+            ButtonType stop = new ButtonType("Stop with a checkpoint", ButtonBar.ButtonData.YES);
+            ButtonType keep = new ButtonType("Keep training until it ends", ButtonBar.ButtonData.NO);
+            Alert a = new Alert(Alert.AlertType.CONFIRMATION,
+                    "Training is running: " + String.join(", ", active) + ".\n\nStop it now (a checkpoint is written, "
+                            + "resume continues exactly) or keep it running in the background until it ends?",
+                    stop, keep, ButtonType.CANCEL);
+            a.setHeaderText("Close LDM Studio?");
+            a.initOwner(stage);
+            Optional<ButtonType> answer = a.showAndWait();
+            if (answer.isEmpty() || answer.get() == ButtonType.CANCEL) {
+                return false;
+            }
+            if (answer.get() == stop) {
+                studio.training().stopAll(120_000);
+            } else {
+                Platform.setImplicitExit(false);
+                new Thread(() -> {
+                    studio.training().active().forEach(name -> studio.training().job(name).ifPresent(j -> {
+                        try {
+                            j.await();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }));
+                    Platform.exit();
+                }, "ldm-wait-for-training").start();
+            }
+        }
+        saveSettings();
+        window.dispose();
+        return true;
+    }
+
+    private void saveSettings() {
+        settings.maximized = stage.isMaximized();
+        if (!stage.isMaximized()) {
+            settings.width = stage.getWidth();
+            settings.height = stage.getHeight();
+            settings.x = stage.getX();
+            settings.y = stage.getY();
+        }
+        settings.lastPane = window.current();
+        settings.save(settingsFile);
+    }
+
+    @Override
+    public void stop() {
+        if (background != null) {
+            background.close();
+        }
+    }
+}
