@@ -1,17 +1,272 @@
 package io.ldmstudio.ui.hyperparameters;
 
+import io.ldmstudio.config.RunConfig;
+import io.ldmstudio.runs.Run;
+import io.ldmstudio.runs.RunInfo;
+import io.ldmstudio.runs.Workspace;
 import io.ldmstudio.ui.Studio;
 import io.ldmstudio.ui.StudioPane;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import javafx.beans.binding.Bindings;
+import javafx.geometry.Insets;
+import javafx.geometry.Pos;
 import javafx.scene.Node;
+import javafx.scene.control.Button;
+import javafx.scene.control.ComboBox;
 import javafx.scene.control.Label;
-import javafx.scene.layout.StackPane;
+import javafx.scene.control.TextField;
+import javafx.scene.control.TextInputDialog;
+import javafx.scene.control.Tooltip;
+import javafx.scene.layout.BorderPane;
+import javafx.scene.layout.HBox;
+import javafx.scene.layout.Priority;
+import javafx.scene.layout.Region;
+import javafx.scene.layout.VBox;
+import org.controlsfx.control.PropertySheet;
 
-/** The Hyperparameters pane (being built). */
+/**
+ * The whole run configuration in a property sheet, grouped; changed fields marked, every edit
+ * validated at the field; load a preset, save as a preset; the figures that follow (latent shape,
+ * U-Net size, memory) shown live; start a run from it.
+ */
 public final class HyperparametersPane implements StudioPane {
-    private final StackPane root = new StackPane(new Label("Hyperparameters — coming soon"));
+    private static final List<String> ORDER = List.of("Run", "Data", "Autoencoder", "Model", "Diffusion",
+            "Optimisation", "Sampling", "Logging");
+
+    private final Studio studio;
+    private final HyperparametersViewModel vm;
+    private final BorderPane root = new BorderPane();
+    private final PropertySheet sheet = new PropertySheet();
+    private final ComboBox<String> preset = new ComboBox<>();
+    private final TextField runName = new TextField();
+    private final Button start = new Button("Start training");
+    private final Label problems = new Label();
 
     public HyperparametersPane(Studio studio) {
+        this.studio = studio;
+        this.vm = new HyperparametersViewModel(studio.presets());
         root.setId("hyperparameters-pane");
+        root.setPadding(new Insets(10));
+
+        sheet.setId("config-sheet");
+        sheet.setMode(PropertySheet.Mode.CATEGORY);
+        sheet.setModeSwitcherVisible(true);
+        sheet.setSearchBoxVisible(true);
+        sheet.setCategoryComparator(Comparator.comparingInt(c -> ORDER.indexOf(c) < 0 ? 99 : ORDER.indexOf(c)));
+        sheet.setPropertyEditorFactory(item -> new FieldEditor(((FieldItem) item).field()));
+        sheet.getItems().setAll(vm.fields().stream().map(FieldItem::new).toList());
+
+        root.setTop(toolbar());
+        root.setCenter(sheet);
+        root.setRight(derived());
+        root.setBottom(startBar());
+
+        studio.setConfigEditor(this::edit);
+        vm.validProperty().addListener((o, a, b) -> updateProblems());
+        vm.fields().forEach(f -> f.errorProperty().addListener((o, a, b) -> updateProblems()));
+        String first = studio.presetNames().contains("quickstart") ? "quickstart"
+                : studio.presetNames().isEmpty() ? null : studio.presetNames().get(0);
+        if (first != null) {
+            loadPreset(first);
+        }
+    }
+
+    private Node toolbar() {
+        Label title = new Label("Hyperparameters");
+        title.getStyleClass().add("pane-title");
+        preset.setId("preset-choice");
+        preset.getItems().setAll(studio.presetNames());
+        preset.setTooltip(new Tooltip("The preset the new run starts from; fields you change are marked"));
+        preset.setOnAction(e -> {
+            String p = preset.getValue();
+            if (p != null && !p.equals(vm.basePresetProperty().get())) {
+                loadPreset(p);
+            }
+        });
+        preset.setOnShowing(e -> {
+            String keep = preset.getValue();
+            preset.getItems().setAll(studio.presetNames());
+            preset.setValue(keep);
+        });
+        Button fromRun = new Button("From selected run");
+        fromRun.setTooltip(new Tooltip("Start from the configuration of the run selected in the sidebar"));
+        fromRun.disableProperty().bind(studio.selectedRunProperty().isNull());
+        fromRun.setOnAction(e -> fromSelectedRun());
+        Button revert = new Button("Revert");
+        revert.setId("revert");
+        revert.setTooltip(new Tooltip("Put every field back to the preset's value"));
+        revert.setOnAction(e -> vm.revert());
+        Button save = new Button("Save as preset…");
+        save.setId("save-preset");
+        save.setTooltip(new Tooltip("Write a preset that extends this one with your changes (in ./presets)"));
+        save.disableProperty().bind(vm.validProperty().not());
+        save.setOnAction(e -> saveAsPreset());
+        Label summary = new Label();
+        summary.setId("config-summary");
+        summary.getStyleClass().add("dim");
+        summary.textProperty().bind(vm.summaryProperty());
+        Region spacer = new Region();
+        HBox.setHgrow(spacer, Priority.ALWAYS);
+        HBox bar = new HBox(8, title, new Label("Preset"), preset, fromRun, revert, save, spacer, summary);
+        bar.setAlignment(Pos.CENTER_LEFT);
+        bar.setPadding(new Insets(0, 0, 8, 0));
+        return bar;
+    }
+
+    private Node derived() {
+        Label head = new Label("What follows");
+        head.getStyleClass().add("section-title");
+        Label shape = figure("latent-shape", vm.latentShapeProperty());
+        Label params = figure("unet-parameters", vm.parametersProperty());
+        Label memory = figure("memory-estimate", vm.memoryProperty());
+        VBox box = new VBox(6, head, new Label("Input of the U-Net"), shape, new Label("Model size"), params,
+                new Label("Training memory"), memory);
+        box.getStyleClass().add("derived");
+        box.setPrefWidth(270);
+        box.setMaxHeight(Region.USE_PREF_SIZE);
+        BorderPane.setMargin(box, new Insets(0, 0, 0, 10));
+        return box;
+    }
+
+    private static Label figure(String id, javafx.beans.value.ObservableValue<String> value) {
+        Label l = new Label();
+        l.setId(id);
+        l.setWrapText(true);
+        l.getStyleClass().add("figure");
+        l.textProperty().bind(value);
+        return l;
+    }
+
+    private Node startBar() {
+        runName.setId("run-name");
+        runName.setPromptText("run name");
+        runName.setPrefColumnCount(22);
+        runName.setTooltip(new Tooltip("The new run's folder name under the workspace's runs/"));
+        start.setId("start-training");
+        start.setDefaultButton(false);
+        start.setTooltip(new Tooltip("Create the run and start training it in the background (Ctrl+Enter)"));
+        start.disableProperty().bind(vm.validProperty().not().or(runName.textProperty().isEmpty()));
+        start.setOnAction(e -> startRun());
+        root.setOnKeyPressed(e -> {
+            if (e.isShortcutDown() && e.getCode() == javafx.scene.input.KeyCode.ENTER && !start.isDisabled()) {
+                startRun();
+            }
+        });
+        problems.setId("config-problems");
+        problems.getStyleClass().add("field-error");
+        problems.setWrapText(true);
+        problems.setMaxWidth(Double.MAX_VALUE);
+        HBox.setHgrow(problems, Priority.ALWAYS);
+        HBox bar = new HBox(8, new Label("Run name"), runName, start, problems);
+        bar.setAlignment(Pos.CENTER_LEFT);
+        bar.setPadding(new Insets(8, 0, 0, 0));
+        return bar;
+    }
+
+    private void updateProblems() {
+        String list = vm.fields().stream().filter(f -> !f.errorProperty().get().isEmpty())
+                .map(f -> f.errorProperty().get().startsWith(f.path()) ? f.errorProperty().get()
+                        : f.path() + ": " + f.errorProperty().get()).collect(Collectors.joining("\n"));
+        problems.setText(list.isEmpty() ? "" : list);
+    }
+
+    /** Loads preset {@code name}; a broken preset shows its message. */
+    public void loadPreset(String name) {
+        try {
+            vm.loadPreset(name);
+            preset.setValue(name);
+            runName.setText(studio.workspace().uniqueName(name));
+        } catch (RuntimeException e) {
+            studio.error(e);
+        }
+    }
+
+    /** Shows {@code config} as the draft of a new run. */
+    public void edit(RunConfig config) {
+        vm.load(config);
+        preset.setValue(config.preset());
+        runName.setText(studio.workspace().uniqueName(config.preset() == null ? "run" : config.preset()));
+    }
+
+    private void fromSelectedRun() {
+        RunInfo info = studio.selectedRunProperty().get();
+        if (info == null) {
+            return;
+        }
+        studio.background().submit("reading the config of run '" + info.name() + "'",
+                () -> studio.workspace().open(info.name()).config(), this::edit, studio::error);
+    }
+
+    private void saveAsPreset() {
+        TextInputDialog ask = new TextInputDialog(vm.basePresetProperty().get() + "-custom");
+        ask.setTitle("Save as preset");
+        ask.setHeaderText("A preset that extends '" + vm.basePresetProperty().get() + "' with your "
+                + vm.changes().size() + " change(s)");
+        ask.setContentText("Name");
+        if (root.getScene() != null) {
+            ask.initOwner(root.getScene().getWindow());
+        }
+        Optional<String> name = ask.showAndWait();
+        name.ifPresent(n -> saveAsPreset(n.trim()));
+    }
+
+    /** Writes preset {@code name} into the presets folder. */
+    public void saveAsPreset(String name) {
+        Path dir = studio.presets().directory().orElse(Path.of("presets"));
+        studio.background().submit("saving preset '" + name + "'", () -> vm.saveAsPreset(dir, name, null, false),
+                file -> {
+                    studio.inform("saved preset " + file);
+                    preset.getItems().setAll(studio.presetNames());
+                }, studio::error);
+    }
+
+    /** Creates the run from the edited config and starts it. */
+    public void startRun() {
+        Optional<RunConfig> config = vm.config();
+        String name = runName.getText().trim();
+        if (config.isEmpty()) {
+            studio.error("the configuration has errors: " + problems.getText().lines().findFirst().orElse(""));
+            return;
+        }
+        if (!Workspace.isValidName(name)) {
+            studio.error("run name '" + name + "': use letters, digits, '-', '_' and '.'");
+            return;
+        }
+        start.disableProperty().unbind();
+        start.setDisable(true);
+        studio.background().submit("creating run '" + name + "'", () -> {
+            Run run = studio.workspace().create(name, config.get());
+            studio.device();
+            return run;
+        }, run -> {
+            restoreStart();
+            try {
+                studio.training().start(run, 0);
+                studio.select(run.name());
+                studio.inform("started '" + run.name() + "'");
+                runName.setText(studio.workspace().uniqueName(vm.basePresetProperty().get()));
+                studio.navigate("training");
+            } catch (RuntimeException e) {
+                studio.error(e);
+            }
+        }, e -> {
+            restoreStart();
+            studio.error(e);
+        });
+    }
+
+    private void restoreStart() {
+        start.disableProperty().unbind();
+        start.disableProperty().bind(vm.validProperty().not().or(runName.textProperty().isEmpty()));
+    }
+
+    /** The view model (tests). */
+    public HyperparametersViewModel viewModel() {
+        return vm;
     }
 
     @Override

@@ -1,0 +1,143 @@
+package io.ldmstudio.ui.hyperparameters;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ldmstudio.config.ConfigResolver;
+import io.ldmstudio.config.Presets;
+import io.ldmstudio.config.RunConfig;
+import io.ldmstudio.nn.UNet2DModel;
+import io.ldmstudio.nn.UNetConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The config editor's logic, without any controls. */
+class HyperparametersViewModelTest {
+    @TempDir
+    Path tmp;
+
+    HyperparametersViewModel vm() {
+        HyperparametersViewModel vm = new HyperparametersViewModel(Presets.classpath());
+        vm.loadPreset("quickstart");
+        return vm;
+    }
+
+    void set(HyperparametersViewModel vm, String path, String text) {
+        vm.field(path).orElseThrow().textProperty().set(text);
+    }
+
+    @Test
+    void aPresetLoadsUnchangedAndValidAndEqualToTheResolvedConfig() {
+        HyperparametersViewModel vm = vm();
+        assertTrue(vm.validProperty().get());
+        assertTrue(vm.changes().isEmpty());
+        assertEquals(ConfigResolver.resolve(Presets.classpath(), "quickstart", List.of()),
+                vm.config().orElseThrow());
+        assertTrue(vm.fields().stream().noneMatch(f -> f.changedProperty().get()));
+        assertEquals("Optimisation", vm.field("optim.lr").orElseThrow().group());
+        assertEquals("Run", vm.field("device").orElseThrow().group());
+        assertFalse(vm.field("preset").isPresent(), "the preset name is the base, not a field");
+    }
+
+    @Test
+    void anEditIsMarkedChangedAndReachesTheConfig() {
+        HyperparametersViewModel vm = vm();
+        set(vm, "optim.batch_size", "16");
+        set(vm, "model.channel_mult", "1, 2, 4");
+        assertTrue(vm.field("optim.batch_size").orElseThrow().changedProperty().get());
+        assertEquals(List.of("model.channel_mult=1, 2, 4", "optim.batch_size=16"), vm.changes());
+        RunConfig c = vm.config().orElseThrow();
+        assertEquals(16, c.optim().batchSize());
+        assertEquals(List.of(1, 2, 4), c.model().channelMult());
+        assertTrue(vm.summaryProperty().get().startsWith("2 changes from quickstart"), vm.summaryProperty().get());
+    }
+
+    @Test
+    void theSameValueWrittenDifferentlyIsNotAChange() {
+        HyperparametersViewModel vm = vm();
+        set(vm, "optim.lr", "0.0002"); // the preset says 2e-4
+        set(vm, "model.channel_mult", "[1,2,2]");
+        assertTrue(vm.changes().isEmpty(), vm.changes().toString());
+    }
+
+    @Test
+    void aWrongTypeShowsItsMessageAtTheFieldAndBlocksTheConfig() {
+        HyperparametersViewModel vm = vm();
+        set(vm, "optim.lr", "fast");
+        var lr = vm.field("optim.lr").orElseThrow();
+        assertTrue(lr.errorProperty().get().contains("must be a number"), lr.errorProperty().get());
+        assertFalse(vm.validProperty().get());
+        assertTrue(vm.config().isEmpty());
+        assertTrue(vm.summaryProperty().get().endsWith("1 error"), vm.summaryProperty().get());
+        set(vm, "optim.lr", "1e-4");
+        assertEquals("", lr.errorProperty().get());
+        assertTrue(vm.validProperty().get());
+    }
+
+    @Test
+    void aValueTheValidatorRefusesIsReportedAtItsField() {
+        HyperparametersViewModel vm = vm();
+        set(vm, "model.norm_groups", "7"); // 32 channels are not divisible by 7
+        String error = vm.field("model.norm_groups").orElseThrow().errorProperty().get();
+        assertFalse(error.isEmpty(), "norm_groups=7 should be refused");
+        assertFalse(vm.validProperty().get());
+        for (var f : vm.fields()) {
+            if (!f.path().equals("model.norm_groups")) {
+                assertEquals("", f.errorProperty().get(), f.path() + " should have no error");
+            }
+        }
+    }
+
+    @Test
+    void derivedFiguresFollowTheConfig() {
+        HyperparametersViewModel vm = vm();
+        RunConfig c = vm.config().orElseThrow();
+        long expected = new UNet2DModel(UNetConfig.of(c.model(), c.unetChannels(), c.unetResolution())).parameterCount();
+        assertTrue(vm.parametersProperty().get().startsWith(String.format(java.util.Locale.ROOT, "%,d", expected)),
+                vm.parametersProperty().get());
+        assertEquals("pixel space: 32×32×3", vm.latentShapeProperty().get());
+        String before = vm.memoryProperty().get();
+        set(vm, "model.model_channels", "64");
+        assertTrue(vm.parametersProperty().get().length() > 0);
+        long bigger = Long.parseLong(vm.parametersProperty().get().split(" ")[0].replace(",", ""));
+        assertTrue(bigger > 3 * expected, bigger + " vs " + expected);
+        assertFalse(before.equals(vm.memoryProperty().get()));
+        set(vm, "autoencoder.kind", "pretrained");
+        set(vm, "autoencoder.path", "/models/sd-vae-ft-mse");
+        set(vm, "data.resolution", "256");
+        assertEquals("256 px / f=8 → 32×32×4 latents", vm.latentShapeProperty().get());
+    }
+
+    @Test
+    void theMemoryEstimateGrowsWithTheBatch() {
+        HyperparametersViewModel vm = vm();
+        RunConfig c = vm.config().orElseThrow();
+        UNetConfig u = UNetConfig.of(c.model(), c.unetChannels(), c.unetResolution());
+        double a = HyperparametersViewModel.activationBytes(c, u);
+        RunConfig doubled = io.ldmstudio.config.ConfigOverrides.apply(c, List.of("optim.batch_size=64"));
+        assertEquals(2 * a, HyperparametersViewModel.activationBytes(doubled, u), 1e-6 * a);
+        assertEquals(20.0 * 1000, HyperparametersViewModel.stateBytes(1000));
+    }
+
+    @Test
+    void saveAsPresetWritesOnlyTheChangesOverItsBaseAndResolvesToTheSameConfig() throws Exception {
+        HyperparametersViewModel vm = vm();
+        set(vm, "optim.steps", "300");
+        set(vm, "sampling.sampler", "dpmpp");
+        Path file = vm.saveAsPreset(tmp, "quick-300", null, false);
+        String json = Files.readString(file);
+        assertTrue(json.contains("\"extends\" : \"quickstart\""), json);
+        assertFalse(json.contains("model_channels"), "only changes are written: " + json);
+        Presets withDir = new Presets(tmp);
+        RunConfig reloaded = ConfigResolver.resolve(withDir, "quick-300", List.of());
+        assertEquals(vm.config().orElseThrow().withPreset("quick-300").optim(), reloaded.optim());
+        assertEquals("dpmpp", reloaded.sampling().sampler());
+        assertThrows(IllegalArgumentException.class, () -> vm.saveAsPreset(tmp, "quick-300", null, false));
+        assertThrows(IllegalArgumentException.class, () -> vm.saveAsPreset(tmp, "bad name!", null, false));
+    }
+}
