@@ -61,7 +61,7 @@ class HyperparametersPaneTest {
         assertTrue(error.getText().contains("must be a number"), error.getText());
         assertTrue(start.isDisabled(), "start is blocked while a field is wrong");
         Label problems = robot.lookup("#config-problems").queryAs(Label.class);
-        assertTrue(problems.getText().startsWith("optim.lr: "), problems.getText());
+        assertTrue(problems.getText().startsWith("optim.lr must be a number"), problems.getText());
         StudioFixture.onFx(() -> StudioFixture.screenshot(scene, "hyperparameters-error"));
 
         robot.doubleClickOn(lr).eraseText(lr.getText().length()).write("3e-4");
