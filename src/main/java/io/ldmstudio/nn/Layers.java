@@ -52,7 +52,7 @@ public final class Layers {
         private final Param bias;
         private final int groups;
         private final float eps;
-        private final Map<Long, NDArray[]> constants = new ConcurrentHashMap<>();
+        private final Map<String, NDArray[]> constants = new ConcurrentHashMap<>();
 
         public GroupNorm(int groups, int channels, float eps) {
             if (channels % groups != 0) {
@@ -67,9 +67,10 @@ public final class Layers {
         public NDArray forward(NDArray x) {
             Shape s = x.getShape();
             long n = s.size() / (s.get(0) * groups);
-            NDArray[] c = constants.computeIfAbsent(n, k -> {
-                NDManager m = weight.array().getManager();
-                NDArray[] pair = {m.ones(new Shape(k)), m.zeros(new Shape(k))};
+            ai.djl.ndarray.types.DataType type = x.getDataType();
+            NDArray[] c = constants.computeIfAbsent(n + ":" + type, k -> {
+                NDManager m = weight.master().getManager();
+                NDArray[] pair = {m.ones(new Shape(n), type), m.zeros(new Shape(n), type)};
                 NDScope.unregister(pair); // kept across steps, closed with the model
                 return pair;
             });

@@ -25,6 +25,7 @@ public abstract class Module {
     public static final class Param {
         private final Shape shape;
         private NDArray array;
+        private NDArray standIn;
 
         private final long fanIn; // > 0: U(-1/sqrt(fanIn), 1/sqrt(fanIn)); -1: ones; 0: zeros
 
@@ -37,8 +38,29 @@ public abstract class Module {
             return shape;
         }
 
+        /** The values forward passes use: the stand-in while one is installed, else the weights. */
         public NDArray array() {
+            return standIn != null ? standIn : array;
+        }
+
+        /** The weights themselves (float32 masters under mixed precision), whatever stands in. */
+        public NDArray master() {
             return array;
+        }
+
+        /**
+         * Makes forward passes use {@code other} (e.g. a half-precision copy) until
+         * {@link #clearStandIn()}; the weights are kept, untouched. Not closed here: the caller owns it.
+         */
+        public void standIn(NDArray other) {
+            if (!other.getShape().equals(shape)) {
+                throw new IllegalArgumentException("shape " + other.getShape() + " where " + shape + " was expected");
+            }
+            standIn = other;
+        }
+
+        public void clearStandIn() {
+            standIn = null;
         }
 
         /** Replaces the values, keeping the gradient flag; the old array is closed. */

@@ -145,6 +145,9 @@ public final class UNet2DModel extends DiffusionNetwork {
     public NDArray forward(NDArray x, NDArray t, boolean training) {
         NDArray emb = Ops.timestepEmbedding(t, config.blockOutChannels().get(0), config.flipSinToCos(),
                 config.freqShift());
+        if (emb.getDataType() != x.getDataType()) {
+            emb = emb.toType(x.getDataType(), false); // mixed precision: t carries no gradient
+        }
         // every ResnetBlock2D applies SiLU to the embedding before its projection: do it once
         NDArray tembAct = Ops.silu(timeEmbedding.forward(emb));
 

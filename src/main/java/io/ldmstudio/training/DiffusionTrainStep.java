@@ -22,8 +22,16 @@ import java.util.List;
  * allocates lives in a sub-manager and an {@link NDScope} closed before it returns.
  */
 public final class DiffusionTrainStep {
-    /** loss and the gradient norm before clipping; {@code applied} is false when it was not finite. */
-    public record Result(double loss, double gradNorm, boolean applied) {}
+    /**
+     * loss and the gradient norm before clipping; {@code applied} is false when it was not finite.
+     * {@code overflow}: under mixed precision the scaled gradients overflowed, the step was skipped
+     * (not applied) and the loss scale halved — routine, not a failure.
+     */
+    public record Result(double loss, double gradNorm, boolean applied, boolean overflow) {
+        public Result(double loss, double gradNorm, boolean applied) {
+            this(loss, gradNorm, applied, false);
+        }
+    }
 
     private final DiffusionNetwork model;
     private final NDManager modelManager;
@@ -34,6 +42,7 @@ public final class DiffusionTrainStep {
     private final List<Module.Param> params;
     private final long seed;
     private final boolean dropout;
+    private MixedPrecision mixed;
 
     public DiffusionTrainStep(DiffusionNetwork model, NDManager modelManager, NoiseSchedule schedule, AdamW optimizer,
             Ema<? extends DiffusionNetwork> ema, double gradClip, long seed) {
@@ -46,6 +55,15 @@ public final class DiffusionTrainStep {
         this.params = model.parameters();
         this.seed = seed;
         this.dropout = model.usesDropout();
+    }
+
+    /** Runs forward and backward in half precision from now on (null: float32). */
+    public void mixedPrecision(MixedPrecision mp) {
+        this.mixed = mp;
+    }
+
+    public MixedPrecision mixedPrecision() {
+        return mixed;
     }
 
     /**
@@ -75,11 +93,37 @@ public final class DiffusionTrainStep {
             NDArray target = schedule.trainingTarget(x, eps, t, schedule.prediction());
             GradClip.zero(params);
             double loss;
-            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                NDArray out = model.forward(xt, tArr, true);
-                NDArray l = out.sub(target).square().mean();
-                gc.backward(l);
-                loss = l.getFloat();
+            if (mixed == null) {
+                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    NDArray out = model.forward(xt, tArr, true);
+                    NDArray l = out.sub(target).square().mean();
+                    gc.backward(l);
+                    loss = l.getFloat();
+                }
+            } else {
+                mixed.install(params, m);
+                boolean clean;
+                try {
+                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                        NDArray out = model.forward(mixed.cast(xt), tArr, true);
+                        NDArray l = out.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).sub(target).square().mean();
+                        // the float32 loss is cut from the graph by the cast: backward from the half one
+                        NDArray lh = out.sub(mixed.cast(target)).square().mean();
+                        gc.backward(mixed.scaled(lh));
+                        loss = l.getFloat();
+                    }
+                } catch (RuntimeException e) {
+                    mixed.abort(params);
+                    throw e;
+                }
+                clean = mixed.uninstall(params);
+                if (!Double.isFinite(loss)) {
+                    return new Result(loss, Double.NaN, false);
+                }
+                if (!clean) {
+                    GradClip.zero(params);
+                    return new Result(loss, Double.NaN, false, true);
+                }
             }
             if (!Double.isFinite(loss)) {
                 return new Result(loss, Double.NaN, false);

@@ -59,6 +59,7 @@ public final class Trainer {
     private final List<TrainingListener> listeners = new CopyOnWriteArrayList<>();
     private long totalStepsOverride;
     private String failure;
+    private MixedPrecision mixed;
 
     public Trainer(Run run, Devices.DeviceInfo device) {
         this.run = run;
@@ -130,9 +131,15 @@ public final class Trainer {
         run.recordEnvironment(device.engine() + " " + device.engineVersion(), device.device().toString());
         state(RunStatus.RUNNING, "starting");
         log("LDM Studio training '" + run.name() + "' (preset " + config.preset() + ") on " + device.describe());
+        mixed = null;
         if (o.mixedPrecision()) {
-            log(device.isGpu() ? "optim.mixed_precision: not implemented yet in this build; training in float32"
-                    : "optim.mixed_precision is ignored on the CPU: training in float32");
+            if (device.isGpu()) {
+                mixed = new MixedPrecision(ai.djl.ndarray.types.DataType.FLOAT16);
+                log("mixed precision: float16 forward and backward on " + device.name()
+                        + ", float32 master weights, dynamic loss scale from " + (long) MixedPrecision.INITIAL_SCALE);
+            } else {
+                log("optim.mixed_precision is ignored on the CPU: training in float32");
+            }
         }
 
         ImageSource source;
@@ -212,11 +219,16 @@ public final class Trainer {
                         .forEach((k, v) -> optState.put(k, v.toFloatArray()));
                 opt.load(optState, st.path("optimizer_step").asLong());
                 step = st.path("step").asLong();
+                if (mixed != null && st.has("loss_scale")) {
+                    mixed.restore(st.path("loss_scale").asDouble(), st.path("loss_scale_clean_steps").asInt(),
+                            st.path("overflow_skipped").asLong());
+                }
                 position = st.path("data_position").asLong();
                 elapsed = st.path("elapsed_seconds").asDouble();
                 log("resumed from " + cp.get().dir().getFileName() + " at step " + step);
             }
             DiffusionTrainStep trainStep = new DiffusionTrainStep(unet, manager, schedule, opt, ema, o.gradClip(), o.seed());
+            trainStep.mixedPrecision(mixed);
             RunConfig.Logging lg = config.logging();
             long lastCheckpoint = step;
             double lossSum = 0;
@@ -254,7 +266,13 @@ public final class Trainer {
                     long next = step + 1;
                     double lr = lrs.lr(next);
                     DiffusionTrainStep.Result r = trainStep.run(next, batch.data(), shape, lr);
-                    if (!r.applied()) {
+                    if (r.overflow()) {
+                        // routine under float16: the step is skipped, the scale halved, training goes on
+                        if (Long.bitCount(mixed.skipped()) == 1) {
+                            log(String.format(Locale.ROOT, "step %d: float16 gradients overflowed, step skipped; "
+                                    + "loss scale now %.0f (%d skipped so far)", next, mixed.scale(), mixed.skipped()));
+                        }
+                    } else if (!r.applied()) {
                         String last = lastCheckpoint > 0 ? "step-" + String.format(Locale.ROOT, "%08d", lastCheckpoint)
                                 : "none yet";
                         failure = String.format(Locale.ROOT,
@@ -271,7 +289,9 @@ public final class Trainer {
                     elapsed += dt;
                     lossSum += r.loss();
                     lossCount++;
-                    lastGradNorm = r.gradNorm();
+                    if (Double.isFinite(r.gradNorm())) {
+                        lastGradNorm = r.gradNorm();
+                    }
                     intervalImages += batch.size();
                     double ips = batch.size() / Math.max(dt, 1e-9);
                     for (TrainingListener l : listeners) {
@@ -354,6 +374,11 @@ public final class Trainer {
             st.put("step", step);
             st.put("optimizer_step", opt.stepCount());
             st.put("ema_updates", ema == null ? 0 : ema.updates());
+            if (mixed != null) {
+                st.put("loss_scale", mixed.scale());
+                st.put("loss_scale_clean_steps", mixed.cleanSteps());
+                st.put("overflow_skipped", mixed.skipped());
+            }
             st.put("data_position", dataPosition);
             st.put("seed", config.optim().seed());
             st.put("elapsed_seconds", elapsed);
