@@ -45,6 +45,10 @@ public final class Run {
     public static final String LATEST = "LATEST";
     /** Inside a checkpoint folder; its presence marks the checkpoint complete. */
     public static final String CHECKPOINT_STATE = "state.json";
+    /** Held (an OS file lock) by whoever trains the run; the OS drops it when that process dies. */
+    public static final String TRAIN_LOCK = "train.lock";
+    /** Runs this JVM holds the training lock of (POSIX locks are per process: never close another fd). */
+    private static final Map<Path, Boolean> LOCKED_HERE = new ConcurrentHashMap<>();
 
     private static final Map<Path, Object> LOCKS = new ConcurrentHashMap<>();
     /** Fixed width, so log lines align: {@code 2026-11-23T19:55:00.123+01:00}. */
@@ -150,6 +154,64 @@ public final class Run {
             AtomicFiles.writeJson(stateFile(), state);
         }
         return state;
+    }
+
+    // ---- who trains it ----
+
+    /**
+     * Takes the run's training lock, so a second window or process cannot train it at the same time.
+     * Close the result when training ends; if the process is killed the OS releases it.
+     *
+     * @throws IllegalStateException when someone is training the run already
+     */
+    public AutoCloseable lockForTraining() throws IOException {
+        Path key = dir.toAbsolutePath().normalize();
+        String busy = "run '" + name() + "' is being trained already (in this studio, another window or a CLI "
+                + "process): stop it there first";
+        if (LOCKED_HERE.putIfAbsent(key, Boolean.TRUE) != null) {
+            throw new IllegalStateException(busy);
+        }
+        java.nio.channels.FileChannel channel = null;
+        try {
+            channel = java.nio.channels.FileChannel.open(dir.resolve(TRAIN_LOCK),
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+            java.nio.channels.FileLock lock = channel.tryLock();
+            if (lock == null) {
+                throw new IllegalStateException(busy);
+            }
+            java.nio.channels.FileChannel ch = channel;
+            return () -> {
+                try {
+                    lock.release();
+                    ch.close();
+                } finally {
+                    LOCKED_HERE.remove(key);
+                }
+            };
+        } catch (IOException | RuntimeException e) {
+            LOCKED_HERE.remove(key);
+            if (channel != null) {
+                channel.close();
+            }
+            throw e;
+        }
+    }
+
+    /** Someone (this process or another) holds the training lock. */
+    public boolean isBeingTrained() {
+        if (LOCKED_HERE.containsKey(dir.toAbsolutePath().normalize())) {
+            return true;
+        }
+        if (!Files.exists(dir.resolve(TRAIN_LOCK))) {
+            return false;
+        }
+        try (AutoCloseable lock = lockForTraining()) {
+            return false;
+        } catch (IllegalStateException e) {
+            return true;
+        } catch (Exception e) {
+            return false;
+        }
     }
 
     // ---- logs ----

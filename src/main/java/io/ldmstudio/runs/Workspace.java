@@ -247,8 +247,17 @@ public final class Workspace {
         } catch (Exception e) {
             // metrics and checkpoints are extras in a listing; the run itself is readable
         }
+        if ((state.status() == RunStatus.RUNNING || state.status() == RunStatus.PAUSED) && !run.isBeingTrained()) {
+            // state.json says running but nobody holds the training lock: the process died (killed,
+            // power cut) before it could write its final state
+            return new RunInfo(name, preset, RunStatus.STOPPED, INTERRUPTED, step, loss, created, dir);
+        }
         return new RunInfo(name, preset, state.status(), state.message(), step, loss, created, dir);
     }
+
+    /** The message of a run whose trainer died without saying so. */
+    public static final String INTERRUPTED = "interrupted: the process training it ended without stopping it; "
+            + "resume continues from the last checkpoint";
 
     private static RunInfo broken(String name, String preset, String why, Instant created, Path dir) {
         return new RunInfo(name, preset, RunStatus.BROKEN, why, 0, Double.NaN, created, dir);

@@ -63,11 +63,20 @@ public final class TrainingService {
     }
 
     /**
-     * Starts training {@code run} (from its newest checkpoint when it has one).
+     * Starts training {@code run} (from its newest checkpoint when it has one), holding the run's
+     * training lock until it ends.
+     *
+     * @throws IllegalStateException when the run is being trained already, here or by another process
      *
      * @param totalSteps train to this step instead of the config's, when &gt; 0
      */
     public Job start(Run run, Devices.DeviceInfo device, long totalSteps, List<TrainingListener> listeners) {
+        AutoCloseable lock;
+        try {
+            lock = run.lockForTraining();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot take the training lock of run '" + run.name() + "'", e);
+        }
         Job job = new Job(run);
         Trainer trainer = new Trainer(run, device);
         if (totalSteps > 0) {
@@ -80,6 +89,12 @@ public final class TrainingService {
                 job.done.complete(trainer.run(job.control));
             } catch (Throwable e) {
                 job.done.completeExceptionally(e);
+            } finally {
+                try {
+                    lock.close();
+                } catch (Exception e) {
+                    // the OS drops the lock with the process anyway
+                }
             }
         }, "ldm-train-" + run.name() + "-" + THREADS.incrementAndGet());
         job.thread = t;

@@ -78,12 +78,13 @@ class WorkspaceTest {
     }
 
     @Test
-    void listShowsRunsAndBrokenFoldersWithoutThrowing() throws IOException {
+    void listShowsRunsAndBrokenFoldersWithoutThrowing() throws Exception {
         Workspace ws = new Workspace(root, CLOCK);
         assertEquals(List.of(), ws.list(), "no runs/ yet");
 
         Run good = ws.create("good", quickstart());
         good.setState(RunStatus.RUNNING, "");
+        AutoCloseable training = good.lockForTraining(); // someone is training it
         good.appendMetrics(new MetricsRow(40, 0.25, 2e-4, 1, 10, 4));
         Files.writeString(good.metricsFile(), "{\"step\":50,\"lo", java.nio.file.StandardOpenOption.APPEND);
 
@@ -103,6 +104,7 @@ class WorkspaceTest {
                         "bad-state", RunStatus.BROKEN, "empty", RunStatus.BROKEN),
                 runs.values().stream().collect(Collectors.toMap(RunInfo::name, RunInfo::status)));
 
+        training.close();
         RunInfo g = runs.get("good");
         assertEquals("quickstart", g.preset());
         assertEquals(40, g.step());
