@@ -52,6 +52,24 @@ public final class StudioApp extends Application {
                 && !"Monocle".equals(System.getProperty("glass.platform"));
     }
 
+    /** Sets what the next {@link #start} opens (tests; {@link #launch} does it for users). */
+    static void request(Path workspace, String device) {
+        requestedWorkspace = workspace;
+        requestedDevice = device;
+    }
+
+    Studio studio() {
+        return studio;
+    }
+
+    MainWindow window() {
+        return window;
+    }
+
+    Stage stage() {
+        return stage;
+    }
+
     @Override
     public void start(Stage stage) {
         this.stage = stage;
