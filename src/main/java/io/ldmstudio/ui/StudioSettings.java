@@ -21,7 +21,7 @@ public final class StudioSettings {
     public double x = Double.NaN;
     public double y = Double.NaN;
     public boolean maximized;
-    public String lastPane = "training";
+    public String lastPane = "hyperparameters";
     public String lastWorkspace;
 
     /** The default settings file. */
