@@ -110,6 +110,21 @@ public final class MainWindow {
         center.setTop(messageBar);
         root.setCenter(center);
         root.setBottom(statusBar());
+
+        // the sidebar's step and loss follow live runs (a listing reads only each metrics file's tail)
+        liveRefresh.setCycleCount(javafx.animation.Animation.INDEFINITE);
+        liveRefresh.play();
+    }
+
+    private final javafx.animation.Timeline liveRefresh = new javafx.animation.Timeline(
+            new javafx.animation.KeyFrame(Duration.seconds(4), e -> refreshIfTraining()));
+
+    private void refreshIfTraining() {
+        List<String> active = studio.training().active();
+        studio.statusProperty().set(active.isEmpty() ? "" : "training: " + String.join(", ", active));
+        if (!active.isEmpty()) {
+            studio.refreshRuns();
+        }
     }
 
     private Region statusBar() {
@@ -178,6 +193,7 @@ public final class MainWindow {
     }
 
     public void dispose() {
+        liveRefresh.stop();
         panes.values().forEach(StudioPane::dispose);
     }
 }
