@@ -61,6 +61,7 @@ final class DenoisingView {
     /** Keeps the spinners' bidirectional bindings (which hold weak references) alive. */
     private final List<Object> bindings = new ArrayList<>();
     private final PixelView[][] views = new PixelView[2][FrameKind.values().length];
+    private Button stripButton;
 
     DenoisingView(DenoisingViewModel vm) {
         this.vm = vm;
@@ -216,7 +217,8 @@ final class DenoisingView {
         g.add(new Separator(), 0, row++, 2, 1);
         row = exportForm(g, row);
 
-        Label keys = new Label("Keys: ← → step · Home / End · Space play\nCtrl+Enter generate · Ctrl+. cancel");
+        Label keys = new Label("Keys: ← → step · Home / End · Space play\nCtrl+Enter generate · Ctrl+. cancel · "
+                + "Ctrl+E strip");
         keys.getStyleClass().add("dim");
         keys.setWrapText(true);
         VBox box = new VBox(14, g, keys);
@@ -250,8 +252,8 @@ final class DenoisingView {
         editable(e);
         e.setId("denoise-eta" + idSuffix);
         e.setMaxWidth(Double.MAX_VALUE);
-        e.disableProperty().bind(sampler.isNotEqualTo(SamplerChoice.DDIM)
-                .or(second ? vm.compareProperty().not() : vm.compareProperty().and(vm.compareProperty().not())));
+        e.disableProperty().bind(second ? sampler.isNotEqualTo(SamplerChoice.DDIM).or(vm.compareProperty().not())
+                : sampler.isNotEqualTo(SamplerChoice.DDIM));
         tip(e, "DDIM's η: 0 is deterministic, 1 adds as much fresh noise per step as DDPM (DDIM only)");
         if (second) {
             choice.disableProperty().bind(vm.compareProperty().not());
@@ -328,6 +330,13 @@ final class DenoisingView {
             HBox.setHgrow(b, Priority.ALWAYS);
         }
         g.add(new HBox(6, strip, gif, raw), 0, row++, 2, 1);
+        stripButton = strip;
+        Label writing = new Label("writing the export…");
+        writing.setId("denoise-exporting");
+        writing.getStyleClass().add("dim");
+        writing.visibleProperty().bind(vm.exportingProperty());
+        writing.managedProperty().bind(writing.visibleProperty());
+        g.add(writing, 0, row++, 2, 1);
         Label where = new Label();
         where.setId("denoise-last-export");
         where.getStyleClass().add("dim");
@@ -498,10 +507,56 @@ final class DenoisingView {
         fps.setId("denoise-fps");
         fps.setPrefWidth(72);
         tip(fps, "Frames per second for playback and for the GIF");
-        HBox bar = new HBox(10, play, slider, step, new Label("fps"), fps);
-        bar.setAlignment(Pos.CENTER_LEFT);
-        bar.setPadding(new Insets(6, 0, 0, 0));
-        return bar;
+        // the comparison's scrubber: at the same fraction of its own steps, and draggable too
+        Label which = new Label();
+        which.getStyleClass().add("dim");
+        which.textProperty().bind(Bindings.createStringBinding(() -> vm.secondaryProperty().get() == null ? ""
+                : Generation.samplerTitle(vm.secondaryProperty().get().settings().sampler()), vm.secondaryProperty()));
+        Slider slider2 = new Slider(0, 0, 0);
+        slider2.setId("denoise-slider2");
+        slider2.setBlockIncrement(1);
+        slider2.setMajorTickUnit(1);
+        slider2.setMinorTickCount(0);
+        slider2.setSnapToTicks(true);
+        slider2.maxProperty().bind(Bindings.max(0, vm.secondaryFrameCountProperty().subtract(1)));
+        slider2.disableProperty().bind(vm.secondaryFrameCountProperty().lessThan(2));
+        boolean[] syncing = {false};
+        vm.secondaryIndexProperty().addListener((o, a, b) -> {
+            syncing[0] = true;
+            slider2.setValue(Math.max(0, b.intValue()));
+            syncing[0] = false;
+        });
+        slider2.valueProperty().addListener((o, a, b) -> {
+            if (!syncing[0] && (slider2.isValueChanging() || slider2.isFocused())) {
+                vm.scrubSecondary((int) Math.round(b.doubleValue()));
+            }
+        });
+        tip(slider2, "The comparison trajectory at the same fraction of its steps; dragging it moves both");
+        Label step2 = new Label();
+        step2.setId("denoise-step-label2");
+        step2.getStyleClass().add("figure");
+        step2.textProperty().bind(vm.stepLabel2Property());
+        step2.setMinWidth(Region.USE_PREF_SIZE);
+
+        GridPane bars = new GridPane();
+        bars.setHgap(10);
+        bars.setVgap(2);
+        bars.setPadding(new Insets(6, 0, 0, 0));
+        ColumnConstraints c0 = new ColumnConstraints(44);
+        c0.setHalignment(HPos.CENTER);
+        ColumnConstraints c1 = new ColumnConstraints();
+        c1.setHgrow(Priority.ALWAYS);
+        ColumnConstraints c2 = new ColumnConstraints(190);
+        bars.getColumnConstraints().addAll(c0, c1, c2, new ColumnConstraints(), new ColumnConstraints());
+        slider.setMaxWidth(Double.MAX_VALUE);
+        slider2.setMaxWidth(Double.MAX_VALUE);
+        bars.addRow(0, play, slider, step, new Label("fps"), fps);
+        bars.addRow(1, which, slider2, step2);
+        for (Node n : List.of(which, slider2, step2)) {
+            n.visibleProperty().bind(vm.secondaryProperty().isNotNull());
+            n.managedProperty().bind(n.visibleProperty());
+        }
+        return bars;
     }
 
     // ---------------- helpers ----------------
@@ -514,6 +569,11 @@ final class DenoisingView {
             e.consume();
         } else if (e.isShortcutDown() && e.getCode() == KeyCode.PERIOD) {
             vm.cancel();
+            e.consume();
+        } else if (e.isShortcutDown() && e.getCode() == KeyCode.E) {
+            if (!stripButton.isDisabled()) {
+                stripButton.fire();
+            }
             e.consume();
         } else if (typing || e.isShortcutDown() || e.isAltDown()) {
             return;

@@ -141,6 +141,8 @@ public final class DenoisingViewModel {
     private final ReadOnlyIntegerWrapper shownIndex = new ReadOnlyIntegerWrapper(this, "shownIndex", -1);
     private final ReadOnlyStringWrapper stepLabel = new ReadOnlyStringWrapper(this, "stepLabel", "");
     private final ReadOnlyStringWrapper stepLabel2 = new ReadOnlyStringWrapper(this, "stepLabel2", "");
+    private final ReadOnlyIntegerWrapper secondaryFrameCount = new ReadOnlyIntegerWrapper(this, "secondaryFrameCount", 0);
+    private final ReadOnlyIntegerWrapper secondaryIndex = new ReadOnlyIntegerWrapper(this, "secondaryIndex", -1);
     private final List<ReadOnlyObjectWrapper<Image>> frames = new ArrayList<>();
     private final BooleanProperty playing = new SimpleBooleanProperty(this, "playing");
     private final IntegerProperty fps = new SimpleIntegerProperty(this, "fps", 8);
@@ -344,14 +346,19 @@ public final class DenoisingViewModel {
 
     /** Whether Generate can act now. */
     public BooleanBinding canGenerate() {
-        return Bindings.createBooleanBinding(() -> !running.get() && settingsError.get().isEmpty()
-                && checkpoint.get() != null && config.get() != null, running, settingsError, checkpoint, config);
+        return Bindings.createBooleanBinding(() -> !running.get() && !exporting.get() && settingsError.get().isEmpty()
+                && checkpoint.get() != null && config.get() != null, running, exporting, settingsError, checkpoint,
+                config);
     }
 
     /** Samples the trajectory (and the comparison one) in the background; returns false if it cannot start. */
     public boolean generate() {
         validateSettings();
         if (running.get()) {
+            return false;
+        }
+        if (exporting.get()) {
+            studio.error("an export is still being written from this trajectory: generate when it is done");
             return false;
         }
         if (!settingsError.get().isEmpty() || checkpoint.get() == null || config.get() == null) {
@@ -429,6 +436,7 @@ public final class DenoisingViewModel {
         if (old != null && old != dec) {
             old.close();
         }
+        renderSeq.incrementAndGet(); // pictures of the old trajectory still being rendered are dropped
         imageCache.clear();
         cachedPixels = 0;
         for (var f : frames) {
@@ -442,6 +450,8 @@ public final class DenoisingViewModel {
         frameCount.set(0);
         stepLabel.set("");
         stepLabel2.set("");
+        secondaryIndex.set(-1);
+        secondaryFrameCount.set(0);
         resultSummary.set("");
         previewSeq++;
         stripPreview.set(null);
@@ -465,6 +475,8 @@ public final class DenoisingViewModel {
         Generation a = primary.get();
         int n = a == null ? 0 : a.size();
         frameCount.set(n);
+        Generation b = secondary.get();
+        secondaryFrameCount.set(b == null ? 0 : b.size());
         if (following && n > 0) {
             setIndexQuietly(n - 1);
         }
@@ -476,6 +488,9 @@ public final class DenoisingViewModel {
             return;
         }
         running.set(false);
+        if (b != null && b.size() == 0 && secondary.get() == b) {
+            secondary.set(null); // cancelled before the comparison began
+        }
         updateFrameCount();
         following = false;
         if (failure == null) {
@@ -571,6 +586,17 @@ public final class DenoisingViewModel {
         return Math.min(b.size() - 1, Generation.mapStep(i, a.settings().steps(), b.settings().steps()));
     }
 
+    /** Moves the scrubber so the comparison shows (about) its step {@code j}: the same fraction of the primary. */
+    public void scrubSecondary(int j) {
+        Generation a = primary.get();
+        Generation b = secondary.get();
+        if (a == null || b == null || frameCount.get() == 0) {
+            return;
+        }
+        int i = Generation.mapStep(j, b.settings().steps(), a.settings().steps());
+        index.set(Math.max(0, Math.min(frameCount.get() - 1, i)));
+    }
+
     /** Puts the pictures of the current step on screen: from the cache, else rendered off the FX thread. */
     private void refreshFrames() {
         Generation a = primary.get();
@@ -582,6 +608,7 @@ public final class DenoisingViewModel {
         Generation b = secondary.get();
         int j = secondaryStep(i);
         stepLabel2.set(j < 0 ? (b == null ? "" : "waiting for the first step…") : b.stepLabel(j));
+        secondaryIndex.set(j);
         List<FrameKey> wanted = new ArrayList<>();
         for (FrameKind k : FrameKind.values()) {
             wanted.add(new FrameKey(a, i, k));
@@ -608,7 +635,9 @@ public final class DenoisingViewModel {
                     made.put(k, SwingFXUtils.toFXImage(img, null));
                 }
             } catch (Throwable e) {
-                Platform.runLater(() -> studio.error("showing step " + i + ": " + UiErrors.message(e)));
+                if (renderSeq.get() == ticket) {
+                    Platform.runLater(() -> studio.error("showing step " + i + ": " + UiErrors.message(e)));
+                }
                 return;
             }
             Platform.runLater(() -> {
@@ -962,6 +991,16 @@ public final class DenoisingViewModel {
 
     public ReadOnlyStringProperty stepLabelProperty() {
         return stepLabel.getReadOnlyProperty();
+    }
+
+    /** Recorded steps of the comparison trajectory. */
+    public ReadOnlyIntegerProperty secondaryFrameCountProperty() {
+        return secondaryFrameCount.getReadOnlyProperty();
+    }
+
+    /** The comparison's step shown beside the scrubber's ({@link #secondaryStep}); −1 for none. */
+    public ReadOnlyIntegerProperty secondaryIndexProperty() {
+        return secondaryIndex.getReadOnlyProperty();
     }
 
     public ReadOnlyStringProperty stepLabel2Property() {

@@ -151,6 +151,10 @@ class DenoisingPaneTest {
             }
         }
 
+        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> vm.stripPreviewProperty().get() != null);
+        WaitForAsyncUtils.waitForFxEvents();
+        StudioFixture.onFx(() -> StudioFixture.screenshot(scene, "denoising-single"));
+
         // arrow keys step the scrubber
         robot.clickOn("#denoise-slider");
         StudioFixture.onFx(() -> vm.indexProperty().set(3));
@@ -165,6 +169,78 @@ class DenoisingPaneTest {
         robot.press(KeyCode.END).release(KeyCode.END);
         WaitForAsyncUtils.waitForFxEvents();
         assertEquals(7, vm.indexProperty().get());
+    }
+
+    @Test
+    void etaIsOnlyForDdimAndTheComparisonScrubberMovesByFraction(FxRobot robot) throws Exception {
+        awaitRun();
+        assertTrue(robot.lookup("#denoise-empty").query().isVisible(), "the empty pane says what to do");
+        javafx.scene.Node eta = robot.lookup("#denoise-eta").query();
+        javafx.scene.Node eta2 = robot.lookup("#denoise-eta2").query();
+        settings(SamplerChoice.DDPM, 6);
+        WaitForAsyncUtils.waitForFxEvents();
+        assertTrue(eta.isDisabled(), "η is DDIM's");
+        settings(SamplerChoice.DDIM, 6);
+        WaitForAsyncUtils.waitForFxEvents();
+        assertFalse(eta.isDisabled());
+        StudioFixture.onFx(() -> {
+            vm.compareProperty().set(true);
+            vm.sampler2Property().set(SamplerChoice.DPMPP);
+            vm.steps2Property().set(12);
+        });
+        WaitForAsyncUtils.waitForFxEvents();
+        assertTrue(eta2.isDisabled());
+        StudioFixture.onFx(() -> vm.sampler2Property().set(SamplerChoice.DDIM));
+        WaitForAsyncUtils.waitForFxEvents();
+        assertFalse(eta2.isDisabled());
+        StudioFixture.onFx(() -> vm.sampler2Property().set(SamplerChoice.DPMPP));
+        generate(robot);
+        assertFalse(robot.lookup("#denoise-empty").query().isVisible());
+        assertEquals(12, vm.secondaryProperty().get().size());
+
+        scrubTo(3);
+        assertEquals(7, vm.secondaryIndexProperty().get(), "3/5 of the way through 12 steps is step 7 (6.6 rounded)");
+        Slider slider2 = robot.lookup("#denoise-slider2").queryAs(Slider.class);
+        assertEquals(7, (int) slider2.getValue());
+        assertEquals(11, slider2.getMax());
+        assertEquals(vm.stepLabel2Property().get(), robot.lookup("#denoise-step-label2").queryAs(Label.class).getText());
+        // dragging the comparison's scrubber moves both
+        StudioFixture.onFx(() -> vm.scrubSecondary(11));
+        WaitForAsyncUtils.waitForFxEvents();
+        assertEquals(5, vm.indexProperty().get());
+        assertEquals(11, vm.secondaryIndexProperty().get());
+
+        // playback advances the scrubber and wraps around
+        StudioFixture.onFx(() -> {
+            vm.fpsProperty().set(30);
+            vm.togglePlay();
+        });
+        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> vm.indexProperty().get() == 0);
+        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> vm.indexProperty().get() == 2);
+        StudioFixture.onFx(vm::togglePlay);
+        assertFalse(vm.playingProperty().get());
+    }
+
+    @Test
+    void aRunWithoutACheckpointSaysSoAndCannotGenerate(FxRobot robot) throws Exception {
+        Path root = StudioFixture.emptyWorkspace();
+        new io.ldmstudio.runs.Workspace(root).create("fresh", StudioFixture.tinyConfig());
+        Studio other = StudioFixture.studio(root);
+        DenoisingViewModel[] model = new DenoisingViewModel[1];
+        StudioFixture.onFx(() -> {
+            other.refreshRuns();
+            model[0] = new DenoisingViewModel(other);
+        });
+        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> model[0].settingsErrorProperty().get().contains("fresh"));
+        assertEquals("run fresh has no checkpoint yet: train it first (Training pane)",
+                model[0].settingsErrorProperty().get());
+        assertTrue(model[0].checkpoints().isEmpty());
+        StudioFixture.onFx(() -> {
+            assertFalse(model[0].canGenerate().get());
+            assertFalse(model[0].generate());
+            model[0].dispose();
+        });
+        assertTrue(other.messageProperty().get().error());
     }
 
     @Test
