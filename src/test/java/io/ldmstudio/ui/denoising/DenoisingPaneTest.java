@@ -473,5 +473,11 @@ class DenoisingPaneTest {
                 && vm.stripPreviewProperty().get().getHeight() == s.getHeight());
         assertEquals(s.getWidth(), (int) vm.stripPreviewProperty().get().getWidth());
         assertEquals(s.getHeight(), (int) vm.stripPreviewProperty().get().getHeight());
+
+        // and the animation beside it, for review
+        Path gif = StudioFixture.screenshotsDir().toAbsolutePath().resolve("denoising-trajectory.gif");
+        StudioFixture.onFx(() -> assertTrue(vm.exportGif(gif)));
+        WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> gif.equals(vm.lastExportProperty().get()));
+        assertTrue(Files.size(gif) > 10_000);
     }
 }
