@@ -80,15 +80,26 @@ class DenoisingPaneTest {
         });
     }
 
-    /** Clicks Generate and waits until sampling has finished. */
+    /**
+     * Presses Generate (fired rather than clicked: in the full suite other tests' windows may share
+     * the headless screen) and waits until the new trajectory is sampled.
+     */
     void generate(FxRobot robot) throws Exception {
-        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> !robot.lookup("#denoise-generate").queryButton().isDisabled());
-        robot.clickOn("#denoise-generate");
-        WaitForAsyncUtils.waitFor(5, TimeUnit.SECONDS, () -> vm.runningProperty().get());
+        Button button = robot.lookup("#denoise-generate").queryButton();
+        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> !button.isDisabled());
+        Generation before = vm.primaryProperty().get();
+        StudioFixture.onFx(button::fire);
+        try {
+            WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> vm.primaryProperty().get() != before
+                    || studio.messageProperty().get() != null && studio.messageProperty().get().error());
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new AssertionError("Generate did not start; running " + vm.runningProperty().get() + ", settings "
+                    + vm.settingsErrorProperty().get() + ", message " + studio.messageProperty().get(), e);
+        }
         WaitForAsyncUtils.waitFor(120, TimeUnit.SECONDS, () -> !vm.runningProperty().get());
         WaitForAsyncUtils.waitForFxEvents();
         Studio.Message m = studio.messageProperty().get();
-        assertTrue(m != null && !m.error(), "message " + m);
+        assertTrue(m != null && !m.error() && m.text().startsWith("Generated"), "message " + m);
     }
 
     /** Moves the scrubber and waits until the pictures of that step are on screen. */
