@@ -1,0 +1,700 @@
+package io.ldmstudio.ui.denoising;
+
+import io.ldmstudio.ui.denoising.DenoisingViewModel.CheckpointChoice;
+import io.ldmstudio.ui.denoising.DenoisingViewModel.SamplerChoice;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import javafx.beans.binding.Bindings;
+import javafx.beans.property.DoubleProperty;
+import javafx.beans.property.IntegerProperty;
+import javafx.beans.property.ObjectProperty;
+import javafx.geometry.HPos;
+import javafx.geometry.Insets;
+import javafx.geometry.Pos;
+import javafx.geometry.VPos;
+import javafx.scene.Node;
+import javafx.scene.control.Button;
+import javafx.scene.control.CheckBox;
+import javafx.scene.control.ChoiceBox;
+import javafx.scene.control.ComboBox;
+import javafx.scene.control.Label;
+import javafx.scene.control.ProgressBar;
+import javafx.scene.control.RadioButton;
+import javafx.scene.control.ScrollPane;
+import javafx.scene.control.Separator;
+import javafx.scene.control.Slider;
+import javafx.scene.control.Spinner;
+import javafx.scene.control.SpinnerValueFactory;
+import javafx.scene.control.TextField;
+import javafx.scene.control.TextInputControl;
+import javafx.scene.control.ToggleButton;
+import javafx.scene.control.ToggleGroup;
+import javafx.scene.control.Tooltip;
+import javafx.scene.input.KeyCode;
+import javafx.scene.input.KeyEvent;
+import javafx.scene.layout.BorderPane;
+import javafx.scene.layout.ColumnConstraints;
+import javafx.scene.layout.GridPane;
+import javafx.scene.layout.HBox;
+import javafx.scene.layout.Priority;
+import javafx.scene.layout.Region;
+import javafx.scene.layout.RowConstraints;
+import javafx.scene.layout.StackPane;
+import javafx.scene.layout.VBox;
+import javafx.stage.DirectoryChooser;
+import javafx.stage.FileChooser;
+import javafx.stage.Window;
+
+/**
+ * The Denoising pane's controls: settings and exports on the left, the three pictures of the current
+ * step (and of the comparison) in the middle, the scrubber underneath. Only binds to the
+ * {@link DenoisingViewModel}; file choosers are opened here because they need a window.
+ */
+final class DenoisingView {
+    private static final double FORM_WIDTH = 300;
+
+    private final DenoisingViewModel vm;
+    private final BorderPane root = new BorderPane();
+    /** Keeps the spinners' bidirectional bindings (which hold weak references) alive. */
+    private final List<Object> bindings = new ArrayList<>();
+    private final PixelView[][] views = new PixelView[2][FrameKind.values().length];
+    private Button stripButton;
+
+    DenoisingView(DenoisingViewModel vm) {
+        this.vm = vm;
+        root.setId("denoising-pane");
+        root.setPadding(new Insets(10, 12, 8, 12));
+        root.setTop(header());
+        ScrollPane left = new ScrollPane(form());
+        left.setFitToWidth(true);
+        left.setHbarPolicy(ScrollPane.ScrollBarPolicy.NEVER);
+        left.setPrefWidth(FORM_WIDTH + 18);
+        left.setMinWidth(FORM_WIDTH + 18);
+        left.getStyleClass().add("edge-to-edge");
+        BorderPane.setMargin(left, new Insets(0, 12, 0, 0));
+        root.setLeft(left);
+        root.setCenter(stage());
+        root.addEventFilter(KeyEvent.KEY_PRESSED, this::keys);
+    }
+
+    Region view() {
+        return root;
+    }
+
+    // ---------------- header ----------------
+
+    private Node header() {
+        Label title = new Label("Denoising");
+        title.getStyleClass().add("pane-title");
+        Label summary = new Label();
+        summary.setId("denoise-run-summary");
+        summary.getStyleClass().add("dim");
+        summary.textProperty().bind(vm.runSummaryProperty());
+        Label result = new Label();
+        result.setMinWidth(0);
+        result.setId("denoise-result");
+        result.getStyleClass().add("caption");
+        result.textProperty().bind(vm.resultSummaryProperty());
+        Region spacer = new Region();
+        HBox.setHgrow(spacer, Priority.ALWAYS);
+        HBox box = new HBox(12, title, summary, spacer, result);
+        box.setAlignment(Pos.BASELINE_LEFT);
+        box.setPadding(new Insets(0, 0, 8, 0));
+        return box;
+    }
+
+    // ---------------- the form ----------------
+
+    private Node form() {
+        GridPane g = new GridPane();
+        g.setHgap(8);
+        g.setVgap(6);
+        g.setPadding(new Insets(0, 8, 8, 0));
+        ColumnConstraints labels = new ColumnConstraints();
+        labels.setMinWidth(Region.USE_PREF_SIZE);
+        ColumnConstraints fields = new ColumnConstraints();
+        fields.setHgrow(Priority.ALWAYS);
+        fields.setFillWidth(true);
+        g.getColumnConstraints().addAll(labels, fields);
+        int row = 0;
+
+        g.add(section("Generate"), 0, row++, 2, 1);
+
+        ComboBox<String> run = new ComboBox<>(vm.runNames());
+        run.setId("denoise-run");
+        run.valueProperty().bindBidirectional(vm.runNameProperty());
+        run.setMaxWidth(Double.MAX_VALUE);
+        tip(run, "The run to sample from (follows the run selected in the sidebar)");
+        row = field(g, row, "Run", run);
+
+        ComboBox<CheckpointChoice> cp = new ComboBox<>(vm.checkpoints());
+        cp.setId("denoise-checkpoint");
+        cp.valueProperty().bindBidirectional(vm.checkpointProperty());
+        cp.setMaxWidth(Double.MAX_VALUE);
+        cp.setPromptText("no checkpoint");
+        tip(cp, "Which of the run's saved checkpoints to load (newest first)");
+        row = field(g, row, "Checkpoint", cp);
+
+        ToggleGroup weights = new ToggleGroup();
+        RadioButton ema = new RadioButton("EMA");
+        ema.setId("denoise-ema");
+        ema.setToggleGroup(weights);
+        tip(ema, "The exponential moving average of the weights: usually the cleaner samples");
+        RadioButton raw = new RadioButton("raw");
+        raw.setId("denoise-raw");
+        raw.setToggleGroup(weights);
+        tip(raw, "The optimiser's current weights, without averaging");
+        ema.setSelected(vm.useEmaProperty().get());
+        raw.setSelected(!vm.useEmaProperty().get());
+        ema.selectedProperty().addListener((o, a, b) -> vm.useEmaProperty().set(b));
+        vm.useEmaProperty().addListener((o, a, b) -> (b ? ema : raw).setSelected(true));
+        row = field(g, row, "Weights", new HBox(12, ema, raw));
+
+        row = samplerFields(g, row, "Sampler", "", vm.samplerProperty(), vm.stepsProperty(), vm.etaProperty(), false);
+
+        Spinner<Integer> seed = intSpinner(vm.seedProperty(), 0, Integer.MAX_VALUE, 1);
+        seed.setId("denoise-seed");
+        tip(seed, "The noise seed: the same seed gives the same x_T and (for DDIM η = 0) the same trajectory");
+        row = field(g, row, "Seed", seed);
+
+        Spinner<Integer> n = intSpinner(vm.imagesProperty(), 1, 64, 1);
+        n.setId("denoise-images");
+        tip(n, "How many images to sample at once; they are shown tiled as a grid");
+        row = field(g, row, "Images", n);
+
+        CheckBox compare = new CheckBox("Compare with a second sampler");
+        compare.setId("denoise-compare");
+        compare.selectedProperty().bindBidirectional(vm.compareProperty());
+        tip(compare, "Sample a second trajectory from the same seed and show it underneath; both scrubbers move by "
+                + "the same fraction of their steps");
+        g.add(compare, 0, row++, 2, 1);
+        row = samplerFields(g, row, "2nd sampler", "2", vm.sampler2Property(), vm.steps2Property(), vm.eta2Property(),
+                true);
+
+        Button generate = new Button("Generate");
+        generate.setId("denoise-generate");
+        generate.setDefaultButton(false);
+        generate.disableProperty().bind(vm.canGenerate().not());
+        generate.setOnAction(e -> vm.generate());
+        generate.setMaxWidth(Double.MAX_VALUE);
+        tip(generate, "Sample the whole trajectory in the background (Ctrl+Enter)");
+        Button cancel = new Button("Cancel");
+        cancel.setId("denoise-cancel");
+        cancel.disableProperty().bind(vm.runningProperty().not());
+        cancel.setOnAction(e -> vm.cancel());
+        tip(cancel, "Stop sampling before the next step; the steps so far stay scrubbable (Ctrl+.)");
+        HBox.setHgrow(generate, Priority.ALWAYS);
+        HBox buttons = new HBox(8, generate, cancel);
+        g.add(buttons, 0, row++, 2, 1);
+
+        ProgressBar progress = new ProgressBar();
+        progress.setId("denoise-progress");
+        progress.progressProperty().bind(vm.progressProperty());
+        progress.setMaxWidth(Double.MAX_VALUE);
+        progress.visibleProperty().bind(vm.runningProperty());
+        progress.managedProperty().bind(progress.visibleProperty());
+        Label progressText = new Label();
+        progressText.setId("denoise-progress-text");
+        progressText.getStyleClass().add("dim");
+        progressText.textProperty().bind(vm.progressTextProperty());
+        progressText.managedProperty().bind(progressText.textProperty().isNotEmpty());
+        progressText.visibleProperty().bind(progressText.managedProperty());
+        g.add(progress, 0, row++, 2, 1);
+        g.add(progressText, 0, row++, 2, 1);
+
+        Label error = new Label();
+        error.setId("denoise-settings-error");
+        error.getStyleClass().add("field-error");
+        error.setWrapText(true);
+        error.textProperty().bind(vm.settingsErrorProperty());
+        error.managedProperty().bind(error.textProperty().isNotEmpty());
+        error.visibleProperty().bind(error.managedProperty());
+        g.add(error, 0, row++, 2, 1);
+
+        g.add(new Separator(), 0, row++, 2, 1);
+        row = exportForm(g, row);
+
+        Label keys = new Label("Keys: ← → step · Home / End · Space play\nCtrl+Enter generate · Ctrl+. cancel · "
+                + "Ctrl+E strip");
+        keys.getStyleClass().add("dim");
+        keys.setWrapText(true);
+        VBox box = new VBox(14, g, keys);
+        box.setFillWidth(true);
+        return box;
+    }
+
+    private int samplerFields(GridPane g, int row, String label, String idSuffix, ObjectProperty<SamplerChoice> sampler,
+            IntegerProperty steps, DoubleProperty eta, boolean second) {
+        ChoiceBox<SamplerChoice> choice = new ChoiceBox<>();
+        choice.getItems().setAll(SamplerChoice.values());
+        choice.valueProperty().bindBidirectional(sampler);
+        choice.setId("denoise-sampler" + idSuffix);
+        choice.setMaxWidth(Double.MAX_VALUE);
+        Tooltip t = new Tooltip();
+        t.textProperty().bind(Bindings.createStringBinding(() -> sampler.get() == null ? "" : sampler.get().description,
+                sampler));
+        choice.setTooltip(t);
+        Spinner<Integer> st = intSpinner(steps, 1, 1000, 1);
+        st.setId("denoise-steps" + idSuffix);
+        ((SpinnerValueFactory.IntegerSpinnerValueFactory) st.getValueFactory()).maxProperty()
+                .bind(vm.maxStepsProperty());
+        tip(st, "Network evaluations from noise to image (at most the run's diffusion.timesteps)");
+        Spinner<Double> e = new Spinner<>();
+        SpinnerValueFactory.DoubleSpinnerValueFactory ef = new SpinnerValueFactory.DoubleSpinnerValueFactory(0, 1,
+                eta.get(), 0.1);
+        e.setValueFactory(ef);
+        var etaObj = eta.asObject();
+        bindings.add(etaObj);
+        ef.valueProperty().bindBidirectional(etaObj);
+        editable(e);
+        e.setId("denoise-eta" + idSuffix);
+        e.setMaxWidth(Double.MAX_VALUE);
+        e.disableProperty().bind(second ? sampler.isNotEqualTo(SamplerChoice.DDIM).or(vm.compareProperty().not())
+                : sampler.isNotEqualTo(SamplerChoice.DDIM));
+        tip(e, "DDIM's η: 0 is deterministic, 1 adds as much fresh noise per step as DDPM (DDIM only)");
+        if (second) {
+            choice.disableProperty().bind(vm.compareProperty().not());
+            st.disableProperty().bind(vm.compareProperty().not());
+        }
+        row = field(g, row, label, choice);
+        HBox pair = new HBox(6, st, new Label("η"), e);
+        pair.setAlignment(Pos.CENTER_LEFT);
+        HBox.setHgrow(st, Priority.ALWAYS);
+        HBox.setHgrow(e, Priority.ALWAYS);
+        st.setPrefWidth(100);
+        e.setPrefWidth(80);
+        return field(g, row, "Steps", pair);
+    }
+
+    private int exportForm(GridPane g, int row) {
+        g.add(section("Export for reports"), 0, row++, 2, 1);
+        TextField stepsField = new TextField();
+        stepsField.setId("denoise-export-steps");
+        stepsField.textProperty().bindBidirectional(vm.exportStepsProperty());
+        stepsField.setPromptText("every 10   or   0,10,25,49");
+        tip(stepsField, "Steps in the strip: \"every K\" (0, K, 2K, … and the last) or a list of step numbers "
+                + "counted from 0 as the scrubber shows them");
+        row = field(g, row, "Strip steps", stepsField);
+        Label stepsError = new Label();
+        stepsError.setId("denoise-export-steps-error");
+        stepsError.getStyleClass().add("field-error");
+        stepsError.setWrapText(true);
+        stepsError.textProperty().bind(vm.exportStepsErrorProperty());
+        stepsError.managedProperty().bind(stepsError.textProperty().isNotEmpty());
+        stepsError.visibleProperty().bind(stepsError.managedProperty());
+        g.add(stepsError, 1, row++);
+        stepsField.styleProperty().bind(Bindings.when(vm.exportStepsErrorProperty().isNotEmpty())
+                .then("-fx-border-color: #b3261e; -fx-border-radius: 2;").otherwise(""));
+
+        CheckBox xt = rowBox("x_t", FrameKind.XT, vm.rowXtProperty());
+        CheckBox x0 = rowBox("x0", FrameKind.X0, vm.rowX0Property());
+        CheckBox eps = rowBox("eps", FrameKind.EPS, vm.rowEpsProperty());
+        row = field(g, row, "Rows", new HBox(10, xt, x0, eps));
+
+        CheckBox labels = new CheckBox("Row labels");
+        labels.setId("denoise-export-row-labels");
+        labels.selectedProperty().bindBidirectional(vm.rowLabelsProperty());
+        tip(labels, "Write x_t / x̂0 / ε̂ at the left of each row");
+        Spinner<Integer> scale = intSpinner(vm.scaleProperty(), 1, 16, 1);
+        scale.setId("denoise-export-scale");
+        scale.setPrefWidth(70);
+        tip(scale, "Each image pixel becomes a scale × scale block (nearest neighbour, no blur)");
+        HBox scaleBox = new HBox(6, labels, spacer(), new Label("Scale ×"), scale);
+        scaleBox.setAlignment(Pos.CENTER_LEFT);
+        g.add(scaleBox, 0, row++, 2, 1);
+
+        Button strip = new Button("Strip PNG…");
+        strip.setId("denoise-export-strip");
+        strip.disableProperty().bind(vm.canExport().not().or(vm.exportStepsErrorProperty().isNotEmpty())
+                .or(vm.rowXtProperty().or(vm.rowX0Property()).or(vm.rowEpsProperty()).not()));
+        strip.setOnAction(e -> chooseFile("Save the figure strip", "-strip.png", "PNG image", "*.png")
+                .ifPresent(vm::exportStrip));
+        tip(strip, "One PNG of the chosen steps, a step label under each frame, on white (Ctrl+E)");
+        Button gif = new Button("GIF…");
+        gif.setId("denoise-export-gif");
+        gif.disableProperty().bind(vm.canExport().not()
+                .or(vm.rowXtProperty().or(vm.rowX0Property()).or(vm.rowEpsProperty()).not()));
+        gif.setOnAction(e -> chooseFile("Save the animated GIF", ".gif", "GIF animation", "*.gif")
+                .ifPresent(vm::exportGif));
+        tip(gif, "Every step as a looping animation at the playback frame rate");
+        Button raw = new Button("Frames…");
+        raw.setId("denoise-export-frames");
+        raw.disableProperty().bind(vm.canExport().not());
+        raw.setOnAction(e -> chooseFolder().ifPresent(vm::exportFrames));
+        tip(raw, "x_t, x̂0 and ε̂ of every step as PNGs in a new folder inside the one you choose");
+        for (Button b : List.of(strip, gif, raw)) {
+            b.setMaxWidth(Double.MAX_VALUE);
+            HBox.setHgrow(b, Priority.ALWAYS);
+        }
+        g.add(new HBox(6, strip, gif, raw), 0, row++, 2, 1);
+        stripButton = strip;
+        Label writing = new Label("writing the export…");
+        writing.setId("denoise-exporting");
+        writing.getStyleClass().add("dim");
+        writing.visibleProperty().bind(vm.exportingProperty());
+        writing.managedProperty().bind(writing.visibleProperty());
+        g.add(writing, 0, row++, 2, 1);
+        Label where = new Label();
+        where.setId("denoise-last-export");
+        where.getStyleClass().add("dim");
+        where.setWrapText(true);
+        where.textProperty().bind(Bindings.createStringBinding(() -> vm.lastExportProperty().get() == null ? ""
+                : "Last export: " + vm.lastExportProperty().get(), vm.lastExportProperty()));
+        g.add(where, 0, row++, 2, 1);
+        return row;
+    }
+
+    private CheckBox rowBox(String id, FrameKind kind, javafx.beans.property.BooleanProperty p) {
+        CheckBox c = new CheckBox(kind.uiLabel());
+        c.setId("denoise-export-row-" + id);
+        c.selectedProperty().bindBidirectional(p);
+        tip(c, "Include a row of " + kind.description());
+        return c;
+    }
+
+    // ---------------- the pictures and the scrubber ----------------
+
+    private Node stage() {
+        GridPane grid = new GridPane();
+        grid.setId("denoise-frames");
+        grid.setHgap(10);
+        grid.setVgap(6);
+        ColumnConstraints labelCol = new ColumnConstraints();
+        labelCol.setMinWidth(105);
+        labelCol.setPrefWidth(105);
+        labelCol.setMaxWidth(105);
+        grid.getColumnConstraints().add(labelCol);
+        FrameKind[] kinds = FrameKind.values();
+        for (int k = 0; k < kinds.length; k++) {
+            ColumnConstraints c = new ColumnConstraints();
+            c.setHgrow(Priority.ALWAYS);
+            c.setPercentWidth(-1);
+            c.setFillWidth(true);
+            c.setHalignment(HPos.CENTER);
+            grid.getColumnConstraints().add(c);
+            Label head = new Label(kinds[k].uiLabel());
+            head.getStyleClass().add("section-title");
+            head.setStyle("-fx-font-size: 15px;");
+            head.setTooltip(new Tooltip(kinds[k].description()));
+            Label sub = new Label(switch (kinds[k]) {
+                case XT -> "noisy input";
+                case X0 -> "predicted clean image";
+                case EPS -> "predicted noise (±2σ)";
+            });
+            sub.getStyleClass().add("dim");
+            VBox hb = new VBox(0, head, sub);
+            hb.setAlignment(Pos.BOTTOM_CENTER);
+            grid.add(hb, k + 1, 0);
+        }
+        grid.getRowConstraints().add(new RowConstraints());
+        for (int r = 0; r < 2; r++) {
+            RowConstraints rc = new RowConstraints();
+            rc.setVgrow(Priority.NEVER);
+            rc.setFillHeight(true);
+            rc.setValignment(VPos.CENTER);
+            grid.getRowConstraints().add(rc);
+            var gen = r == 0 ? vm.primaryProperty() : vm.secondaryProperty();
+            Label title = new Label();
+            title.setId("denoise-row-title-" + r);
+            title.getStyleClass().add("section-title");
+            title.textProperty().bind(Bindings.createStringBinding(
+                    () -> gen.get() == null ? "" : Generation.samplerTitle(gen.get().settings().sampler()), gen));
+            Label detail = new Label();
+            detail.getStyleClass().add("dim");
+            detail.textProperty().bind(Bindings.createStringBinding(() -> {
+                if (gen.get() == null) {
+                    return "";
+                }
+                String t = gen.get().settings().title();
+                return t.substring(t.indexOf(" · ") + 3);
+            }, gen));
+            // the step label on two lines: "step 5/10" and "t = 400"
+            var stepText = r == 0 ? vm.stepLabelProperty() : vm.stepLabel2Property();
+            Label step = new Label();
+            step.setId("denoise-row-step-" + r);
+            step.getStyleClass().add("figure");
+            step.textProperty().bind(Bindings.createStringBinding(() -> stepText.get().replace(" · ", "\n"), stepText));
+            VBox lab = new VBox(2, title, detail, new Region(), step);
+            ((Region) lab.getChildren().get(2)).setMinHeight(6);
+            lab.setAlignment(Pos.CENTER_LEFT);
+            grid.add(lab, 0, r + 1);
+            for (int k = 0; k < kinds.length; k++) {
+                PixelView pv = new PixelView();
+                pv.setId("denoise-frame-" + r + "-" + kinds[k].filePrefix());
+                pv.imageProperty().bind(vm.frameProperty(r, kinds[k]));
+                views[r][k] = pv;
+                Tooltip.install(pv, new Tooltip(kinds[k].description()));
+                grid.add(pv, k + 1, r + 1);
+            }
+            if (r == 1) {
+                var visible = vm.secondaryProperty().isNotNull();
+                lab.visibleProperty().bind(visible);
+                for (int k = 0; k < kinds.length; k++) {
+                    views[r][k].visibleProperty().bind(visible);
+                    views[r][k].managedProperty().bind(visible);
+                }
+                lab.managedProperty().bind(visible);
+            }
+        }
+        Label empty = new Label("Pick a run and a sampler, then Generate: every step of the reverse process is kept, "
+                + "so you can scrub through x_t, x̂0 and ε̂ and export figures.");
+        empty.setId("denoise-empty");
+        empty.setWrapText(true);
+        empty.getStyleClass().add("dim");
+        empty.setMaxWidth(420);
+        empty.visibleProperty().bind(vm.primaryProperty().isNull());
+        Label previewTitle = new Label();
+        previewTitle.setId("denoise-strip-preview-title");
+        previewTitle.getStyleClass().add("dim");
+        previewTitle.textProperty().bind(vm.stripPreviewTextProperty());
+        FitView preview = new FitView();
+        preview.setId("denoise-strip-preview");
+        preview.imageProperty().bind(vm.stripPreviewProperty());
+        preview.visibleProperty().bind(vm.stripPreviewProperty().isNotNull());
+        VBox.setVgrow(preview, Priority.ALWAYS);
+        VBox pictures = new VBox(8, grid, scrubber(), new Separator(), previewTitle, preview);
+        StackPane.setAlignment(empty, Pos.CENTER);
+        StackPane stack = new StackPane(pictures, empty);
+        StackPane.setAlignment(pictures, Pos.TOP_CENTER);
+        return stack;
+    }
+
+    private Node scrubber() {
+        ToggleButton play = new ToggleButton("▶");
+        play.setId("denoise-play");
+        play.selectedProperty().bindBidirectional(vm.playingProperty());
+        play.textProperty().bind(Bindings.when(vm.playingProperty()).then("❚❚").otherwise("▶"));
+        play.setMinWidth(40);
+        play.disableProperty().bind(vm.frameCountProperty().lessThan(2));
+        tip(play, "Play or pause the trajectory at the frame rate on the right (Space)");
+        Slider slider = new Slider(0, 0, 0);
+        slider.setId("denoise-slider");
+        slider.setBlockIncrement(1);
+        slider.setMajorTickUnit(1);
+        slider.setMinorTickCount(0);
+        slider.setSnapToTicks(true);
+        slider.maxProperty().bind(Bindings.max(0, vm.frameCountProperty().subtract(1)));
+        slider.disableProperty().bind(vm.frameCountProperty().lessThan(2));
+        slider.valueProperty().addListener((o, a, b) -> {
+            int i = (int) Math.round(b.doubleValue());
+            if (i != vm.indexProperty().get()) {
+                vm.indexProperty().set(i);
+            }
+        });
+        vm.indexProperty().addListener((o, a, b) -> {
+            if ((int) Math.round(slider.getValue()) != b.intValue()) {
+                slider.setValue(b.intValue());
+            }
+        });
+        vm.runningProperty().addListener((o, was, now) -> {
+            if (was && !now && root.getScene() != null) {
+                slider.requestFocus(); // ← → work at once
+            }
+        });
+        HBox.setHgrow(slider, Priority.ALWAYS);
+        tip(slider, "Scrub through every step (← → one step, Home / End)");
+        Label step = new Label();
+        step.setId("denoise-step-label");
+        step.getStyleClass().add("figure");
+        step.textProperty().bind(Bindings.createStringBinding(() -> vm.stepLabelProperty().get().isEmpty()
+                ? "no trajectory yet" : vm.stepLabelProperty().get(), vm.stepLabelProperty()));
+        step.setMinWidth(Region.USE_PREF_SIZE);
+        step.setPrefWidth(190);
+        Spinner<Integer> fps = intSpinner(vm.fpsProperty(), 1, 60, 1);
+        fps.setId("denoise-fps");
+        fps.setPrefWidth(72);
+        tip(fps, "Frames per second for playback and for the GIF");
+        // the comparison's scrubber: at the same fraction of its own steps, and draggable too
+        Label which = new Label();
+        which.getStyleClass().add("dim");
+        which.textProperty().bind(Bindings.createStringBinding(() -> vm.secondaryProperty().get() == null ? ""
+                : Generation.samplerTitle(vm.secondaryProperty().get().settings().sampler()), vm.secondaryProperty()));
+        Slider slider2 = new Slider(0, 0, 0);
+        slider2.setId("denoise-slider2");
+        slider2.setBlockIncrement(1);
+        slider2.setMajorTickUnit(1);
+        slider2.setMinorTickCount(0);
+        slider2.setSnapToTicks(true);
+        slider2.maxProperty().bind(Bindings.max(0, vm.secondaryFrameCountProperty().subtract(1)));
+        slider2.disableProperty().bind(vm.secondaryFrameCountProperty().lessThan(2));
+        boolean[] syncing = {false};
+        vm.secondaryIndexProperty().addListener((o, a, b) -> {
+            syncing[0] = true;
+            slider2.setValue(Math.max(0, b.intValue()));
+            syncing[0] = false;
+        });
+        slider2.valueProperty().addListener((o, a, b) -> {
+            if (!syncing[0] && (slider2.isValueChanging() || slider2.isFocused())) {
+                vm.scrubSecondary((int) Math.round(b.doubleValue()));
+            }
+        });
+        tip(slider2, "The comparison trajectory at the same fraction of its steps; dragging it moves both");
+        Label step2 = new Label();
+        step2.setId("denoise-step-label2");
+        step2.getStyleClass().add("figure");
+        step2.textProperty().bind(vm.stepLabel2Property());
+        step2.setMinWidth(Region.USE_PREF_SIZE);
+
+        GridPane bars = new GridPane();
+        bars.setHgap(10);
+        bars.setVgap(2);
+        bars.setPadding(new Insets(6, 0, 0, 0));
+        ColumnConstraints c0 = new ColumnConstraints(44);
+        c0.setHalignment(HPos.CENTER);
+        ColumnConstraints c1 = new ColumnConstraints();
+        c1.setHgrow(Priority.ALWAYS);
+        ColumnConstraints c2 = new ColumnConstraints(190);
+        bars.getColumnConstraints().addAll(c0, c1, c2, new ColumnConstraints(), new ColumnConstraints());
+        slider.setMaxWidth(Double.MAX_VALUE);
+        slider2.setMaxWidth(Double.MAX_VALUE);
+        bars.addRow(0, play, slider, step, new Label("fps"), fps);
+        bars.addRow(1, which, slider2, step2);
+        for (Node n : List.of(which, slider2, step2)) {
+            n.visibleProperty().bind(vm.secondaryProperty().isNotNull());
+            n.managedProperty().bind(n.visibleProperty());
+        }
+        return bars;
+    }
+
+    // ---------------- helpers ----------------
+
+    private void keys(KeyEvent e) {
+        Node focus = root.getScene() == null ? null : root.getScene().getFocusOwner();
+        boolean typing = focus instanceof TextInputControl;
+        if (e.isShortcutDown() && e.getCode() == KeyCode.ENTER) {
+            vm.generate();
+            e.consume();
+        } else if (e.isShortcutDown() && e.getCode() == KeyCode.PERIOD) {
+            vm.cancel();
+            e.consume();
+        } else if (e.isShortcutDown() && e.getCode() == KeyCode.E) {
+            if (!stripButton.isDisabled()) {
+                stripButton.fire();
+            }
+            e.consume();
+        } else if (typing || e.isShortcutDown() || e.isAltDown()) {
+            return;
+        } else if (e.getCode() == KeyCode.LEFT || e.getCode() == KeyCode.RIGHT) {
+            if (focus instanceof ChoiceBox || focus instanceof ComboBox || focus instanceof Spinner) {
+                return;
+            }
+            vm.step(e.getCode() == KeyCode.LEFT ? -1 : 1);
+            e.consume();
+        } else if (e.getCode() == KeyCode.HOME) {
+            vm.first();
+            e.consume();
+        } else if (e.getCode() == KeyCode.END) {
+            vm.last();
+            e.consume();
+        } else if (e.getCode() == KeyCode.SPACE && !(focus instanceof javafx.scene.control.ButtonBase)) {
+            vm.togglePlay();
+            e.consume();
+        }
+    }
+
+    private java.util.Optional<Path> chooseFile(String title, String suffix, String kind, String pattern) {
+        FileChooser fc = new FileChooser();
+        fc.setTitle(title);
+        fc.getExtensionFilters().add(new FileChooser.ExtensionFilter(kind, pattern));
+        fc.setInitialFileName(vm.exportStem() + suffix);
+        File dir = existing(vm.exportsDir());
+        if (dir != null) {
+            fc.setInitialDirectory(dir);
+        }
+        File f = fc.showSaveDialog(window());
+        return java.util.Optional.ofNullable(f).map(File::toPath);
+    }
+
+    private java.util.Optional<Path> chooseFolder() {
+        DirectoryChooser dc = new DirectoryChooser();
+        dc.setTitle("Choose where the frames folder goes");
+        File dir = existing(vm.exportsDir());
+        if (dir != null) {
+            dc.setInitialDirectory(dir);
+        }
+        File f = dc.showDialog(window());
+        return java.util.Optional.ofNullable(f).map(File::toPath);
+    }
+
+    /** The folder, else its nearest existing parent (choosers need one that exists). */
+    private static File existing(Path p) {
+        for (Path q = p; q != null; q = q.getParent()) {
+            if (Files.isDirectory(q)) {
+                return q.toFile();
+            }
+        }
+        return null;
+    }
+
+    private Window window() {
+        return root.getScene() == null ? null : root.getScene().getWindow();
+    }
+
+    private static Label section(String text) {
+        Label l = new Label(text);
+        l.getStyleClass().add("section-title");
+        return l;
+    }
+
+    private static Region spacer() {
+        Region r = new Region();
+        HBox.setHgrow(r, Priority.ALWAYS);
+        return r;
+    }
+
+    private static int field(GridPane g, int row, String label, Node field) {
+        Label l = new Label(label);
+        l.setLabelFor(field);
+        GridPane.setHalignment(l, HPos.LEFT);
+        g.add(l, 0, row);
+        g.add(field, 1, row);
+        if (field instanceof Region r) {
+            r.setMaxWidth(Double.MAX_VALUE);
+        }
+        return row + 1;
+    }
+
+    private static void tip(javafx.scene.control.Control c, String text) {
+        c.setTooltip(new Tooltip(text));
+    }
+
+    private Spinner<Integer> intSpinner(IntegerProperty p, int min, int max, int step) {
+        Spinner<Integer> s = new Spinner<>();
+        SpinnerValueFactory.IntegerSpinnerValueFactory f = new SpinnerValueFactory.IntegerSpinnerValueFactory(min, max,
+                Math.max(min, Math.min(max, p.get())), step);
+        s.setValueFactory(f);
+        var obj = p.asObject();
+        bindings.add(obj);
+        f.valueProperty().bindBidirectional(obj);
+        editable(s);
+        s.setMaxWidth(Double.MAX_VALUE);
+        return s;
+    }
+
+    /** Editable, committing typed text on focus loss and undoing what does not parse. */
+    private static <T> void editable(Spinner<T> s) {
+        s.setEditable(true);
+        s.focusedProperty().addListener((o, a, focused) -> {
+            if (!focused) {
+                commit(s);
+            }
+        });
+        s.getEditor().setOnAction(e -> commit(s));
+    }
+
+    private static <T> void commit(Spinner<T> s) {
+        try {
+            s.commitValue();
+        } catch (RuntimeException ex) {
+            s.cancelEdit();
+        }
+    }
+
+    /** The picture views, by row (0 the trajectory, 1 the comparison) and kind. */
+    PixelView frameView(int row, FrameKind kind) {
+        return views[row][kind.ordinal()];
+    }
+}

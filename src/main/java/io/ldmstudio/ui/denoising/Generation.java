@@ -1,0 +1,246 @@
+package io.ldmstudio.ui.denoising;
+
+import io.ldmstudio.config.RunConfig;
+import io.ldmstudio.diffusion.Trajectory;
+import io.ldmstudio.service.SamplingService;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * One generated trajectory, kept whole in memory: the settings it was made with, x_t, x̂0 and ε̂ of
+ * every step as float arrays ({@link Trajectory}, filled on the sampling thread while it runs), and —
+ * once finished — the final samples. Frames come out as tiled pictures in image space: for a latent
+ * run x_t and x̂0 are decoded through the autoencoder on request (then cached), while ε̂ stays in
+ * latent space (decoding noise through a decoder trained on data latents shows nothing meaningful) and
+ * is shown as its first three channels, enlarged to the image size. Safe to read from any thread;
+ * {@link #frame} may block on decoding, so never call it on the FX thread.
+ */
+public final class Generation {
+    /** Decoded frames kept per generation, in floats (64 MB). */
+    static final long CACHE_FLOATS = 16L << 20;
+
+    /** What to sample; {@code checkpointStep} 0 means the newest. */
+    public record Settings(String sampler, int steps, double eta, long seed, int n, boolean ema, long checkpointStep) {
+        public SamplingService.Request request() {
+            return new SamplingService.Request(sampler, steps, sampler.equals("ddim") ? eta : 0, seed, n, ema,
+                    checkpointStep);
+        }
+
+        /** {@code DDIM · 8 steps · η 0}. */
+        public String title() {
+            String s = samplerTitle(sampler) + " · " + steps + (steps == 1 ? " step" : " steps");
+            return sampler.equals("ddim") ? s + String.format(Locale.ROOT, " · η %s", fmt(eta)) : s;
+        }
+
+        /** {@code ddim-8}, for file names. */
+        public String slug() {
+            return sampler + "-" + steps;
+        }
+    }
+
+    /** What the image side looks like. */
+    public record Geometry(int n, int latentChannels, int latentSize, int imageChannels, int imageSize,
+            boolean latent) {
+        /** How much ε̂ of a latent run is enlarged to match the decoded images. */
+        public int factor() {
+            return latent ? Math.max(1, imageSize / latentSize) : 1;
+        }
+    }
+
+    private final String runName;
+    private final Settings settings;
+    private final Geometry geometry;
+    private final Trajectory trajectory = new Trajectory();
+    private final LatentDecoder decoder;
+    private final Map<Long, float[]> decoded = new LinkedHashMap<>(64, 0.75f, true);
+    private long decodedFloats;
+    private volatile SamplingService.Result result;
+    private volatile long checkpointStep;
+    private volatile String weights;
+
+    Generation(String runName, Settings settings, Geometry geometry, LatentDecoder decoder) {
+        this.runName = runName;
+        this.settings = settings;
+        this.geometry = geometry;
+        this.decoder = decoder;
+        if (geometry.latent() && decoder == null) {
+            throw new IllegalArgumentException("a latent run needs a decoder");
+        }
+    }
+
+    /** The geometry of a run's samples. */
+    public static Geometry geometry(RunConfig config, int n) {
+        return new Geometry(n, config.unetChannels(), config.unetResolution(), config.data().channels(),
+                config.data().resolution(), !config.pixelSpace());
+    }
+
+    public static String samplerTitle(String sampler) {
+        return switch (sampler) {
+            case "ddpm" -> "DDPM";
+            case "ddim" -> "DDIM";
+            case "dpmpp" -> "DPM-Solver++";
+            default -> sampler;
+        };
+    }
+
+    static String fmt(double v) {
+        return v == Math.rint(v) ? String.valueOf((long) v) : String.format(Locale.ROOT, "%.2f", v).replaceAll("0+$", "");
+    }
+
+    /**
+     * Step {@code i} of a trajectory of {@code n} steps mapped to the same fraction of one of
+     * {@code m} steps: 0 ↦ 0, n−1 ↦ m−1, rounded in between.
+     */
+    public static int mapStep(int i, int n, int m) {
+        if (m <= 1) {
+            return 0;
+        }
+        if (n <= 1) {
+            return m - 1;
+        }
+        return (int) Math.round((double) i * (m - 1) / (n - 1));
+    }
+
+    public String runName() {
+        return runName;
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    public Geometry geometry() {
+        return geometry;
+    }
+
+    /** The recorder handed to the sampler. */
+    public Trajectory trajectory() {
+        return trajectory;
+    }
+
+    /** Steps recorded so far. */
+    public int size() {
+        return trajectory.size();
+    }
+
+    /** Whether every requested step is recorded. */
+    public boolean complete() {
+        return trajectory.size() == settings.steps();
+    }
+
+    /** The timestep of recorded step {@code i}. */
+    public int t(int i) {
+        return trajectory.get(i).t();
+    }
+
+    /** The final samples, once sampling finished (null before, or when cancelled). */
+    public SamplingService.Result result() {
+        return result;
+    }
+
+    void finish(SamplingService.Result r) {
+        this.result = r;
+        this.checkpointStep = r.checkpointStep();
+        this.weights = r.weights();
+    }
+
+    /** The checkpoint step the samples came from (0 until known). */
+    public long checkpointStep() {
+        return checkpointStep;
+    }
+
+    public String weights() {
+        return weights;
+    }
+
+    /** {@code step 3/8 · t = 624}. */
+    public String stepLabel(int i) {
+        return "step " + i + "/" + settings.steps() + " · t = " + t(i);
+    }
+
+    /** Width of a tiled frame in image pixels. */
+    public int frameWidth() {
+        return Frames.tiledWidth(geometry.n(), geometry.imageSize(), 1);
+    }
+
+    public int frameHeight() {
+        return Frames.tiledHeight(geometry.n(), geometry.imageSize(), 1);
+    }
+
+    /**
+     * The batch of step {@code i} as (n, C, H, W) floats in image space (ε̂ of a latent run: in latent
+     * space). May block while a latent frame is decoded.
+     */
+    public float[] values(int i, FrameKind kind) throws IOException {
+        Trajectory.Step s = trajectory.get(i);
+        float[] raw = switch (kind) {
+            case XT -> s.xt();
+            case X0 -> s.predX0();
+            case EPS -> s.predEps();
+        };
+        if (!geometry.latent() || kind == FrameKind.EPS) {
+            return raw;
+        }
+        long key = (long) i * 4 + kind.ordinal();
+        synchronized (decoded) {
+            float[] hit = decoded.get(key);
+            if (hit != null) {
+                return hit;
+            }
+        }
+        float[] img = decoder.decode(raw, geometry.n(), geometry.latentSize());
+        synchronized (decoded) {
+            if (decoded.put(key, img) == null) {
+                decodedFloats += img.length;
+            }
+            var it = decoded.entrySet().iterator();
+            while (decodedFloats > CACHE_FLOATS && decoded.size() > 1 && it.hasNext()) {
+                decodedFloats -= it.next().getValue().length;
+                it.remove();
+            }
+        }
+        return img;
+    }
+
+    /** Channels of {@link #values} for {@code kind}. */
+    public int channels(FrameKind kind) {
+        return geometry.latent() && kind != FrameKind.EPS ? geometry.imageChannels()
+                : geometry.latent() ? geometry.latentChannels() : geometry.imageChannels();
+    }
+
+    /**
+     * Step {@code i} as one picture: the n images tiled ({@link Frames}), all kinds the same size.
+     * May block while a latent frame is decoded.
+     */
+    public BufferedImage frame(int i, FrameKind kind) throws IOException {
+        float[] v = values(i, kind);
+        boolean latentEps = geometry.latent() && kind == FrameKind.EPS;
+        int size = latentEps ? geometry.latentSize() : geometry.imageSize();
+        int up = latentEps ? geometry.factor() : 1;
+        BufferedImage img = Frames.tile(v, geometry.n(), channels(kind), size, size, kind.gain(), up);
+        if (img.getWidth() != frameWidth() || img.getHeight() != frameHeight()) { // f does not divide the size
+            BufferedImage fit = new BufferedImage(frameWidth(), frameHeight(), BufferedImage.TYPE_INT_ARGB);
+            java.awt.Graphics2D g = fit.createGraphics();
+            g.drawImage(img, 0, 0, frameWidth(), frameHeight(), null);
+            g.dispose();
+            return fit;
+        }
+        return img;
+    }
+
+    /** Frees the decoded frames. */
+    void clearCache() {
+        synchronized (decoded) {
+            decoded.clear();
+            decodedFloats = 0;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return runName + " " + settings.title();
+    }
+}

@@ -1,0 +1,134 @@
+package io.ldmstudio.ui.denoising;
+
+import javafx.beans.property.ObjectProperty;
+import javafx.beans.property.SimpleObjectProperty;
+import javafx.scene.image.Image;
+import javafx.scene.image.ImageView;
+import javafx.scene.image.PixelFormat;
+import javafx.scene.image.WritableImage;
+import javafx.scene.layout.Region;
+import javafx.scene.paint.Color;
+import javafx.scene.shape.Rectangle;
+
+/**
+ * Shows an image as large as fits, at a whole-number magnification with nearest-neighbour sampling
+ * (pixels stay crisp squares), centred on a dark backdrop just larger than the picture. The enlarged
+ * copy is made here rather than left to {@code ImageView.setSmooth(false)}, which some rendering
+ * pipelines (the software one among them) ignore; its size is bounded by the view, so it is cheap. An
+ * image larger than the space is shrunk to fit.
+ */
+public final class PixelView extends Region {
+    /** Dark margin around the picture. */
+    static final double MARGIN = 4;
+
+    private final ObjectProperty<Image> image = new SimpleObjectProperty<>(this, "image");
+    private final ImageView view = new ImageView();
+    private final Rectangle backdrop = new Rectangle();
+    private Image scaledFrom;
+    private int scaledBy;
+    private Image scaled;
+
+    public PixelView() {
+        view.setSmooth(false);
+        view.setPreserveRatio(false);
+        backdrop.setFill(Color.web("#20242a"));
+        backdrop.setManaged(false);
+        getChildren().addAll(backdrop, view);
+        getStyleClass().add("pixel-view");
+        image.addListener((o, a, b) -> requestLayout());
+        setMinSize(40, 40);
+    }
+
+    /** The picture at its own size (what the view shows, before enlarging). */
+    public ObjectProperty<Image> imageProperty() {
+        return image;
+    }
+
+    public Image getImage() {
+        return image.get();
+    }
+
+    /** The magnification on screen (0 without an image). */
+    public double scale() {
+        Image img = image.get();
+        return img == null || view.getImage() == null ? 0 : view.getFitWidth() / img.getWidth();
+    }
+
+    @Override
+    public javafx.geometry.Orientation getContentBias() {
+        return javafx.geometry.Orientation.HORIZONTAL;
+    }
+
+    @Override
+    protected double computePrefWidth(double height) {
+        return 160;
+    }
+
+    /** As tall as the picture is at the given width (square before there is one). */
+    @Override
+    protected double computePrefHeight(double width) {
+        Image img = image.get();
+        double w = width > 0 ? width : 160;
+        double ratio = img == null || img.getWidth() <= 0 ? 1 : img.getHeight() / img.getWidth();
+        return Math.min(w * ratio, 1200);
+    }
+
+    @Override
+    protected void layoutChildren() {
+        Image img = image.get();
+        double w = getWidth() - snappedLeftInset() - snappedRightInset() - 2 * MARGIN;
+        double h = getHeight() - snappedTopInset() - snappedBottomInset() - 2 * MARGIN;
+        if (img == null || img.getWidth() <= 0 || w <= 0 || h <= 0) {
+            view.setImage(null);
+            backdrop.setVisible(false);
+            return;
+        }
+        double fit = Math.min(w / img.getWidth(), h / img.getHeight());
+        int k = fit >= 1 ? (int) Math.floor(fit) : 1;
+        double iw = fit >= 1 ? img.getWidth() * k : Math.floor(img.getWidth() * fit);
+        double ih = fit >= 1 ? img.getHeight() * k : Math.floor(img.getHeight() * fit);
+        view.setImage(k > 1 ? enlarged(img, k) : img);
+        view.setFitWidth(iw);
+        view.setFitHeight(ih);
+        double x = Math.round(snappedLeftInset() + MARGIN + (w - iw) / 2);
+        double y = Math.round(snappedTopInset() + MARGIN + (h - ih) / 2);
+        view.relocate(x, y);
+        backdrop.setVisible(true);
+        backdrop.setX(x - MARGIN);
+        backdrop.setY(y - MARGIN);
+        backdrop.setWidth(iw + 2 * MARGIN);
+        backdrop.setHeight(ih + 2 * MARGIN);
+    }
+
+    /** {@code img} with every pixel repeated k×k times (the last one kept while the source and k stay). */
+    private Image enlarged(Image img, int k) {
+        if (img == scaledFrom && k == scaledBy) {
+            return scaled;
+        }
+        scaled = enlarge(img, k);
+        scaledFrom = img;
+        scaledBy = k;
+        return scaled;
+    }
+
+    static WritableImage enlarge(Image img, int k) {
+        int w = (int) img.getWidth();
+        int h = (int) img.getHeight();
+        int[] src = new int[w * h];
+        img.getPixelReader().getPixels(0, 0, w, h, PixelFormat.getIntArgbInstance(), src, 0, w);
+        int ow = w * k;
+        int[] row = new int[ow];
+        WritableImage out = new WritableImage(ow, h * k);
+        var pw = out.getPixelWriter();
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int v = src[y * w + x];
+                java.util.Arrays.fill(row, x * k, x * k + k, v);
+            }
+            for (int r = 0; r < k; r++) {
+                pw.setPixels(0, y * k + r, ow, 1, PixelFormat.getIntArgbInstance(), row, 0, ow);
+            }
+        }
+        return out;
+    }
+}
