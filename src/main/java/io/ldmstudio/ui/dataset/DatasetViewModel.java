@@ -165,7 +165,7 @@ public final class DatasetViewModel {
                 () -> studio.workspace().open(info.name()).config(), cfg -> {
                     if (g == openGeneration.get()) {
                         loading.set(false);
-                        apply(cfg.data(), "run " + info.name() + "'s data");
+                        apply(cfg.data(), "the data of run " + info.name());
                     }
                 }, e -> {
                     if (g == openGeneration.get()) {
