@@ -380,6 +380,8 @@ final class AutoencoderView {
     private static Node figure(PixelView v, String caption) {
         Label l = new Label(caption);
         l.getStyleClass().add("caption");
+        Tooltip.install(v, new Tooltip(caption + ": scroll to zoom, drag to pan, double-click or 0 to fit, + and − to"
+                + " zoom; the three views move together"));
         v.setPrefWidth(220);
         v.prefHeightProperty().bind(v.widthProperty()); // square, like the images
         v.setMaxSize(Double.MAX_VALUE, Region.USE_PREF_SIZE);

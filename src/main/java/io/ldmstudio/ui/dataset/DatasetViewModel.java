@@ -5,6 +5,7 @@ import io.ldmstudio.data.Cifar10Source;
 import io.ldmstudio.data.IdxSource;
 import io.ldmstudio.data.ImageSource;
 import io.ldmstudio.data.Pixels;
+import io.ldmstudio.data.ProceduralSource;
 import io.ldmstudio.data.Sources;
 import io.ldmstudio.data.Transform;
 import io.ldmstudio.runs.RunInfo;
@@ -190,6 +191,8 @@ public final class DatasetViewModel {
         setTransform(d.resolution(), d.channels(), d.centerCrop(), d.flip());
         origin.set(originText);
         if (source.get() != null && new Opened(k, p, false).equals(lastOpened) && !loading.get()) {
+            status.set("");
+            pathError.set("");
             publish();
             return;
         }
@@ -419,7 +422,11 @@ public final class DatasetViewModel {
         Image t = FxImages.fromChw(s.load(i, tf, false), tf.channels(), r, r);
         Image f = FxImages.fromChw(s.load(i, tf, true), tf.channels(), r, r);
         int kt = NearestScale.factorToFit(t, PREVIEW_BOX);
-        return new Preview(i, original, t, f, p.width(), p.height(), p.channels(), steps(p, tf),
+        String steps = s instanceof ProceduralSource
+                ? "drawn directly at " + r + "×" + r + " (no resampling)"
+                        + (tf.channels() == 1 ? " → gray (BT.601 luma)" : "") + " → [-1, 1]"
+                : steps(p, tf);
+        return new Preview(i, original, t, f, p.width(), p.height(), p.channels(), steps,
                 NearestScale.toFit(original, PREVIEW_BOX), NearestScale.enlarge(t, kt), NearestScale.enlarge(f, kt));
     }
 

@@ -33,6 +33,7 @@ final class ThumbnailGrid {
     private final ObservableList<Row> rows = FXCollections.observableArrayList();
     private final List<RowCell> cells = new ArrayList<>();
     private int columns = 1;
+    private double gap = 4;
     private long generation;
 
     /** A row of the grid; a new source or column count makes new rows, so every cell refills. */
@@ -78,7 +79,11 @@ final class ThumbnailGrid {
     }
 
     private void relayout() {
-        int c = Math.max(1, (int) ((list.getWidth() - 20) / TILE_W));
+        double usable = list.getWidth() - 24;
+        int c = Math.max(1, (int) (usable / TILE_W));
+        // spread the spare width between the tiles rather than leaving it at the right
+        gap = 4 + Math.max(0, Math.min(24, (usable - c * TILE_W) / c));
+        cells.forEach(cell -> cell.box.setSpacing(gap));
         if (c != columns) {
             int first = firstVisibleImage();
             columns = c;
@@ -167,6 +172,7 @@ final class ThumbnailGrid {
                 tiles.forEach(t -> t.show(-1));
                 return;
             }
+            box.setSpacing(gap);
             while (tiles.size() < columns) {
                 Tile t = new Tile();
                 tiles.add(t);

@@ -186,24 +186,32 @@ public final class ThumbnailLoader implements AutoCloseable {
                 dropped.incrementAndGet();
                 continue;
             }
-            Thumbnail thumb = cached(t.generation, t.index);
-            if (thumb == null) {
-                thumb = make(t.source, t.index);
-                decoded.incrementAndGet();
-                if (t.generation == generation.get()) {
-                    synchronized (cache) {
-                        cache.put(new Key(t.generation, t.index), thumb);
-                    }
-                }
-                afterDecode.run();
+            try {
+                deliver(t);
+            } catch (RuntimeException e) {
+                // one bad request must not stop the decoder; the tile keeps its placeholder
             }
-            Thumbnail done = thumb;
-            Platform.runLater(() -> {
-                if (!t.cancelled) {
-                    t.onReady.accept(done);
-                }
-            });
         }
+    }
+
+    private void deliver(Ticket t) {
+        Thumbnail thumb = cached(t.generation, t.index);
+        if (thumb == null) {
+            thumb = make(t.source, t.index);
+            decoded.incrementAndGet();
+            if (t.generation == generation.get()) {
+                synchronized (cache) {
+                    cache.put(new Key(t.generation, t.index), thumb);
+                }
+            }
+            afterDecode.run();
+        }
+        Thumbnail done = thumb;
+        Platform.runLater(() -> {
+            if (!t.cancelled) {
+                t.onReady.accept(done);
+            }
+        });
     }
 
     /** Decodes image {@code index} and shrinks it to at most {@link #MAX_SIDE} (area average). */

@@ -128,6 +128,13 @@ class DatasetPaneTest {
                 .anyMatch(l -> l.getText().equals("Skipped files (1)")));
         // the histogram shows one bar per class
         assertEquals(3, robot.lookup(".histogram-bar").queryAll().size());
+        // image 0 is 20×30: the default transform crops its centre square, then enlarges it to 32 px
+        waitFor("the preview of image 0", () -> vm.previewProperty().get() != null && vm.previewProperty().get().index() == 0);
+        DatasetViewModel.Preview p = vm.previewProperty().get();
+        assertEquals(20, p.originalWidth());
+        assertEquals(30, p.originalHeight());
+        assertEquals(32, (int) p.transformed().getWidth());
+        assertEquals("20×30 RGB → centre crop 20×20 → resize 32×32 (bilinear) → [-1, 1]", p.steps());
     }
 
     @Test
