@@ -3,15 +3,19 @@ package io.ldmstudio.ui.autoencoder;
 import io.ldmstudio.ui.Studio;
 import io.ldmstudio.ui.StudioPane;
 import javafx.scene.Node;
-import javafx.scene.control.Label;
-import javafx.scene.layout.StackPane;
 
-/** The Autoencoder pane (being built). */
+/**
+ * The Autoencoder pane: load a pretrained or studio-trained KL autoencoder (or start training one),
+ * see its f, latent shape, config and size, and what it keeps: a sample of the current dataset
+ * reconstructed, with PSNR/SSIM, the magnified difference and the latent channels.
+ */
 public final class AutoencoderPane implements StudioPane {
-    private final StackPane root = new StackPane(new Label("Autoencoder — coming soon"));
+    private final AutoencoderViewModel vm;
+    private final AutoencoderView view;
 
     public AutoencoderPane(Studio studio) {
-        root.setId("autoencoder-pane");
+        vm = new AutoencoderViewModel(studio);
+        view = new AutoencoderView(vm, studio.runs());
     }
 
     @Override
@@ -26,6 +30,19 @@ public final class AutoencoderPane implements StudioPane {
 
     @Override
     public Node view() {
-        return root;
+        return view.root();
+    }
+
+    public AutoencoderViewModel viewModel() {
+        return vm;
+    }
+
+    AutoencoderView ui() {
+        return view;
+    }
+
+    @Override
+    public void dispose() {
+        vm.dispose();
     }
 }

@@ -3,15 +3,19 @@ package io.ldmstudio.ui.dataset;
 import io.ldmstudio.ui.Studio;
 import io.ldmstudio.ui.StudioPane;
 import javafx.scene.Node;
-import javafx.scene.control.Label;
-import javafx.scene.layout.StackPane;
 
-/** The Dataset pane (being built). */
+/**
+ * The Dataset pane: pick a source, see how many images it holds, their sizes and classes, browse the
+ * thumbnails, preview the training transform on one image, and read which files were skipped and why.
+ */
 public final class DatasetPane implements StudioPane {
-    private final StackPane root = new StackPane(new Label("Dataset — coming soon"));
+    private final DatasetViewModel vm;
+    private final DatasetView view;
 
     public DatasetPane(Studio studio) {
-        root.setId("dataset-pane");
+        vm = new DatasetViewModel(studio);
+        view = new DatasetView(vm);
+        vm.useRunData();
     }
 
     @Override
@@ -26,6 +30,20 @@ public final class DatasetPane implements StudioPane {
 
     @Override
     public Node view() {
-        return root;
+        return view.root();
+    }
+
+    public DatasetViewModel viewModel() {
+        return vm;
+    }
+
+    /** The thumbnail grid (tests scroll it). */
+    ThumbnailGrid grid() {
+        return view.grid();
+    }
+
+    @Override
+    public void dispose() {
+        vm.dispose();
     }
 }

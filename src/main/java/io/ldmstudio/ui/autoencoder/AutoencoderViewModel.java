@@ -1,0 +1,395 @@
+package io.ldmstudio.ui.autoencoder;
+
+import io.ldmstudio.config.RunConfig;
+import io.ldmstudio.data.ImageSource;
+import io.ldmstudio.data.ProceduralSource;
+import io.ldmstudio.eval.ImageResult;
+import io.ldmstudio.eval.MetricSummary;
+import io.ldmstudio.runs.RunInfo;
+import io.ldmstudio.ui.Studio;
+import io.ldmstudio.ui.common.CurrentDataset;
+import io.ldmstudio.ui.common.UiErrors;
+import io.ldmstudio.util.Rng;
+import io.ldmstudio.weights.VaeWeights;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import javafx.application.Platform;
+import javafx.beans.property.BooleanProperty;
+import javafx.beans.property.IntegerProperty;
+import javafx.beans.property.ObjectProperty;
+import javafx.beans.property.ReadOnlyObjectProperty;
+import javafx.beans.property.ReadOnlyObjectWrapper;
+import javafx.beans.property.SimpleBooleanProperty;
+import javafx.beans.property.SimpleIntegerProperty;
+import javafx.beans.property.SimpleObjectProperty;
+import javafx.beans.property.SimpleStringProperty;
+import javafx.beans.property.StringProperty;
+import javafx.collections.FXCollections;
+import javafx.collections.ObservableList;
+
+/**
+ * The Autoencoder pane's state and logic: which autoencoder, what it is (f, latent shape, config,
+ * parameters), and reconstructions of a sample of the current dataset with their metrics and
+ * latents. Never touches controls; the model lives on its own worker thread.
+ */
+public final class AutoencoderViewModel {
+    /** Images reconstructed by default. */
+    public static final int DEFAULT_COUNT = 8;
+    public static final int MAX_COUNT = 64;
+    /** Prefix of the presets that train an autoencoder. */
+    public static final String VAE_PRESET_PREFIX = "vae-";
+
+    private final Studio studio;
+    private final CurrentDataset dataset;
+    private final AutoencoderWorker worker;
+
+    private final StringProperty path = new SimpleStringProperty(this, "path", "");
+    private final StringProperty pathError = new SimpleStringProperty(this, "pathError", "");
+    private final BooleanProperty loading = new SimpleBooleanProperty(this, "loading", false);
+    private final ReadOnlyObjectWrapper<VaeWeights.Source> weights = new ReadOnlyObjectWrapper<>(this, "weights");
+    private final ReadOnlyObjectWrapper<Long> parameters = new ReadOnlyObjectWrapper<>(this, "parameters");
+    private final IntegerProperty resolution = new SimpleIntegerProperty(this, "resolution", 32);
+    private final ReadOnlyObjectWrapper<long[]> latentShape = new ReadOnlyObjectWrapper<>(this, "latentShape");
+    private final StringProperty resolutionError = new SimpleStringProperty(this, "resolutionError", "");
+    private final IntegerProperty count = new SimpleIntegerProperty(this, "count", DEFAULT_COUNT);
+    private final IntegerProperty seed = new SimpleIntegerProperty(this, "seed", 0);
+    private final BooleanProperty running = new SimpleBooleanProperty(this, "running", false);
+    private final StringProperty progress = new SimpleStringProperty(this, "progress", "");
+    private final ObservableList<Reconstruction> rows = FXCollections.observableArrayList();
+    private final ObjectProperty<Reconstruction> selected = new SimpleObjectProperty<>(this, "selected");
+    private final ReadOnlyObjectWrapper<MetricSummary> summary = new ReadOnlyObjectWrapper<>(this, "summary");
+    private final StringProperty datasetText = new SimpleStringProperty(this, "datasetText", "");
+    private final StringProperty trainPreset = new SimpleStringProperty(this, "trainPreset", null);
+    private final StringProperty trainWhyNot = new SimpleStringProperty(this, "trainWhyNot", "looking for vae-* presets…");
+
+    private final AtomicLong loadGeneration = new AtomicLong();
+    private volatile AtomicBoolean cancel = new AtomicBoolean();
+    private final ProceduralSource fallback = new ProceduralSource();
+
+    public AutoencoderViewModel(Studio studio) {
+        this.studio = studio;
+        this.dataset = CurrentDataset.of(studio);
+        this.worker = new AutoencoderWorker(() -> studio.device().device());
+        resolution.addListener((o, a, b) -> updateLatentShape());
+        weights.addListener((o, a, b) -> updateLatentShape());
+        dataset.choiceProperty().addListener((o, a, b) -> datasetChanged());
+        datasetChanged();
+        studio.selectedRunProperty().addListener((o, a, b) -> useRunAutoencoder(b));
+        findTrainPreset();
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // The autoencoder
+
+    /**
+     * Reads what {@link #pathProperty()} points at: a diffusers folder, a single .safetensors file, or a
+     * studio run folder (whatever {@code VaeWeights.resolve} accepts). Headers and config only.
+     */
+    public void load() {
+        String p = path.get() == null ? "" : path.get().strip();
+        if (p.isEmpty()) {
+            pathError.set("choose an autoencoder: a diffusers folder, a .safetensors file or a studio run folder");
+            return;
+        }
+        Path file = expand(p);
+        long g = loadGeneration.incrementAndGet();
+        cancelReconstruction();
+        loading.set(true);
+        pathError.set("");
+        studio.background().submit("reading the autoencoder " + file, () -> {
+            VaeWeights.Source s = VaeWeights.resolve(file, VaeWeights.Options.DEFAULTS);
+            long n = VaeWeights.info(s.config(), s.config().downFactor()).parameterCount();
+            return new Object[] {s, n};
+        }, r -> {
+            if (g != loadGeneration.get()) {
+                return;
+            }
+            loading.set(false);
+            rows.clear();
+            selected.set(null);
+            summary.set(null);
+            parameters.set((Long) r[1]);
+            weights.set((VaeWeights.Source) r[0]);
+            studio.inform("autoencoder " + file.getFileName() + ": f = " + downFactor() + ", "
+                    + String.format(Locale.ROOT, "%,d", parameters.get()) + " parameters");
+        }, e -> {
+            if (g != loadGeneration.get()) {
+                return;
+            }
+            loading.set(false);
+            weights.set(null);
+            parameters.set(null);
+            String m = UiErrors.message(e);
+            // name the path even when the engine's message does not
+            String text = m.contains(file.toString()) || m.contains(p) ? m : file + ": " + m;
+            pathError.set(text);
+            studio.error(text);
+        });
+    }
+
+    private static Path expand(String p) {
+        return p.equals("~") || p.startsWith("~/") ? Path.of(System.getProperty("user.home") + p.substring(1)) : Path.of(p);
+    }
+
+    /** Loads a run's autoencoder path when the selected run has one (latent runs). */
+    private void useRunAutoencoder(RunInfo info) {
+        if (info == null || running.get()) {
+            return;
+        }
+        studio.background().submit("reading run " + info.name() + "'s config",
+                () -> studio.workspace().open(info.name()).config(), cfg -> {
+                    RunConfig.Autoencoder a = cfg.autoencoder();
+                    if (a != null && !"none".equals(a.kind()) && a.path() != null && !a.path().isBlank()
+                            && !a.path().strip().equals(path.get())) {
+                        path.set(a.path().strip());
+                        load();
+                    }
+                }, e -> { /* the sidebar reports broken runs */ });
+    }
+
+    /** f, or 0 when nothing is loaded. */
+    public int downFactor() {
+        VaeWeights.Source s = weights.get();
+        return s == null ? 0 : s.config().downFactor();
+    }
+
+    private void updateLatentShape() {
+        VaeWeights.Source s = weights.get();
+        if (s == null) {
+            latentShape.set(null);
+            resolutionError.set("");
+            return;
+        }
+        try {
+            latentShape.set(s.config().latentShape(resolution.get()));
+            resolutionError.set("");
+        } catch (IllegalArgumentException e) {
+            latentShape.set(null);
+            resolutionError.set(e.getMessage());
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // The dataset
+
+    /** The dataset the reconstructions come from: the Dataset pane's, or the built-in shapes. */
+    public ImageSource source() {
+        CurrentDataset.Choice c = dataset.get();
+        return c == null ? fallback : c.source();
+    }
+
+    private boolean centerCrop() {
+        CurrentDataset.Choice c = dataset.get();
+        return c == null || c.transform().centerCrop();
+    }
+
+    private void datasetChanged() {
+        CurrentDataset.Choice c = dataset.get();
+        if (c != null) {
+            resolution.set(c.transform().resolution());
+        }
+        ImageSource s = source();
+        datasetText.set(s.describe() + (c == null ? " (the Dataset pane has not opened one yet)" : ""));
+    }
+
+    /** Which images a sample of {@code n} takes from {@code size}, for {@code seed}: distinct, reproducible. */
+    static int[] sampleIndices(int size, int n, long seed) {
+        int k = Math.min(n, size);
+        Rng rng = Rng.of(20_240_601L, seed);
+        Set<Integer> chosen = new LinkedHashSet<>();
+        while (chosen.size() < k) {
+            chosen.add(rng.nextInt(size));
+        }
+        return chosen.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Reconstruction
+
+    /** Reconstructs {@code count} images of the current dataset in the background. */
+    public void reconstruct() {
+        VaeWeights.Source s = weights.get();
+        if (s == null) {
+            pathError.set("load an autoencoder first");
+            return;
+        }
+        if (latentShape.get() == null) {
+            studio.error(resolutionError.get().isEmpty() ? "choose an image size" : resolutionError.get());
+            return;
+        }
+        cancelReconstruction();
+        AtomicBoolean stop = new AtomicBoolean();
+        cancel = stop;
+        ImageSource src = source();
+        int[] idx = sampleIndices(src.size(), Math.max(1, Math.min(MAX_COUNT, count.get())), seed.get());
+        AutoencoderWorker.Job job = new AutoencoderWorker.Job(src, idx, resolution.get(), centerCrop());
+        rows.clear();
+        selected.set(null);
+        summary.set(null);
+        running.set(true);
+        progress.set("starting the engine and loading the weights…");
+        List<ImageResult> results = new ArrayList<>();
+        worker.submit(() -> {
+            try {
+                worker.reconstruct(s, job, r -> Platform.runLater(() -> {
+                    if (stop.get()) {
+                        return;
+                    }
+                    rows.add(r);
+                    results.add(r.metrics());
+                    summary.set(MetricSummary.of(results));
+                    if (selected.get() == null) {
+                        selected.set(r);
+                    }
+                    progress.set(rows.size() < idx.length
+                            ? String.format(Locale.ROOT, "reconstructed %d of %d…", rows.size(), idx.length) : "");
+                }), stop::get);
+                Platform.runLater(() -> {
+                    if (!stop.get()) {
+                        running.set(false);
+                        progress.set("");
+                    }
+                });
+            } catch (Throwable e) {
+                Platform.runLater(() -> {
+                    if (!stop.get()) {
+                        running.set(false);
+                        progress.set("");
+                        studio.error("reconstructing with " + s.weightsFile().getFileName() + ": " + UiErrors.message(e));
+                    }
+                });
+            }
+            return null;
+        });
+    }
+
+    /** A different sample of images, reconstructed. */
+    public void otherImages() {
+        seed.set(seed.get() + 1);
+        reconstruct();
+    }
+
+    public void cancelReconstruction() {
+        cancel.set(true);
+        if (running.get()) {
+            running.set(false);
+            progress.set("stopped");
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Training one
+
+    private void findTrainPreset() {
+        studio.background().submit("listing the presets", () -> studio.presets().names().stream()
+                .filter(n -> n.startsWith(VAE_PRESET_PREFIX)).sorted().findFirst().orElse(null), name -> {
+                    trainPreset.set(name);
+                    trainWhyNot.set(name != null ? "" : "no preset named " + VAE_PRESET_PREFIX
+                            + "* yet: autoencoder training presets come with studio VAE training runs");
+                }, e -> trainWhyNot.set("presets cannot be listed: " + UiErrors.message(e)));
+    }
+
+    /** Opens the vae preset in the Hyperparameters pane as a new run's draft. */
+    public void trainNew() {
+        String name = trainPreset.get();
+        if (name == null) {
+            studio.error(trainWhyNot.get());
+            return;
+        }
+        studio.background().submit("reading preset " + name, () -> studio.presets().load(name), cfg -> {
+            studio.editConfig(cfg);
+            studio.navigate("hyperparameters");
+        }, studio::error);
+    }
+
+    public void dispose() {
+        cancel.set(true);
+        worker.close();
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Properties
+
+    public StringProperty pathProperty() {
+        return path;
+    }
+
+    public StringProperty pathErrorProperty() {
+        return pathError;
+    }
+
+    public BooleanProperty loadingProperty() {
+        return loading;
+    }
+
+    public ReadOnlyObjectProperty<VaeWeights.Source> weightsProperty() {
+        return weights.getReadOnlyProperty();
+    }
+
+    public ReadOnlyObjectProperty<Long> parametersProperty() {
+        return parameters.getReadOnlyProperty();
+    }
+
+    public IntegerProperty resolutionProperty() {
+        return resolution;
+    }
+
+    /** (L, h, w) for the chosen resolution; null when nothing is loaded or the size does not divide by f. */
+    public ReadOnlyObjectProperty<long[]> latentShapeProperty() {
+        return latentShape.getReadOnlyProperty();
+    }
+
+    public StringProperty resolutionErrorProperty() {
+        return resolutionError;
+    }
+
+    public IntegerProperty countProperty() {
+        return count;
+    }
+
+    public BooleanProperty runningProperty() {
+        return running;
+    }
+
+    public StringProperty progressProperty() {
+        return progress;
+    }
+
+    public ObservableList<Reconstruction> rows() {
+        return rows;
+    }
+
+    public ObjectProperty<Reconstruction> selectedProperty() {
+        return selected;
+    }
+
+    public ReadOnlyObjectProperty<MetricSummary> summaryProperty() {
+        return summary.getReadOnlyProperty();
+    }
+
+    public StringProperty datasetTextProperty() {
+        return datasetText;
+    }
+
+    /** The vae-* preset "train one" opens, or null. */
+    public StringProperty trainPresetProperty() {
+        return trainPreset;
+    }
+
+    /** Why training one is not possible ("" when it is). */
+    public StringProperty trainWhyNotProperty() {
+        return trainWhyNot;
+    }
+
+    /** "4 × 8 × 8" for a latent shape. */
+    public static String shapeText(long[] s) {
+        return s == null ? "—" : Arrays.stream(s).mapToObj(Long::toString).reduce((a, b) -> a + " × " + b).orElse("");
+    }
+}

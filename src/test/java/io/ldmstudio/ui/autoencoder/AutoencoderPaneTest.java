@@ -1,0 +1,343 @@
+package io.ldmstudio.ui.autoencoder;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.ldmstudio.config.Presets;
+import io.ldmstudio.config.RunConfig;
+import io.ldmstudio.data.ImageSource;
+import io.ldmstudio.data.Transform;
+import io.ldmstudio.eval.ImageMetrics;
+import io.ldmstudio.nn.AutoencoderKL;
+import io.ldmstudio.nn.GradMode;
+import io.ldmstudio.nn.VaeConfig;
+import io.ldmstudio.runs.Workspace;
+import io.ldmstudio.ui.Studio;
+import io.ldmstudio.ui.StudioFixture;
+import io.ldmstudio.ui.StudioStyle;
+import io.ldmstudio.ui.common.FxBackground;
+import io.ldmstudio.util.Rng;
+import io.ldmstudio.weights.VaeWeights;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import javafx.geometry.VerticalDirection;
+import javafx.scene.Scene;
+import javafx.scene.control.Button;
+import javafx.scene.control.Label;
+import javafx.scene.control.TableView;
+import javafx.stage.Stage;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.testfx.api.FxRobot;
+import org.testfx.framework.junit5.ApplicationExtension;
+import org.testfx.framework.junit5.Start;
+import org.testfx.util.WaitForAsyncUtils;
+
+/** The Autoencoder pane with a tiny random AutoencoderKL (diffusers layout) written to a temp folder. */
+@ExtendWith(ApplicationExtension.class)
+class AutoencoderPaneTest {
+    /** Three levels (f = 4), one resnet per level, 4 latent channels: random weights, real shapes. */
+    static final VaeConfig TINY = VaeConfig.of(3, 3, List.of(16, 32, 32), 1, 4, 8, 32);
+    static Path vaeDir;
+    static Path presetsDir;
+
+    Studio studio;
+    AutoencoderPane pane;
+    AutoencoderViewModel vm;
+    Scene scene;
+    List<RunConfig> edited = new ArrayList<>();
+    List<String> navigated = new ArrayList<>();
+
+    @BeforeAll
+    static void writeTinyVae() throws IOException {
+        vaeDir = Files.createTempDirectory("ldm-ui-vae-").resolve("tiny-vae");
+        try (NDManager m = NDManager.newBaseManager()) {
+            GradMode.disable();
+            AutoencoderKL vae = new AutoencoderKL(TINY);
+            vae.initialize(m, new Rng(7), false);
+            VaeWeights.save(vae, vaeDir);
+            vae.close();
+        }
+        presetsDir = Files.createTempDirectory("ldm-ui-presets-");
+    }
+
+    @Start
+    void start(Stage stage) throws IOException {
+        Presets presets = new Presets(presetsDir);
+        studio = new Studio(new Workspace(StudioFixture.emptyWorkspace()), presets, new FxBackground(2), "cpu");
+        studio.setConfigEditor(edited::add);
+        pane = new AutoencoderPane(studio);
+        vm = pane.viewModel();
+        scene = new Scene(new javafx.scene.layout.StackPane(pane.view()), 1100, 860);
+        scene.getStylesheets().add(StudioStyle.stylesheet());
+        stage.setScene(scene);
+        stage.show();
+    }
+
+    @AfterEach
+    void dispose() throws IOException {
+        StudioFixture.onFx(pane::dispose);
+        try (var files = Files.list(presetsDir)) {
+            for (Path p : files.toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    private void waitFor(String what, java.util.concurrent.Callable<Boolean> condition) throws Exception {
+        try {
+            WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, condition);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new AssertionError("timed out waiting for " + what, e);
+        }
+        WaitForAsyncUtils.waitForFxEvents();
+    }
+
+    private void loadTiny() throws Exception {
+        StudioFixture.onFx(() -> {
+            vm.pathProperty().set(vaeDir.toString());
+            vm.load();
+        });
+        waitFor("the autoencoder", () -> vm.weightsProperty().get() != null);
+    }
+
+    private void reconstruct(int n) throws Exception {
+        StudioFixture.onFx(() -> {
+            vm.countProperty().set(n);
+            vm.reconstruct();
+        });
+        waitFor(n + " reconstructions", () -> vm.rows().size() == n && !vm.runningProperty().get());
+    }
+
+    @Test
+    void loadingShowsFAndTheLatentShapeForTheChosenSize(FxRobot robot) throws Exception {
+        loadTiny();
+        assertEquals(4, vm.downFactor());
+        assertArrayEquals(new long[] {4, 8, 8}, vm.latentShapeProperty().get());
+        assertTrue(robot.lookup("#ae-f").queryAs(Label.class).getText().startsWith("f = 4"));
+        assertTrue(robot.lookup("#ae-latent").queryAs(Label.class).getText().startsWith("4 × 8 × 8  for 32×32×3"),
+                robot.lookup("#ae-latent").queryAs(Label.class).getText());
+        long params = new AutoencoderKL(TINY).parameterCount();
+        assertEquals(params, vm.parametersProperty().get());
+        assertEquals(String.format(java.util.Locale.ROOT, "%,d", params),
+                robot.lookup("#ae-params").queryAs(Label.class).getText());
+
+        StudioFixture.onFx(() -> vm.resolutionProperty().set(48));
+        assertArrayEquals(new long[] {4, 12, 12}, vm.latentShapeProperty().get());
+        assertTrue(robot.lookup("#ae-latent").queryAs(Label.class).getText().startsWith("4 × 12 × 12"));
+        StudioFixture.onFx(() -> vm.resolutionProperty().set(30));
+        assertEquals(null, vm.latentShapeProperty().get());
+        String err = robot.lookup("#ae-resolution-error").queryAs(Label.class).getText();
+        assertTrue(err.contains("f = 4") && err.contains("30"), err);
+        assertTrue(robot.lookup("#ae-reconstruct").queryAs(Button.class).isDisabled());
+    }
+
+    @Test
+    void reconstructionFillsTheTableWithPsnrAsImageMetricsComputesIt(FxRobot robot) throws Exception {
+        loadTiny();
+        reconstruct(5);
+        TableView<?> table = robot.lookup("#ae-table").queryAs(TableView.class);
+        assertEquals(5, table.getItems().size());
+
+        // the same images through the same weights, independently of the pane
+        ImageSource source = vm.source();
+        Transform tf = new Transform(32, 3, true);
+        double sum = 0;
+        try (NDManager m = NDManager.newBaseManager()) {
+            GradMode.disable();
+            AutoencoderKL vae = VaeWeights.load(vaeDir, m);
+            List<Integer> seen = new ArrayList<>();
+            for (Reconstruction r : vm.rows()) {
+                assertFalse(seen.contains(r.index()), "images of a sample are distinct");
+                seen.add(r.index());
+                float[] x = source.load(r.index(), tf, false);
+                assertArrayEquals(x, r.input(), "input of image " + r.index());
+                float[] y;
+                try (NDManager s = m.newSubManager()) {
+                    NDArray in = s.create(x, new Shape(1, 3, 32, 32));
+                    y = vae.decodeLatents(vae.encodeLatents(in)).clip(-1, 1).toFloatArray();
+                }
+                double psnr = ImageMetrics.psnr(x, y, 3, 32, 32);
+                double ssim = ImageMetrics.ssim(x, y, 3, 32, 32);
+                assertTrue(Double.isFinite(psnr) && psnr > 0 && psnr < 40, "PSNR " + psnr);
+                assertEquals(psnr, r.psnr(), 1e-3, "PSNR of image " + r.index());
+                assertEquals(ssim, r.ssim(), 1e-3, "SSIM of image " + r.index());
+                assertEquals(4 * 8 * 8, r.latents().length);
+                assertEquals(4, r.latentChannels().size());
+                sum += r.psnr();
+            }
+            vae.close();
+        }
+        assertEquals(sum / 5, vm.summaryProperty().get().psnr().mean(), 1e-9);
+        String mean = robot.lookup("#ae-mean").queryAs(Label.class).getText();
+        assertTrue(mean.contains(String.format(java.util.Locale.ROOT, "PSNR %.2f dB", sum / 5)), mean);
+        // each latent channel is shown normalised between its own min and max
+        Reconstruction first = vm.rows().get(0);
+        for (Reconstruction.LatentChannel c : first.latentChannels()) {
+            float lo = Float.POSITIVE_INFINITY;
+            float hi = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < 64; j++) {
+                lo = Math.min(lo, first.latents()[c.channel() * 64 + j]);
+                hi = Math.max(hi, first.latents()[c.channel() * 64 + j]);
+            }
+            assertEquals(lo, c.min());
+            assertEquals(hi, c.max());
+        }
+        assertEquals(4, robot.lookup(".latent-tile").queryAll().size());
+    }
+
+    @Test
+    void zoomingOneViewZoomsTheOthersToTheSameScale(FxRobot robot) throws Exception {
+        loadTiny();
+        reconstruct(2);
+        AutoencoderView ui = pane.ui();
+        PixelView in = ui.input();
+        PixelView out = ui.output();
+        PixelView diff = ui.difference();
+        waitFor("the images", () -> in.rendered() != null && out.imageProperty().get() != null);
+        double fit = in.viewport().scale();
+        assertTrue(fit >= 1, "fit scale " + fit);
+        // (which wheel direction zooms in depends on the platform's robot; either way the views follow)
+        robot.moveTo(in).scroll(2, VerticalDirection.UP);
+        WaitForAsyncUtils.waitForFxEvents();
+        if (in.viewport().scale() < fit) {
+            robot.scroll(4, VerticalDirection.DOWN);
+            WaitForAsyncUtils.waitForFxEvents();
+        }
+        double zoomed = in.viewport().scale();
+        assertEquals(fit * Viewport.STEP * Viewport.STEP, zoomed, 1e-9, "two wheel steps in");
+        assertEquals(zoomed, out.viewport().scale());
+        assertEquals(zoomed, diff.viewport().scale());
+        // the views show the same part: one image pixel spans the same screen pixels in each
+        assertSamePixelGrid(in, out);
+        assertSamePixelGrid(in, diff);
+
+        // dragging the reconstruction pans all three
+        double cx = in.viewport().centerXProperty().get();
+        robot.drag(out).dropBy(-40, 0);
+        WaitForAsyncUtils.waitForFxEvents();
+        double moved = in.viewport().centerXProperty().get();
+        assertTrue(moved > cx, "centre x " + cx + " → " + moved);
+        assertEquals(moved, diff.viewport().centerXProperty().get());
+        assertSamePixelGrid(in, out);
+
+        // zooming the difference view changes the input's scale too
+        robot.moveTo(diff).scroll(1, VerticalDirection.DOWN);
+        WaitForAsyncUtils.waitForFxEvents();
+        assertNotEquals(zoomed, in.viewport().scale());
+        assertEquals(in.viewport().scale(), diff.viewport().scale());
+        assertTrue(robot.lookup("#ae-zoom").queryAs(Label.class).getText().startsWith(
+                String.format(java.util.Locale.ROOT, "zoom %.0f%%", in.viewport().scale() * 100)));
+    }
+
+    /**
+     * Both views draw the same image pixel at the same view point, and what they draw there is that
+     * pixel of their own image (nearest neighbour, no smoothing).
+     */
+    private static void assertSamePixelGrid(PixelView a, PixelView b) {
+        assertEquals(a.getWidth(), b.getWidth());
+        assertEquals(a.getHeight(), b.getHeight());
+        int inside = 0;
+        for (double vx = 3; vx < a.getWidth(); vx += 17) {
+            for (double vy = 5; vy < a.getHeight(); vy += 23) {
+                int[] pa = a.imagePixelAt(vx, vy);
+                assertArrayEquals(pa, b.imagePixelAt(vx, vy), "image pixel under " + vx + "," + vy);
+                for (PixelView v : new PixelView[] {a, b}) {
+                    javafx.scene.image.Image img = v.imageProperty().get();
+                    if (pa[0] >= 0 && pa[1] >= 0 && pa[0] < img.getWidth() && pa[1] < img.getHeight()) {
+                        assertEquals(img.getPixelReader().getArgb(pa[0], pa[1]),
+                                v.rendered().getPixelReader().getArgb((int) vx, (int) vy));
+                        inside++;
+                    }
+                }
+            }
+        }
+        assertTrue(inside > 20, "points inside the image: " + inside);
+    }
+
+    @Test
+    void aBadPathShowsAMessageNamingIt(FxRobot robot) throws Exception {
+        Path missing = vaeDir.getParent().resolve("no-such-vae");
+        StudioFixture.onFx(() -> {
+            vm.pathProperty().set(missing.toString());
+            vm.load();
+        });
+        waitFor("the error", () -> !vm.pathErrorProperty().get().isEmpty());
+        String shown = robot.lookup("#ae-path-error").queryAs(Label.class).getText();
+        assertTrue(shown.contains(missing.toString()), shown);
+        assertTrue(studio.messageProperty().get().error());
+        assertTrue(studio.messageProperty().get().text().contains(missing.toString()));
+        assertEquals(null, vm.weightsProperty().get());
+
+        // a folder that is not an autoencoder (say, a run that has no weights yet) names the folder too
+        Path empty = Files.createDirectories(vaeDir.getParent().resolve("vae-run-without-weights"));
+        Files.writeString(empty.resolve("notes.txt"), "not a model");
+        StudioFixture.onFx(() -> {
+            vm.pathProperty().set(empty.toString());
+            vm.load();
+        });
+        waitFor("the second error", () -> vm.pathErrorProperty().get().contains(empty.toString())
+                && !vm.loadingProperty().get());
+        assertTrue(vm.pathErrorProperty().get().contains("safetensors"), vm.pathErrorProperty().get());
+    }
+
+    @Test
+    void trainingOneIsOfferedOnlyWhenAVaePresetExists(FxRobot robot) throws Exception {
+        waitFor("the preset search", () -> !vm.trainWhyNotProperty().get().startsWith("looking"));
+        Button train = pane.ui().trainButton();
+        assertTrue(train.isDisabled());
+        assertTrue(train.getTooltip().getText().contains("no preset named vae-*"), train.getTooltip().getText());
+
+        // with a vae-* preset the button opens it in the Hyperparameters pane
+        Files.writeString(presetsDir.resolve("vae-tiny.json"), "{\"extends\": \"quickstart\", \"description\": \"tiny VAE\"}");
+        AutoencoderPane second = new AutoencoderPane(studio);
+        List<String> pages = new ArrayList<>();
+        StudioFixture.onFx(() -> {
+            try {
+                java.lang.reflect.Method m = Studio.class.getDeclaredMethod("setNavigator", java.util.function.Consumer.class);
+                m.setAccessible(true);
+                m.invoke(studio, (java.util.function.Consumer<String>) pages::add);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        waitFor("the vae preset", () -> "vae-tiny".equals(second.viewModel().trainPresetProperty().get()));
+        Button enabled = second.ui().trainButton();
+        assertFalse(enabled.isDisabled());
+        assertTrue(enabled.getTooltip().getText().contains("vae-tiny"));
+        StudioFixture.onFx(enabled::fire);
+        waitFor("the config editor", () -> !edited.isEmpty());
+        assertEquals("vae-tiny", edited.get(0).preset());
+        assertEquals(List.of("hyperparameters"), pages);
+        StudioFixture.onFx(second::dispose);
+    }
+
+    @Test
+    void rendersReconstructionsToAScreenshot(FxRobot robot) throws Exception {
+        loadTiny();
+        reconstruct(AutoencoderViewModel.DEFAULT_COUNT);
+        TableView<?> table = robot.lookup("#ae-table").queryAs(TableView.class);
+        StudioFixture.onFx(() -> table.getSelectionModel().select(2));
+        WaitForAsyncUtils.waitForFxEvents();
+        assertEquals(vm.rows().get(2), vm.selectedProperty().get());
+        Thread.sleep(200);
+        WaitForAsyncUtils.waitForFxEvents();
+        Path[] file = new Path[1];
+        StudioFixture.onFx(() -> file[0] = StudioFixture.screenshot(scene, "autoencoder"));
+        assertNotNull(javax.imageio.ImageIO.read(file[0].toFile()));
+        assertNotEquals(0, Files.size(file[0]));
+    }
+}
