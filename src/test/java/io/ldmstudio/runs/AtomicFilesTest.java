@@ -1,5 +1,6 @@
 package io.ldmstudio.runs;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -95,5 +96,20 @@ class AtomicFilesTest {
         AtomicFiles.deleteTree(dir.resolve("x"));
         assertFalse(Files.exists(dir.resolve("x")));
         AtomicFiles.deleteTree(dir.resolve("x"));
+    }
+
+    @Test
+    void aNewFileIsReadableByOthersAndAReplacedOneKeepsItsPermissions() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.FileSystems.getDefault()
+                .supportedFileAttributeViews().contains("posix"));
+        Path fresh = dir.resolve("figure.png");
+        AtomicFiles.write(fresh, new byte[] {1, 2, 3});
+        assertEquals("rw-r--r--", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(fresh)));
+        Files.setPosixFilePermissions(fresh, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw----"));
+        AtomicFiles.write(fresh, new byte[] {4});
+        assertEquals("rw-rw----", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(fresh)));
+        assertArrayEquals(new byte[] {4}, Files.readAllBytes(fresh));
     }
 }
