@@ -5,7 +5,12 @@ import java.awt.Color;
 import java.awt.Font;
 import java.awt.Paint;
 import java.awt.Stroke;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.text.DecimalFormat;
+import java.text.FieldPosition;
+import java.text.NumberFormat;
+import java.text.ParsePosition;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.axis.NumberAxis;
@@ -74,7 +79,7 @@ final class TrainingCharts {
     static LogAxis logAxis(String label) {
         LogAxis y = new LogAxis(label);
         y.setSmallestValue(1e-9);
-        y.setNumberFormatOverride(new DecimalFormat("0.###E0"));
+        y.setNumberFormatOverride(new SignificantFormat());
         y.setMinorTickMarksVisible(true);
         style(y);
         return y;
@@ -85,6 +90,35 @@ final class TrainingCharts {
         a.setLabelFont(LABELS);
         a.setTickLabelPaint(new Color(0x30, 0x35, 0x3C));
         a.setLabelPaint(new Color(0x30, 0x35, 0x3C));
+    }
+
+    /**
+     * Three significant digits in plain notation ({@code 1.23}, {@code 0.977}, {@code 0.0415}); powers
+     * of ten notation only outside 0.001–10,000. Log-axis ticks fall on irregular values, which read
+     * badly as {@code 9.772E-1}.
+     */
+    static final class SignificantFormat extends NumberFormat {
+        @Override
+        public StringBuffer format(double v, StringBuffer to, FieldPosition pos) {
+            if (v == 0 || !Double.isFinite(v)) {
+                return to.append(v == 0 ? "0" : Double.toString(v));
+            }
+            double a = Math.abs(v);
+            if (a < 1e-3 || a >= 1e4) {
+                return to.append(String.format(java.util.Locale.ROOT, "%.2e", v));
+            }
+            return to.append(new BigDecimal(v).round(new MathContext(3)).stripTrailingZeros().toPlainString());
+        }
+
+        @Override
+        public StringBuffer format(long v, StringBuffer to, FieldPosition pos) {
+            return format((double) v, to, pos);
+        }
+
+        @Override
+        public Number parse(String source, ParsePosition pos) {
+            return new DecimalFormat().parse(source, pos);
+        }
     }
 
     /** Lines only, drawn as one path each; colour and width by the curve's role. */

@@ -345,7 +345,8 @@ public final class TrainingViewModel {
             RunManifest m = run.manifest();
             steps = m.config().optim().steps();
             if (m.device() != null) {
-                dev = m.device() + (m.engine() == null ? "" : " (" + m.engine() + ")");
+                String d = m.device().endsWith("()") ? m.device().substring(0, m.device().length() - 2) : m.device();
+                dev = d + (m.engine() == null ? "" : " (" + m.engine() + ")");
             }
         } catch (IOException | RuntimeException e) {
             // a run without a readable config still shows its curves

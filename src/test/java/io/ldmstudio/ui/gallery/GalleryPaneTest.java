@@ -59,6 +59,7 @@ class GalleryPaneTest {
     void tearDown() {
         studio.training().stopAll(60_000);
         StudioFixture.onFx(pane::dispose);
+        TrainingTestSupport.deleteQuietly(root);
     }
 
     private void openFixtureRun() {

@@ -58,6 +58,7 @@ class TrainingPaneTest {
     void stopTraining() {
         studio.training().stopAll(60_000);
         StudioFixture.onFx(pane::dispose);
+        TrainingTestSupport.deleteQuietly(root);
     }
 
     private void select(String name) {
@@ -105,6 +106,35 @@ class TrainingPaneTest {
         StudioFixture.onFx(() -> vm.smoothingProperty().set(0));
         assertEquals(1, fx(loss::getSeriesCount));
         assertEquals(StudioFixture.RUN, fx(() -> loss.getSeriesKey(0)));
+    }
+
+    @Test
+    void theLogScaleOptionPutsTheLossOnALogarithmicAxis(FxRobot robot) {
+        select(StudioFixture.RUN);
+        org.jfree.chart.plot.XYPlot plot = fx(() -> pane.viewer(TrainingViewModel.Chart.LOSS).getChart().getXYPlot());
+        assertTrue(fx(plot::getRangeAxis) instanceof org.jfree.chart.axis.NumberAxis);
+        robot.clickOn("#training-log-scale");
+        WaitForAsyncUtils.waitForFxEvents();
+        assertTrue(fx(() -> vm.logScaleProperty().get()));
+        org.jfree.chart.axis.ValueAxis axis = fx(plot::getRangeAxis);
+        assertTrue(axis instanceof org.jfree.chart.axis.LogAxis, axis.getClass().toString());
+        // the axis spans the data: the smallest and largest losses are inside it
+        CurveDataset loss = fx(() -> vm.dataset(TrainingViewModel.Chart.LOSS));
+        int raw = fx(() -> loss.indexOf(StudioFixture.RUN + " (raw)"));
+        double lo = Double.MAX_VALUE;
+        double hi = 0;
+        for (int i = 0; i < StudioFixture.STEPS; i++) {
+            int item = i;
+            double y = fx(() -> loss.getYValue(raw, item));
+            lo = Math.min(lo, y);
+            hi = Math.max(hi, y);
+        }
+        assertTrue(fx(axis::getLowerBound) <= lo && fx(axis::getUpperBound) >= hi,
+                fx(() -> axis.getRange().toString()) + " vs " + lo + ".." + hi);
+        StudioFixture.onFx(() -> StudioFixture.screenshot(scene, "training-log-scale"));
+        robot.clickOn("#training-log-scale");
+        WaitForAsyncUtils.waitForFxEvents();
+        assertTrue(fx(plot::getRangeAxis) instanceof org.jfree.chart.axis.NumberAxis);
     }
 
     @Test

@@ -35,13 +35,14 @@ class TrainingPulseTest {
     static final double MAX_GAP_MS = 500;
     /** The FX thread's own CPU time between two pulses. */
     static final double MAX_BUSY_MS = 100;
+    Path root;
     Studio studio;
     TrainingPane pane;
     Scene scene;
 
     @Start
     void start(Stage stage) throws Exception {
-        Path root = TrainingTestSupport.workspaceWithFixtureRun();
+        root = TrainingTestSupport.workspaceWithFixtureRun();
         studio = StudioFixture.studio(root);
         studio.workspace().create("pulse", StudioFixture.tinyConfig("optim.steps=" + STEPS, "optim.lr=6e-4", "optim.seed=7").withPreset("quickstart"));
         pane = new TrainingPane(studio);
@@ -55,6 +56,7 @@ class TrainingPulseTest {
     void stopTraining() {
         studio.training().stopAll(60_000);
         StudioFixture.onFx(pane::dispose);
+        TrainingTestSupport.deleteQuietly(root);
     }
 
     /** The 1-minute load average (Linux), to read the gap against; "?" elsewhere. */

@@ -42,6 +42,18 @@ public final class TrainingTestSupport {
         }
     }
 
+    /** Deletes a test's temporary workspace (what cannot be deleted is left to the OS). */
+    public static void deleteQuietly(Path root) {
+        if (root == null) {
+            return;
+        }
+        try (Stream<Path> all = Files.walk(root)) {
+            all.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | UncheckedIOException e) {
+            // a temp folder left behind is harmless
+        }
+    }
+
     /** Evaluates {@code s} on the FX thread. */
     public static <T> T fx(Supplier<T> s) {
         AtomicReference<T> out = new AtomicReference<>();
