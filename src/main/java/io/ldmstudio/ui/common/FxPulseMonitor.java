@@ -48,7 +48,8 @@ public final class FxPulseMonitor {
         timer.stop();
     }
 
-    private synchronized void pulse(long now) {
+    /** One pulse at {@code now} (nanoseconds); the timer calls it, tests may too. */
+    synchronized void pulse(long now) {
         long cpu = threads.isCurrentThreadCpuTimeSupported() ? threads.getCurrentThreadCpuTime() : -1;
         if (last >= 0 && cpu >= 0 && lastCpu >= 0) {
             maxBusy = Math.max(maxBusy, cpu - lastCpu);

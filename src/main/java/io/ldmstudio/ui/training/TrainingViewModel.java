@@ -299,7 +299,7 @@ public final class TrainingViewModel {
                 e -> {
                     if (main == t) {
                         loading.set(false);
-                        t.loaded = true;
+                        applyHistory(t, new History(List.of(), List.of(), 0, "—")); // live rows still show
                         studio.error(e);
                     }
                 });
