@@ -1,17 +1,343 @@
 package io.ldmstudio.ui.training;
 
+import io.ldmstudio.runs.RunStatus;
 import io.ldmstudio.ui.Studio;
 import io.ldmstudio.ui.StudioPane;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import javafx.beans.binding.Bindings;
+import javafx.collections.ListChangeListener;
+import javafx.geometry.Insets;
+import javafx.geometry.Orientation;
+import javafx.geometry.Pos;
 import javafx.scene.Node;
+import javafx.scene.Scene;
+import javafx.scene.control.Button;
+import javafx.scene.control.CheckBox;
+import javafx.scene.control.CheckMenuItem;
 import javafx.scene.control.Label;
-import javafx.scene.layout.StackPane;
+import javafx.scene.control.ListView;
+import javafx.scene.control.MenuButton;
+import javafx.scene.control.MenuItem;
+import javafx.scene.control.ProgressBar;
+import javafx.scene.control.Separator;
+import javafx.scene.control.Slider;
+import javafx.scene.control.SplitPane;
+import javafx.scene.control.Tooltip;
+import javafx.scene.input.KeyCode;
+import javafx.scene.input.KeyCodeCombination;
+import javafx.scene.input.KeyCombination;
+import javafx.scene.layout.HBox;
+import javafx.scene.layout.Priority;
+import javafx.scene.layout.Region;
+import javafx.scene.layout.VBox;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.ValueAxis;
+import org.jfree.chart.fx.ChartViewer;
+import org.jfree.chart.plot.XYPlot;
 
-/** The Training pane (being built). */
+/**
+ * The Training pane: start, pause, resume and stop the selected run; its loss (raw and smoothed, other
+ * runs overlaid), learning rate and gradient norm as live charts; pace, ETA and device; its log.
+ */
 public final class TrainingPane implements StudioPane {
-    private final StackPane root = new StackPane(new Label("Training — coming soon"));
+    static final KeyCombination START = new KeyCodeCombination(KeyCode.T, KeyCombination.SHORTCUT_DOWN);
+    static final KeyCombination PAUSE = new KeyCodeCombination(KeyCode.P, KeyCombination.SHORTCUT_DOWN);
+    static final KeyCombination RESUME = new KeyCodeCombination(KeyCode.P, KeyCombination.SHORTCUT_DOWN,
+            KeyCombination.SHIFT_DOWN);
+    static final KeyCombination STOP = new KeyCodeCombination(KeyCode.PERIOD, KeyCombination.SHORTCUT_DOWN);
+
+    private final TrainingViewModel vm;
+    private final VBox root = new VBox(8);
+    private final Map<TrainingViewModel.Chart, ChartViewer> viewers = new EnumMap<>(TrainingViewModel.Chart.class);
+    private final Button start = new Button("Start");
+    private final Button pause = new Button("Pause");
+    private final Button resume = new Button("Resume");
+    private final Button stop = new Button("Stop");
+    private final ListView<String> logView = new ListView<>();
+    private final CheckBox follow = new CheckBox("Follow");
 
     public TrainingPane(Studio studio) {
+        vm = new TrainingViewModel(studio);
         root.setId("training-pane");
+        root.setPadding(new Insets(10, 12, 10, 12));
+
+        root.getChildren().addAll(header(), controls(), body());
+        root.sceneProperty().addListener((o, a, scene) -> {
+            if (scene != null) {
+                installShortcuts(scene);
+            }
+        });
+    }
+
+    private Node header() {
+        Label title = new Label("Training");
+        title.getStyleClass().add("pane-title");
+        Label run = new Label();
+        run.setId("training-run");
+        run.getStyleClass().add("run-name");
+        run.textProperty().bind(vm.runNameProperty());
+        Label badge = new Label();
+        badge.setId("training-status");
+        badge.getStyleClass().add("run-status");
+        badge.textProperty().bind(vm.statusTextProperty());
+        badge.visibleProperty().bind(vm.statusTextProperty().isNotEmpty());
+        vm.statusTextProperty().addListener((o, a, b) -> styleBadge(badge));
+        vm.statusProperty().addListener((o, a, b) -> styleBadge(badge));
+        Label message = new Label();
+        message.setId("training-message");
+        message.setWrapText(true);
+        message.setMaxWidth(Double.MAX_VALUE);
+        message.textProperty().bind(vm.statusMessageProperty());
+        Runnable styleMessage = () -> {
+            RunStatus s = vm.statusProperty().get();
+            message.getStyleClass().removeAll("field-error", "dim");
+            message.getStyleClass().add(s == RunStatus.FAILED || s == RunStatus.BROKEN ? "field-error" : "dim");
+        };
+        vm.statusProperty().addListener((o, a, s) -> styleMessage.run());
+        styleMessage.run();
+        styleBadge(badge);
+        HBox.setHgrow(message, Priority.ALWAYS);
+        HBox top = new HBox(10, title, run, badge, message);
+        top.setAlignment(Pos.CENTER_LEFT);
+        return top;
+    }
+
+    private void styleBadge(Label badge) {
+        badge.getStyleClass().removeIf(c -> c.startsWith("status-"));
+        String text = vm.statusTextProperty().get();
+        String cls = switch (text) {
+            case "training" -> "status-running";
+            case "paused", "stopping…" -> "status-paused";
+            case "finished", "failed", "stopped", "broken" -> "status-" + text;
+            default -> "";
+        };
+        if (!cls.isEmpty()) {
+            badge.getStyleClass().add(cls);
+        }
+    }
+
+    private Node controls() {
+        action(start, "training-start", "Start training the selected run from step 0 (Ctrl+T)", vm::start,
+                vm.canStartProperty());
+        action(pause, "training-pause", "Pause after the current step; the model stays in memory (Ctrl+P)", vm::pause,
+                vm.canPauseProperty());
+        action(resume, "training-resume",
+                "Continue a paused run, or a stopped one from its newest checkpoint (Ctrl+Shift+P)", vm::resume,
+                vm.canResumeProperty());
+        action(stop, "training-stop", "Stop after the current step, writing a checkpoint first (Ctrl+.)", vm::stop,
+                vm.canStopProperty());
+
+        ProgressBar bar = new ProgressBar();
+        bar.setId("training-progress");
+        bar.setPrefWidth(160);
+        bar.progressProperty().bind(vm.progressProperty());
+        Label steps = figure("training-steps", Bindings.createStringBinding(() -> String.format(Locale.ROOT,
+                "step %,d / %,d", vm.stepProperty().get(), vm.totalStepsProperty().get()), vm.stepProperty(),
+                vm.totalStepsProperty()), "Optimiser steps taken / steps the run trains to");
+        Label ips = figure("training-ips", vm.throughputProperty(), "Training images per second (recent average)");
+        Label eta = figure("training-eta", Bindings.concat("ETA ", vm.etaProperty()),
+                "Time left at the recent pace (sample grids and checkpoints included)");
+        Label elapsed = figure("training-elapsed", Bindings.concat("trained ", vm.elapsedProperty()),
+                "Training time so far, across resumes");
+        Label device = figure("training-device", vm.deviceProperty(), "Device and engine the run trains on");
+        HBox row = new HBox(8, start, pause, resume, stop, new Separator(Orientation.VERTICAL), bar, steps, dot(), ips,
+                dot(), eta, dot(), elapsed, dot(), device);
+        row.setAlignment(Pos.CENTER_LEFT);
+        return row;
+    }
+
+    private static Label dot() {
+        Label l = new Label("·");
+        l.getStyleClass().add("dim");
+        return l;
+    }
+
+    private static Label figure(String id, javafx.beans.value.ObservableValue<String> text, String tip) {
+        Label l = new Label();
+        l.setId(id);
+        l.textProperty().bind(text);
+        l.setTooltip(new Tooltip(tip));
+        l.setMinWidth(Region.USE_PREF_SIZE);
+        return l;
+    }
+
+    private static void action(Button b, String id, String tip, Runnable r, javafx.beans.value.ObservableBooleanValue on) {
+        b.setId(id);
+        b.setTooltip(new Tooltip(tip));
+        b.setOnAction(e -> r.run());
+        b.disableProperty().bind(Bindings.not(on));
+        b.setMinWidth(Region.USE_PREF_SIZE);
+    }
+
+    private Node body() {
+        ChartViewer loss = viewer(TrainingViewModel.Chart.LOSS, "loss", true);
+        ChartViewer lr = viewer(TrainingViewModel.Chart.LR, "learning rate", false);
+        ChartViewer grad = viewer(TrainingViewModel.Chart.GRAD_NORM, "gradient norm", false);
+        loss.widthProperty().addListener((o, a, w) -> vm.bucketsProperty().set((int) Math.round(w.doubleValue())));
+
+        XYPlot lossPlot = loss.getChart().getXYPlot();
+        ValueAxis linear = lossPlot.getRangeAxis();
+        ValueAxis log = TrainingCharts.logAxis("loss (log)");
+        vm.logScaleProperty().addListener((o, a, on) -> lossPlot.setRangeAxis(on ? log : linear));
+
+        Label lossTitle = new Label("Loss");
+        lossTitle.getStyleClass().add("section-title");
+        Slider smoothing = new Slider(0, 0.99, vm.smoothingProperty().get());
+        smoothing.setId("training-smoothing");
+        smoothing.setPrefWidth(160);
+        smoothing.setTooltip(new Tooltip("Exponential moving average of the loss: weight on the past (0 = none); "
+                + "overlaid runs are smoothed alike"));
+        smoothing.valueProperty().bindBidirectional(vm.smoothingProperty());
+        Label smoothingValue = new Label();
+        smoothingValue.getStyleClass().add("figure");
+        smoothingValue.textProperty().bind(Bindings.format(Locale.ROOT, "%.2f", vm.smoothingProperty()));
+        smoothingValue.setMinWidth(Region.USE_PREF_SIZE);
+        CheckBox logScale = new CheckBox("Log scale");
+        logScale.setId("training-log-scale");
+        logScale.setTooltip(new Tooltip("Show the loss on a logarithmic axis"));
+        logScale.selectedProperty().bindBidirectional(vm.logScaleProperty());
+        MenuButton compare = compareMenu();
+        Label hint = new Label("drag to zoom · right-click for options");
+        hint.getStyleClass().add("dim");
+        Region spacer = new Region();
+        HBox.setHgrow(spacer, Priority.ALWAYS);
+        HBox lossBar = new HBox(10, lossTitle, new Label("Smoothing"), smoothing, smoothingValue, logScale, compare,
+                spacer, hint);
+        lossBar.setAlignment(Pos.CENTER_LEFT);
+
+        VBox.setVgrow(loss, Priority.ALWAYS);
+        HBox small = new HBox(10, lr, grad);
+        HBox.setHgrow(lr, Priority.ALWAYS);
+        HBox.setHgrow(grad, Priority.ALWAYS);
+        lr.setPrefSize(200, 200);
+        grad.setPrefSize(200, 200);
+        small.setMinHeight(150);
+        small.setPrefHeight(200);
+        VBox charts = new VBox(6, lossBar, loss, small);
+
+        Label logTitle = new Label("Log");
+        logTitle.getStyleClass().add("section-title");
+        logView.setId("training-log");
+        logView.setItems(vm.log());
+        logView.getStyleClass().add("figure");
+        logView.setFixedCellSize(20);
+        logView.setPlaceholder(new Label("The run's log.txt shows here."));
+        follow.setSelected(true);
+        follow.setTooltip(new Tooltip("Keep the newest log line in view"));
+        vm.log().addListener((ListChangeListener<String>) c -> {
+            if (follow.isSelected() && !vm.log().isEmpty()) {
+                logView.scrollTo(vm.log().size() - 1);
+            }
+        });
+        Region logSpacer = new Region();
+        HBox.setHgrow(logSpacer, Priority.ALWAYS);
+        HBox logBar = new HBox(10, logTitle, logSpacer, follow);
+        logBar.setAlignment(Pos.CENTER_LEFT);
+        VBox.setVgrow(logView, Priority.ALWAYS);
+        VBox logBox = new VBox(4, logBar, logView);
+        logBox.setMinHeight(90);
+
+        SplitPane split = new SplitPane(charts, logBox);
+        split.setOrientation(Orientation.VERTICAL);
+        split.setDividerPositions(0.8);
+        SplitPane.setResizableWithParent(logBox, false);
+        VBox.setVgrow(split, Priority.ALWAYS);
+        return split;
+    }
+
+    private MenuButton compareMenu() {
+        MenuButton compare = new MenuButton("Compare with");
+        compare.setId("training-compare");
+        compare.setTooltip(new Tooltip("Overlay the loss of other runs of the workspace"));
+        Runnable fill = () -> {
+            List<MenuItem> items = vm.overlayChoices().stream().map(name -> {
+                CheckMenuItem m = new CheckMenuItem(name);
+                m.setId("compare-" + name);
+                m.setSelected(vm.overlays().contains(name));
+                m.selectedProperty().addListener((o, a, on) -> {
+                    if (on && !vm.overlays().contains(name)) {
+                        vm.overlays().add(name);
+                    } else if (!on) {
+                        vm.overlays().remove(name);
+                    }
+                });
+                return (MenuItem) m;
+            }).toList();
+            if (items.isEmpty()) {
+                MenuItem none = new MenuItem("no other runs in this workspace");
+                none.setDisable(true);
+                compare.getItems().setAll(none);
+            } else {
+                compare.getItems().setAll(items);
+            }
+        };
+        fill.run();
+        vm.overlayChoices().addListener((ListChangeListener<String>) c -> fill.run());
+        vm.overlays().addListener((ListChangeListener<String>) c -> {
+            int n = vm.overlays().size();
+            compare.setText(n == 0 ? "Compare with" : "Compare with (" + n + ")");
+            compare.getItems().forEach(i -> {
+                if (i instanceof CheckMenuItem m) {
+                    m.setSelected(vm.overlays().contains(m.getText()));
+                }
+            });
+        });
+        compare.setMinWidth(Region.USE_PREF_SIZE);
+        return compare;
+    }
+
+    private ChartViewer viewer(TrainingViewModel.Chart which, String yLabel, boolean legend) {
+        JFreeChart chart = TrainingCharts.chart(vm, vm.dataset(which), yLabel, legend);
+        ChartViewer v = new ChartViewer(chart);
+        v.setId("chart-" + which.name().toLowerCase(Locale.ROOT).replace('_', '-'));
+        v.setMinSize(200, 120);
+        v.setPrefSize(600, 300);
+        ValueAxis domain = chart.getXYPlot().getDomainAxis();
+        domain.addChangeListener(e -> {
+            if (domain.isAutoRange()) {
+                vm.setWindow(which, Double.NaN, Double.NaN);
+            } else {
+                vm.setWindow(which, domain.getLowerBound(), domain.getUpperBound());
+            }
+        });
+        viewers.put(which, v);
+        return v;
+    }
+
+    private void installShortcuts(Scene scene) {
+        scene.getAccelerators().put(START, () -> whenShown(vm.canStartProperty().get(), vm::start));
+        scene.getAccelerators().put(PAUSE, () -> whenShown(vm.canPauseProperty().get(), vm::pause));
+        scene.getAccelerators().put(RESUME, () -> whenShown(vm.canResumeProperty().get(), vm::resume));
+        scene.getAccelerators().put(STOP, () -> whenShown(vm.canStopProperty().get(), vm::stop));
+    }
+
+    private void whenShown(boolean enabled, Runnable action) {
+        if (enabled && showing()) {
+            action.run();
+        }
+    }
+
+    /** Whether the pane is on screen (its tab is in front). */
+    private boolean showing() {
+        for (Node n = root; n != null; n = n.getParent()) {
+            if (!n.isVisible()) {
+                return false;
+            }
+        }
+        return root.getScene() != null;
+    }
+
+    /** The view model (tests drive and read it). */
+    public TrainingViewModel viewModel() {
+        return vm;
+    }
+
+    /** The chart viewer of {@code chart}. */
+    public ChartViewer viewer(TrainingViewModel.Chart chart) {
+        return viewers.get(chart);
     }
 
     @Override
@@ -27,5 +353,15 @@ public final class TrainingPane implements StudioPane {
     @Override
     public Node view() {
         return root;
+    }
+
+    @Override
+    public void shown() {
+        vm.updateActions();
+    }
+
+    @Override
+    public void dispose() {
+        vm.dispose();
     }
 }

@@ -1,0 +1,181 @@
+package io.ldmstudio.ui.training;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Paint;
+import java.awt.Stroke;
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.text.DecimalFormat;
+import java.text.FieldPosition;
+import java.text.NumberFormat;
+import java.text.ParsePosition;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.LogAxis;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.axis.ValueAxis;
+import org.jfree.chart.block.BlockBorder;
+import org.jfree.chart.plot.SeriesRenderingOrder;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.chart.title.LegendTitle;
+import org.jfree.chart.ui.RectangleEdge;
+import org.jfree.chart.ui.RectangleInsets;
+
+/** The Training pane's JFreeChart styling: plain white plots, readable axes, one colour per curve role. */
+final class TrainingCharts {
+    static final Color BACKGROUND = new Color(0xF4, 0xF6, 0xF8);
+    static final Color RAW = new Color(0x9C, 0xB9, 0xE6);
+    static final Color MAIN = new Color(0x1F, 0x5B, 0xC4);
+    static final Color[] OVERLAYS = {new Color(0xD9, 0x48, 0x0F), new Color(0x2B, 0x8A, 0x3E), new Color(0x86, 0x2E, 0x9C),
+        new Color(0xE6, 0x77, 0x00), new Color(0x0B, 0x72, 0x85), new Color(0xC2, 0x25, 0x5C)};
+    private static final Font TICKS = new Font("SansSerif", Font.PLAIN, 11);
+    private static final Font LABELS = new Font("SansSerif", Font.PLAIN, 12);
+
+    private TrainingCharts() {}
+
+    /** A line chart of {@code data} against the step. */
+    static JFreeChart chart(TrainingViewModel vm, CurveDataset data, String yLabel, boolean legend) {
+        NumberAxis x = new NumberAxis("step");
+        x.setAutoRangeIncludesZero(false);
+        x.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
+        x.setLowerMargin(0.01);
+        x.setUpperMargin(0.01);
+        style(x);
+        XYPlot plot = new XYPlot(data, x, linearAxis(yLabel), new RoleRenderer(vm, data));
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setDomainGridlinePaint(new Color(0xE1, 0xE5, 0xEA));
+        plot.setRangeGridlinePaint(new Color(0xE1, 0xE5, 0xEA));
+        plot.setOutlinePaint(new Color(0xC6, 0xCC, 0xD4));
+        plot.setAxisOffset(RectangleInsets.ZERO_INSETS);
+        // the first series is drawn last, on top: the run's own (smoothed) curve over the others
+        plot.setSeriesRenderingOrder(SeriesRenderingOrder.REVERSE);
+        plot.setNoDataMessage("no metrics logged yet");
+        plot.setNoDataMessageFont(LABELS);
+        plot.setNoDataMessagePaint(new Color(0x5F, 0x66, 0x70));
+        JFreeChart chart = new JFreeChart(null, JFreeChart.DEFAULT_TITLE_FONT, plot, legend);
+        chart.setBackgroundPaint(BACKGROUND);
+        chart.setPadding(new RectangleInsets(4, 2, 2, 8));
+        if (legend) {
+            LegendTitle l = chart.getLegend();
+            l.setPosition(RectangleEdge.TOP);
+            l.setItemFont(LABELS);
+            l.setBackgroundPaint(BACKGROUND);
+            l.setFrame(BlockBorder.NONE);
+            l.setItemLabelPadding(new RectangleInsets(2, 4, 2, 16));
+        }
+        return chart;
+    }
+
+    static NumberAxis linearAxis(String label) {
+        NumberAxis y = new NumberAxis(label);
+        y.setAutoRangeIncludesZero(false);
+        y.setAutoRangeMinimumSize(1e-9);
+        style(y);
+        return y;
+    }
+
+    static LogAxis logAxis(String label) {
+        LogAxis y = new LogAxis(label);
+        y.setSmallestValue(1e-9);
+        y.setNumberFormatOverride(new SignificantFormat());
+        y.setMinorTickMarksVisible(true);
+        style(y);
+        return y;
+    }
+
+    private static void style(ValueAxis a) {
+        a.setTickLabelFont(TICKS);
+        a.setLabelFont(LABELS);
+        a.setTickLabelPaint(new Color(0x30, 0x35, 0x3C));
+        a.setLabelPaint(new Color(0x30, 0x35, 0x3C));
+    }
+
+    /**
+     * Three significant digits in plain notation ({@code 1.23}, {@code 0.977}, {@code 0.0415}); powers
+     * of ten notation only outside 0.001–10,000. Log-axis ticks fall on irregular values, which read
+     * badly as {@code 9.772E-1}.
+     */
+    static final class SignificantFormat extends NumberFormat {
+        @Override
+        public StringBuffer format(double v, StringBuffer to, FieldPosition pos) {
+            if (v == 0 || !Double.isFinite(v)) {
+                return to.append(v == 0 ? "0" : Double.toString(v));
+            }
+            double a = Math.abs(v);
+            if (a < 1e-3 || a >= 1e4) {
+                return to.append(String.format(java.util.Locale.ROOT, "%.2e", v));
+            }
+            return to.append(new BigDecimal(v).round(new MathContext(3)).stripTrailingZeros().toPlainString());
+        }
+
+        @Override
+        public StringBuffer format(long v, StringBuffer to, FieldPosition pos) {
+            return format((double) v, to, pos);
+        }
+
+        @Override
+        public Number parse(String source, ParsePosition pos) {
+            return new DecimalFormat().parse(source, pos);
+        }
+    }
+
+    /** Lines only, drawn as one path each; colour and width by the curve's role. */
+    static final class RoleRenderer extends XYLineAndShapeRenderer {
+        private static final Stroke THIN = new BasicStroke(1.0f);
+        private static final Stroke THICK = new BasicStroke(2.0f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND);
+        private static final Stroke OVERLAY = new BasicStroke(1.6f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND);
+        private final transient TrainingViewModel vm;
+        private final transient CurveDataset data;
+
+        RoleRenderer(TrainingViewModel vm, CurveDataset data) {
+            super(true, false);
+            this.vm = vm;
+            this.data = data;
+            setDrawSeriesLineAsPath(true);
+        }
+
+        private TrainingViewModel.Role role(int series) {
+            return series < data.getSeriesCount() ? vm.role((String) data.getSeriesKey(series)) : TrainingViewModel.Role.OVERLAY;
+        }
+
+        @Override
+        public Paint lookupSeriesPaint(int series) {
+            return switch (role(series)) {
+                case RAW -> RAW;
+                case SMOOTHED -> MAIN;
+                case OVERLAY -> OVERLAYS[overlayIndex(series) % OVERLAYS.length];
+            };
+        }
+
+        @Override
+        public Paint getItemPaint(int row, int column) {
+            return lookupSeriesPaint(row);
+        }
+
+        @Override
+        public Stroke lookupSeriesStroke(int series) {
+            return switch (role(series)) {
+                case RAW -> THIN;
+                case SMOOTHED -> THICK;
+                case OVERLAY -> OVERLAY;
+            };
+        }
+
+        @Override
+        public Stroke getItemStroke(int row, int column) {
+            return lookupSeriesStroke(row);
+        }
+
+        private int overlayIndex(int series) {
+            int k = 0;
+            for (int i = 0; i < series; i++) {
+                if (role(i) == TrainingViewModel.Role.OVERLAY) {
+                    k++;
+                }
+            }
+            return k;
+        }
+    }
+}
