@@ -97,8 +97,22 @@ class TrainingPulseTest {
         WaitForAsyncUtils.waitForFxEvents();
 
         Run run = studio.workspace().open("pulse");
+        await(30, "every row in metrics.jsonl", () -> {
+            try {
+                return run.metrics().size() == STEPS;
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        });
         int rows = run.metrics().size();
-        assertEquals(STEPS, rows);
+        assertEquals(STEPS, rows, () -> {
+            try {
+                return "steps " + run.metrics().stream().map(r -> r.step()).toList() + "\nlog:\n"
+                        + Files.readString(run.logFile());
+            } catch (Exception e) {
+                return e.toString();
+            }
+        });
         await(10, "every row charted", () -> vm.rowsProperty().get() == STEPS);
         CurveDataset loss = fx(() -> vm.dataset(TrainingViewModel.Chart.LOSS));
         assertEquals(STEPS, fx(() -> loss.getItemCount(loss.indexOf("pulse (raw)"))));
