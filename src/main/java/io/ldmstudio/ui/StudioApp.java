@@ -115,7 +115,8 @@ public final class StudioApp extends Application {
         scene.getStylesheets().add(StudioStyle.stylesheet());
         window.installShortcuts(scene);
         scene.getAccelerators().put(new javafx.scene.input.KeyCodeCombination(javafx.scene.input.KeyCode.O,
-                javafx.scene.input.KeyCombination.SHORTCUT_DOWN), this::chooseWorkspace);
+                javafx.scene.input.KeyCombination.SHORTCUT_DOWN, javafx.scene.input.KeyCombination.SHIFT_DOWN),
+                this::chooseWorkspace); // plain Ctrl+O opens a folder in the Dataset and Autoencoder panes
         stage.setScene(scene);
         stage.setTitle("LDM Studio — " + root.toAbsolutePath().normalize());
         settings.lastWorkspace = root.toAbsolutePath().normalize().toString();

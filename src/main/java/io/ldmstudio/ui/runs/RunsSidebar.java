@@ -75,7 +75,7 @@ public final class RunsSidebar {
 
         Button open = new Button("Open…");
         open.setId("open-workspace");
-        open.setTooltip(new Tooltip("Open another workspace folder (Ctrl+O)"));
+        open.setTooltip(new Tooltip("Open another workspace folder (Ctrl+Shift+O)"));
         open.setOnAction(e -> openWorkspace.run());
         Button refresh = new Button("⟳");
         refresh.setTooltip(new Tooltip("Re-read the runs folder (F5)"));
