@@ -247,7 +247,8 @@ public final class Workspace {
         } catch (Exception e) {
             // metrics and checkpoints are extras in a listing; the run itself is readable
         }
-        return new RunInfo(name, preset, state.status(), state.message(), step, loss, created, dir);
+        return new RunInfo(name, preset, state.status(), state.message(), step, loss, created, dir,
+                manifest.config().task());
     }
 
     private static RunInfo broken(String name, String preset, String why, Instant created, Path dir) {
