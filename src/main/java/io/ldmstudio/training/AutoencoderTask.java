@@ -8,9 +8,7 @@ import io.ldmstudio.data.Grids;
 import io.ldmstudio.data.ImageSource;
 import io.ldmstudio.data.ImageWriter;
 import io.ldmstudio.data.Transform;
-import io.ldmstudio.eval.ImageMetrics;
 import io.ldmstudio.eval.MetricSummary;
-import io.ldmstudio.eval.PixelRange;
 import io.ldmstudio.nn.AutoencoderKL;
 import io.ldmstudio.nn.VaeConfig;
 import io.ldmstudio.runs.Run;
@@ -55,7 +53,7 @@ final class AutoencoderTask implements TrainingTask {
         this.source = source;
         this.log = log;
         this.transform = Transform.of(config.data());
-        this.vaeConfig = vaeConfig(config);
+        this.vaeConfig = VaeConfig.of(config.vae(), config.data().channels(), config.data().resolution());
         RunConfig.Optim o = config.optim();
         RunConfig.Vae v = config.vae();
         this.trained = TrainedModel.create(() -> new AutoencoderKL(vaeConfig), VaeWeights::readFor, manager, o);
@@ -70,15 +68,6 @@ final class AutoencoderTask implements TrainingTask {
             throw new IllegalArgumentException("the dataset has no images to train an autoencoder on: " + source.describe());
         }
         return new AutoencoderTask(config, source, manager, log);
-    }
-
-    /** The diffusers config of the autoencoder a run trains (scaling factor 1 until measured). */
-    static VaeConfig vaeConfig(RunConfig config) {
-        RunConfig.Vae v = config.vae();
-        int ch = config.data().channels();
-        double scale = v.scalingFactor() > 0 ? v.scalingFactor() : 1.0;
-        return new VaeConfig(ch, ch, v.blockOutChannels(), v.layersPerBlock(), v.latentChannels(), v.normGroups(),
-                config.data().resolution(), scale, null, true, true, true, v.midAttention());
     }
 
     private int usable() {
@@ -141,14 +130,7 @@ final class AutoencoderTask implements TrainingTask {
             cells.add(recon.get(i));
         }
         ImageWriter.writeGrid(cells, c, res, res, 2 * Grids.columnsFor(recon.size()), file);
-        float[] refs = new float[gridImages.size() * c * res * res];
-        float[] outs = new float[refs.length];
-        for (int i = 0; i < recon.size(); i++) {
-            System.arraycopy(gridImages.get(i), 0, refs, i * c * res * res, c * res * res);
-            System.arraycopy(recon.get(i), 0, outs, i * c * res * res, c * res * res);
-        }
-        MetricSummary s = ImageMetrics.compareBatch(null, refs, outs, recon.size(), c, res, res,
-                PixelRange.MINUS_ONE_TO_ONE);
+        MetricSummary s = MetricSummary.of(Reconstructions.compare(gridImages, recon, c, res, 0));
         log.accept(String.format(Locale.ROOT, "reconstructions at step %d: PSNR %.2f dB, SSIM %.4f (mean of %d fixed"
                 + " images)", step, s.psnr().mean(), s.ssim().mean(), recon.size()));
     }

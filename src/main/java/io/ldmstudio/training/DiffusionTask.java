@@ -84,7 +84,7 @@ final class DiffusionTask implements TrainingTask {
             int total = source.size() * (config.data().flip() ? 2 : 1);
             int[] lastLogged = {0};
             long t0 = System.nanoTime();
-            LatentCache cache = LatentCache.openOrBuild(cacheDir, key, source, imgTf, latent, 16, n -> {
+            LatentCache cache = LatentCache.openOrBuild(cacheDir, key, source, imgTf, latent, LatentCache.ENCODE_BATCH, n -> {
                 if (n - lastLogged[0] >= Math.max(1, total / 10) || n == total) {
                     lastLogged[0] = n;
                     log.accept("encoding the dataset into latents: " + n + "/" + total);

@@ -3,6 +3,9 @@ package io.ldmstudio.training;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.ldmstudio.eval.ImageMetrics;
+import io.ldmstudio.eval.ImageResult;
+import io.ldmstudio.eval.PixelRange;
 import io.ldmstudio.nn.AutoencoderKL;
 import io.ldmstudio.nn.GradMode;
 import java.util.ArrayList;
@@ -61,6 +64,20 @@ public final class Reconstructions {
         double mean = sum / count;
         double var = sumSq / count - mean * mean;
         return var > 0 && Double.isFinite(var) ? 1.0 / Math.sqrt(var) : 1.0;
+    }
+
+    /**
+     * MSE, PSNR and SSIM of each reconstruction against its image ([-1, 1]), each named by its index
+     * counted from {@code firstIndex}.
+     */
+    public static List<ImageResult> compare(List<float[]> images, List<float[]> reconstructions, int channels,
+            int resolution, int firstIndex) {
+        List<ImageResult> results = new ArrayList<>(images.size());
+        for (int i = 0; i < images.size(); i++) {
+            results.add(ImageMetrics.compare(Integer.toString(firstIndex + i), images.get(i), reconstructions.get(i), channels,
+                    resolution, resolution, PixelRange.MINUS_ONE_TO_ONE));
+        }
+        return results;
     }
 
     private static float[] stack(List<float[]> images, int start, int n, int per) {

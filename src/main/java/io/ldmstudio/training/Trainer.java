@@ -94,10 +94,7 @@ public final class Trainer {
         RunConfig.Autoencoder ae = config.autoencoder();
         if (ae.path() == null || !Files.exists(Path.of(ae.path()))) {
             String where = ae.path() == null ? "(autoencoder.path is not set)" : "at " + ae.path() + " (not found)";
-            String name = ae.path() == null ? "" : Path.of(ae.path()).getFileName().toString();
-            String train = Presets.standard().exists(name) && "studio".equals(ae.kind())
-                    ? "train it first with `vae train --preset " + name + " --run " + name + "` (in this folder), "
-                    : "";
+            String train = ae.path() == null ? "" : trainHint(Path.of(ae.path()));
             throw new IllegalStateException("preset '" + config.preset() + "' trains in latent space and needs the KL "
                     + "autoencoder " + where + ": " + train + "put a studio autoencoder run folder, a diffusers "
                     + "AutoencoderKL folder (config.json + diffusion_pytorch_model.safetensors) or a single .safetensors "
@@ -110,6 +107,25 @@ public final class Trainer {
                 throw new IllegalStateException("preset '" + config.preset() + "': autoencoder.path " + e.getMessage(), e);
             }
         }
+    }
+
+    /**
+     * "train it first with `vae train --preset NAME --run NAME`, " when {@code path} is a run folder
+     * {@code .../runs/NAME} of an autoencoder preset NAME (with {@code --workspace} when the runs are
+     * not in ./workspace); "" otherwise.
+     */
+    private static String trainHint(Path path) {
+        Path abs = path.toAbsolutePath().normalize();
+        String name = abs.getFileName() == null ? "" : abs.getFileName().toString();
+        Path runs = abs.getParent();
+        if (runs == null || runs.getFileName() == null || !runs.getFileName().toString().equals("runs")
+                || !Presets.standard().exists(name)) {
+            return "";
+        }
+        Path workspace = runs.getParent();
+        boolean standard = workspace != null && workspace.equals(Path.of("workspace").toAbsolutePath().normalize());
+        return "train it first with `vae train --preset " + name + " --run " + name
+                + (standard || workspace == null ? "" : " --workspace " + workspace) + "`, ";
     }
 
     /**
