@@ -1,6 +1,5 @@
 package io.ldmstudio.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ldmstudio.config.ConfigResolver;
 import io.ldmstudio.config.Presets;
 import io.ldmstudio.config.RunConfig;
@@ -149,10 +148,11 @@ final class VaeCommand implements Runnable {
                         + "): give --data-source, --data-path, --resolution and --channels");
             }
             RunConfig.Data d = base != null ? base : RunConfig.defaults().data();
-            RunConfig.Data data = new RunConfig.Data(source != null ? source : d.source(),
-                    path != null ? path : source != null && base == null ? null : d.path(),
-                    resolution != null ? resolution : d.resolution(), channels != null ? channels : d.channels(),
-                    d.centerCrop(), false, 0, d.workers());
+            String src = source != null ? source : d.source();
+            // the run's path only goes with the run's source
+            String where = path != null ? path : base != null && src.equals(base.source()) ? base.path() : null;
+            RunConfig.Data data = new RunConfig.Data(src, where, resolution != null ? resolution : d.resolution(),
+                    channels != null ? channels : d.channels(), d.centerCrop(), false, 0, d.workers());
             Devices.DeviceInfo info = Common.device(device);
             int[] shown = {0};
             ReconstructionService.Evaluation e = ReconstructionService.evaluate(vae, data, split.equals("test"), limit,
@@ -220,16 +220,8 @@ final class VaeCommand implements Runnable {
                 System.out.println("LDM Studio vae bench on " + info.describe());
             }
             Map<String, Object> result = VaeBenchmark.run(new VaeBenchmark.Spec(vae, config, size, encodeImages, batch,
-                    decodeRepeats), info, line -> {
-                        if (!json) {
-                            System.out.println("  " + line);
-                        }
-                    });
-            if (json) {
-                System.out.println(new ObjectMapper().writeValueAsString(result));
-            } else {
-                result.forEach((k, v) -> System.out.printf("  %-24s %s%n", k, v));
-            }
+                    decodeRepeats), info, Common.phaseLines(json));
+            Common.printResult(result, json);
             return 0;
         }
 

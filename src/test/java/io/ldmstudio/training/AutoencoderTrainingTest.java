@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import io.ldmstudio.config.ConfigResolver;
-import io.ldmstudio.config.Presets;
 import io.ldmstudio.config.RunConfig;
 import io.ldmstudio.data.ProceduralSource;
 import io.ldmstudio.data.Transform;
@@ -49,13 +47,11 @@ class AutoencoderTrainingTest {
     Path tmp;
 
     static RunConfig tiny(String... more) {
-        List<String> o = new ArrayList<>(TINY);
-        o.addAll(List.of(more));
-        return ConfigResolver.resolve(Presets.classpath(), "vae-procedural", o);
+        return TrainerTest.resolve("vae-procedural", TINY, more);
     }
 
     static Devices.DeviceInfo cpu() {
-        return Devices.resolve("cpu");
+        return TrainerTest.cpu();
     }
 
     @Test

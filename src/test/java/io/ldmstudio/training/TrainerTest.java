@@ -38,9 +38,14 @@ class TrainerTest {
     Path tmp;
 
     static RunConfig tiny(String... more) {
-        List<String> o = new ArrayList<>(TINY);
+        return resolve("quickstart", TINY, more);
+    }
+
+    /** A shipped preset with the {@code base} overrides, then {@code more}. */
+    static RunConfig resolve(String preset, List<String> base, String... more) {
+        List<String> o = new ArrayList<>(base);
         o.addAll(List.of(more));
-        return ConfigResolver.resolve(Presets.classpath(), "quickstart", o);
+        return ConfigResolver.resolve(Presets.classpath(), preset, o);
     }
 
     static Devices.DeviceInfo cpu() {
