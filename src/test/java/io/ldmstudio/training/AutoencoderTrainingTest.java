@@ -216,23 +216,9 @@ class AutoencoderTrainingTest {
 
     @Test
     void resumingAfterAStopGivesTheSameLossesStepForStep() throws Exception {
-        Workspace ws = new Workspace(tmp);
-        Run straight = ws.create("straight", tiny("logging.sample_every=1000"));
-        assertEquals(Trainer.Outcome.FINISHED, new Trainer(straight, cpu()).run(new TrainingControl()));
-
-        Run broken = ws.create("interrupted", tiny("logging.sample_every=1000"));
-        TrainingControl control = new TrainingControl();
-        Trainer first = new Trainer(broken, cpu()).addListener(new TrainingListener() {
-            @Override
-            public void onStep(StepEvent e) {
-                if (e.step() == 5) {
-                    control.requestStop();
-                }
-            }
-        });
-        assertEquals(Trainer.Outcome.STOPPED, first.run(control));
-        assertEquals(5, broken.latestCheckpoint().orElseThrow().step());
-        assertEquals(Trainer.Outcome.FINISHED, new Trainer(broken, cpu()).run(new TrainingControl()));
+        Run[] runs = TrainerTest.straightAndResumed(new Workspace(tmp), tiny("logging.sample_every=1000"));
+        Run straight = runs[0];
+        Run broken = runs[1];
 
         List<MetricsRow> a = straight.metrics();
         List<MetricsRow> b = broken.metrics();
