@@ -1,6 +1,5 @@
 package io.ldmstudio.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ldmstudio.service.Benchmark;
 import io.ldmstudio.service.Devices;
 import java.nio.file.Path;
@@ -30,16 +29,8 @@ final class BenchCommand implements Callable<Integer> {
         if (!json) {
             System.out.println("LDM Studio bench '" + spec.name() + "' on " + info.describe());
         }
-        Map<String, Object> result = Benchmark.run(spec, info, line -> {
-            if (!json) {
-                System.out.println("  " + line);
-            }
-        });
-        if (json) {
-            System.out.println(new ObjectMapper().writeValueAsString(result));
-        } else {
-            result.forEach((k, v) -> System.out.printf("  %-32s %s%n", k, v));
-        }
+        Map<String, Object> result = Benchmark.run(spec, info, Common.phaseLines(json));
+        Common.printResult(result, json);
         return 0;
     }
 }

@@ -36,8 +36,14 @@ final class RunWaiter {
         switch (outcome) {
             case FINISHED:
                 System.out.println("finished: " + run.dir());
-                System.out.println("samples: " + run.samplesDir() + "   resume or extend: resume " + run.name()
-                        + " --steps N   sample: sample " + run.name() + " --out samples.png");
+                if (run.config().trainsAutoencoder()) {
+                    System.out.println("grids: " + run.samplesDir() + "   exported: " + run.autoencoderExportDir());
+                    System.out.println("measure it: vae eval --vae " + run.dir() + "   use it: --set autoencoder.kind=studio"
+                            + " --set autoencoder.path=" + run.dir() + "   extend: resume " + run.name() + " --steps N");
+                } else {
+                    System.out.println("samples: " + run.samplesDir() + "   resume or extend: resume " + run.name()
+                            + " --steps N   sample: sample " + run.name() + " --out samples.png");
+                }
                 return 0;
             case STOPPED:
                 System.out.println("stopped; continue with: resume " + run.name());

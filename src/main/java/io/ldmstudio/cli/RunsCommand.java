@@ -19,11 +19,12 @@ final class RunsCommand implements Callable<Integer> {
             System.out.println("no runs in " + common.workspace().runsDir());
             return 0;
         }
-        System.out.printf(Locale.ROOT, "%-36s %-24s %-9s %9s %10s  %s%n", "RUN", "PRESET", "STATUS", "STEP", "LOSS", "CREATED");
+        System.out.printf(Locale.ROOT, "%-36s %-24s %-11s %-9s %9s %10s  %s%n", "RUN", "PRESET", "TASK", "STATUS", "STEP",
+                "LOSS", "CREATED");
         for (RunInfo r : runs) {
             String status = r.status().name().toLowerCase(Locale.ROOT);
-            System.out.printf(Locale.ROOT, "%-36s %-24s %-9s %9d %10s  %s%n", r.name(),
-                    r.preset() == null ? "-" : r.preset(), status, r.step(),
+            System.out.printf(Locale.ROOT, "%-36s %-24s %-11s %-9s %9d %10s  %s%n", r.name(),
+                    r.preset() == null ? "-" : r.preset(), r.task() == null ? "-" : r.task(), status, r.step(),
                     Double.isNaN(r.lastLoss()) ? "-" : String.format(Locale.ROOT, "%.5f", r.lastLoss()),
                     r.created() == null ? "-" : r.created().toString());
             if (r.broken() && r.message() != null) {

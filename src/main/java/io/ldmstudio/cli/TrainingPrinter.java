@@ -41,7 +41,8 @@ final class TrainingPrinter implements TrainingListener {
     @Override
     public void onLog(String line) {
         if (line.startsWith("skipped") || line.startsWith("  skipped") || line.startsWith("dataset")
-                || line.startsWith("U-Net") || line.startsWith("resumed") || line.contains("mixed_precision")
+                || line.startsWith("U-Net") || line.startsWith("VAE") || line.startsWith("reconstructions")
+                || line.startsWith("exported") || line.startsWith("resumed") || line.contains("mixed_precision")
                 || line.startsWith("autoencoder") || line.startsWith("latent cache") || line.startsWith("encoding")) {
             progress.message(line);
         }

@@ -93,7 +93,15 @@ public final class ConfigSchema {
             Map.entry("scale_factor", "scaling_factor"),
             Map.entry("num_inference_steps", "steps"),
             Map.entry("num_samples", "n"),
-            Map.entry("scheduler_steps", "steps"));
+            Map.entry("scheduler_steps", "steps"),
+            Map.entry("z_channels", "latent_channels"),
+            Map.entry("embed_dim", "latent_channels"),
+            Map.entry("norm_num_groups", "norm_groups"),
+            Map.entry("mid_block_add_attention", "mid_attention"),
+            Map.entry("kl_loss_weight", "kl_weight"),
+            Map.entry("kl", "kl_weight"),
+            Map.entry("rec_loss", "loss"),
+            Map.entry("reconstruction_loss", "loss"));
 
     private static final Map<String, Key> KEYS = build();
 

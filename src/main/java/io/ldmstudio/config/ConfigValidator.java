@@ -14,6 +14,8 @@ public final class ConfigValidator {
 
     /** The fixed vocabularies, by key: used here, by {@link ConfigOverrides}, and by the GUI's choice boxes. */
     public static final Map<String, List<String>> CHOICES = Map.of(
+            "task", List.of(RunConfig.DIFFUSION, RunConfig.AUTOENCODER),
+            "vae.loss", List.of("l1", "l2"),
             "data.source", List.of("procedural", "folder", "cifar10", "idx"),
             "autoencoder.kind", List.of("none", "pretrained", "studio"),
             "autoencoder.cache_dtype", List.of("float16", "float32"),
@@ -29,6 +31,8 @@ public final class ConfigValidator {
     public static final int MAX_RESOLUTION = 1024;
     public static final int MAX_TIMESTEPS = 10_000;
     public static final int MAX_GRID = 256;
+    /** f ∈ {1, 2, 4, 8}: a studio autoencoder has 1..4 levels. */
+    public static final int MAX_VAE_LEVELS = 4;
 
     private final List<ConfigError> errors = new ArrayList<>();
 
@@ -56,19 +60,25 @@ public final class ConfigValidator {
             return;
         }
         boolean parts = present("data", c.data()) & present("autoencoder", c.autoencoder())
-                & present("model", c.model()) & present("diffusion", c.diffusion())
+                & present("vae", c.vae()) & present("model", c.model()) & present("diffusion", c.diffusion())
                 & present("optim", c.optim()) & present("sampling", c.sampling())
                 & present("logging", c.logging());
         if (c.device() == null || !DEVICE.matcher(c.device()).matches()) {
             error("device", c.device(), "must be auto, cpu, cuda, cuda:N or mps");
         }
+        choice("task", c.task());
         if (!parts) {
             return;
         }
         data(c.data());
         autoencoder(c.autoencoder());
+        vae(c.vae());
         model(c.model());
-        geometry(c);
+        if (c.trainsAutoencoder()) {
+            autoencoderTask(c);
+        } else {
+            geometry(c);
+        }
         diffusion(c.diffusion());
         optim(c.optim());
         sampling(c.sampling(), c.diffusion());
@@ -109,14 +119,58 @@ public final class ConfigValidator {
         if ("none".equals(a.kind())) {
             return;
         }
-        if (!(a.scalingFactor() > 0) || !Double.isFinite(a.scalingFactor())) {
-            error("autoencoder.scaling_factor", a.scalingFactor(), "must be > 0 (Stable Diffusion's VAE: 0.18215)");
+        if (!(a.scalingFactor() >= 0) || !Double.isFinite(a.scalingFactor())) {
+            error("autoencoder.scaling_factor", a.scalingFactor(), "must be > 0 (Stable Diffusion's VAE: 0.18215), or 0"
+                    + " for the autoencoder's own scaling_factor");
         }
         int f = a.downsampleFactor();
         if (f < 1 || f > 64 || Integer.bitCount(f) != 1) {
             error("autoencoder.downsample_factor", f, "must be a power of two, 1..64 (f = 8 for Stable Diffusion's VAE)");
         }
         range("autoencoder.latent_channels", a.latentChannels(), 1, 64);
+    }
+
+    private void vae(RunConfig.Vae v) {
+        List<Integer> outs = v.blockOutChannels();
+        boolean outsOk = outs != null && !outs.isEmpty() && outs.stream().allMatch(x -> x != null && x > 0);
+        if (!outsOk) {
+            error("vae.block_out_channels", outs, "must be a non-empty list of positive integers, e.g. [32, 64, 64]"
+                    + " (f = 2^(entries − 1))");
+        } else if (outs.size() > MAX_VAE_LEVELS) {
+            error("vae.block_out_channels", outs, "has " + outs.size() + " entries, which gives f = 2^"
+                    + (outs.size() - 1) + " = " + (1 << (outs.size() - 1)) + "; f must be 1, 2, 4 or 8 (1 to "
+                    + MAX_VAE_LEVELS + " entries)");
+        }
+        range("vae.layers_per_block", v.layersPerBlock(), 1, 8);
+        range("vae.latent_channels", v.latentChannels(), 1, 64);
+        if (v.normGroups() < 1) {
+            error("vae.norm_groups", v.normGroups(), "must be ≥ 1");
+        } else if (outsOk && outs.stream().anyMatch(ch -> ch % v.normGroups() != 0)) {
+            error("vae.norm_groups", v.normGroups(), "must divide the channels of every level: block_out_channels = "
+                    + outs);
+        }
+        choice("vae.loss", v.loss());
+        if (!(v.klWeight() >= 0) || !Double.isFinite(v.klWeight())) {
+            error("vae.kl_weight", v.klWeight(), "must be ≥ 0 (LDM's autoencoders: 1e-6; 0 = no KL term)");
+        }
+        if (!(v.scalingFactor() >= 0) || !Double.isFinite(v.scalingFactor())) {
+            error("vae.scaling_factor", v.scalingFactor(), "must be ≥ 0 (0 = measure 1/std of the latents)");
+        }
+    }
+
+    /** A run that trains an autoencoder: no latent stage of its own, and images f divides. */
+    private void autoencoderTask(RunConfig c) {
+        if (!"none".equals(c.autoencoder().kind()) && known("autoencoder.kind", c.autoencoder().kind())) {
+            error("autoencoder.kind", c.autoencoder().kind(), "must be none when task = autoencoder (the run trains"
+                    + " the autoencoder itself; its shape is under vae.*)");
+        }
+        int f = c.vae().downFactor();
+        int res = c.data().resolution();
+        List<Integer> outs = c.vae().blockOutChannels();
+        if (f >= 1 && outs.size() <= MAX_VAE_LEVELS && res >= MIN_RESOLUTION && res <= MAX_RESOLUTION && res % f != 0) {
+            error("data.resolution", res, "must be divisible by the autoencoder's f = " + f + " (vae.block_out_channels has "
+                    + outs.size() + " entries)");
+        }
     }
 
     private void model(RunConfig.Model m) {

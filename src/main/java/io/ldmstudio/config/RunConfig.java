@@ -13,22 +13,50 @@ import java.util.List;
  * from {@link #defaults()}. {@link ConfigValidator} says what values are allowed; {@link ConfigSchema}
  * lists every key with its type.
  *
+ * <p>A run trains one of two things, chosen by {@code task}: a diffusion U-Net ({@code diffusion}, the
+ * default: {@code model}, {@code diffusion} and {@code sampling} describe it, {@code autoencoder} the
+ * optional latent stage) or a KL autoencoder ({@code autoencoder}: {@code vae} describes it; the
+ * U-Net groups are kept but unused). {@code data}, {@code optim} and {@code logging} serve both.
+ *
  * @param preset      name of the preset this config was resolved from
  * @param description one line saying what the run is for
+ * @param task        {@code diffusion | autoencoder}: what the run trains (null reads as diffusion, so
+ *                    configs written before autoencoder runs existed still load)
+ * @param vae         the autoencoder a {@code task = autoencoder} run trains (null reads as {@link Vae#defaults()})
  * @param device      {@code auto | cpu | cuda | cuda:N | mps}; {@code auto} probes CUDA, then MPS, then CPU
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record RunConfig(
         String preset,
         String description,
+        String task,
         Data data,
         Autoencoder autoencoder,
+        Vae vae,
         Model model,
         Diffusion diffusion,
         Optim optim,
         Sampling sampling,
         Logging logging,
         String device) {
+
+    /** {@code task} of a run that trains a diffusion U-Net (in pixel or latent space). */
+    public static final String DIFFUSION = "diffusion";
+    /** {@code task} of a run that trains a KL autoencoder. */
+    public static final String AUTOENCODER = "autoencoder";
+
+    @JsonCreator
+    public RunConfig {
+        task = task == null ? DIFFUSION : task;
+        vae = vae == null ? Vae.defaults() : vae;
+    }
+
+    /** A diffusion run's config (the form before autoencoder runs existed). */
+    public RunConfig(String preset, String description, Data data, Autoencoder autoencoder, Model model,
+            Diffusion diffusion, Optim optim, Sampling sampling, Logging logging, String device) {
+        this(preset, description, DIFFUSION, data, autoencoder, Vae.defaults(), model, diffusion, optim, sampling,
+                logging, device);
+    }
 
     /**
      * Where images come from and how they are shaped for training.
@@ -57,8 +85,10 @@ public record RunConfig(
      * The perceptual-compression stage. {@code kind = none} trains in pixel space and ignores the rest.
      *
      * @param kind             {@code none | pretrained | studio}
-     * @param path             diffusers folder, safetensors file or studio VAE run
-     * @param scalingFactor    latents are multiplied by this after encoding (SD VAE: 0.18215)
+     * @param path             diffusers folder, safetensors file or studio VAE run folder (for a run: its
+     *                         {@code exports/vae}, else its newest checkpoint)
+     * @param scalingFactor    latents are multiplied by this after encoding (SD VAE: 0.18215); 0 = the
+     *                         autoencoder's own {@code scaling_factor} (a studio VAE measures 1/std of its latents)
      * @param cacheDtype       {@code float16 | float32}: how the latent cache is stored
      * @param downsampleFactor f, the spatial downsampling of the encoder (SD VAE: 8), so the U-Net sees
      *                         {@code resolution / f}; must agree with the autoencoder that is loaded
@@ -78,6 +108,48 @@ public record RunConfig(
         /** The original four-part form: an f = 8, 4-channel autoencoder (Stable Diffusion's). */
         public Autoencoder(String kind, String path, double scalingFactor, String cacheDtype) {
             this(kind, path, scalingFactor, cacheDtype, 8, 4);
+        }
+    }
+
+    /**
+     * The KL autoencoder a {@code task = autoencoder} run trains: diffusers' {@code AutoencoderKL}
+     * with {@code DownEncoderBlock2D}/{@code UpDecoderBlock2D} blocks, image channels from
+     * {@code data.channels}. Its loss is LDM's without the perceptual and adversarial terms: the
+     * reconstruction error summed over pixels plus {@code kl_weight} × KL(q(z|x) ‖ N(0, I)), both per
+     * image; it is reported divided by the pixel count, so {@code loss} reads as a per-pixel error.
+     *
+     * @param blockOutChannels channels of each encoder level; f = 2^(levels − 1), so 1..4 levels give
+     *                         f = 1, 2, 4, 8
+     * @param layersPerBlock   resnets per encoder level (the decoder has one more)
+     * @param latentChannels   L, channels of a latent
+     * @param normGroups       GroupNorm groups; divides every level's channels
+     * @param midAttention     self-attention in the mid blocks (diffusers' {@code mid_block_add_attention})
+     * @param loss             {@code l1 | l2}: reconstruction error per pixel
+     * @param klWeight         weight of the KL term (LDM's kl-f4/f8 autoencoders: 1e-6)
+     * @param samplePosterior  decode a sample z ~ q(z|x) while training (LDM) instead of its mean
+     * @param scalingFactor    written to the exported config.json as diffusers' {@code scaling_factor};
+     *                         0 = measure it, 1/std of the latents of up to 256 training images
+     */
+    public record Vae(
+            List<Integer> blockOutChannels,
+            int layersPerBlock,
+            int latentChannels,
+            int normGroups,
+            boolean midAttention,
+            String loss,
+            double klWeight,
+            boolean samplePosterior,
+            double scalingFactor) {
+
+        /** A small f = 4 autoencoder: [32, 64, 64], one resnet a level, 4 latent channels, L1 + 1e-6 KL. */
+        public static Vae defaults() {
+            return new Vae(List.of(32, 64, 64), 1, 4, 16, true, "l1", 1e-6, true, 0.0);
+        }
+
+        /** f = 2^(levels − 1); 0 when the channel list is empty or missing. */
+        public int downFactor() {
+            return blockOutChannels == null || blockOutChannels.isEmpty() || blockOutChannels.size() > 30 ? 0
+                    : 1 << (blockOutChannels.size() - 1);
         }
     }
 
@@ -183,9 +255,14 @@ public record RunConfig(
         return "none".equals(autoencoder.kind());
     }
 
+    /** Whether the run trains a KL autoencoder ({@code task = autoencoder}) rather than a diffusion model. */
+    public boolean trainsAutoencoder() {
+        return AUTOENCODER.equals(task);
+    }
+
     /** A copy with another preset name. */
     public RunConfig withPreset(String name) {
-        return new RunConfig(name, description, data, autoencoder, model, diffusion, optim, sampling,
+        return new RunConfig(name, description, task, data, autoencoder, vae, model, diffusion, optim, sampling,
                 logging, device);
     }
 
@@ -194,8 +271,10 @@ public record RunConfig(
         return new RunConfig(
                 "defaults",
                 "Built-in defaults",
+                DIFFUSION,
                 new Data("procedural", null, 32, 3, true, false, 0, 2),
                 new Autoencoder("none", null, 0.18215, "float16", 8, 4),
+                Vae.defaults(),
                 new Model(64, List.of(1, 2, 2), 2, List.of(2, 4), 4, 32, 0.0),
                 new Diffusion(1000, "cosine", 1e-4, 0.02, "epsilon"),
                 new Optim(2e-4, 0.9, 0.999, 0.0, 1e-8, "warmup_constant", 100, 0, 0.0, 1.0, 0.999,

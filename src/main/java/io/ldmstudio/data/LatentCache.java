@@ -32,6 +32,9 @@ import java.util.function.IntConsumer;
  * mirrored images, so training can flip latents exactly as it flips images.
  */
 public final class LatentCache implements AutoCloseable {
+    /** The batch a training run encodes its dataset with. */
+    public static final int ENCODE_BATCH = 16;
+
     private static final byte[] MAGIC = "LDMLAT01".getBytes(StandardCharsets.US_ASCII);
     private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -12,6 +12,8 @@ public final class Sources {
     static final String DEFAULT_FASHION_MNIST_TEXT = "/usr/share/datasets/fashion-mnist";
     /** Where Debian's {@code dataset-fashion-mnist} package puts the four IDX files; idx's default path. */
     public static final Path DEFAULT_FASHION_MNIST = Path.of(DEFAULT_FASHION_MNIST_TEXT);
+    /** Images in the procedural source's held-out split. */
+    public static final int PROCEDURAL_TEST_COUNT = 2_000;
 
     static final String FASHION_HINT = "to get Fashion-MNIST, run 'apt-get install dataset-fashion-mnist' on"
             + " Debian/Ubuntu (it installs to " + DEFAULT_FASHION_MNIST + "), or download the four IDX files"
@@ -34,6 +36,15 @@ public final class Sources {
      * but by the {@link DataLoader}. Problems are {@link DataException}s naming the field.
      */
     public static ImageSource open(RunConfig.Data d) {
+        return open(d, false);
+    }
+
+    /**
+     * The same, or with {@code test} the held-out split for evaluation: the {@code t10k} IDX files,
+     * CIFAR-10's {@code test_batch.bin}, procedural shapes from another seed ({@value #PROCEDURAL_TEST_COUNT}
+     * of them). A folder has no split: it is used as it is (point {@code data.path} at held-out images).
+     */
+    public static ImageSource open(RunConfig.Data d, boolean test) {
         if (d == null) {
             throw new DataException("data is missing: the config needs a data section with data.source = one of "
                     + String.join(", ", KINDS));
@@ -61,18 +72,19 @@ public final class Sources {
         }
         switch (kind) {
             case "procedural":
-                return new ProceduralSource();
+                return test ? new ProceduralSource(PROCEDURAL_TEST_COUNT, ProceduralSource.DEFAULT_SEED + 1)
+                        : new ProceduralSource();
             case "folder":
                 return ImageFolderSource.open(existing(d, "a folder of images (optionally one sub-folder per class)"));
             case "cifar10":
                 return Cifar10Source.open(existing(d,
-                        "a CIFAR-10 binary batch file or a folder of data_batch_*.bin files"));
+                        "a CIFAR-10 binary batch file or a folder of data_batch_*.bin files"), test);
             default:
-                return openIdx(d);
+                return openIdx(d, test);
         }
     }
 
-    private static ImageSource openIdx(RunConfig.Data d) {
+    private static ImageSource openIdx(RunConfig.Data d, boolean test) {
         boolean given = d.path() != null && !d.path().isBlank();
         Path p = given ? expand(d.path()) : DEFAULT_FASHION_MNIST;
         if (!Files.exists(p)) {
@@ -84,7 +96,7 @@ public final class Sources {
                     + " train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz], or an images file; "
                     + FASHION_HINT + ")");
         }
-        return IdxSource.open(p);
+        return IdxSource.open(p, test);
     }
 
     private static Path existing(RunConfig.Data d, String expected) {

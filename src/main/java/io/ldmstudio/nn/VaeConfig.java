@@ -1,5 +1,6 @@
 package io.ldmstudio.nn;
 
+import io.ldmstudio.config.RunConfig;
 import java.util.List;
 
 /**
@@ -77,6 +78,17 @@ public record VaeConfig(
             int latentChannels, int normNumGroups, int sampleSize) {
         return new VaeConfig(inChannels, outChannels, blockOutChannels, layersPerBlock, latentChannels, normNumGroups,
                 sampleSize, SD_SCALING_FACTOR, null, true, true, true, true);
+    }
+
+    /**
+     * The autoencoder a studio run trains, from its {@code vae} group: {@code channels}-channel images
+     * in and out, {@code resolution} as the sample size, scaling factor {@code vae.scaling_factor} or 1
+     * until one is measured.
+     */
+    public static VaeConfig of(RunConfig.Vae v, int channels, int resolution) {
+        double scale = v.scalingFactor() > 0 ? v.scalingFactor() : 1.0;
+        return new VaeConfig(channels, channels, v.blockOutChannels(), v.layersPerBlock(), v.latentChannels(),
+                v.normGroups(), resolution, scale, null, true, true, true, v.midAttention());
     }
 
     /**

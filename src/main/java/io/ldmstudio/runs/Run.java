@@ -29,7 +29,7 @@ import java.util.stream.Stream;
  *   samples/step-00001000.png
  *   checkpoints/step-00001000/   model.safetensors, ema.safetensors, optimizer.safetensors, state.json
  *   checkpoints/LATEST     the folder name of the newest complete checkpoint ("step-00001000")
- *   exports/
+ *   exports/               diffusers/ (a diffusion run's pipeline), vae/ (an autoencoder run's weights)
  * </pre>
  * A {@code Run} is a handle on the folder: cheap, holding no open files. Several handles on one
  * folder in one JVM share the locks that keep log lines whole.
@@ -43,6 +43,8 @@ public final class Run {
     public static final String CHECKPOINTS = "checkpoints";
     public static final String EXPORTS = "exports";
     public static final String LATEST = "LATEST";
+    /** Under {@code exports/}: the diffusers {@code AutoencoderKL} folder an autoencoder run writes when it ends. */
+    public static final String AUTOENCODER_EXPORT = "vae";
     /** Inside a checkpoint folder; its presence marks the checkpoint complete. */
     public static final String CHECKPOINT_STATE = "state.json";
     /** Held (an OS file lock) by whoever trains the run; the OS drops it when that process dies. */
@@ -68,6 +70,15 @@ public final class Run {
             throw new NoSuchFileException(dir.toString(), null, "not a run folder");
         }
         return new Run(dir, Clock.systemDefaultZone());
+    }
+
+    /**
+     * Whether {@code dir} looks like a run folder (a {@code state.json} and a {@code checkpoints/}
+     * folder beside {@code config.json}) rather than, say, a diffusers model folder.
+     */
+    public static boolean isRunFolder(Path dir) {
+        return Files.isRegularFile(dir.resolve(CONFIG)) && Files.isRegularFile(dir.resolve(STATE))
+                && Files.isDirectory(dir.resolve(CHECKPOINTS));
     }
 
     public String name() {
@@ -106,6 +117,11 @@ public final class Run {
 
     public Path exportsDir() {
         return dir.resolve(EXPORTS);
+    }
+
+    /** {@code exports/vae/}: where an autoencoder run leaves its weights in diffusers layout. */
+    public Path autoencoderExportDir() {
+        return exportsDir().resolve(AUTOENCODER_EXPORT);
     }
 
     /** {@code samples/step-00001000.png}. */

@@ -250,9 +250,11 @@ public final class Workspace {
         if ((state.status() == RunStatus.RUNNING || state.status() == RunStatus.PAUSED) && !run.isBeingTrained()) {
             // state.json says running but nobody holds the training lock: the process died (killed,
             // power cut) before it could write its final state
-            return new RunInfo(name, preset, RunStatus.STOPPED, INTERRUPTED, step, loss, created, dir);
+            return new RunInfo(name, preset, RunStatus.STOPPED, INTERRUPTED, step, loss, created, dir,
+                    manifest.config().task());
         }
-        return new RunInfo(name, preset, state.status(), state.message(), step, loss, created, dir);
+        return new RunInfo(name, preset, state.status(), state.message(), step, loss, created, dir,
+                manifest.config().task());
     }
 
     /** The message of a run whose trainer died without saying so. */

@@ -3,7 +3,10 @@ package io.ldmstudio.service;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.ldmstudio.config.RunConfig;
 import io.ldmstudio.data.ImageFolderSource;
+import io.ldmstudio.data.ImageSource;
+import io.ldmstudio.data.Sources;
 import io.ldmstudio.data.ImageWriter;
 import io.ldmstudio.data.Transform;
 import io.ldmstudio.eval.DifferenceImage;
@@ -13,6 +16,7 @@ import io.ldmstudio.eval.MetricSummary;
 import io.ldmstudio.eval.PixelRange;
 import io.ldmstudio.nn.AutoencoderKL;
 import io.ldmstudio.nn.GradMode;
+import io.ldmstudio.training.Reconstructions;
 import io.ldmstudio.weights.VaeWeights;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -31,6 +35,78 @@ public final class ReconstructionService {
 
     /** The measurements and what was written. */
     public record Result(MetricSummary summary, Path grid, int images, long[] latentShape, List<String> skipped) {}
+
+    /** Images of an evaluation grid (input | reconstruction | difference rows). */
+    public static final int EVAL_GRID_IMAGES = 8;
+
+    /**
+     * What {@link #evaluate} measured.
+     *
+     * @param summary MSE/PSNR/SSIM per image and their statistics
+     * @param dataset the source's description (with the split)
+     * @param weights the autoencoder weights file that was loaded
+     * @param grid    the input | reconstruction | 5× difference grid of the first images, or null
+     * @param seconds wall time of encoding, decoding and measuring
+     */
+    public record Evaluation(MetricSummary summary, String dataset, Path weights, Path grid, double seconds) {}
+
+    /**
+     * Reconstructs a dataset — the held-out split when {@code test} (Fashion-MNIST's t10k files,
+     * CIFAR-10's test batch) — through the autoencoder at {@code vae} in batches and measures every
+     * image. The images are shaped by {@code data} (resolution, channels, crop), as a run's are.
+     *
+     * @param limit at most this many images (the first ones); 0 = all
+     * @param grid  where to write a grid of the first {@value #EVAL_GRID_IMAGES} images, or null
+     */
+    public static Evaluation evaluate(Path vae, RunConfig.Data data, boolean test, int limit, int batchSize, Path grid,
+            Devices.DeviceInfo device, IntConsumer progress) throws IOException {
+        ImageSource source = Sources.open(data, test);
+        Transform tf = Transform.of(data);
+        int n = limit > 0 ? Math.min(limit, source.size()) : source.size();
+        if (n == 0) {
+            throw new IllegalArgumentException("the dataset has no images: " + source.describe());
+        }
+        List<ImageResult> results = new ArrayList<>(n);
+        List<float[]> firstImages = new ArrayList<>();
+        List<float[]> firstRecons = new ArrayList<>();
+        VaeWeights.Source src = VaeWeights.resolve(vae, null);
+        if (src.config().inChannels() != data.channels()) {
+            throw new IllegalArgumentException("the autoencoder at " + vae + " encodes " + src.config().inChannels()
+                    + "-channel images but data.channels is " + data.channels());
+        }
+        long t0 = System.nanoTime();
+        GradMode.disable();
+        try (NDManager manager = NDManager.newBaseManager(device.device())) {
+            AutoencoderKL model = VaeWeights.load(src, manager);
+            int res = data.resolution();
+            for (int start = 0; start < n; start += batchSize) {
+                List<float[]> images = new ArrayList<>();
+                for (int i = start; i < Math.min(n, start + batchSize); i++) {
+                    images.add(source.load(i, tf, false));
+                }
+                List<float[]> recons = Reconstructions.reconstruct(model, manager, images, data.channels(), res, batchSize);
+                results.addAll(Reconstructions.compare(images, recons, data.channels(), res, start));
+                for (int i = 0; i < images.size() && firstImages.size() < EVAL_GRID_IMAGES; i++) {
+                    firstImages.add(images.get(i));
+                    firstRecons.add(recons.get(i));
+                }
+                if (progress != null) {
+                    progress.accept(start + images.size());
+                }
+            }
+            model.close();
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        if (grid != null) {
+            if (grid.toAbsolutePath().getParent() != null) {
+                Files.createDirectories(grid.toAbsolutePath().getParent());
+            }
+            ImageWriter.writePng(DifferenceImage.comparisonGrid(firstImages, firstRecons, data.channels(),
+                    data.resolution(), data.resolution(), PixelRange.MINUS_ONE_TO_ONE, DifferenceImage.DEFAULT_GAIN), grid);
+        }
+        String split = "folder".equals(data.source()) ? "" : test ? " (test split)" : " (training split)";
+        return new Evaluation(MetricSummary.of(results), source.describe() + split, src.weightsFile(), grid, seconds);
+    }
 
     public static Result reconstruct(Path vae, Path images, Path out, int size, Devices.DeviceInfo device,
             IntConsumer progress) throws IOException {

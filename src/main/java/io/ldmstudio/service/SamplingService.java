@@ -73,6 +73,11 @@ public final class SamplingService {
     public static Result sample(Run run, Request req, Devices.DeviceInfo device, StepListener listener,
             BooleanSupplier cancelled) throws IOException {
         RunConfig config = run.config();
+        if (config.trainsAutoencoder()) {
+            throw new IllegalArgumentException("run " + run.name() + " trains an autoencoder, which has nothing to sample:"
+                    + " reconstruct images with `vae recon --vae " + run.dir() + " ...`, or train latent diffusion on it"
+                    + " with --set autoencoder.kind=studio --set autoencoder.path=" + run.dir());
+        }
         Trainer.checkTrainable(config);
         Checkpoint cp = checkpointFor(run, req.checkpointStep());
         Path weights = cp.dir().resolve(req.useEma() && Files.exists(cp.dir().resolve(Trainer.EMA_FILE))

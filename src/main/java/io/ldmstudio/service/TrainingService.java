@@ -11,7 +11,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Runs training jobs in the background, one thread per run (that thread owns the run's model and
  * tensors). The CLI waits on the job; the GUI listens to it. Pause, resume and stop go through the
- * job's {@link TrainingControl}.
+ * job's {@link TrainingControl}. Any run trains here: its config's {@code task} decides whether a
+ * diffusion model or a KL autoencoder is trained ({@link Trainer} picks the task); both give the same
+ * events, files and controls.
  */
 public final class TrainingService {
     private static final AtomicInteger THREADS = new AtomicInteger();
@@ -63,8 +65,8 @@ public final class TrainingService {
     }
 
     /**
-     * Starts training {@code run} (from its newest checkpoint when it has one), holding the run's
-     * training lock until it ends.
+     * Starts training {@code run} (from its newest checkpoint when it has one), whatever its task,
+     * holding the run's training lock until it ends.
      *
      * @throws IllegalStateException when the run is being trained already, here or by another process
      *

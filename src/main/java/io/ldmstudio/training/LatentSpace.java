@@ -26,14 +26,19 @@ public final class LatentSpace implements LatentCache.Encoder {
         this.weightsFile = weightsFile;
     }
 
-    /** Loads {@code autoencoder.path} with the config's scaling factor; checks f and latent channels. */
+    /**
+     * Loads {@code autoencoder.path} (a diffusers folder, a safetensors file or a studio autoencoder
+     * run) with the config's scaling factor, or the autoencoder's own when that is 0; checks f and
+     * latent channels.
+     */
     public static LatentSpace load(RunConfig config, NDManager manager) throws IOException {
         RunConfig.Autoencoder ae = config.autoencoder();
         if (ae.path() == null || !Files.exists(Path.of(ae.path()))) {
             throw new IOException("autoencoder.path: " + (ae.path() == null ? "not set" : ae.path() + " does not exist")
-                    + "; a diffusers AutoencoderKL folder or a safetensors file is expected");
+                    + "; a diffusers AutoencoderKL folder, a safetensors file or a studio autoencoder run is expected");
         }
-        VaeWeights.Options opts = VaeWeights.Options.scalingFactor(ae.scalingFactor());
+        VaeWeights.Options opts = ae.scalingFactor() > 0 ? VaeWeights.Options.scalingFactor(ae.scalingFactor())
+                : VaeWeights.Options.DEFAULTS;
         VaeWeights.Source src = VaeWeights.resolve(Path.of(ae.path()), opts);
         AutoencoderKL vae = VaeWeights.load(src, manager);
         if (vae.downFactor() != ae.downsampleFactor()) {

@@ -1,7 +1,6 @@
 package io.ldmstudio.training;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.ldmstudio.nn.Module;
 import io.ldmstudio.nn.Ops;
@@ -92,8 +91,11 @@ public final class MixedPrecision {
         return cleanSteps;
     }
 
-    /** Puts half-precision copies (gradient leaves, made in {@code m}) in place of the weights. */
-    public void install(List<Module.Param> params, NDManager m) {
+    /**
+     * Puts half-precision copies (gradient leaves) in place of the weights. Call inside an
+     * {@code NDScope}: the copies are closed with it.
+     */
+    public void install(List<Module.Param> params) {
         if (!gradientsReady) {
             defineGradients(params);
             gradientsReady = true;
@@ -101,7 +103,6 @@ public final class MixedPrecision {
         halves.clear();
         for (Module.Param p : params) {
             NDArray h = p.master().toType(dtype, true);
-            h.attach(m);
             h.setRequiresGradient(true);
             p.standIn(h);
             halves.add(h);

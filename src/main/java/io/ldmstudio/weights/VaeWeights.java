@@ -5,9 +5,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ldmstudio.config.RunConfig;
 import io.ldmstudio.nn.AutoencoderKL;
 import io.ldmstudio.nn.Module;
 import io.ldmstudio.nn.VaeConfig;
+import io.ldmstudio.runs.Checkpoint;
+import io.ldmstudio.runs.Run;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -17,6 +20,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -37,6 +41,8 @@ import java.util.regex.Pattern;
  *       file has no config: it is inferred from the tensor shapes (norm groups 32, as LDM's code
  *       fixes them; scaling factor 0.18215), unless the file's metadata carries one (files written
  *       by {@link #saveSingleFile}); {@link Options} override either.
+ *   <li><b>studio autoencoder run</b> ({@code vae train}): the run folder stands for its
+ *       {@code exports/vae/} diffusers folder, or its newest checkpoint while it trains ({@link #runWeights}).
  * </ul>
  *
  * Missing, unexpected and wrongly shaped tensors are reported together in one {@link
@@ -541,11 +547,15 @@ public final class VaeWeights {
 
     /**
      * Resolves what {@code path} holds: a diffusers folder (or a pipeline folder with {@code vae/}),
-     * a diffusers weights file with {@code config.json} beside it, or a single file whose config is
-     * inferred. Reads headers and the config only, no tensor data.
+     * a diffusers weights file with {@code config.json} beside it, a single file whose config is
+     * inferred, or a studio autoencoder run folder (its {@code exports/vae/} when the run has
+     * finished, else its newest checkpoint). Reads headers and the config only, no tensor data.
      */
     public static Source resolve(Path path, Options options) throws IOException {
         Options opts = options == null ? Options.DEFAULTS : options;
+        if (Files.isDirectory(path) && Run.isRunFolder(path)) {
+            return resolve(runWeights(path), opts);
+        }
         if (Files.isDirectory(path)) {
             Path dir = path;
             if (!Files.isRegularFile(dir.resolve(CONFIG)) && Files.isRegularFile(dir.resolve("vae").resolve(CONFIG))) {
@@ -588,6 +598,38 @@ public final class VaeWeights {
             return new Source(path, beside, layout, config, false);
         }
         return inferred(path, opts);
+    }
+
+    /**
+     * The diffusers folder holding an autoencoder run's weights: {@code exports/vae/} (written when the
+     * run ends), else the newest checkpoint (its {@code config.json} and {@code model.safetensors}).
+     * A diffusion run, or an autoencoder run without weights yet, is an error saying so.
+     */
+    public static Path runWeights(Path runDir) throws IOException {
+        Run run = Run.at(runDir);
+        RunConfig config;
+        try {
+            config = run.config();
+        } catch (IOException | RuntimeException e) {
+            throw new WeightFiles.WeightFileException(run.configFile(), "is a run's config.json but cannot be read ("
+                    + e.getMessage() + ")", e);
+        }
+        if (!config.trainsAutoencoder()) {
+            throw new WeightFiles.WeightFileException(runDir, "is a " + config.task() + " run (preset "
+                    + config.preset() + "), not an autoencoder run; expected a run made with `vae train`, a diffusers"
+                    + " AutoencoderKL folder or a .safetensors file");
+        }
+        Path export = run.autoencoderExportDir();
+        if (Files.isRegularFile(export.resolve(CONFIG))) {
+            return export;
+        }
+        Optional<Checkpoint> latest = run.latestCheckpoint();
+        if (latest.isPresent() && Files.isRegularFile(latest.get().dir().resolve(CONFIG))) {
+            return latest.get().dir();
+        }
+        throw new WeightFiles.WeightFileException(runDir, "is an autoencoder run without weights yet (no "
+                + Run.EXPORTS + "/" + Run.AUTOENCODER_EXPORT + "/ and no checkpoint): let it train, or continue it with"
+                + " `resume " + run.name() + "`");
     }
 
     private static Source inferred(Path file, Options opts) throws IOException {
@@ -702,9 +744,21 @@ public final class VaeWeights {
      * created if needed. diffusers opens it with {@code AutoencoderKL.from_pretrained(dir)}.
      */
     public static void save(AutoencoderKL model, Path dir) throws IOException {
+        save(model, model.config(), dir, null);
+    }
+
+    /**
+     * The same with another config written beside the weights (e.g. a measured scaling factor; the
+     * shape must be the model's) and {@code metadata} in the safetensors header (may be null).
+     */
+    public static void save(AutoencoderKL model, VaeConfig config, Path dir, Map<String, String> metadata)
+            throws IOException {
+        if (!config.withScalingFactor(model.config().scalingFactor()).equals(model.config())) {
+            throw new IllegalArgumentException("the config to save has another shape than the model: " + config);
+        }
         Files.createDirectories(dir);
-        UNetWeights.writeWeights(model, dir.resolve(DIFFUSERS_WEIGHTS), null);
-        writeConfig(model.config(), dir);
+        UNetWeights.writeWeights(model, dir.resolve(DIFFUSERS_WEIGHTS), metadata);
+        writeConfig(config, dir);
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.ldmstudio.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
@@ -62,5 +63,98 @@ class VaeCommandTest {
         CliTest.Outcome pickle = CliTest.run("vae", "info", tmp.resolve("x.ckpt").toString());
         assertTrue(pickle.code() != 0);
         assertTrue(pickle.err().contains("safetensors"), pickle.err());
+    }
+
+    /** A tiny f = 2 autoencoder on 16 px procedural shapes. */
+    private String[] vaeTrain(String name, int steps, String preset) {
+        return new String[] {"vae", "train", "--preset", preset, "--run", name, "--steps", Integer.toString(steps),
+            "--workspace", tmp.resolve("ws").toString(), "--device", "cpu", "--set", "data.resolution=16",
+            "--set", "vae.block_out_channels=16,32", "--set", "vae.norm_groups=8", "--set", "optim.batch_size=4",
+            "--set", "logging.checkpoint_every=2", "--set", "logging.sample_every=2", "--set", "sampling.n=4",
+            "--set", "data.workers=1"};
+    }
+
+    @Test
+    void vaeTrainMakesARunThatInfoReconEvalResumeAndRunsAccept() throws Exception {
+        CliTest.Outcome t = CliTest.run(vaeTrain("ae", 4, "vae-procedural"));
+        assertEquals(0, t.code(), t.err());
+        assertTrue(t.out().contains("VAE: ") && t.out().contains("reconstructions at step 4"), t.out());
+        assertTrue(t.out().contains("exports") && t.out().contains("vae eval --vae"), t.out());
+        Path run = tmp.resolve("ws/runs/ae");
+        assertTrue(Files.isRegularFile(run.resolve("exports/vae/diffusion_pytorch_model.safetensors")));
+
+        CliTest.Outcome info = CliTest.run("vae", "info", run.toString(), "--size", "16");
+        assertEquals(0, info.code(), info.err());
+        assertTrue(info.out().contains("exports") && info.out().contains("latent for 16×16: 4×8×8"), info.out());
+
+        Path images = tmp.resolve("images");
+        Files.createDirectories(images);
+        BufferedImage img = new BufferedImage(16, 16, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = img.createGraphics();
+        g.setColor(Color.ORANGE);
+        g.fillRect(3, 3, 9, 9);
+        g.dispose();
+        ImageIO.write(img, "png", images.resolve("box.png").toFile());
+        CliTest.Outcome recon = CliTest.run("vae", "recon", "--vae", run.toString(), "--images", images.toString(),
+                "--out", tmp.resolve("recon").toString(), "--size", "16", "--device", "cpu");
+        assertEquals(0, recon.code(), recon.err());
+        assertTrue(Files.isRegularFile(tmp.resolve("recon/box.png")));
+
+        Path grid = tmp.resolve("eval.png");
+        CliTest.Outcome eval = CliTest.run("vae", "eval", "--vae", run.toString(), "--limit", "20", "--batch", "8",
+                "--grid", grid.toString(), "--device", "cpu");
+        assertEquals(0, eval.code(), eval.err());
+        assertTrue(eval.out().contains("test split") && eval.out().contains("20 images at 16 px"), eval.out());
+        assertTrue(eval.out().contains("PSNR  mean") && eval.out().contains("SSIM  mean"), eval.out());
+        assertEquals(3 * 16 + 4 * 2, ImageIO.read(grid.toFile()).getWidth()); // input | reconstruction | difference
+
+        CliTest.Outcome resume = CliTest.run("resume", "ae", "--steps", "6", "--workspace", tmp.resolve("ws").toString());
+        assertEquals(0, resume.code(), resume.err());
+        assertTrue(resume.out().contains("resumed from step-00000004"), resume.out());
+        assertTrue(Files.isRegularFile(run.resolve("samples/step-00000006.png")));
+
+        CliTest.Outcome runs = CliTest.run("runs", "--workspace", tmp.resolve("ws").toString());
+        assertTrue(runs.out().contains("autoencoder") && runs.out().contains("vae-procedural"), runs.out());
+
+        CliTest.Outcome sample = CliTest.run("sample", "ae", "--out", tmp.resolve("s.png").toString(), "--workspace",
+                tmp.resolve("ws").toString());
+        assertEquals(2, sample.code());
+        assertTrue(sample.err().contains("trains an autoencoder") && sample.err().contains("vae recon"), sample.err());
+    }
+
+    @Test
+    void vaeTrainRefusesADiffusionPresetAndNamesTheAutoencoderPresets() {
+        CliTest.Outcome o = CliTest.run(vaeTrain("x", 2, "quickstart"));
+        assertEquals(2, o.code());
+        assertTrue(o.err().contains("task = diffusion") && o.err().contains("vae-fashion-mnist")
+                && o.err().contains("vae-procedural"), o.err());
+        CliTest.Outcome f = CliTest.run("vae", "train", "--preset", "vae-procedural", "--set", "vae.block_out_channels=8,8,8,8,8",
+                "--workspace", tmp.toString());
+        assertEquals(2, f.code());
+        assertTrue(f.err().contains("vae.block_out_channels") && f.err().contains("1, 2, 4 or 8"), f.err());
+    }
+
+    @Test
+    void theLatentPresetStopsWithAMessageNamingTheMissingVaeRunAndHowToTrainIt() {
+        Path missing = tmp.resolve("ws/runs/vae-fashion-mnist");
+        CliTest.Outcome o = CliTest.run("train", "--preset", "fashion-mnist-latent-cpu", "--set",
+                "autoencoder.path=" + missing, "--workspace", tmp.resolve("ws").toString());
+        assertEquals(1, o.code());
+        assertTrue(o.err().contains(missing.toString()) && o.err().contains("not found"), o.err());
+        assertTrue(o.err().contains("vae train --preset vae-fashion-mnist --run vae-fashion-mnist --workspace "
+                + tmp.resolve("ws")), o.err());
+        assertFalse(Files.exists(tmp.resolve("ws/runs")) && tmp.resolve("ws/runs").toFile().list().length > 0,
+                "no run is created");
+    }
+
+    @Test
+    void vaeBenchTimesEncodingAndDecoding() {
+        CliTest.Outcome o = CliTest.run("vae", "bench", "--arch", "vae-procedural", "--size", "16", "--encode-images",
+                "32", "--decode-repeats", "2", "--device", "cpu", "--json");
+        assertEquals(0, o.code(), o.err());
+        assertTrue(o.out().contains("\"encode_images_per_s\"") && o.out().contains("\"decode_ms_median\"")
+                && o.out().contains("\"latent\":\"4x4x4\""), o.out());
+        CliTest.Outcome both = CliTest.run("vae", "bench", "--arch", "sd-vae-ft-mse", "--vae", tmp.toString());
+        assertEquals(2, both.code());
     }
 }

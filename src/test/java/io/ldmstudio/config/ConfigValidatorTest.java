@@ -88,6 +88,51 @@ class ConfigValidatorTest {
     }
 
     @Test
+    void autoencoderRunProblemsNameTheFieldAndWhatIsAllowed() {
+        rejects("task", "task=gan");
+        assertEquals(List.of(), fieldsWithErrors("task=autoencoder"));
+        // f = 2^(entries − 1) must be 1, 2, 4 or 8
+        for (String outs : List.of("[32]", "[32,64]", "[32,64,64]", "[32,64,64,64]")) {
+            assertEquals(List.of(), fieldsWithErrors("task=autoencoder", "vae.block_out_channels=" + outs), outs);
+        }
+        rejects("vae.block_out_channels", "task=autoencoder", "vae.block_out_channels=[32,32,64,64,64]");
+        rejects("vae.block_out_channels", "vae.block_out_channels=[]");
+        rejects("vae.block_out_channels", "vae.block_out_channels=32,0");
+        rejects("vae.loss", "task=autoencoder", "vae.loss=lpips");
+        rejects("vae.kl_weight", "task=autoencoder", "vae.kl_weight=-1e-6");
+        assertEquals(List.of(), fieldsWithErrors("task=autoencoder", "vae.kl_weight=0"));
+        rejects("vae.norm_groups", "vae.norm_groups=24"); // 32 and 64 are not divisible by 24
+        rejects("vae.latent_channels", "vae.latent_channels=0");
+        rejects("vae.layers_per_block", "vae.layers_per_block=0");
+        rejects("vae.scaling_factor", "vae.scaling_factor=-1");
+        // the resolution must be a multiple of the autoencoder's f (here 8), not of the U-Net's
+        rejects("data.resolution", "task=autoencoder", "vae.block_out_channels=32,64,64,64", "data.resolution=36");
+        assertEquals(List.of(), fieldsWithErrors("task=autoencoder", "vae.block_out_channels=32,64", "data.resolution=34"));
+        rejects("autoencoder.kind", "task=autoencoder", "autoencoder.kind=pretrained", "autoencoder.path=m");
+
+        List<ConfigError> errors = ConfigValidator.validate(ConfigOverrides.apply(RunConfig.defaults(),
+                List.of("task=autoencoder", "vae.block_out_channels=16,32,32,64,64", "vae.loss=l2",
+                        "vae.kl_weight=-1")));
+        assertEquals(List.of("vae.block_out_channels", "vae.kl_weight"), errors.stream().map(ConfigError::field).toList());
+        assertTrue(errors.get(0).message().contains("f = 2^4 = 16") && errors.get(0).message().contains("1, 2, 4 or 8"),
+                errors.get(0).message());
+        ConfigException bad = assertThrows(ConfigException.class,
+                () -> ConfigOverrides.apply(RunConfig.defaults(), List.of("vae.loss=huber")));
+        assertTrue(bad.getMessage().contains("vae.loss") && bad.getMessage().contains("l1, l2"), bad.getMessage());
+    }
+
+    @Test
+    void aConfigWrittenBeforeAutoencoderRunsReadsAsADiffusionRun() throws Exception {
+        ObjectNode tree = Configs.MAPPER.valueToTree(RunConfig.defaults());
+        tree.remove("task");
+        tree.remove("vae");
+        RunConfig old = Configs.MAPPER.treeToValue(tree, RunConfig.class);
+        assertEquals(RunConfig.DIFFUSION, old.task());
+        assertEquals(RunConfig.Vae.defaults(), old.vae());
+        assertEquals(RunConfig.defaults(), old);
+    }
+
+    @Test
     void diffusionOptimSamplingLoggingDeviceProblems() {
         rejects("diffusion.timesteps", "diffusion.timesteps=0");
         rejects("sampling.steps", "diffusion.timesteps=20", "sampling.steps=50");

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 class PresetsTest {
     static final List<String> SHIPPED = List.of("quickstart", "fashion-mnist-pixel-cpu", "celeba-hq-256",
-            "celeba-hq-128-f4", "cifar10-latent-64", "cifar10-pixel-32");
+            "celeba-hq-128-f4", "cifar10-latent-64", "cifar10-pixel-32", "vae-procedural", "vae-fashion-mnist",
+            "fashion-mnist-latent-cpu");
 
     @TempDir
     Path dir;
@@ -26,7 +27,7 @@ class PresetsTest {
     }
 
     @Test
-    void listHasAllSixShippedPresetsWithDescriptions() {
+    void listHasEveryShippedPresetWithADescription() {
         Map<String, String> listed = Presets.classpath().list().stream()
                 .collect(Collectors.toMap(Presets.PresetInfo::name, Presets.PresetInfo::description));
         assertTrue(listed.keySet().containsAll(SHIPPED), () -> "listed: " + listed.keySet());
@@ -86,6 +87,36 @@ class PresetsTest {
         RunConfig ddpm = p.load("cifar10-pixel-32");
         assertEquals(List.of(1, 2, 2, 2), ddpm.model().channelMult());
         assertEquals("linear", ddpm.diffusion().schedule());
+        assertEquals(RunConfig.DIFFUSION, ddpm.task());
+    }
+
+    @Test
+    void autoencoderPresetsTrainAnF4VaeAndTheLatentPresetUsesItsRun() {
+        Presets p = Presets.classpath();
+        RunConfig shapes = p.load("vae-procedural");
+        assertTrue(shapes.trainsAutoencoder());
+        assertEquals("procedural", shapes.data().source());
+        assertEquals(4, shapes.vae().downFactor());
+        assertEquals(1e-6, shapes.vae().klWeight());
+
+        RunConfig vae = p.load("vae-fashion-mnist");
+        assertTrue(vae.trainsAutoencoder());
+        assertEquals("idx", vae.data().source());
+        assertEquals(32, vae.data().resolution());
+        assertEquals(1, vae.data().channels());
+        assertEquals(4, vae.vae().downFactor());
+        assertEquals("none", vae.autoencoder().kind());
+
+        RunConfig latent = p.load("fashion-mnist-latent-cpu");
+        assertFalse(latent.trainsAutoencoder());
+        assertEquals("studio", latent.autoencoder().kind());
+        assertEquals("workspace/runs/vae-fashion-mnist", latent.autoencoder().path());
+        assertEquals(0.0, latent.autoencoder().scalingFactor(), "the scale comes from the autoencoder's config.json");
+        // the latent run sees the VAE's images: same data, resolution and transform, f and latent channels
+        assertEquals(vae.data(), latent.data());
+        assertEquals(vae.vae().downFactor(), latent.autoencoder().downsampleFactor());
+        assertEquals(vae.vae().latentChannels(), latent.autoencoder().latentChannels());
+        assertEquals(8, latent.unetResolution());
     }
 
     @Test

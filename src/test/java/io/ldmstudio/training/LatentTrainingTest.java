@@ -98,4 +98,33 @@ class LatentTrainingTest {
         }
         throw new AssertionError("expected a failure naming autoencoder.downsample_factor");
     }
+
+    @Test
+    void aLatentRunTrainsOnAStudioAutoencoderRunWithItsMeasuredScale() throws Exception {
+        Workspace ws = new Workspace(tmp.resolve("ws"));
+        Run vaeRun = ws.create("vae", AutoencoderTrainingTest.tiny("optim.steps=4", "logging.sample_every=1000"));
+        assertEquals(Trainer.Outcome.FINISHED, new Trainer(vaeRun, Devices.resolve("cpu")).run(new TrainingControl()));
+        double scale = VaeWeights.readConfig(vaeRun.autoencoderExportDir()).scalingFactor();
+        assertTrue(scale > 0 && scale != 1.0, "measured scaling factor " + scale);
+
+        List<String> o = new ArrayList<>(TrainerTest.TINY);
+        o.addAll(List.of("autoencoder.kind=studio", "autoencoder.path=" + vaeRun.dir(), "autoencoder.scaling_factor=0",
+                "autoencoder.downsample_factor=2", "autoencoder.latent_channels=3", "optim.steps=2",
+                "logging.checkpoint_every=2"));
+        Run run = ws.create("latent", ConfigResolver.resolve(Presets.classpath(), "quickstart", o));
+        Trainer trainer = new Trainer(run, Devices.resolve("cpu"));
+        assertEquals(Trainer.Outcome.FINISHED, trainer.run(new TrainingControl()), trainer.failure());
+        String log = Files.readString(run.logFile());
+        assertTrue(log.contains("autoencoder: " + vaeRun.autoencoderExportDir().resolve(VaeWeights.DIFFUSERS_WEIGHTS))
+                && log.contains("scaling factor " + scale), log);
+        assertEquals(16 * 2 + 3 * 2, ImageIO.read(run.sampleGrid(2).toFile()).getWidth());
+
+        // a diffusion run is not an autoencoder: the message says so before anything is trained
+        List<String> wrong = new ArrayList<>(o);
+        wrong.add("autoencoder.path=" + run.dir());
+        Run bad = ws.create("bad", ConfigResolver.resolve(Presets.classpath(), "quickstart", wrong));
+        Trainer t = new Trainer(bad, Devices.resolve("cpu"));
+        assertEquals(Trainer.Outcome.FAILED, t.run(new TrainingControl()));
+        assertTrue(t.failure().contains("is a diffusion run"), t.failure());
+    }
 }

@@ -58,8 +58,8 @@ class MixedPrecisionTest {
             Setup full = setup(manager, null);
             MixedPrecision mp = new MixedPrecision(DataType.FLOAT16);
             Setup half = setup(manager, mp);
-            DiffusionTrainStep.Result a = full.step().run(1, stripes(), SHAPE, 1e-3);
-            DiffusionTrainStep.Result b = half.step().run(1, stripes(), SHAPE, 1e-3);
+            StepResult a = full.step().run(1, stripes(), SHAPE, 1e-3);
+            StepResult b = half.step().run(1, stripes(), SHAPE, 1e-3);
             assertTrue(b.applied() && !b.overflow());
             assertEquals(a.loss(), b.loss(), 0.03 * a.loss(), "loss");
             assertEquals(a.gradNorm(), b.gradNorm(), 0.05 * a.gradNorm(), "gradient norm");
@@ -120,7 +120,7 @@ class MixedPrecisionTest {
             for (int i = 0; i < loud.length; i++) {
                 loud[i] *= 40;
             }
-            DiffusionTrainStep.Result r = half.step().run(1, loud, SHAPE, 1e-3);
+            StepResult r = half.step().run(1, loud, SHAPE, 1e-3);
             assertFalse(r.applied());
             assertTrue(r.overflow());
             assertTrue(Double.isFinite(r.loss()), "the loss itself is fine: " + r.loss());

@@ -38,9 +38,14 @@ class TrainerTest {
     Path tmp;
 
     static RunConfig tiny(String... more) {
-        List<String> o = new ArrayList<>(TINY);
+        return resolve("quickstart", TINY, more);
+    }
+
+    /** A shipped preset with the {@code base} overrides, then {@code more}. */
+    static RunConfig resolve(String preset, List<String> base, String... more) {
+        List<String> o = new ArrayList<>(base);
         o.addAll(List.of(more));
-        return ConfigResolver.resolve(Presets.classpath(), "quickstart", o);
+        return ConfigResolver.resolve(Presets.classpath(), preset, o);
     }
 
     static Devices.DeviceInfo cpu() {
@@ -84,13 +89,15 @@ class TrainerTest {
         assertTrue(Files.readString(run.logFile()).contains("finished at step 12"));
     }
 
-    @Test
-    void resumingAfterAStopGivesTheSameLossesStepForStep() throws Exception {
-        Workspace ws = new Workspace(tmp);
-        Run straight = ws.create("straight", tiny());
+    /**
+     * Trains {@code config} twice: straight through as run "straight", and as run "interrupted",
+     * stopped after step 5 (checking that it stopped with a step-5 checkpoint) and resumed to the end.
+     */
+    static Run[] straightAndResumed(Workspace ws, RunConfig config) throws Exception {
+        Run straight = ws.create("straight", config);
         assertEquals(Trainer.Outcome.FINISHED, new Trainer(straight, cpu()).run(new TrainingControl()));
 
-        Run broken = ws.create("interrupted", tiny());
+        Run broken = ws.create("interrupted", config);
         TrainingControl control = new TrainingControl();
         Trainer first = new Trainer(broken, cpu()).addListener(new TrainingListener() {
             @Override
@@ -104,6 +111,14 @@ class TrainerTest {
         assertEquals(RunStatus.STOPPED, broken.state().status());
         assertEquals(5, broken.latestCheckpoint().orElseThrow().step());
         assertEquals(Trainer.Outcome.FINISHED, new Trainer(broken, cpu()).run(new TrainingControl()));
+        return new Run[] {straight, broken};
+    }
+
+    @Test
+    void resumingAfterAStopGivesTheSameLossesStepForStep() throws Exception {
+        Run[] runs = straightAndResumed(new Workspace(tmp), tiny());
+        Run straight = runs[0];
+        Run broken = runs[1];
 
         double[] a = losses(straight);
         double[] b = losses(broken);

@@ -290,6 +290,19 @@ public final class HyperparametersViewModel {
             memory.set("—");
             return;
         }
+        if (c.trainsAutoencoder()) {
+            io.ldmstudio.nn.VaeConfig vc = io.ldmstudio.nn.VaeConfig.of(c.vae(), c.data().channels(), c.data().resolution());
+            int f = 1 << (c.vae().blockOutChannels().size() - 1);
+            int side = c.data().resolution() / f;
+            latentShape.set(String.format(Locale.ROOT, "autoencoder: %d px / f=%d → %d×%d×%d latents",
+                    c.data().resolution(), f, side, side, c.vae().latentChannels()));
+            long params = new io.ldmstudio.nn.AutoencoderKL(vc).parameterCount();
+            parameters.set(String.format(Locale.ROOT, "%,d autoencoder parameters (%.1f MB float32)", params,
+                    params * 4 / 1e6));
+            memory.set(String.format(Locale.ROOT, "≈ %.0f MB weights, gradients, AdamW state and EMA (+ activations)",
+                    stateBytes(params) / 1e6));
+            return;
+        }
         int res = c.unetResolution();
         int ch = c.unetChannels();
         latentShape.set(c.pixelSpace()

@@ -140,4 +140,23 @@ class HyperparametersViewModelTest {
         assertThrows(IllegalArgumentException.class, () -> vm.saveAsPreset(tmp, "quick-300", null, false));
         assertThrows(IllegalArgumentException.class, () -> vm.saveAsPreset(tmp, "bad name!", null, false));
     }
+
+    @Test
+    void anAutoencoderPresetShowsItsLatentShapeAndSize() {
+        HyperparametersViewModel vm = new HyperparametersViewModel(Presets.classpath());
+        vm.loadPreset("vae-fashion-mnist");
+        assertTrue(vm.validProperty().get());
+        RunConfig c = vm.config().orElseThrow();
+        int f = 1 << (c.vae().blockOutChannels().size() - 1);
+        int side = c.data().resolution() / f;
+        assertEquals("autoencoder: " + c.data().resolution() + " px / f=" + f + " → " + side + "×" + side + "×"
+                + c.vae().latentChannels() + " latents", vm.latentShapeProperty().get());
+        long params = new io.ldmstudio.nn.AutoencoderKL(io.ldmstudio.nn.VaeConfig.of(c.vae(), c.data().channels(),
+                c.data().resolution())).parameterCount();
+        assertTrue(vm.parametersProperty().get().startsWith(String.format(java.util.Locale.ROOT, "%,d autoencoder", params)),
+                vm.parametersProperty().get());
+        set(vm, "vae.block_out_channels", "32, 64, 64, 64, 64");
+        assertFalse(vm.validProperty().get(), "f = 16 is refused");
+        assertFalse(vm.field("vae.block_out_channels").orElseThrow().errorProperty().get().isEmpty());
+    }
 }

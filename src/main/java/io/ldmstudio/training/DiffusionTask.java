@@ -1,0 +1,230 @@
+package io.ldmstudio.training;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ldmstudio.config.RunConfig;
+import io.ldmstudio.data.Batch;
+import io.ldmstudio.data.Grids;
+import io.ldmstudio.data.ImageSource;
+import io.ldmstudio.data.ImageWriter;
+import io.ldmstudio.data.LatentCache;
+import io.ldmstudio.data.Transform;
+import io.ldmstudio.diffusion.NoiseSchedule;
+import io.ldmstudio.diffusion.Sampler;
+import io.ldmstudio.diffusion.Samplers;
+import io.ldmstudio.diffusion.SamplingLoop;
+import io.ldmstudio.nn.UNet2DModel;
+import io.ldmstudio.nn.UNetConfig;
+import io.ldmstudio.runs.AtomicFiles;
+import io.ldmstudio.runs.Run;
+import io.ldmstudio.weights.UNetWeights;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * A diffusion run: a U-Net learns to predict the noise of images, or of their latents when the run
+ * has an autoencoder (the dataset is then encoded once into the latent cache, and sample grids are
+ * decoded). Exports a diffusers {@code DDPMPipeline}.
+ */
+final class DiffusionTask implements TrainingTask {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final RunConfig config;
+    private final NDManager manager;
+    private final UNetConfig unetConfig;
+    private final NoiseSchedule schedule;
+    private final LatentSpace latent;
+    private final LatentCache cache;
+    private final ImageSource trainSource;
+    private final Transform loaderTransform;
+    private final TrainedModel<UNet2DModel> trained;
+    private final DiffusionTrainStep trainStep;
+
+    private DiffusionTask(RunConfig config, NDManager manager, LatentSpace latent, LatentCache cache,
+            ImageSource trainSource, Transform loaderTransform) {
+        this.config = config;
+        this.manager = manager;
+        this.latent = latent;
+        this.cache = cache;
+        this.trainSource = trainSource;
+        this.loaderTransform = loaderTransform;
+        this.unetConfig = UNetConfig.of(config.model(), config.unetChannels(), config.unetResolution());
+        this.schedule = NoiseSchedule.fromConfig(config.diffusion());
+        RunConfig.Optim o = config.optim();
+        this.trained = TrainedModel.create(() -> new UNet2DModel(unetConfig), UNetWeights::readFor, manager, o);
+        this.trainStep = new DiffusionTrainStep(trained.model(), manager, schedule, trained.optimizer(), trained.ema(),
+                o.gradClip(), o.seed());
+    }
+
+    /**
+     * Prepares a diffusion run over {@code source}: in latent space, loads the autoencoder and opens (or
+     * builds) the dataset's latent cache under {@code cacheDir}, logging its progress.
+     */
+    static DiffusionTask open(RunConfig config, ImageSource source, Path cacheDir, NDManager manager,
+            Consumer<String> log) throws IOException {
+        if (config.pixelSpace()) {
+            return new DiffusionTask(config, manager, null, null, source, Transform.of(config.data()));
+        }
+        LatentSpace latent = LatentSpace.load(config, manager);
+        try {
+            Transform imgTf = Transform.of(config.data());
+            LatentCache.Key key = new LatentCache.Key(source.describe() + " (" + source.size() + " images)",
+                    imgTf.toString(), config.data().resolution(), LatentCache.sha256(latent.weightsFile()) + " x"
+                    + latent.vae().config().scalingFactor(), config.data().flip(), config.autoencoder().cacheDtype());
+            log.accept("autoencoder: " + latent.weightsFile() + " (f = " + latent.vae().downFactor() + ", latents "
+                    + config.unetChannels() + "x" + config.unetResolution() + "x" + config.unetResolution()
+                    + ", scaling factor " + latent.vae().config().scalingFactor() + ")");
+            int total = source.size() * (config.data().flip() ? 2 : 1);
+            int[] lastLogged = {0};
+            long t0 = System.nanoTime();
+            LatentCache cache = LatentCache.openOrBuild(cacheDir, key, source, imgTf, latent, LatentCache.ENCODE_BATCH, n -> {
+                if (n - lastLogged[0] >= Math.max(1, total / 10) || n == total) {
+                    lastLogged[0] = n;
+                    log.accept("encoding the dataset into latents: " + n + "/" + total);
+                }
+            });
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            String origin = cache.origin().name().toLowerCase(Locale.ROOT).replace('_', ' ');
+            log.accept("latent cache " + cache.file() + ": " + origin + (cache.origin() == LatentCache.Origin.REUSED ? ""
+                    : String.format(Locale.ROOT, " (%d images encoded in %.1f s, %.0f images/s)", total, seconds,
+                    total / Math.max(seconds, 1e-9))));
+            return new DiffusionTask(config, manager, latent, cache, cache.asSource(source),
+                    Transform.shapeOnly(cache.latentSize(), cache.channels()));
+        } catch (IOException | RuntimeException e) {
+            latent.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public ImageSource trainingSource() {
+        return trainSource;
+    }
+
+    @Override
+    public Transform loaderTransform() {
+        return loaderTransform;
+    }
+
+    @Override
+    public String describe() {
+        int c = config.unetChannels();
+        int res = config.unetResolution();
+        return String.format(Locale.ROOT, "U-Net: %,d parameters, %dx%dx%d input, %s schedule T=%d, %s prediction",
+                trained.model().parameterCount(), c, res, res, config.diffusion().schedule(),
+                config.diffusion().timesteps(), config.diffusion().prediction());
+    }
+
+    @Override
+    public TrainedModel<?> trained() {
+        return trained;
+    }
+
+    @Override
+    public boolean useMixedPrecision(MixedPrecision mp) {
+        trainStep.mixedPrecision(mp);
+        return true;
+    }
+
+    @Override
+    public StepResult step(long step, Batch batch, double lr) {
+        Shape shape = new Shape(batch.size(), batch.channels(), batch.height(), batch.width());
+        return trainStep.run(step, batch.data(), shape, lr);
+    }
+
+    @Override
+    public void writeSamples(long step, Path file) throws IOException {
+        writeSampleGrid(config, schedule, trained.forInference(config.sampling().useEma()), manager, file, latent);
+    }
+
+    @Override
+    public void writeCheckpointFiles(Path dir) throws IOException {
+        UNetWeights.writeConfig(unetConfig, dir);
+        Files.writeString(dir.resolve("scheduler_config.json"),
+                JSON.writerWithDefaultPrettyPrinter().writeValueAsString(schedulerConfig(config)));
+    }
+
+    /**
+     * Writes {@code exports/diffusers/} as a diffusers {@code DDPMPipeline} folder: {@code model_index.json},
+     * {@code unet/} (config + diffusion_pytorch_model.safetensors) and {@code scheduler/}, so
+     * {@code DDPMPipeline.from_pretrained(folder)} opens the trained model.
+     */
+    @Override
+    public String export(Run run, long step) throws IOException {
+        UNet2DModel model = trained.forInference(true);
+        Path dir = run.exportsDir().resolve("diffusers");
+        Files.createDirectories(dir.resolve("unet"));
+        Files.createDirectories(dir.resolve("scheduler"));
+        UNetWeights.writeConfig(unetConfig, dir.resolve("unet"));
+        UNetWeights.writeWeights(model, dir.resolve("unet").resolve(UNetWeights.DIFFUSERS_WEIGHTS),
+                Map.of("step", Long.toString(step)));
+        AtomicFiles.writeString(dir.resolve("scheduler").resolve("scheduler_config.json"),
+                JSON.writerWithDefaultPrettyPrinter().writeValueAsString(schedulerConfig(config)));
+        ObjectNode index = JSON.createObjectNode();
+        index.put("_class_name", "DDPMPipeline");
+        index.put("_diffusers_version", "0.27.0");
+        index.putArray("scheduler").add("diffusers").add("DDPMScheduler");
+        index.putArray("unet").add("diffusers").add("UNet2DModel");
+        AtomicFiles.writeString(dir.resolve("model_index.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(index));
+        return "exported a diffusers DDPMPipeline (" + (trained.ema() != null ? "EMA" : "raw") + " weights) to " + dir;
+    }
+
+    @Override
+    public void close() {
+        if (cache != null) {
+            cache.close();
+        }
+        if (latent != null) {
+            latent.close();
+        }
+        trained.close();
+    }
+
+    /** diffusers DDPMScheduler config matching the run's schedule, saved beside the weights. */
+    static ObjectNode schedulerConfig(RunConfig config) {
+        RunConfig.Diffusion d = config.diffusion();
+        ObjectNode n = JSON.createObjectNode();
+        n.put("_class_name", "DDPMScheduler");
+        n.put("_diffusers_version", "0.27.0");
+        n.put("num_train_timesteps", d.timesteps());
+        n.put("beta_schedule", switch (d.schedule()) {
+            case "cosine" -> "squaredcos_cap_v2";
+            case "quadratic" -> "scaled_linear";
+            default -> "linear";
+        });
+        n.put("beta_start", d.betaStart());
+        n.put("beta_end", d.betaEnd());
+        n.put("prediction_type", d.prediction());
+        n.put("variance_type", "fixed_small");
+        n.put("clip_sample", config.pixelSpace());
+        return n;
+    }
+
+    /** Samples the fixed-seed grid (the same noise every time) and writes it as a PNG. */
+    static Path writeSampleGrid(RunConfig config, NoiseSchedule schedule, UNet2DModel model, NDManager manager,
+            Path file, LatentSpace latent) throws IOException {
+        RunConfig.Sampling s = config.sampling();
+        int c = config.unetChannels();
+        int res = config.unetResolution();
+        Sampler sampler = Samplers.fromConfig(config, schedule);
+        float[] values;
+        try (NDManager sm = manager.newSubManager()) {
+            NDArray x = SamplingLoop.sample(new NetworkDenoiser(model), sampler, new Shape(s.n(), c, res, res), s.seed(), sm, null);
+            values = x.toFloatArray();
+        }
+        if (latent != null) { // decode the latents into images
+            values = latent.decode(values, s.n(), res);
+            c = latent.vae().config().outChannels();
+            res = config.data().resolution();
+        }
+        ImageWriter.writeGrid(Grids.split(values, s.n(), c * res * res), c, res, res, file);
+        return file;
+    }
+}

@@ -1,0 +1,52 @@
+package io.ldmstudio.training;
+
+import io.ldmstudio.data.Batch;
+import io.ldmstudio.data.ImageSource;
+import io.ldmstudio.data.Transform;
+import io.ldmstudio.runs.Run;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * What a run trains — a diffusion U-Net ({@link DiffusionTask}) or a KL autoencoder
+ * ({@link AutoencoderTask}) — as the {@link Trainer}'s loop sees it: the data it learns from, one
+ * optimisation step, its fixed grid, the files beside a checkpoint's weights and its export. The loop
+ * owns everything else (pause and stop, metrics, checkpoints, resume, non-finite stops, events).
+ * Made and used on the training thread; it owns its tensors.
+ */
+interface TrainingTask extends AutoCloseable {
+    /** What the loader draws from (the images, or their latents). */
+    ImageSource trainingSource();
+
+    /** How the loader shapes an item of {@link #trainingSource()}. */
+    Transform loaderTransform();
+
+    /** One log line: the network, its size and its objective. */
+    String describe();
+
+    /** The network with its EMA and optimizer, for checkpoints and resume. */
+    TrainedModel<?> trained();
+
+    /**
+     * Trains with float16 forward and backward passes from now on, if this task can; false when it
+     * cannot (the run then trains in float32).
+     */
+    default boolean useMixedPrecision(MixedPrecision mp) {
+        return false;
+    }
+
+    /** One optimisation step on {@code batch} at learning rate {@code lr}; {@code step} is 1-based. */
+    StepResult step(long step, Batch batch, double lr);
+
+    /** Writes the step's fixed grid (the same noise, or the same images, every time) to {@code file}. */
+    void writeSamples(long step, Path file) throws IOException;
+
+    /** Writes the files that go beside a checkpoint's weights (diffusers configs). */
+    void writeCheckpointFiles(Path dir) throws IOException;
+
+    /** Exports the finished model for other tools; returns a log line saying what was written where. */
+    String export(Run run, long step) throws IOException;
+
+    @Override
+    void close();
+}
