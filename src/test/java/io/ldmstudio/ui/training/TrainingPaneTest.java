@@ -264,6 +264,9 @@ class TrainingPaneTest {
         assertTrue(last < 2000, "stopped early");
         assertEquals(last, run.latestCheckpoint().orElseThrow().step(), "stop writes a checkpoint at the last step");
         await(10, "every row on the chart", () -> vm.rowsProperty().get() == rows.size());
+        StudioFixture.onFx(() -> vm.bucketsProperty().set(4000)); // room for every point; redraws the charts now
+        await(10, "every row drawn", () -> items(TrainingViewModel.Chart.LOSS, "live (raw)") == rows.size()
+                && items(TrainingViewModel.Chart.LR, "live learning rate") == rows.size());
         assertEquals(rows.size(), items(TrainingViewModel.Chart.LOSS, "live (raw)"));
         assertEquals(rows.size(), items(TrainingViewModel.Chart.LR, "live learning rate"));
         assertEquals(rows.get(rows.size() - 1).loss(), fx(() -> {

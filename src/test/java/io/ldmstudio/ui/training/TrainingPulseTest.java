@@ -114,7 +114,11 @@ class TrainingPulseTest {
             }
         });
         await(10, "every row charted", () -> vm.rowsProperty().get() == STEPS);
+        // charts redraw at most a few times a second, and a narrow chart (a loaded machine lays it out
+        // late) may thin 60 points: give it room for each, which also redraws it now
+        StudioFixture.onFx(() -> vm.bucketsProperty().set(4000));
         CurveDataset loss = fx(() -> vm.dataset(TrainingViewModel.Chart.LOSS));
+        await(10, "every row on the loss chart", () -> loss.getItemCount(loss.indexOf("pulse (raw)")) == STEPS);
         assertEquals(STEPS, fx(() -> loss.getItemCount(loss.indexOf("pulse (raw)"))));
 
         String report = "FX pulses during a " + STEPS + "-step training run with the Training pane's live charts: "
