@@ -109,9 +109,12 @@ public final class FigureComposer {
             }
         }
 
-        /** Scale {@code s}, 16 px padding, 10 px gaps, 14 px labels, row labels on. */
+        /**
+         * Scale {@code s}, 16 px padding, 10 px gaps, row labels on; labels of 6·s px (14 to 40), so a
+         * figure enlarged for a report keeps its captions readable beside its frames.
+         */
         public static Style defaults(int scale) {
-            return new Style(scale, 16, 10, 14, true);
+            return new Style(scale, 16, 10, Math.max(14, Math.min(40, 6 * scale)), true);
         }
 
         public Style withRowLabels(boolean on) {

@@ -327,10 +327,12 @@ class DenoisingPaneTest {
         StudioFixture.onFx(() -> assertTrue(vm.exportStrip(file)));
         WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> file.equals(vm.lastExportProperty().get()));
         BufferedImage img = ImageIO.read(file.toFile());
-        // frame: 2×2 images of 16 px + 1 px gap = 33 px, ×4 = 132; padding 16, gap 10; captions: 4 + 2 lines of 20
+        // frame: 2×2 images of 16 px + 1 px gap = 33 px, ×4 = 132; padding 16, gap 10; captions: 4 + 2 lines
+        // of ⌈1.4 × 24⌉ = 34 (labels are 6 px per unit of scale)
         int frame = 33 * 4;
+        assertEquals(24, FigureComposer.Style.defaults(4).fontSize());
         assertEquals(2 * 16 + 3 * frame + 2 * 10, img.getWidth());
-        assertEquals(2 * 16 + 2 * (frame + 4 + 40) + 10, img.getHeight());
+        assertEquals(2 * 16 + 2 * (frame + 4 + 2 * 34) + 10, img.getHeight());
         assertEquals(0xFFFFFF, img.getRGB(0, 0) & 0xFFFFFF, "white background");
         assertTrue(studio.messageProperty().get().text().contains(file.toString()), "message names the file");
         try (Stream<Path> left = Files.list(tmp)) {
