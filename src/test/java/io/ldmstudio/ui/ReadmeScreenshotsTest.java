@@ -69,6 +69,8 @@ class ReadmeScreenshotsTest {
     }
 
     Path shoot(String name) {
+        StudioFixture.onFx(() -> studio.messageProperty().set(null));
+        WaitForAsyncUtils.waitForFxEvents();
         return fx(() -> StudioFixture.screenshot(scene, name));
     }
 
@@ -115,6 +117,13 @@ class ReadmeScreenshotsTest {
                     ? "fashion-mnist-latent-cpu" : "quickstart").withPreset(studio.presetNames().contains(
                     "fashion-mnist-latent-cpu") ? "fashion-mnist-latent-cpu" : "quickstart"));
         });
+        StudioFixture.onFx(() -> {
+            var hp = (io.ldmstudio.ui.hyperparameters.HyperparametersPane) window.pane("hyperparameters");
+            hp.viewModel().field("optim.steps").orElseThrow().textProperty().set("3000");
+            hp.viewModel().field("optim.lr").orElseThrow().textProperty().set("fast");
+            scene.getRoot().lookupAll(".titled-pane").stream().map(n -> (javafx.scene.control.TitledPane) n)
+                    .filter(t -> "Optimisation".equals(t.getText())).findFirst().ifPresent(t -> t.setExpanded(true));
+        });
         await(10, () -> true);
         shoot("hyperparameters");
 
@@ -129,8 +138,10 @@ class ReadmeScreenshotsTest {
         await(60, () -> gallery.viewModel().steps().size() > 1);
         StudioFixture.onFx(() -> {
             gallery.viewModel().compareProperty().set(true);
-            gallery.viewModel().stepProperty(io.ldmstudio.ui.gallery.GalleryViewModel.Side.PRIMARY)
-                    .set(gallery.viewModel().steps().get(0));
+            var steps = gallery.viewModel().steps();
+            gallery.viewModel().stepProperty(io.ldmstudio.ui.gallery.GalleryViewModel.Side.PRIMARY).set(steps.get(0));
+            gallery.viewModel().stepProperty(io.ldmstudio.ui.gallery.GalleryViewModel.Side.SECOND)
+                    .set(steps.get(steps.size() - 1));
         });
         await(30, () -> gallery.viewModel().imageProperty(io.ldmstudio.ui.gallery.GalleryViewModel.Side.SECOND)
                 .get() != null);

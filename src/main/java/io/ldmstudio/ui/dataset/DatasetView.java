@@ -5,6 +5,7 @@ import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.List;
 import javafx.beans.binding.Bindings;
 import javafx.geometry.Insets;
 import javafx.geometry.Pos;
@@ -396,7 +397,16 @@ final class DatasetView {
         flip.selectedProperty().bindBidirectional(vm.flipProperty());
         flip.setTooltip(new Tooltip("data.flip: training mirrors each image left–right half of the time"));
 
-        HBox row = new HBox(8, new Label("resolution"), res, new Label("channels"), ch, crop, flip);
+        // a flow, not a row: on a narrow side panel the check boxes wrap instead of being cut short
+        javafx.scene.layout.FlowPane row = new javafx.scene.layout.FlowPane(8, 6);
+        HBox size = new HBox(6, new Label("resolution"), res);
+        HBox channels = new HBox(6, new Label("channels"), ch);
+        size.setAlignment(Pos.CENTER_LEFT);
+        channels.setAlignment(Pos.CENTER_LEFT);
+        for (javafx.scene.layout.Region r : List.of(size, channels, crop, flip)) {
+            r.setMinWidth(javafx.scene.layout.Region.USE_PREF_SIZE);
+        }
+        row.getChildren().addAll(size, channels, crop, flip);
         row.setAlignment(Pos.CENTER_LEFT);
         Label origin = new Label();
         origin.getStyleClass().add("dim");

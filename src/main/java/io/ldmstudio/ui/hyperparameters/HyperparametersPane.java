@@ -8,7 +8,9 @@ import io.ldmstudio.ui.Studio;
 import io.ldmstudio.ui.StudioPane;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import javafx.beans.binding.Bindings;
@@ -58,7 +60,12 @@ public final class HyperparametersPane implements StudioPane {
         sheet.setSearchBoxVisible(true);
         sheet.setCategoryComparator(Comparator.comparingInt(c -> ORDER.indexOf(c) < 0 ? 99 : ORDER.indexOf(c)));
         sheet.setPropertyEditorFactory(item -> new FieldEditor(((FieldItem) item).field()));
-        sheet.getItems().setAll(vm.fields().stream().map(FieldItem::new).toList());
+        Map<String, FieldItem> items = new LinkedHashMap<>();
+        vm.fields().forEach(f -> items.put(f.path(), new FieldItem(f)));
+        Runnable showRelevant = () -> sheet.getItems().setAll(vm.relevantFields().stream()
+                .map(f -> items.get(f.path())).toList());
+        showRelevant.run();
+        vm.field("task").ifPresent(f -> f.textProperty().addListener((o, a, b) -> showRelevant.run()));
 
         root.setTop(toolbar());
         root.setCenter(sheet);

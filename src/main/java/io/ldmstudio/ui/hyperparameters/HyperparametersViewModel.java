@@ -148,6 +148,21 @@ public final class HyperparametersViewModel {
         return fields;
     }
 
+    /** Groups an autoencoder run does not read (it has no U-Net or noise schedule, and is the autoencoder). */
+    private static final List<String> DIFFUSION_ONLY = List.of("model.", "diffusion.", "autoencoder.");
+
+    /**
+     * The fields that matter for the task being edited: an autoencoder run shows no U-Net, diffusion
+     * or latent-autoencoder keys; a diffusion run shows no {@code vae.} keys.
+     */
+    public List<Field> relevantFields() {
+        boolean autoencoder = field("task").map(f -> RunConfig.AUTOENCODER.equals(String.valueOf(f.textProperty().get()).trim()))
+                .orElse(false);
+        return fields.stream().filter(f -> autoencoder
+                ? DIFFUSION_ONLY.stream().noneMatch(f.path()::startsWith)
+                : !f.path().startsWith("vae.")).toList();
+    }
+
     public Optional<Field> field(String path) {
         return Optional.ofNullable(byPath.get(path));
     }

@@ -147,6 +147,11 @@ public final class RunsSidebar {
         private final VBox box;
 
         RunCell() {
+            // never wider than the list: long names and details are cut with an ellipsis, no sideways scrolling
+            setPrefWidth(0);
+            name.setMinWidth(0);
+            detail.setMinWidth(0);
+            status.setMinWidth(Region.USE_PREF_SIZE);
             name.getStyleClass().add("run-name");
             detail.getStyleClass().add("dim");
             status.getStyleClass().add("run-status");

@@ -42,6 +42,9 @@ class HyperparametersViewModelTest {
         assertEquals("Optimisation", vm.field("optim.lr").orElseThrow().group());
         assertEquals("Run", vm.field("device").orElseThrow().group());
         assertFalse(vm.field("preset").isPresent(), "the preset name is the base, not a field");
+        assertTrue(vm.relevantFields().stream().noneMatch(f -> f.path().startsWith("vae.")),
+                "a diffusion run shows no autoencoder-training keys");
+        assertTrue(vm.relevantFields().stream().anyMatch(f -> f.path().equals("model.model_channels")));
     }
 
     @Test
@@ -155,6 +158,9 @@ class HyperparametersViewModelTest {
                 c.data().resolution())).parameterCount();
         assertTrue(vm.parametersProperty().get().startsWith(String.format(java.util.Locale.ROOT, "%,d autoencoder", params)),
                 vm.parametersProperty().get());
+        List<String> shown = vm.relevantFields().stream().map(HyperparametersViewModel.Field::path).toList();
+        assertTrue(shown.contains("vae.kl_weight") && shown.contains("optim.lr") && shown.contains("data.resolution"));
+        assertTrue(shown.stream().noneMatch(p -> p.startsWith("model.") || p.startsWith("diffusion.")), shown.toString());
         set(vm, "vae.block_out_channels", "32, 64, 64, 64, 64");
         assertFalse(vm.validProperty().get(), "f = 16 is refused");
         assertFalse(vm.field("vae.block_out_channels").orElseThrow().errorProperty().get().isEmpty());
