@@ -439,12 +439,14 @@ final class DenoisingView {
                 lab.managedProperty().bind(visible);
             }
         }
-        Label empty = new Label("Pick a run and a sampler, then Generate: every step of the reverse process is kept, "
-                + "so you can scrub through x_t, x̂0 and ε̂ and export figures.");
+        // plain letters: wrapped text with combining hats (x̂0, ε̂) came out with lines repeated and cut
+        // under the desktop (Pango) text layout
+        javafx.scene.text.Text empty = new javafx.scene.text.Text("Pick a run and a sampler, then Generate: every "
+                + "step of the reverse process is kept, so you can scrub through the noisy input, the predicted "
+                + "clean image and the predicted noise, and export figures.");
         empty.setId("denoise-empty");
-        empty.setWrapText(true);
-        empty.getStyleClass().add("dim");
-        empty.setMaxWidth(420);
+        empty.setWrappingWidth(420);
+        empty.setFill(javafx.scene.paint.Color.web("#5f6670"));
         empty.visibleProperty().bind(vm.primaryProperty().isNull());
         Label previewTitle = new Label();
         previewTitle.setId("denoise-strip-preview-title");
