@@ -122,30 +122,28 @@ public final class MixedPrecision {
     /**
      * Takes the weights back, moving the unscaled gradients into the float32 masters' gradients (which
      * must have been zeroed). Returns false, and halves the scale, when any gradient overflowed: the
-     * caller then skips the step.
+     * caller then zeroes the gradients and skips the step.
      */
     public boolean uninstall(List<Module.Param> params) {
-        boolean finite = true;
         float inv = (float) (1.0 / scale);
+        NDArray total = null;
         for (int i = 0; i < params.size(); i++) {
             Module.Param p = params.get(i);
             p.clearStandIn();
             NDArray h = halves.get(i);
-            try (NDArray g = h.getGradient(); NDArray g32 = g.toType(DataType.FLOAT32, true)) {
-                if (finite) {
-                    g32.muli(inv);
-                    try (NDArray sum = g32.sum()) {
-                        if (!Float.isFinite(sum.getFloat())) {
-                            finite = false;
-                        }
-                    }
-                    if (finite) {
-                        try (NDArray master = p.master().getGradient()) {
-                            master.addi(g32);
-                        }
-                    }
-                }
+            try (NDArray g = h.getGradient(); NDArray g32 = g.toType(DataType.FLOAT32, true);
+                 NDArray master = p.master().getGradient()) {
+                g32.muli(inv);
+                master.addi(g32);
+                NDArray sum = g32.sum(); // an overflow anywhere makes the total inf or NaN
+                total = total == null ? sum : total.addi(sum);
             }
+        }
+        // one read for the whole model (a device sync on a GPU), not one per tensor; an overflowed
+        // step leaves non-finite gradients behind, which the caller zeroes before skipping it
+        boolean finite = total == null || Float.isFinite(total.getFloat());
+        if (total != null) {
+            total.close();
         }
         halves.clear();
         if (finite) {
