@@ -1,5 +1,6 @@
 package io.ldmstudio.ui.common;
 
+import io.ldmstudio.data.Grids;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -23,9 +24,9 @@ public final class FxImages {
         for (int y = 0; y < height; y++) {
             for (int x = 0; x < width; x++) {
                 int i = y * width + x;
-                int r = to8(chw[i]);
-                int g = channels >= 3 ? to8(chw[plane + i]) : r;
-                int b = channels >= 3 ? to8(chw[2 * plane + i]) : r;
+                int r = Grids.toByte(chw[i]);
+                int g = channels >= 3 ? Grids.toByte(chw[plane + i]) : r;
+                int b = channels >= 3 ? Grids.toByte(chw[2 * plane + i]) : r;
                 pw.setArgb(x, y, 0xFF000000 | (r << 16) | (g << 8) | b);
             }
         }
@@ -45,11 +46,6 @@ public final class FxImages {
             }
         }
         return img;
-    }
-
-    private static int to8(float v) {
-        float u = (v + 1f) * 127.5f;
-        return Math.round(Math.max(0f, Math.min(255f, u)));
     }
 
     public static WritableImage fromBuffered(BufferedImage image) {
