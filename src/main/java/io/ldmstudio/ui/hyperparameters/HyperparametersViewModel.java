@@ -245,6 +245,8 @@ public final class HyperparametersViewModel {
         }
         int errors = 0;
         List<String> good = new ArrayList<>();
+        // one tree for the parse check: an assignment that fails to parse throws before writing
+        ObjectNode probe = Configs.MAPPER.valueToTree(base);
         for (Field f : fields) {
             String t = f.text.get() == null ? "" : f.text.get().trim();
             f.changed.set(!normalise(f, t).equals(normalise(f, f.presetText)));
@@ -253,7 +255,6 @@ public final class HyperparametersViewModel {
                 continue;
             }
             try {
-                ObjectNode probe = Configs.MAPPER.valueToTree(base);
                 ConfigOverrides.apply(probe, f.path() + "=" + t);
                 good.add(f.path() + "=" + t);
             } catch (ConfigException e) {
@@ -311,7 +312,7 @@ public final class HyperparametersViewModel {
             int side = c.data().resolution() / f;
             latentShape.set(String.format(Locale.ROOT, "autoencoder: %d px / f=%d → %d×%d×%d latents",
                     c.data().resolution(), f, side, side, c.vae().latentChannels()));
-            long params = new io.ldmstudio.nn.AutoencoderKL(vc).parameterCount();
+            long params = parameterCount(vc, () -> new io.ldmstudio.nn.AutoencoderKL(vc).parameterCount());
             parameters.set(String.format(Locale.ROOT, "%,d autoencoder parameters (%.1f MB float32)", params,
                     params * 4 / 1e6));
             memory.set(String.format(Locale.ROOT, "≈ %.0f MB weights, gradients, AdamW state and EMA (+ activations)",
@@ -325,11 +326,26 @@ public final class HyperparametersViewModel {
                 : String.format(Locale.ROOT, "%d px / f=%d → %d×%d×%d latents", c.data().resolution(),
                         c.autoencoder().downsampleFactor(), res, res, ch));
         UNetConfig u = UNetConfig.of(c.model(), ch, res);
-        long params = new UNet2DModel(u).parameterCount();
+        long params = parameterCount(u, () -> new UNet2DModel(u).parameterCount());
         parameters.set(String.format(Locale.ROOT, "%,d U-Net parameters (%.1f MB float32)", params, params * 4 / 1e6));
         memory.set(String.format(Locale.ROOT, "≈ %.0f MB: %.0f MB weights, gradients, AdamW state and EMA + ≈ %.0f MB "
                         + "activations at batch %d (rough)", stateBytes(params) / 1e6 + activationBytes(c, u) / 1e6,
                 stateBytes(params) / 1e6, activationBytes(c, u) / 1e6, c.optim().batchSize()));
+    }
+
+    private Object countedShape;
+    private long countedParams;
+
+    /**
+     * The parameter count of a network shape, built (modules only, no tensors) just when the shape
+     * changed: most edits (learning rate, steps, ...) leave it as it was, and this runs on each keystroke.
+     */
+    private long parameterCount(Object shape, java.util.function.LongSupplier count) {
+        if (!shape.equals(countedShape)) {
+            countedParams = count.getAsLong();
+            countedShape = shape;
+        }
+        return countedParams;
     }
 
     /** weights + gradients + AdamW's two moments + EMA, float32. */
