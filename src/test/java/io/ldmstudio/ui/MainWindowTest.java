@@ -32,11 +32,7 @@ class MainWindowTest {
     void start(Stage stage) {
         studio = StudioFixture.studio(StudioFixture.trainedWorkspace());
         window = new MainWindow(studio, () -> {});
-        scene = new Scene(window.view(), 1400, 900);
-        scene.getStylesheets().add(StudioStyle.stylesheet());
-        window.installShortcuts(scene);
-        stage.setScene(scene);
-        stage.show();
+        scene = StudioFixture.show(stage, window);
         studio.refreshRuns();
     }
 

@@ -43,11 +43,7 @@ class ReadmeScreenshotsTest {
     void start(Stage stage) {
         studio = StudioFixture.studio(Path.of(System.getProperty("ldm.readme.workspace")));
         window = new MainWindow(studio, () -> {});
-        scene = new Scene(window.view(), 1400, 900);
-        scene.getStylesheets().add(StudioStyle.stylesheet());
-        window.installShortcuts(scene);
-        stage.setScene(scene);
-        stage.show();
+        scene = StudioFixture.show(stage, window);
     }
 
     static <T> T fx(Callable<T> c) {

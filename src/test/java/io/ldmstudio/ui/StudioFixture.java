@@ -89,6 +89,28 @@ public final class StudioFixture {
         return new Studio(new Workspace(root), Presets.standard(), Background.direct(), "cpu");
     }
 
+    /**
+     * Shows {@code window} as the studio does: a 1400×900 scene with the stylesheet and the shortcuts.
+     * Call from a TestFX {@code @Start} method; returns the scene.
+     */
+    public static Scene show(javafx.stage.Stage stage, MainWindow window) {
+        Scene scene = new Scene(window.view(), 1400, 900);
+        scene.getStylesheets().add(StudioStyle.stylesheet());
+        window.installShortcuts(scene);
+        stage.setScene(scene);
+        stage.show();
+        return scene;
+    }
+
+    /** Shows one pane alone at the size of the main window's pane area (1100×860), styled. */
+    public static Scene show(javafx.stage.Stage stage, StudioPane pane) {
+        Scene scene = new Scene((javafx.scene.Parent) pane.view(), 1100, 860);
+        scene.getStylesheets().add(StudioStyle.stylesheet());
+        stage.setScene(scene);
+        stage.show();
+        return scene;
+    }
+
     /** Where screenshots go: {@code -Dldm.screenshots.dir}, else target/screenshots. */
     public static Path screenshotsDir() {
         String dir = System.getProperty("ldm.screenshots.dir");

@@ -7,7 +7,6 @@ import io.ldmstudio.data.ProceduralSource;
 import io.ldmstudio.ui.MainWindow;
 import io.ldmstudio.ui.Studio;
 import io.ldmstudio.ui.StudioFixture;
-import io.ldmstudio.ui.StudioStyle;
 import io.ldmstudio.ui.autoencoder.AutoencoderPane;
 import io.ldmstudio.ui.common.CurrentDataset;
 import java.util.concurrent.TimeUnit;
@@ -32,11 +31,7 @@ class DatasetInMainWindowTest {
     void start(Stage stage) {
         studio = StudioFixture.studio(StudioFixture.trainedWorkspace());
         window = new MainWindow(studio, () -> {});
-        scene = new Scene(window.view(), 1400, 900);
-        scene.getStylesheets().add(StudioStyle.stylesheet());
-        window.installShortcuts(scene);
-        stage.setScene(scene);
-        stage.show();
+        scene = StudioFixture.show(stage, window);
         studio.refreshRuns();
     }
 

@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.ldmstudio.diffusion.Trajectory;
 import io.ldmstudio.ui.Studio;
 import io.ldmstudio.ui.StudioFixture;
-import io.ldmstudio.ui.StudioStyle;
 import io.ldmstudio.ui.denoising.DenoisingViewModel.SamplerChoice;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
@@ -56,10 +55,7 @@ class DenoisingPaneTest {
         studio = StudioFixture.studio(StudioFixture.trainedWorkspace());
         pane = new DenoisingPane(studio);
         vm = pane.model();
-        scene = new Scene((javafx.scene.Parent) pane.view(), 1100, 860);
-        scene.getStylesheets().add(StudioStyle.stylesheet());
-        stage.setScene(scene);
-        stage.show();
+        scene = StudioFixture.show(stage, pane);
         studio.refreshRuns();
     }
 

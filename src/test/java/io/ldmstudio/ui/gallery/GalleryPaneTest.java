@@ -10,13 +10,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.ldmstudio.runs.Run;
 import io.ldmstudio.ui.Studio;
 import io.ldmstudio.ui.StudioFixture;
-import io.ldmstudio.ui.StudioStyle;
 import io.ldmstudio.ui.gallery.GalleryViewModel.Side;
 import io.ldmstudio.ui.training.TrainingTestSupport;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.List;
-import javafx.scene.Parent;
 import javafx.scene.Scene;
 import javafx.scene.control.Label;
 import javafx.scene.control.Slider;
@@ -49,10 +47,7 @@ class GalleryPaneTest {
         studio = StudioFixture.studio(root);
         pane = new GalleryPane(studio);
         vm = pane.viewModel();
-        scene = new Scene((Parent) pane.view(), 1100, 860);
-        scene.getStylesheets().add(StudioStyle.stylesheet());
-        stage.setScene(scene);
-        stage.show();
+        scene = StudioFixture.show(stage, pane);
     }
 
     @AfterEach

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.ldmstudio.runs.RunStatus;
 import io.ldmstudio.ui.Studio;
 import io.ldmstudio.ui.StudioFixture;
-import io.ldmstudio.ui.StudioStyle;
 import java.nio.file.Files;
 import java.util.concurrent.TimeUnit;
 import javafx.scene.Scene;
@@ -33,10 +32,7 @@ class HyperparametersPaneTest {
     void start(Stage stage) throws Exception {
         studio = StudioFixture.studio(StudioFixture.emptyWorkspace());
         pane = new HyperparametersPane(studio);
-        scene = new Scene((javafx.scene.Parent) pane.view(), 1100, 860);
-        scene.getStylesheets().add(StudioStyle.stylesheet());
-        stage.setScene(scene);
-        stage.show();
+        scene = StudioFixture.show(stage, pane);
     }
 
     TextField field(FxRobot robot, String path) {

@@ -12,14 +12,12 @@ import io.ldmstudio.runs.Run;
 import io.ldmstudio.runs.RunStatus;
 import io.ldmstudio.ui.Studio;
 import io.ldmstudio.ui.StudioFixture;
-import io.ldmstudio.ui.StudioStyle;
 import java.io.BufferedWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import javafx.scene.Parent;
 import javafx.scene.Scene;
 import javafx.scene.control.Button;
 import javafx.scene.control.Label;
@@ -48,10 +46,7 @@ class TrainingPaneTest {
         studio = StudioFixture.studio(root);
         pane = new TrainingPane(studio);
         vm = pane.viewModel();
-        scene = new Scene((Parent) pane.view(), 1100, 860);
-        scene.getStylesheets().add(StudioStyle.stylesheet());
-        stage.setScene(scene);
-        stage.show();
+        scene = StudioFixture.show(stage, pane);
     }
 
     @AfterEach

@@ -9,11 +9,9 @@ import io.ldmstudio.runs.Run;
 import io.ldmstudio.runs.RunStatus;
 import io.ldmstudio.ui.Studio;
 import io.ldmstudio.ui.StudioFixture;
-import io.ldmstudio.ui.StudioStyle;
 import io.ldmstudio.ui.common.FxPulseMonitor;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import javafx.scene.Parent;
 import javafx.scene.Scene;
 import javafx.stage.Stage;
 import org.junit.jupiter.api.AfterEach;
@@ -46,10 +44,7 @@ class TrainingPulseTest {
         studio = StudioFixture.studio(root);
         studio.workspace().create("pulse", StudioFixture.tinyConfig("optim.steps=" + STEPS, "optim.lr=6e-4", "optim.seed=7").withPreset("quickstart"));
         pane = new TrainingPane(studio);
-        scene = new Scene((Parent) pane.view(), 1100, 860);
-        scene.getStylesheets().add(StudioStyle.stylesheet());
-        stage.setScene(scene);
-        stage.show();
+        scene = StudioFixture.show(stage, pane);
     }
 
     @AfterEach

@@ -10,7 +10,6 @@ import io.ldmstudio.runs.RunStatus;
 import io.ldmstudio.ui.MainWindow;
 import io.ldmstudio.ui.Studio;
 import io.ldmstudio.ui.StudioFixture;
-import io.ldmstudio.ui.StudioStyle;
 import java.nio.file.Path;
 import javafx.scene.Scene;
 import javafx.scene.input.KeyCode;
@@ -37,11 +36,7 @@ class TrainingShortcutsTest {
         studio = StudioFixture.studio(root);
         studio.workspace().create("keys", StudioFixture.tinyConfig("optim.steps=2000").withPreset("quickstart"));
         window = new MainWindow(studio, () -> {});
-        scene = new Scene(window.view(), 1400, 900);
-        scene.getStylesheets().add(StudioStyle.stylesheet());
-        window.installShortcuts(scene);
-        stage.setScene(scene);
-        stage.show();
+        scene = StudioFixture.show(stage, window);
         studio.refreshRuns();
     }
 
