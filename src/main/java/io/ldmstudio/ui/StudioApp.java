@@ -21,6 +21,7 @@ import javafx.stage.Stage;
 public final class StudioApp extends Application {
     private static volatile Path requestedWorkspace;
     private static volatile String requestedDevice = "auto";
+    private static volatile StudioApp running;
 
     private Stage stage;
     private StudioSettings settings;
@@ -43,7 +44,27 @@ public final class StudioApp extends Application {
                     + "desktop, under Xvfb (xvfb-run java -jar target/ldm-studio.jar), or use the CLI commands "
                     + "(java -jar target/ldm-studio.jar --help)");
         }
-        Application.launch(StudioApp.class);
+        java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
+        // Ctrl+C or a TERM signal: stop training with a checkpoint and close the toolkit before the JVM
+        // tears down native code (leaving the GTK loop running then crashes in libc's exit)
+        Thread hook = new Thread(() -> {
+            StudioApp app = running;
+            if (app != null && app.studio != null) {
+                app.studio.training().stopAll(120_000);
+            }
+            Platform.exit();
+            try {
+                ended.await(5, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "ldm-studio-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            Application.launch(StudioApp.class);
+        } finally {
+            ended.countDown();
+        }
     }
 
     private static boolean isHeadlessLinux() {
@@ -73,6 +94,7 @@ public final class StudioApp extends Application {
     @Override
     public void start(Stage stage) {
         this.stage = stage;
+        running = this;
         settingsFile = StudioSettings.defaultFile();
         settings = StudioSettings.load(settingsFile);
         Path ws = requestedWorkspace;
