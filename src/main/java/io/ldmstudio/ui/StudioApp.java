@@ -44,6 +44,11 @@ public final class StudioApp extends Application {
                     + "desktop, under Xvfb (xvfb-run java -jar target/ldm-studio.jar), or use the CLI commands "
                     + "(java -jar target/ldm-studio.jar --help)");
         }
+        // Java2D draws the charts and export figures into images only; it never needs a window of its
+        // own, and a second toolkit beside JavaFX's (AWT on macOS above all) is trouble
+        if (System.getProperty("java.awt.headless") == null) {
+            System.setProperty("java.awt.headless", "true");
+        }
         java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
         // Ctrl+C or a TERM signal: stop training with a checkpoint and close the toolkit before the JVM
         // tears down native code (leaving the GTK loop running then crashes in libc's exit)

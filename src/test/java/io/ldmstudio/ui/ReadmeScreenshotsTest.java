@@ -126,6 +126,8 @@ class ReadmeScreenshotsTest {
         StudioFixture.onFx(() -> window.show("training"));
         TrainingPane training = (TrainingPane) window.pane("training");
         await(120, () -> training.viewModel().rowsProperty().get() > 0 && !training.viewModel().loadingProperty().get());
+        fx(training::chartsRendered).get(30, TimeUnit.SECONDS);
+        WaitForAsyncUtils.waitForFxEvents();
         shoot("training");
         shoot("main-window");
 

@@ -23,6 +23,8 @@ public final class FxPulseMonitor {
         }
     };
     private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    private final long[] at = new long[KEEP];
+    private long first = -1;
     private long last = -1;
     private long lastCpu = -1;
     private long maxBusy;
@@ -33,6 +35,7 @@ public final class FxPulseMonitor {
     /** Starts listening to pulses (FX thread); counts restart. */
     public void start() {
         synchronized (this) {
+            first = -1;
             last = -1;
             lastCpu = -1;
             maxBusy = 0;
@@ -55,9 +58,13 @@ public final class FxPulseMonitor {
             maxBusy = Math.max(maxBusy, cpu - lastCpu);
         }
         lastCpu = cpu;
+        if (first < 0) {
+            first = now;
+        }
         if (last >= 0) {
             long gap = now - last;
             gaps[(int) (count % KEEP)] = gap;
+            at[(int) (count % KEEP)] = last - first;
             count++;
             total += gap;
             max = Math.max(max, gap);
@@ -102,6 +109,25 @@ public final class FxPulseMonitor {
         Arrays.sort(sorted);
         int rank = (int) Math.ceil(Math.max(0, Math.min(100, p)) / 100.0 * n);
         return sorted[Math.max(0, Math.min(n - 1, rank - 1))] / 1e6;
+    }
+
+    /**
+     * The {@code n} longest gaps (of the last 65,536), longest first, each as "gap ms at t s" where t is
+     * when the gap began, in seconds since {@link #start}: to line them up with what the application
+     * was doing then.
+     */
+    public synchronized java.util.List<String> longest(int n) {
+        int kept = (int) Math.min(count, KEEP);
+        Integer[] order = new Integer[kept];
+        for (int i = 0; i < kept; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> Long.compare(gaps[b], gaps[a]));
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (int i = 0; i < Math.min(n, kept); i++) {
+            out.add(String.format(Locale.ROOT, "%.1f ms at %.2f s", gaps[order[i]] / 1e6, at[order[i]] / 1e9));
+        }
+        return out;
     }
 
     /** One line: pulses, longest gap, 99th and 50th percentile, the FX thread's own longest stretch. */

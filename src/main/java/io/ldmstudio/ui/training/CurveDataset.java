@@ -9,12 +9,12 @@ import org.jfree.data.xy.AbstractXYDataset;
  * change event (one redraw), never a per-item event as {@code XYSeries.add} would fire.
  */
 public final class CurveDataset extends AbstractXYDataset {
-    /** One legend entry: a name and its (thinned) points. */
-    public record Curve(String key, Decimator.Points points) {}
+    /** One legend entry: a name, what it is (for its colour and line) and its (thinned) points. */
+    public record Curve(String key, TrainingViewModel.Role role, Decimator.Points points) {}
 
     private List<Curve> curves = List.of();
 
-    /** Replaces every curve and notifies the chart once (FX thread). */
+    /** Replaces every curve and notifies the chart once (on the thread that owns the chart). */
     public void setCurves(List<Curve> next) {
         curves = List.copyOf(next);
         fireDatasetChanged();
@@ -22,6 +22,12 @@ public final class CurveDataset extends AbstractXYDataset {
 
     public List<Curve> curves() {
         return curves;
+    }
+
+    /** What series {@code series} is; an overlay if there is no such series. */
+    public TrainingViewModel.Role role(int series) {
+        List<Curve> c = curves;
+        return series >= 0 && series < c.size() ? c.get(series).role() : TrainingViewModel.Role.OVERLAY;
     }
 
     /** The series index of {@code key}, or -1. */

@@ -36,14 +36,14 @@ final class TrainingCharts {
     private TrainingCharts() {}
 
     /** A line chart of {@code data} against the step. */
-    static JFreeChart chart(TrainingViewModel vm, CurveDataset data, String yLabel, boolean legend) {
+    static JFreeChart chart(CurveDataset data, String yLabel, boolean legend) {
         NumberAxis x = new NumberAxis("step");
         x.setAutoRangeIncludesZero(false);
         x.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
         x.setLowerMargin(0.01);
         x.setUpperMargin(0.01);
         style(x);
-        XYPlot plot = new XYPlot(data, x, linearAxis(yLabel), new RoleRenderer(vm, data));
+        XYPlot plot = new XYPlot(data, x, linearAxis(yLabel), new RoleRenderer(data));
         plot.setBackgroundPaint(Color.WHITE);
         plot.setDomainGridlinePaint(new Color(0xE1, 0xE5, 0xEA));
         plot.setRangeGridlinePaint(new Color(0xE1, 0xE5, 0xEA));
@@ -98,6 +98,18 @@ final class TrainingCharts {
      * badly as {@code 9.772E-1}.
      */
     static final class SignificantFormat extends NumberFormat {
+        /** {@code v} to four significant digits, plain between 0.001 and 10,000 ("0.04123", "1.235"). */
+        static String format4(double v) {
+            if (v == 0 || !Double.isFinite(v)) {
+                return v == 0 ? "0" : Double.toString(v);
+            }
+            double a = Math.abs(v);
+            if (a < 1e-3 || a >= 1e4) {
+                return String.format(java.util.Locale.ROOT, "%.3e", v);
+            }
+            return new BigDecimal(v).round(new MathContext(4)).stripTrailingZeros().toPlainString();
+        }
+
         @Override
         public StringBuffer format(double v, StringBuffer to, FieldPosition pos) {
             if (v == 0 || !Double.isFinite(v)) {
@@ -126,18 +138,16 @@ final class TrainingCharts {
         private static final Stroke THIN = new BasicStroke(1.0f);
         private static final Stroke THICK = new BasicStroke(2.0f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND);
         private static final Stroke OVERLAY = new BasicStroke(1.6f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND);
-        private final transient TrainingViewModel vm;
         private final transient CurveDataset data;
 
-        RoleRenderer(TrainingViewModel vm, CurveDataset data) {
+        RoleRenderer(CurveDataset data) {
             super(true, false);
-            this.vm = vm;
             this.data = data;
             setDrawSeriesLineAsPath(true);
         }
 
         private TrainingViewModel.Role role(int series) {
-            return series < data.getSeriesCount() ? vm.role((String) data.getSeriesKey(series)) : TrainingViewModel.Role.OVERLAY;
+            return data.role(series);
         }
 
         @Override

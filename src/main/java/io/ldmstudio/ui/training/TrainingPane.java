@@ -3,6 +3,7 @@ package io.ldmstudio.ui.training;
 import io.ldmstudio.runs.RunStatus;
 import io.ldmstudio.ui.Studio;
 import io.ldmstudio.ui.StudioPane;
+import io.ldmstudio.ui.common.ChartView;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
@@ -35,8 +36,6 @@ import javafx.scene.layout.Region;
 import javafx.scene.layout.VBox;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.ValueAxis;
-import org.jfree.chart.fx.ChartViewer;
-import org.jfree.chart.plot.XYPlot;
 
 /**
  * The Training pane: start, pause, resume and stop the selected run; its loss (raw and smoothed, other
@@ -50,16 +49,19 @@ public final class TrainingPane implements StudioPane {
     static final KeyCombination STOP = new KeyCodeCombination(KeyCode.PERIOD, KeyCombination.SHORTCUT_DOWN);
 
     private final TrainingViewModel vm;
+    private final Studio studio;
     private final VBox root = new VBox(8);
-    private final Map<TrainingViewModel.Chart, ChartViewer> viewers = new EnumMap<>(TrainingViewModel.Chart.class);
+    private final Map<TrainingViewModel.Chart, ChartView> viewers = new EnumMap<>(TrainingViewModel.Chart.class);
     private final Button start = new Button("Start");
     private final Button pause = new Button("Pause");
     private final Button resume = new Button("Resume");
     private final Button stop = new Button("Stop");
     private final ListView<String> logView = new ListView<>();
     private final CheckBox follow = new CheckBox("Follow");
+    private ValueAxis lossAxis;
 
     public TrainingPane(Studio studio) {
+        this.studio = studio;
         vm = new TrainingViewModel(studio);
         root.setId("training-pane");
         root.setPadding(new Insets(10, 12, 10, 12));
@@ -173,15 +175,14 @@ public final class TrainingPane implements StudioPane {
     }
 
     private Node body() {
-        ChartViewer loss = viewer(TrainingViewModel.Chart.LOSS, "loss", true);
-        ChartViewer lr = viewer(TrainingViewModel.Chart.LR, "learning rate", false);
-        ChartViewer grad = viewer(TrainingViewModel.Chart.GRAD_NORM, "gradient norm", false);
+        ChartView loss = viewer(TrainingViewModel.Chart.LOSS, "loss", true);
+        ChartView lr = viewer(TrainingViewModel.Chart.LR, "learning rate", false);
+        ChartView grad = viewer(TrainingViewModel.Chart.GRAD_NORM, "gradient norm", false);
         loss.widthProperty().addListener((o, a, w) -> vm.bucketsProperty().set((int) Math.round(w.doubleValue())));
 
-        XYPlot lossPlot = loss.getChart().getXYPlot();
-        ValueAxis linear = lossPlot.getRangeAxis();
         ValueAxis log = TrainingCharts.logAxis("loss (log)");
-        vm.logScaleProperty().addListener((o, a, on) -> lossPlot.setRangeAxis(on ? log : linear));
+        ValueAxis linear = lossAxis;
+        vm.logScaleProperty().addListener((o, a, on) -> loss.update(c -> c.getXYPlot().setRangeAxis(on ? log : linear)));
 
         Label lossTitle = new Label("Loss");
         lossTitle.getStyleClass().add("section-title");
@@ -200,7 +201,7 @@ public final class TrainingPane implements StudioPane {
         logScale.setTooltip(new Tooltip("Show the loss on a logarithmic axis"));
         logScale.selectedProperty().bindBidirectional(vm.logScaleProperty());
         MenuButton compare = compareMenu();
-        Label hint = new Label("drag to zoom · right-click for options");
+        Label hint = new Label("drag to zoom · double-click to reset · right-click to copy or save");
         hint.getStyleClass().add("dim");
         Region spacer = new Region();
         HBox.setHgrow(spacer, Priority.ALWAYS);
@@ -289,22 +290,68 @@ public final class TrainingPane implements StudioPane {
         return compare;
     }
 
-    private ChartViewer viewer(TrainingViewModel.Chart which, String yLabel, boolean legend) {
-        JFreeChart chart = TrainingCharts.chart(vm, vm.dataset(which), yLabel, legend);
-        ChartViewer v = new ChartViewer(chart);
+    private ChartView viewer(TrainingViewModel.Chart which, String yLabel, boolean legend) {
+        // the chart draws its own copy of the curves, on the renderer thread: the view model's dataset
+        // changes on the FX thread, and handing over the (immutable) list of curves is all it takes
+        CurveDataset source = vm.dataset(which);
+        CurveDataset drawn = new CurveDataset();
+        drawn.setCurves(source.curves());
+        JFreeChart chart = TrainingCharts.chart(drawn, yLabel, legend);
+        if (which == TrainingViewModel.Chart.LOSS) {
+            lossAxis = chart.getXYPlot().getRangeAxis(); // before the renderer thread owns the chart
+        }
+        ChartView v = new ChartView(chart);
+        source.addChangeListener(e -> {
+            List<CurveDataset.Curve> curves = source.curves();
+            v.update(c -> drawn.setCurves(curves));
+        });
         v.setId("chart-" + which.name().toLowerCase(Locale.ROOT).replace('_', '-'));
         v.setMinSize(200, 120);
         v.setPrefSize(600, 300);
-        ValueAxis domain = chart.getXYPlot().getDomainAxis();
-        domain.addChangeListener(e -> {
-            if (domain.isAutoRange()) {
+        v.setOnError(studio::error);
+        v.windowProperty().addListener((o, a, w) -> {
+            if (w == null) {
                 vm.setWindow(which, Double.NaN, Double.NaN);
             } else {
-                vm.setWindow(which, domain.getLowerBound(), domain.getUpperBound());
+                vm.setWindow(which, w.lower(), w.upper());
             }
         });
+        v.readoutTextProperty().set(step -> readout(source, step));
         viewers.put(which, v);
         return v;
+    }
+
+    /**
+     * The value of each curve at its point nearest {@code step}, one line each under the step of the first
+     * ("step 1,200", "run  0.0412", "other  0.0398 (step 1,190)"); {@code null} where no curve reaches.
+     */
+    static String readout(CurveDataset data, double step) {
+        List<CurveDataset.Curve> curves = data.curves();
+        if (curves.isEmpty() || Double.isNaN(step)) {
+            return null;
+        }
+        StringBuilder b = new StringBuilder();
+        long shownStep = -1;
+        for (CurveDataset.Curve c : curves) {
+            Decimator.Points p = c.points();
+            if (p.size() == 0 || step < p.x(0) - 0.5 || step > p.x(p.size() - 1) + 0.5) {
+                continue;
+            }
+            int i = Decimator.lowerBound(p.x(), p.size(), step);
+            if (i >= p.size() || (i > 0 && step - p.x(i - 1) < p.x(i) - step)) {
+                i--;
+            }
+            long at = Math.round(p.x(i));
+            if (shownStep < 0) {
+                shownStep = at;
+                b.append(String.format(Locale.ROOT, "step %,d", shownStep));
+            }
+            b.append(String.format(Locale.ROOT, "\n%s  %s", c.key(), TrainingCharts.SignificantFormat.format4(p.y(i))));
+            if (at != shownStep) { // another run, logged at other steps
+                b.append(String.format(Locale.ROOT, " (step %,d)", at));
+            }
+        }
+        return shownStep < 0 ? null : b.toString();
     }
 
     private void installShortcuts(Scene scene) {
@@ -335,8 +382,17 @@ public final class TrainingPane implements StudioPane {
         return vm;
     }
 
-    /** The chart viewer of {@code chart}. */
-    public ChartViewer viewer(TrainingViewModel.Chart chart) {
+    /**
+     * Completes on the FX thread once every chart shows all the data handed to it so far (charts are
+     * drawn in the background; screenshots and tests wait for this).
+     */
+    public java.util.concurrent.CompletableFuture<Void> chartsRendered() {
+        return java.util.concurrent.CompletableFuture.allOf(viewers.values().stream().map(ChartView::rendered)
+                .toArray(java.util.concurrent.CompletableFuture[]::new));
+    }
+
+    /** The view of {@code chart}. */
+    public ChartView viewer(TrainingViewModel.Chart chart) {
         return viewers.get(chart);
     }
 

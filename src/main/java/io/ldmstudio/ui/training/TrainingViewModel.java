@@ -582,7 +582,7 @@ public final class TrainingViewModel {
             to = Math.min(series.size(), Decimator.lowerBound(series.steps(), series.size(), w[1]) + 1);
         }
         roles.put(key, role);
-        return new CurveDataset.Curve(key, Decimator.minMax(series.steps(), y, from, to, effectiveBuckets()));
+        return new CurveDataset.Curve(key, role, Decimator.minMax(series.steps(), y, from, to, effectiveBuckets()));
     }
 
     // ---- actions ----

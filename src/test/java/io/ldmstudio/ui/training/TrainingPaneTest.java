@@ -106,12 +106,12 @@ class TrainingPaneTest {
     @Test
     void theLogScaleOptionPutsTheLossOnALogarithmicAxis(FxRobot robot) {
         select(StudioFixture.RUN);
-        org.jfree.chart.plot.XYPlot plot = fx(() -> pane.viewer(TrainingViewModel.Chart.LOSS).getChart().getXYPlot());
-        assertTrue(fx(plot::getRangeAxis) instanceof org.jfree.chart.axis.NumberAxis);
+        io.ldmstudio.ui.common.ChartView view = fx(() -> pane.viewer(TrainingViewModel.Chart.LOSS));
+        assertTrue(chartRead(view, c -> c.getXYPlot().getRangeAxis()) instanceof org.jfree.chart.axis.NumberAxis);
         robot.clickOn("#training-log-scale");
         WaitForAsyncUtils.waitForFxEvents();
         assertTrue(fx(() -> vm.logScaleProperty().get()));
-        org.jfree.chart.axis.ValueAxis axis = fx(plot::getRangeAxis);
+        org.jfree.chart.axis.ValueAxis axis = chartRead(view, c -> c.getXYPlot().getRangeAxis());
         assertTrue(axis instanceof org.jfree.chart.axis.LogAxis, axis.getClass().toString());
         // the axis spans the data: the smallest and largest losses are inside it
         CurveDataset loss = fx(() -> vm.dataset(TrainingViewModel.Chart.LOSS));
@@ -124,12 +124,21 @@ class TrainingPaneTest {
             lo = Math.min(lo, y);
             hi = Math.max(hi, y);
         }
-        assertTrue(fx(axis::getLowerBound) <= lo && fx(axis::getUpperBound) >= hi,
-                fx(() -> axis.getRange().toString()) + " vs " + lo + ".." + hi);
+        org.jfree.data.Range span = chartRead(view, c -> c.getXYPlot().getRangeAxis().getRange());
+        assertTrue(span.getLowerBound() <= lo && span.getUpperBound() >= hi, span + " vs " + lo + ".." + hi);
+        TrainingTestSupport.chartsRendered(pane);
         StudioFixture.onFx(() -> StudioFixture.screenshot(scene, "training-log-scale"));
         robot.clickOn("#training-log-scale");
         WaitForAsyncUtils.waitForFxEvents();
-        assertTrue(fx(plot::getRangeAxis) instanceof org.jfree.chart.axis.NumberAxis);
+        assertTrue(chartRead(view, c -> c.getXYPlot().getRangeAxis()) instanceof org.jfree.chart.axis.NumberAxis);
+    }
+
+    static <T> T chartRead(io.ldmstudio.ui.common.ChartView view, java.util.function.Function<org.jfree.chart.JFreeChart, T> f) {
+        try {
+            return fx(() -> view.read(f)).get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
     }
 
     @Test
@@ -146,8 +155,8 @@ class TrainingPaneTest {
         assertEquals(TrainingViewModel.Role.OVERLAY, fx(() -> vm.role(SECOND)));
         assertEquals("Compare with (1)", fx(() -> ((javafx.scene.control.MenuButton) scene.lookup("#training-compare")).getText()));
         // the legend names it too
-        org.jfree.chart.LegendItemCollection legend = fx(() -> pane.viewer(TrainingViewModel.Chart.LOSS).getChart()
-                .getXYPlot().getLegendItems());
+        org.jfree.chart.LegendItemCollection legend = chartRead(fx(() -> pane.viewer(TrainingViewModel.Chart.LOSS)),
+                c -> c.getXYPlot().getLegendItems());
         assertTrue(java.util.stream.IntStream.range(0, legend.getItemCount())
                 .anyMatch(i -> legend.get(i).getLabel().equals(SECOND)));
         // unchecking removes it
@@ -208,13 +217,11 @@ class TrainingPaneTest {
                 .max().orElseThrow());
         assertEquals(7.5, max, "the spike survives thinning");
         // zooming into steps 1000..2000 thins only that window: every point is kept there
-        StudioFixture.onFx(() -> pane.viewer(TrainingViewModel.Chart.LOSS).getChart().getXYPlot().getDomainAxis()
-                .setRange(1000, 2000));
+        StudioFixture.onFx(() -> pane.viewer(TrainingViewModel.Chart.LOSS).zoom(1000, 2000, Double.NaN, Double.NaN));
         int zoomed = fx(() -> loss.getItemCount(loss.indexOf("long (raw)")));
         assertTrue(zoomed <= bound, "zoomed " + zoomed);
         assertEquals(999.0, fx(() -> loss.getXValue(raw, 0)));
-        StudioFixture.onFx(() -> pane.viewer(TrainingViewModel.Chart.LOSS).getChart().getXYPlot().getDomainAxis()
-                .setAutoRange(true));
+        StudioFixture.onFx(() -> pane.viewer(TrainingViewModel.Chart.LOSS).resetZoom());
         assertEquals(1.0, fx(() -> loss.getXValue(raw, 0)));
     }
 
@@ -271,6 +278,7 @@ class TrainingPaneTest {
         }));
         assertEquals(String.format(Locale.ROOT, "step %,d / %,d", last, 2000),
                 fx(() -> ((Label) scene.lookup("#training-steps")).getText()));
+        await(10, "the stop in the log", () -> vm.log().stream().anyMatch(l -> l.endsWith("stopped at step " + last)));
         List<String> log = fx(() -> List.copyOf(vm.log()));
         assertTrue(log.stream().anyMatch(l -> l.endsWith("stopped at step " + last)), log.toString());
         assertEquals(1, log.stream().filter(l -> l.contains("LDM Studio training 'live'")).count(), "no line twice");

@@ -85,9 +85,11 @@ class TrainingPulseTest {
         String loadBefore = loadAverage();
         FxPulseMonitor monitor = new FxPulseMonitor();
         StudioFixture.onFx(monitor::start);
+        long clicked = System.nanoTime();
         robot.clickOn("#training-start");
         await(300, "the run finished", () -> vm.statusProperty().get() == RunStatus.FINISHED
                 && studio.training().job("pulse").isEmpty());
+        String runSeconds = String.format(java.util.Locale.ROOT, "%.2f", (System.nanoTime() - clicked) / 1e9);
         StudioFixture.onFx(monitor::stop);
         WaitForAsyncUtils.waitForFxEvents();
 
@@ -118,7 +120,8 @@ class TrainingPulseTest {
 
         String report = "FX pulses during a " + STEPS + "-step training run with the Training pane's live charts: "
                 + monitor.summary() + "; load average before/after " + loadBefore + " / " + loadAverage()
-                + System.lineSeparator();
+                + System.lineSeparator() + "longest gaps: " + monitor.longest(8) + "; the run took " + runSeconds
+                + " s from the click" + System.lineSeparator();
         Path out = Path.of("target", "fx-pulse.txt");
         Files.createDirectories(out.getParent());
         Files.writeString(out, report);
@@ -130,6 +133,7 @@ class TrainingPulseTest {
         double bound = MAX_GAP_MS * Math.max(1, load / Runtime.getRuntime().availableProcessors());
         assertTrue(monitor.maxGapMillis() < bound, report + " (bound " + bound + " ms)");
 
+        TrainingTestSupport.chartsRendered(pane);
         StudioFixture.onFx(() -> StudioFixture.screenshot(scene, "training"));
     }
 }

@@ -55,6 +55,16 @@ public final class TrainingTestSupport {
     }
 
     /** Evaluates {@code s} on the FX thread. */
+    /** Waits until the pane's charts show everything handed to them. */
+    public static void chartsRendered(TrainingPane pane) {
+        try {
+            fx(pane::chartsRendered).get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new AssertionError("the charts did not draw within 30 s", e);
+        }
+        org.testfx.util.WaitForAsyncUtils.waitForFxEvents();
+    }
+
     public static <T> T fx(Supplier<T> s) {
         AtomicReference<T> out = new AtomicReference<>();
         StudioFixture.onFx(() -> out.set(s.get()));
