@@ -8,6 +8,7 @@ import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferInt;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.IntBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -35,6 +36,7 @@ import javafx.scene.control.Label;
 import javafx.scene.control.MenuItem;
 import javafx.scene.control.SeparatorMenuItem;
 import javafx.scene.image.ImageView;
+import javafx.scene.image.PixelBuffer;
 import javafx.scene.image.PixelFormat;
 import javafx.scene.image.WritableImage;
 import javafx.scene.input.Clipboard;
@@ -104,6 +106,7 @@ public final class ChartView extends Region {
     private final List<Waiter> waiters = new ArrayList<>();
     private final ContextMenu menu = new ContextMenu();
     private WritableImage image;
+    private PixelBuffer<IntBuffer> pixels;
     private Frame shown;
     private long frames;
     private double pressX = Double.NaN;
@@ -258,11 +261,19 @@ public final class ChartView extends Region {
         }
         if (f.argb() != null) {
             if (image == null || (int) image.getWidth() != f.pixelWidth() || (int) image.getHeight() != f.pixelHeight()) {
-                image = new WritableImage(f.pixelWidth(), f.pixelHeight());
+                // the image shares this buffer in the renderer's own pixel format: showing a frame is one
+                // block copy, with no per-pixel conversion on the FX thread
+                pixels = new PixelBuffer<>(f.pixelWidth(), f.pixelHeight(), IntBuffer.allocate(f.pixelWidth() * f.pixelHeight()),
+                        PixelFormat.getIntArgbPreInstance());
+                image = new WritableImage(pixels);
                 view.setImage(image);
             }
-            image.getPixelWriter().setPixels(0, 0, f.pixelWidth(), f.pixelHeight(), PixelFormat.getIntArgbPreInstance(),
-                    f.argb(), 0, f.pixelWidth());
+            pixels.updateBuffer(b -> {
+                IntBuffer buffer = b.getBuffer();
+                buffer.clear();
+                buffer.put(f.argb());
+                return null; // all of it changed
+            });
             view.setFitWidth(f.width());
             view.setFitHeight(f.height());
             frames++;
