@@ -12,7 +12,7 @@ import javafx.scene.shape.Rectangle;
 
 /**
  * Shows an image as large as fits, at a whole-number magnification with nearest-neighbour sampling
- * (pixels stay crisp squares), centred on a dark backdrop just larger than the picture. The enlarged
+ * (pixels stay crisp squares) unless that leaves much of the room empty (see {@link #magnification}), centred on a dark backdrop just larger than the picture. The enlarged
  * copy is made here rather than left to {@code ImageView.setSmooth(false)}, which some rendering
  * pipelines (the software one among them) ignore; its size is bounded by the view, so it is cheap. An
  * image larger than the space is shrunk to fit.
@@ -25,7 +25,8 @@ public final class PixelView extends Region {
     private final ImageView view = new ImageView();
     private final Rectangle backdrop = new Rectangle();
     private Image scaledFrom;
-    private int scaledBy;
+    private int scaledW;
+    private int scaledH;
     private Image scaled;
 
     public PixelView() {
@@ -84,10 +85,10 @@ public final class PixelView extends Region {
             return;
         }
         double fit = Math.min(w / img.getWidth(), h / img.getHeight());
-        int k = fit >= 1 ? (int) Math.floor(fit) : 1;
-        double iw = fit >= 1 ? img.getWidth() * k : Math.floor(img.getWidth() * fit);
-        double ih = fit >= 1 ? img.getHeight() * k : Math.floor(img.getHeight() * fit);
-        view.setImage(k > 1 ? enlarged(img, k) : img);
+        double m = fit >= 1 ? magnification(fit) : fit;
+        double iw = Math.floor(img.getWidth() * m);
+        double ih = Math.floor(img.getHeight() * m);
+        view.setImage(m > 1 ? enlarged(img, (int) iw, (int) ih) : img);
         view.setFitWidth(iw);
         view.setFitHeight(ih);
         double x = Math.round(snappedLeftInset() + MARGIN + (w - iw) / 2);
@@ -100,15 +101,50 @@ public final class PixelView extends Region {
         backdrop.setHeight(ih + 2 * MARGIN);
     }
 
-    /** {@code img} with every pixel repeated k×k times (the last one kept while the source and k stay). */
-    private Image enlarged(Image img, int k) {
-        if (img == scaledFrom && k == scaledBy) {
+    /**
+     * How much to enlarge a picture that could be enlarged {@code fit} times (≥ 1): the whole factor
+     * below it, so every pixel is the same square, unless that wastes more than 30 % of the room (a
+     * 16-image grid of 28 px pictures in a 190 px column would stay at 1×); then {@code fit} itself,
+     * still nearest-neighbour, with pixels one screen pixel apart in size.
+     */
+    static double magnification(double fit) {
+        double k = Math.floor(fit + 1e-9);
+        return k / fit >= 0.7 ? k : fit;
+    }
+
+    /** {@code img} enlarged to {@code w × h} by repeating pixels (the last one kept while the source and size stay). */
+    private Image enlarged(Image img, int w, int h) {
+        if (img == scaledFrom && w == scaledW && h == scaledH) {
             return scaled;
         }
-        scaled = enlarge(img, k);
+        int k = w / (int) img.getWidth();
+        scaled = k * (int) img.getWidth() == w && k * (int) img.getHeight() == h ? enlarge(img, k) : resample(img, w, h);
         scaledFrom = img;
-        scaledBy = k;
+        scaledW = w;
+        scaledH = h;
         return scaled;
+    }
+
+    /** Nearest-neighbour resampling of {@code img} to {@code ow × oh}: each output pixel takes the source pixel under its centre. */
+    static WritableImage resample(Image img, int ow, int oh) {
+        int w = (int) img.getWidth();
+        int h = (int) img.getHeight();
+        int[] src = new int[w * h];
+        img.getPixelReader().getPixels(0, 0, w, h, PixelFormat.getIntArgbInstance(), src, 0, w);
+        int[] out = new int[ow * oh];
+        int[] col = new int[ow];
+        for (int x = 0; x < ow; x++) {
+            col[x] = Math.min(w - 1, (int) ((x + 0.5) * w / ow));
+        }
+        for (int y = 0; y < oh; y++) {
+            int sy = Math.min(h - 1, (int) ((y + 0.5) * h / oh));
+            for (int x = 0; x < ow; x++) {
+                out[y * ow + x] = src[sy * w + col[x]];
+            }
+        }
+        WritableImage result = new WritableImage(ow, oh);
+        result.getPixelWriter().setPixels(0, 0, ow, oh, PixelFormat.getIntArgbInstance(), out, 0, ow);
+        return result;
     }
 
     static WritableImage enlarge(Image img, int k) {
