@@ -68,8 +68,9 @@ import org.jfree.chart.plot.XYPlot;
  * copies the finished pixels (a few hundred microseconds) and the render thread blits them.
  *
  * <p>Threading: the {@link JFreeChart} belongs to the renderer thread once the view is built — change
- * it only through {@link #update} and read it only through {@link #read}. Everything else here is
- * used on the FX thread.
+ * it only through {@link #update} (or the {@link #setBeforeDraw} hook) and read it only through
+ * {@link #read}. Everything else here is used on the FX thread. While the view is hidden (its tab is
+ * not in front) nothing is drawn; {@link #shown} catches up.
  */
 public final class ChartView extends Region {
     private static final ExecutorService RENDERER = Executors.newSingleThreadExecutor(r -> {
@@ -96,6 +97,8 @@ public final class ChartView extends Region {
     private volatile double requestHeight;
     private volatile double requestScale = 1;
     private BufferedImage canvas; // renderer thread
+    private volatile Consumer<JFreeChart> beforeDraw;
+    private boolean deferred; // FX thread
 
     private final ImageView view = new ImageView();
     private final Rectangle band = new Rectangle();
@@ -191,15 +194,60 @@ public final class ChartView extends Region {
             done.complete(null);
         } else {
             waiters.add(new Waiter(seq, done));
-            schedule();
+            deferred = false;
+            schedule(true);
         }
         return done;
     }
 
+    /**
+     * Redraws with whatever {@link #setBeforeDraw} hands the chart then, without queueing a change: for
+     * data that arrives faster than frames are drawn, only the newest of which matters.
+     */
+    public void redraw() {
+        requested.incrementAndGet();
+        schedule();
+    }
+
+    /**
+     * Called on the renderer thread before each draw, after the queued changes: where live data is
+     * put into the chart ({@code null} for nothing).
+     */
+    public void setBeforeDraw(Consumer<JFreeChart> beforeDraw) {
+        this.beforeDraw = beforeDraw;
+    }
+
+    /** Draws what was held back while the view was hidden (call when its pane comes to the front). */
+    public void shown() {
+        if (deferred) {
+            deferred = false;
+            schedule(true);
+        }
+    }
+
     private void schedule() {
+        schedule(false);
+    }
+
+    /** Queues a draw, unless the view is hidden (another tab is in front): then at {@link #shown}. */
+    private void schedule(boolean evenIfHidden) {
+        if (!evenIfHidden && Platform.isFxApplicationThread() && !showing()) {
+            deferred = true;
+            return;
+        }
         if (scheduled.compareAndSet(false, true)) {
             RENDERER.execute(this::render);
         }
+    }
+
+    /** Whether the view is on screen: in a showing window, with it and every parent visible. */
+    private boolean showing() {
+        for (javafx.scene.Node n = this; n != null; n = n.getParent()) {
+            if (!n.isVisible()) {
+                return false;
+            }
+        }
+        return getScene() != null && getScene().getWindow() != null && getScene().getWindow().isShowing();
     }
 
     private void render() {
@@ -208,6 +256,14 @@ public final class ChartView extends Region {
         for (Consumer<JFreeChart> c; (c = changes.poll()) != null;) {
             try {
                 c.accept(chart);
+            } catch (RuntimeException e) {
+                Platform.runLater(() -> onError.accept(e));
+            }
+        }
+        Consumer<JFreeChart> before = beforeDraw;
+        if (before != null) {
+            try {
+                before.accept(chart);
             } catch (RuntimeException e) {
                 Platform.runLater(() -> onError.accept(e));
             }

@@ -301,9 +301,18 @@ public final class TrainingPane implements StudioPane {
             lossAxis = chart.getXYPlot().getRangeAxis(); // before the renderer thread owns the chart
         }
         ChartView v = new ChartView(chart);
+        // live rows arrive faster than frames are drawn while the pane is hidden: only the newest curves
+        // are kept for the next draw, never a queue of them
+        java.util.concurrent.atomic.AtomicReference<List<CurveDataset.Curve>> latest = new java.util.concurrent.atomic.AtomicReference<>();
+        v.setBeforeDraw(c -> {
+            List<CurveDataset.Curve> curves = latest.getAndSet(null);
+            if (curves != null) {
+                drawn.setCurves(curves);
+            }
+        });
         source.addChangeListener(e -> {
-            List<CurveDataset.Curve> curves = source.curves();
-            v.update(c -> drawn.setCurves(curves));
+            latest.set(source.curves());
+            v.redraw();
         });
         v.setId("chart-" + which.name().toLowerCase(Locale.ROOT).replace('_', '-'));
         v.setMinSize(200, 120);
@@ -414,6 +423,7 @@ public final class TrainingPane implements StudioPane {
     @Override
     public void shown() {
         vm.updateActions();
+        viewers.values().forEach(ChartView::shown);
     }
 
     @Override

@@ -176,6 +176,34 @@ class ChartViewTest {
     }
 
     @Test
+    void nothingIsDrawnWhileHiddenAndTheLatestDataOnceShown() throws Exception {
+        rendered();
+        long frames = fx(view::frames);
+        StudioFixture.onFx(() -> view.getParent().setVisible(false)); // as a tab not in front
+        int[] fed = {0};
+        view.setBeforeDraw(c -> {
+            fed[0]++;
+            XYSeries s = ((XYSeriesCollection) c.getXYPlot().getDataset()).getSeries(0);
+            s.add(100 + fed[0], 5.0);
+        });
+        for (int i = 0; i < 20; i++) {
+            StudioFixture.onFx(view::redraw);
+        }
+        Thread.sleep(300);
+        WaitForAsyncUtils.waitForFxEvents();
+        assertEquals(frames, fx(view::frames), "no frame while hidden");
+        assertEquals(0, fed[0], "not even the data hook ran");
+        StudioFixture.onFx(() -> {
+            view.getParent().setVisible(true);
+            view.shown();
+        });
+        ChartView.Frame f = rendered();
+        assertEquals(1, fed[0], "twenty redraws asked for while hidden make one draw");
+        assertTrue(f.xHi() >= 101, "the data handed in shows: " + f.xHi());
+        view.setBeforeDraw(null);
+    }
+
+    @Test
     void resizingDrawsAFrameOfTheNewSize() {
         rendered();
         StudioFixture.onFx(() -> stage.setWidth(420));
