@@ -47,4 +47,11 @@ class ArchitectureTest {
                 .should().dependOnClassesThat().resideInAnyPackage("io.ldmstudio.cli..", "io.ldmstudio.ui..")
                 .check(classes);
     }
+
+    @Test
+    void theUiDrivesTheEngineOnlyThroughServices() {
+        noClasses().that().resideInAPackage("io.ldmstudio.ui..")
+                .should().dependOnClassesThat().resideInAnyPackage("ai.djl..", "io.ldmstudio.nn..")
+                .check(classes);
+    }
 }

@@ -2,8 +2,8 @@ package io.ldmstudio.ui.autoencoder;
 
 import io.ldmstudio.eval.MetricSummary;
 import io.ldmstudio.eval.Stats;
-import io.ldmstudio.nn.VaeConfig;
 import io.ldmstudio.runs.RunInfo;
+import io.ldmstudio.service.AutoencoderDescription;
 import io.ldmstudio.ui.common.NearestScale;
 import io.ldmstudio.weights.VaeWeights;
 import java.io.File;
@@ -303,9 +303,9 @@ final class AutoencoderView {
         Label latentTitle = section("");
         latentTitle.textProperty().bind(Bindings.createStringBinding(() -> {
             Reconstruction r = vm.selectedProperty().get();
-            VaeWeights.Source s = vm.weightsProperty().get();
+            AutoencoderDescription s = vm.weightsProperty().get();
             return r == null ? "Latent channels" : "Latent channels (" + AutoencoderViewModel.shapeText(r.latentShape())
-                    + (s == null ? "" : ", × scaling factor " + s.config().scalingFactor()) + "; each from its min to its max)";
+                    + (s == null ? "" : ", × scaling factor " + s.scalingFactor()) + "; each from its min to its max)";
         }, vm.selectedProperty(), vm.weightsProperty()));
         latents.setId("ae-latents");
 
@@ -418,7 +418,7 @@ final class AutoencoderView {
             }
         });
         vm.resolutionProperty().addListener((o, a, b) -> rf.setValue(b.intValue()));
-        vm.weightsProperty().addListener((o, a, w) -> rf.setAmountToStepBy(w == null ? 8 : w.config().downFactor()));
+        vm.weightsProperty().addListener((o, a, w) -> rf.setAmountToStepBy(w == null ? 8 : w.downFactor()));
         res.setTooltip(new Tooltip("Image side in pixels (a multiple of f); the current dataset's transform sets it"));
         HBox resRow = new HBox(6, res, new Label("px images"));
         resRow.setAlignment(Pos.CENTER_LEFT);
@@ -441,15 +441,15 @@ final class AutoencoderView {
         info.addRow(row++, key("weights"), weightsFile);
 
         Runnable fill = () -> {
-            VaeWeights.Source s = vm.weightsProperty().get();
+            AutoencoderDescription c = vm.weightsProperty().get();
             long[] shape = vm.latentShapeProperty().get();
-            if (s == null) {
+            if (c == null) {
                 for (Label l : new Label[] {f, latent, params, config, weightsFile, scaling}) {
                     l.setText("—");
                 }
                 return;
             }
-            VaeConfig c = s.config();
+            VaeWeights.Source s = c.source();
             f.setText("f = " + c.downFactor() + "  (" + c.levels() + " levels)");
             int r = vm.resolutionProperty().get();
             latent.setText(shape == null ? "—" : AutoencoderViewModel.shapeText(shape) + "  for " + r + "×" + r + "×"

@@ -6,11 +6,12 @@ import io.ldmstudio.data.ProceduralSource;
 import io.ldmstudio.eval.ImageResult;
 import io.ldmstudio.eval.MetricSummary;
 import io.ldmstudio.runs.RunInfo;
+import io.ldmstudio.service.AutoencoderDescription;
+import io.ldmstudio.service.AutoencoderSession;
 import io.ldmstudio.ui.Studio;
 import io.ldmstudio.ui.common.CurrentDataset;
 import io.ldmstudio.ui.common.UiErrors;
 import io.ldmstudio.util.Rng;
-import io.ldmstudio.weights.VaeWeights;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -37,7 +38,7 @@ import javafx.collections.ObservableList;
 /**
  * The Autoencoder pane's state and logic: which autoencoder, what it is (f, latent shape, config,
  * parameters), and reconstructions of a sample of the current dataset with their metrics and
- * latents. Never touches controls; the model lives on its own worker thread.
+ * latents. Never touches controls; the model lives on an {@link AutoencoderSession}'s own thread.
  */
 public final class AutoencoderViewModel {
     /** Images reconstructed by default. */
@@ -48,12 +49,12 @@ public final class AutoencoderViewModel {
 
     private final Studio studio;
     private final CurrentDataset dataset;
-    private final AutoencoderWorker worker;
+    private final AutoencoderSession session;
 
     private final StringProperty path = new SimpleStringProperty(this, "path", "");
     private final StringProperty pathError = new SimpleStringProperty(this, "pathError", "");
     private final BooleanProperty loading = new SimpleBooleanProperty(this, "loading", false);
-    private final ReadOnlyObjectWrapper<VaeWeights.Source> weights = new ReadOnlyObjectWrapper<>(this, "weights");
+    private final ReadOnlyObjectWrapper<AutoencoderDescription> weights = new ReadOnlyObjectWrapper<>(this, "weights");
     private final ReadOnlyObjectWrapper<Long> parameters = new ReadOnlyObjectWrapper<>(this, "parameters");
     private final IntegerProperty resolution = new SimpleIntegerProperty(this, "resolution", 32);
     private final ReadOnlyObjectWrapper<long[]> latentShape = new ReadOnlyObjectWrapper<>(this, "latentShape");
@@ -76,7 +77,7 @@ public final class AutoencoderViewModel {
     public AutoencoderViewModel(Studio studio) {
         this.studio = studio;
         this.dataset = CurrentDataset.of(studio);
-        this.worker = new AutoencoderWorker(() -> studio.device().device());
+        this.session = new AutoencoderSession(studio::device);
         resolution.addListener((o, a, b) -> updateLatentShape());
         weights.addListener((o, a, b) -> updateLatentShape());
         dataset.choiceProperty().addListener((o, a, b) -> datasetChanged());
@@ -103,11 +104,7 @@ public final class AutoencoderViewModel {
         cancelReconstruction();
         loading.set(true);
         pathError.set("");
-        studio.background().submit("reading the autoencoder " + file, () -> {
-            VaeWeights.Source s = VaeWeights.resolve(file, VaeWeights.Options.DEFAULTS);
-            long n = VaeWeights.info(s.config(), s.config().downFactor()).parameterCount();
-            return new Object[] {s, n};
-        }, r -> {
+        studio.background().submit("reading the autoencoder " + file, () -> AutoencoderDescription.read(file), r -> {
             if (g != loadGeneration.get()) {
                 return;
             }
@@ -115,8 +112,8 @@ public final class AutoencoderViewModel {
             rows.clear();
             selected.set(null);
             summary.set(null);
-            parameters.set((Long) r[1]);
-            weights.set((VaeWeights.Source) r[0]);
+            parameters.set(r.parameterCount());
+            weights.set(r);
             studio.inform("autoencoder " + file.getFileName() + ": f = " + downFactor() + ", "
                     + String.format(Locale.ROOT, "%,d", parameters.get()) + " parameters");
         }, e -> {
@@ -156,19 +153,19 @@ public final class AutoencoderViewModel {
 
     /** f, or 0 when nothing is loaded. */
     public int downFactor() {
-        VaeWeights.Source s = weights.get();
-        return s == null ? 0 : s.config().downFactor();
+        AutoencoderDescription s = weights.get();
+        return s == null ? 0 : s.downFactor();
     }
 
     private void updateLatentShape() {
-        VaeWeights.Source s = weights.get();
+        AutoencoderDescription s = weights.get();
         if (s == null) {
             latentShape.set(null);
             resolutionError.set("");
             return;
         }
         try {
-            latentShape.set(s.config().latentShape(resolution.get()));
+            latentShape.set(s.latentShape(resolution.get()));
             resolutionError.set("");
         } catch (IllegalArgumentException e) {
             latentShape.set(null);
@@ -215,7 +212,7 @@ public final class AutoencoderViewModel {
 
     /** Reconstructs {@code count} images of the current dataset in the background. */
     public void reconstruct() {
-        VaeWeights.Source s = weights.get();
+        AutoencoderDescription s = weights.get();
         if (s == null) {
             pathError.set("load an autoencoder first");
             return;
@@ -229,28 +226,31 @@ public final class AutoencoderViewModel {
         cancel = stop;
         ImageSource src = source();
         int[] idx = sampleIndices(src.size(), Math.max(1, Math.min(MAX_COUNT, count.get())), seed.get());
-        AutoencoderWorker.Job job = new AutoencoderWorker.Job(src, idx, resolution.get(), centerCrop());
+        AutoencoderSession.Job job = new AutoencoderSession.Job(src, idx, resolution.get(), centerCrop());
         rows.clear();
         selected.set(null);
         summary.set(null);
         running.set(true);
         progress.set("starting the engine and loading the weights…");
         List<ImageResult> results = new ArrayList<>();
-        worker.submit(() -> {
+        session.submit(() -> {
             try {
-                worker.reconstruct(s, job, r -> Platform.runLater(() -> {
-                    if (stop.get()) {
-                        return;
-                    }
-                    rows.add(r);
-                    results.add(r.metrics());
-                    summary.set(MetricSummary.of(results));
-                    if (selected.get() == null) {
-                        selected.set(r);
-                    }
-                    progress.set(rows.size() < idx.length
-                            ? String.format(Locale.ROOT, "reconstructed %d of %d…", rows.size(), idx.length) : "");
-                }), stop::get);
+                session.reconstruct(s.source(), job, plain -> {
+                    Reconstruction r = Reconstruction.of(plain);
+                    Platform.runLater(() -> {
+                        if (stop.get()) {
+                            return;
+                        }
+                        rows.add(r);
+                        results.add(r.metrics());
+                        summary.set(MetricSummary.of(results));
+                        if (selected.get() == null) {
+                            selected.set(r);
+                        }
+                        progress.set(rows.size() < idx.length
+                                ? String.format(Locale.ROOT, "reconstructed %d of %d…", rows.size(), idx.length) : "");
+                    });
+                }, stop::get);
                 Platform.runLater(() -> {
                     if (!stop.get()) {
                         running.set(false);
@@ -262,7 +262,7 @@ public final class AutoencoderViewModel {
                     if (!stop.get()) {
                         running.set(false);
                         progress.set("");
-                        studio.error("reconstructing with " + s.weightsFile().getFileName() + ": " + UiErrors.message(e));
+                        studio.error("reconstructing with " + s.source().weightsFile().getFileName() + ": " + UiErrors.message(e));
                     }
                 });
             }
@@ -311,7 +311,7 @@ public final class AutoencoderViewModel {
 
     public void dispose() {
         cancel.set(true);
-        worker.close();
+        session.close();
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -329,7 +329,8 @@ public final class AutoencoderViewModel {
         return loading;
     }
 
-    public ReadOnlyObjectProperty<VaeWeights.Source> weightsProperty() {
+    /** The autoencoder loaded (what it is and where its weights are), or null. */
+    public ReadOnlyObjectProperty<AutoencoderDescription> weightsProperty() {
         return weights.getReadOnlyProperty();
     }
 

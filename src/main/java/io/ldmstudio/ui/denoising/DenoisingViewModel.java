@@ -5,6 +5,7 @@ import io.ldmstudio.runs.Checkpoint;
 import io.ldmstudio.runs.Run;
 import io.ldmstudio.runs.RunInfo;
 import io.ldmstudio.service.Devices;
+import io.ldmstudio.service.LatentDecoder;
 import io.ldmstudio.service.SamplingService;
 import io.ldmstudio.training.Trainer;
 import io.ldmstudio.diffusion.StepListener;

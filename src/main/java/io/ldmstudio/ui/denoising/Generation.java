@@ -2,6 +2,7 @@ package io.ldmstudio.ui.denoising;
 
 import io.ldmstudio.config.RunConfig;
 import io.ldmstudio.diffusion.Trajectory;
+import io.ldmstudio.service.LatentDecoder;
 import io.ldmstudio.service.SamplingService;
 import java.awt.image.BufferedImage;
 import java.io.IOException;

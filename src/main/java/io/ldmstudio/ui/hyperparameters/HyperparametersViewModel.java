@@ -10,10 +10,9 @@ import io.ldmstudio.config.ConfigValidator;
 import io.ldmstudio.config.Configs;
 import io.ldmstudio.config.Presets;
 import io.ldmstudio.config.RunConfig;
-import io.ldmstudio.nn.UNet2DModel;
-import io.ldmstudio.nn.UNetConfig;
 import io.ldmstudio.runs.AtomicFiles;
 import io.ldmstudio.runs.Workspace;
+import io.ldmstudio.service.ModelSizes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -124,6 +123,8 @@ public final class HyperparametersViewModel {
     private final BooleanProperty loading = new SimpleBooleanProperty();
     private RunConfig base;
     private RunConfig current;
+    /** Parameter counts and memory figures; builds the network again only when its shape changed. */
+    private final ModelSizes sizes = new ModelSizes();
 
     public HyperparametersViewModel(Presets presets) {
         this.presets = presets;
@@ -307,16 +308,16 @@ public final class HyperparametersViewModel {
             return;
         }
         if (c.trainsAutoencoder()) {
-            io.ldmstudio.nn.VaeConfig vc = io.ldmstudio.nn.VaeConfig.of(c.vae(), c.data().channels(), c.data().resolution());
             int f = 1 << (c.vae().blockOutChannels().size() - 1);
             int side = c.data().resolution() / f;
             latentShape.set(String.format(Locale.ROOT, "autoencoder: %d px / f=%d → %d×%d×%d latents",
                     c.data().resolution(), f, side, side, c.vae().latentChannels()));
-            long params = parameterCount(vc, () -> new io.ldmstudio.nn.AutoencoderKL(vc).parameterCount());
+            ModelSizes.Size size = sizes.of(c);
+            long params = size.parameters();
             parameters.set(String.format(Locale.ROOT, "%,d autoencoder parameters (%.1f MB float32)", params,
                     params * 4 / 1e6));
             memory.set(String.format(Locale.ROOT, "≈ %.0f MB weights, gradients, AdamW state and EMA (+ activations)",
-                    stateBytes(params) / 1e6));
+                    size.stateBytes() / 1e6));
             return;
         }
         int res = c.unetResolution();
@@ -325,53 +326,13 @@ public final class HyperparametersViewModel {
                 ? String.format(Locale.ROOT, "pixel space: %d×%d×%d", res, res, ch)
                 : String.format(Locale.ROOT, "%d px / f=%d → %d×%d×%d latents", c.data().resolution(),
                         c.autoencoder().downsampleFactor(), res, res, ch));
-        UNetConfig u = UNetConfig.of(c.model(), ch, res);
-        long params = parameterCount(u, () -> new UNet2DModel(u).parameterCount());
+        ModelSizes.Size size = sizes.of(c);
+        long params = size.parameters();
+        double activations = size.activationBytes().orElseThrow();
         parameters.set(String.format(Locale.ROOT, "%,d U-Net parameters (%.1f MB float32)", params, params * 4 / 1e6));
         memory.set(String.format(Locale.ROOT, "≈ %.0f MB: %.0f MB weights, gradients, AdamW state and EMA + ≈ %.0f MB "
-                        + "activations at batch %d (rough)", stateBytes(params) / 1e6 + activationBytes(c, u) / 1e6,
-                stateBytes(params) / 1e6, activationBytes(c, u) / 1e6, c.optim().batchSize()));
-    }
-
-    private Object countedShape;
-    private long countedParams;
-
-    /**
-     * The parameter count of a network shape, built (modules only, no tensors) just when the shape
-     * changed: most edits (learning rate, steps, ...) leave it as it was, and this runs on each keystroke.
-     */
-    private long parameterCount(Object shape, java.util.function.LongSupplier count) {
-        if (!shape.equals(countedShape)) {
-            countedParams = count.getAsLong();
-            countedShape = shape;
-        }
-        return countedParams;
-    }
-
-    /** weights + gradients + AdamW's two moments + EMA, float32. */
-    static double stateBytes(long params) {
-        return params * 4.0 * 5;
-    }
-
-    /**
-     * A rough figure for what backward keeps: per ResNet block about 8 feature maps of its width and
-     * resolution (two norms, two activations, two convolutions, the skip and the sum), per attention
-     * block the (HW)² score matrix per head, for the down and up paths, float32.
-     */
-    static double activationBytes(RunConfig c, UNetConfig u) {
-        double floats = 0;
-        int res = u.sampleSize();
-        for (int level = 0; level < u.levels(); level++) {
-            int ch = u.blockOutChannels().get(level);
-            double hw = (double) res * res;
-            int blocks = u.layersPerBlock() * 2 + 1; // down path, up path (one more)
-            floats += blocks * 8.0 * ch * hw;
-            if (u.attention().get(level)) {
-                floats += blocks * (4.0 * ch * hw + u.headsFor(ch) * hw * hw);
-            }
-            res = Math.max(1, res / 2);
-        }
-        return floats * 4.0 * c.optim().batchSize();
+                        + "activations at batch %d (rough)", size.stateBytes() / 1e6 + activations / 1e6,
+                size.stateBytes() / 1e6, activations / 1e6, c.optim().batchSize()));
     }
 
     /**

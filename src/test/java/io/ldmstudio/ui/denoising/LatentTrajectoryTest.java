@@ -12,6 +12,7 @@ import io.ldmstudio.nn.VaeConfig;
 import io.ldmstudio.runs.Run;
 import io.ldmstudio.runs.Workspace;
 import io.ldmstudio.service.Devices;
+import io.ldmstudio.service.LatentDecoder;
 import io.ldmstudio.service.SamplingService;
 import io.ldmstudio.training.Trainer;
 import io.ldmstudio.training.TrainingControl;

@@ -117,17 +117,6 @@ class HyperparametersViewModelTest {
     }
 
     @Test
-    void theMemoryEstimateGrowsWithTheBatch() {
-        HyperparametersViewModel vm = vm();
-        RunConfig c = vm.config().orElseThrow();
-        UNetConfig u = UNetConfig.of(c.model(), c.unetChannels(), c.unetResolution());
-        double a = HyperparametersViewModel.activationBytes(c, u);
-        RunConfig doubled = io.ldmstudio.config.ConfigOverrides.apply(c, List.of("optim.batch_size=64"));
-        assertEquals(2 * a, HyperparametersViewModel.activationBytes(doubled, u), 1e-6 * a);
-        assertEquals(20.0 * 1000, HyperparametersViewModel.stateBytes(1000));
-    }
-
-    @Test
     void saveAsPresetWritesOnlyTheChangesOverItsBaseAndResolvesToTheSameConfig() throws Exception {
         HyperparametersViewModel vm = vm();
         set(vm, "optim.steps", "300");

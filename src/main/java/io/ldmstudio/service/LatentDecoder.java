@@ -1,9 +1,8 @@
-package io.ldmstudio.ui.denoising;
+package io.ldmstudio.service;
 
 import ai.djl.ndarray.NDManager;
 import io.ldmstudio.config.RunConfig;
 import io.ldmstudio.nn.GradMode;
-import io.ldmstudio.service.Devices;
 import io.ldmstudio.training.LatentSpace;
 import java.io.IOException;
 import java.util.concurrent.CancellationException;
@@ -18,7 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the autoencoder on first use and owns its tensors (a {@link LatentSpace} lives on the thread that
  * made it). Callers on any other thread wait for the result; the FX thread must not call it.
  */
-final class LatentDecoder implements AutoCloseable {
+public final class LatentDecoder implements AutoCloseable {
     private static final AtomicInteger THREADS = new AtomicInteger();
 
     private final RunConfig config;
@@ -27,7 +26,7 @@ final class LatentDecoder implements AutoCloseable {
     private NDManager manager;
     private LatentSpace space;
 
-    LatentDecoder(RunConfig config, Devices.DeviceInfo device) {
+    public LatentDecoder(RunConfig config, Devices.DeviceInfo device) {
         this.config = config;
         this.device = device;
         this.thread = Executors.newSingleThreadExecutor(r -> {
@@ -38,7 +37,7 @@ final class LatentDecoder implements AutoCloseable {
     }
 
     /** Decodes scaled latents (n, L, size, size) into images in [-1, 1]; blocks until done. */
-    float[] decode(float[] latents, int n, int size) throws IOException {
+    public float[] decode(float[] latents, int n, int size) throws IOException {
         Future<float[]> f = thread.submit(() -> {
             if (space == null) {
                 GradMode.disable();

@@ -1,4 +1,4 @@
-package io.ldmstudio.ui.autoencoder;
+package io.ldmstudio.service;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
@@ -13,15 +13,14 @@ import io.ldmstudio.eval.PixelRange;
 import io.ldmstudio.nn.AutoencoderKL;
 import io.ldmstudio.nn.GradMode;
 import io.ldmstudio.nn.VaeConfig;
-import io.ldmstudio.ui.common.FxImages;
 import io.ldmstudio.weights.VaeWeights;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -30,44 +29,70 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * The one thread that owns the loaded autoencoder and every tensor made with it (DJL arrays are not
+ * The one thread that owns a loaded autoencoder and every tensor made with it (DJL arrays are not
  * shared between threads). Keeps the last model loaded, so reconstructing again does not re-read the
- * weights; a different file or a newer modification time loads afresh and frees the old one.
+ * weights; a different file, a newer modification time or another config loads afresh and frees the
+ * old one. Hands out plain arrays only.
  */
-final class AutoencoderWorker implements AutoCloseable {
+public final class AutoencoderSession implements AutoCloseable {
     private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "ldm-ui-autoencoder");
+        Thread t = new Thread(r, "ldm-autoencoder-session");
         t.setDaemon(true);
         t.setPriority(Thread.NORM_PRIORITY - 1);
         return t;
     });
-    private final Supplier<Device> device;
+    private final Supplier<Devices.DeviceInfo> device;
 
-    // touched on the worker thread only
+    // touched on the session thread only
     private NDManager manager;
     private AutoencoderKL model;
     private Path loadedFile;
     private FileTime loadedTime;
     private VaeConfig loadedConfig;
 
-    AutoencoderWorker(Supplier<Device> device) {
+    /**
+     * @param device the device to load on; asked on the session thread when a model is loaded (it may
+     *               block until the engine has started)
+     */
+    public AutoencoderSession(Supplier<Devices.DeviceInfo> device) {
         this.device = device;
     }
 
-    /** Runs {@code job} on the worker thread. */
-    <T> Future<T> submit(java.util.concurrent.Callable<T> job) {
+    /** Runs {@code job} on the session thread. */
+    public <T> Future<T> submit(Callable<T> job) {
         return thread.submit(job);
     }
 
     /** What a reconstruction needs: the dataset, which images, the size and crop. */
-    record Job(ImageSource source, int[] indices, int size, boolean centerCrop) {}
+    public record Job(ImageSource source, int[] indices, int size, boolean centerCrop) {}
+
+    /**
+     * One dataset image through the autoencoder, as plain data.
+     *
+     * @param sample      position in the job's sample (0-based)
+     * @param index       the image's index in the dataset
+     * @param label       its class name, or ""
+     * @param channels    image channels (the autoencoder's in_channels)
+     * @param size        image side in pixels
+     * @param input       CHW in [-1, 1], as the transform made it
+     * @param output      the reconstruction, CHW, clipped to [-1, 1]
+     * @param metrics     MSE, PSNR, SSIM of {@code output} against {@code input}
+     * @param latents     the scaled latent (what the diffusion model sees), CHW
+     * @param latentShape (L, h, w)
+     * @param difference  |input − output| magnified ({@link DifferenceImage#of}), CHW
+     * @param latentMin   per latent channel, its smallest value
+     * @param latentMax   per latent channel, its largest value
+     */
+    public record Result(int sample, int index, String label, int channels, int size, float[] input, float[] output,
+            ImageResult metrics, float[] latents, long[] latentShape, float[] difference, float[] latentMin,
+            float[] latentMax) {}
 
     /**
      * Reconstructs the images of {@code job} one by one with the weights {@code weights} points at,
-     * handing each result to {@code onImage} (on this thread) until {@code cancelled} says stop. Call on
-     * the worker thread.
+     * handing each result to {@code onImage} (on the session thread) until {@code cancelled} says stop.
+     * Call on the session thread (through {@link #submit}).
      */
-    void reconstruct(VaeWeights.Source weights, Job job, Consumer<Reconstruction> onImage, BooleanSupplier cancelled)
+    public void reconstruct(VaeWeights.Source weights, Job job, Consumer<Result> onImage, BooleanSupplier cancelled)
             throws IOException {
         AutoencoderKL vae = ensure(weights);
         VaeConfig c = vae.config();
@@ -105,7 +130,8 @@ final class AutoencoderWorker implements AutoCloseable {
             int lc = (int) latentShape[0];
             int lh = (int) latentShape[1];
             int lw = (int) latentShape[2];
-            List<Reconstruction.LatentChannel> chans = new ArrayList<>(lc);
+            float[] mins = new float[lc];
+            float[] maxs = new float[lc];
             for (int i = 0; i < lc; i++) {
                 float lo = Float.POSITIVE_INFINITY;
                 float hi = Float.NEGATIVE_INFINITY;
@@ -114,17 +140,16 @@ final class AutoencoderWorker implements AutoCloseable {
                     lo = Math.min(lo, z[off + j]);
                     hi = Math.max(hi, z[off + j]);
                 }
-                chans.add(new Reconstruction.LatentChannel(i, FxImages.fromPlane(z, off, lh, lw, lo, hi), lo, hi));
+                mins[i] = lo;
+                maxs[i] = hi;
             }
-            onImage.accept(new Reconstruction(k, idx, label, ch, r, x, y, m, z, latentShape,
-                    FxImages.fromChw(x, ch, r, r), FxImages.fromChw(y, ch, r, r), FxImages.fromChw(d, ch, r, r),
-                    List.copyOf(chans)));
+            onImage.accept(new Result(k, idx, label, ch, r, x, y, m, z, latentShape, d, mins, maxs));
         }
     }
 
     /** The model for {@code weights}, loading it when it is not the one held. */
     private AutoencoderKL ensure(VaeWeights.Source weights) throws IOException {
-        Device d = device.get(); // waits for the engine to start
+        Device d = device.get().device(); // waits for the engine to start
         GradMode.disable();
         Path file = weights.weightsFile().toAbsolutePath().normalize();
         FileTime time = Files.getLastModifiedTime(file);
@@ -147,6 +172,7 @@ final class AutoencoderWorker implements AutoCloseable {
         return model;
     }
 
+    /** Frees the model held, if any. */
     private void release() {
         if (model != null) {
             model.close();
@@ -160,6 +186,7 @@ final class AutoencoderWorker implements AutoCloseable {
         loadedConfig = null;
     }
 
+    /** Frees the model (on the session thread) and ends the thread. */
     @Override
     public void close() {
         thread.submit(this::release);

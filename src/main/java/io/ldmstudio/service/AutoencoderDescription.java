@@ -1,0 +1,62 @@
+package io.ldmstudio.service;
+
+import io.ldmstudio.nn.VaeConfig;
+import io.ldmstudio.weights.VaeWeights;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * What an autoencoder is, as plain values: where its weights are, its parameter count and the parts
+ * of its config a person reads (f, levels, channels, blocks, scaling). Made from the headers and
+ * config alone; no tensors are loaded.
+ *
+ * @param source               the weights file, config file and naming ({@link VaeWeights#resolve})
+ * @param parameterCount       the number of parameters
+ * @param downFactor           the spatial downsampling factor f
+ * @param levels               the number of down (and up) blocks
+ * @param inChannels           image channels in
+ * @param latentChannels       latent channels L
+ * @param blockOutChannels     channels per level
+ * @param layersPerBlock       resnet layers per block
+ * @param normNumGroups        group-norm groups
+ * @param midBlockAddAttention whether the mid blocks have self-attention
+ * @param scalingFactor        the latent scale
+ * @param shiftFactor          subtracted before scaling; null when absent
+ */
+public record AutoencoderDescription(VaeWeights.Source source, long parameterCount, int downFactor, int levels,
+        int inChannels, int latentChannels, List<Integer> blockOutChannels, int layersPerBlock, int normNumGroups,
+        boolean midBlockAddAttention, double scalingFactor, Double shiftFactor) {
+
+    public AutoencoderDescription {
+        blockOutChannels = List.copyOf(blockOutChannels);
+    }
+
+    /**
+     * Reads what {@code path} points at: a diffusers folder, a single .safetensors file, or a studio
+     * run folder (whatever {@link VaeWeights#resolve} accepts), with the default options. Headers and
+     * config only.
+     */
+    public static AutoencoderDescription read(Path path) throws IOException {
+        return of(VaeWeights.resolve(path, VaeWeights.Options.DEFAULTS));
+    }
+
+    /** The description of resolved weights (builds the modules to count parameters; no tensors). */
+    public static AutoencoderDescription of(VaeWeights.Source s) {
+        VaeConfig c = s.config();
+        long n = VaeWeights.info(c, c.downFactor()).parameterCount();
+        return new AutoencoderDescription(s, n, c.downFactor(), c.levels(), c.inChannels(), c.latentChannels(),
+                c.blockOutChannels(), c.layersPerBlock(), c.normNumGroups(), c.midBlockAddAttention(),
+                c.scalingFactor(), c.shiftFactor());
+    }
+
+    /**
+     * The latent shape (L, res/f, res/f) for square images of side {@code resolution}.
+     *
+     * @throws IllegalArgumentException naming f and a size that works, when {@code resolution} is not a
+     *                                  positive multiple of f
+     */
+    public long[] latentShape(int resolution) {
+        return source.config().latentShape(resolution);
+    }
+}
