@@ -206,11 +206,14 @@ class ChartViewTest {
     @Test
     void resizingDrawsAFrameOfTheNewSize() {
         rendered();
-        StudioFixture.onFx(() -> stage.setWidth(420));
+        // the view narrows (not the stage: TestFX shares it with the test classes after this one)
+        StudioFixture.onFx(() -> view.setMaxWidth(420));
         WaitForAsyncUtils.waitForFxEvents();
         ChartView.Frame f = rendered();
         assertEquals(fx(() -> Math.floor(view.getWidth())), f.width());
+        assertEquals(420.0, f.width());
         assertEquals((int) f.width(), (int) fx(view::image).getWidth());
+        StudioFixture.onFx(() -> view.setMaxWidth(Double.MAX_VALUE));
     }
 
     @Test
