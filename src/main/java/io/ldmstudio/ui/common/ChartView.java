@@ -194,8 +194,11 @@ public final class ChartView extends Region {
             done.complete(null);
         } else {
             waiters.add(new Waiter(seq, done));
-            deferred = false;
-            schedule(true);
+            // a draw that covers every request is queued or under way, unless the view held it back
+            if (deferred || shown == null) {
+                deferred = false;
+                schedule(true);
+            }
         }
         return done;
     }
