@@ -1,11 +1,10 @@
 package io.ldmstudio.ui.denoising;
 
+import io.ldmstudio.ui.common.NearestScale;
 import javafx.beans.property.ObjectProperty;
 import javafx.beans.property.SimpleObjectProperty;
 import javafx.scene.image.Image;
 import javafx.scene.image.ImageView;
-import javafx.scene.image.PixelFormat;
-import javafx.scene.image.WritableImage;
 import javafx.scene.layout.Region;
 import javafx.scene.paint.Color;
 import javafx.scene.shape.Rectangle;
@@ -114,57 +113,12 @@ public final class PixelView extends Region {
 
     /** {@code img} enlarged to {@code w × h} by repeating pixels (the last one kept while the source and size stay). */
     private Image enlarged(Image img, int w, int h) {
-        if (img == scaledFrom && w == scaledW && h == scaledH) {
-            return scaled;
+        if (img != scaledFrom || w != scaledW || h != scaledH) {
+            scaled = NearestScale.resample(img, w, h);
+            scaledFrom = img;
+            scaledW = w;
+            scaledH = h;
         }
-        int k = w / (int) img.getWidth();
-        scaled = k * (int) img.getWidth() == w && k * (int) img.getHeight() == h ? enlarge(img, k) : resample(img, w, h);
-        scaledFrom = img;
-        scaledW = w;
-        scaledH = h;
         return scaled;
-    }
-
-    /** Nearest-neighbour resampling of {@code img} to {@code ow × oh}: each output pixel takes the source pixel under its centre. */
-    static WritableImage resample(Image img, int ow, int oh) {
-        int w = (int) img.getWidth();
-        int h = (int) img.getHeight();
-        int[] src = new int[w * h];
-        img.getPixelReader().getPixels(0, 0, w, h, PixelFormat.getIntArgbInstance(), src, 0, w);
-        int[] out = new int[ow * oh];
-        int[] col = new int[ow];
-        for (int x = 0; x < ow; x++) {
-            col[x] = Math.min(w - 1, (int) ((x + 0.5) * w / ow));
-        }
-        for (int y = 0; y < oh; y++) {
-            int sy = Math.min(h - 1, (int) ((y + 0.5) * h / oh));
-            for (int x = 0; x < ow; x++) {
-                out[y * ow + x] = src[sy * w + col[x]];
-            }
-        }
-        WritableImage result = new WritableImage(ow, oh);
-        result.getPixelWriter().setPixels(0, 0, ow, oh, PixelFormat.getIntArgbInstance(), out, 0, ow);
-        return result;
-    }
-
-    static WritableImage enlarge(Image img, int k) {
-        int w = (int) img.getWidth();
-        int h = (int) img.getHeight();
-        int[] src = new int[w * h];
-        img.getPixelReader().getPixels(0, 0, w, h, PixelFormat.getIntArgbInstance(), src, 0, w);
-        int ow = w * k;
-        int[] row = new int[ow];
-        WritableImage out = new WritableImage(ow, h * k);
-        var pw = out.getPixelWriter();
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                int v = src[y * w + x];
-                java.util.Arrays.fill(row, x * k, x * k + k, v);
-            }
-            for (int r = 0; r < k; r++) {
-                pw.setPixels(0, y * k + r, ow, 1, PixelFormat.getIntArgbInstance(), row, 0, ow);
-            }
-        }
-        return out;
     }
 }

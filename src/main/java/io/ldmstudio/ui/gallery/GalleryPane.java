@@ -2,7 +2,7 @@ package io.ldmstudio.ui.gallery;
 
 import io.ldmstudio.ui.Studio;
 import io.ldmstudio.ui.StudioPane;
-import io.ldmstudio.ui.common.PixelZoom;
+import io.ldmstudio.ui.common.NearestScale;
 import io.ldmstudio.ui.gallery.GalleryViewModel.Side;
 import java.util.EnumMap;
 import java.util.Locale;
@@ -197,7 +197,7 @@ public final class GalleryPane implements StudioPane {
                 return;
             }
             // a sharp copy where it is small enough; beyond that the renderer magnifies (smooth off)
-            zoomView.setImage(PixelZoom.fits(img, z) ? PixelZoom.magnify(img, z) : img);
+            zoomView.setImage(NearestScale.fits(img, z) ? NearestScale.enlarge(img, z) : img);
             zoomView.setFitWidth(img.getWidth() * z);
             zoomView.setFitHeight(img.getHeight() * z);
         };

@@ -1,6 +1,6 @@
 package io.ldmstudio.ui.gallery;
 
-import io.ldmstudio.ui.common.PixelZoom;
+import io.ldmstudio.ui.common.NearestScale;
 import javafx.beans.property.ObjectProperty;
 import javafx.beans.property.SimpleObjectProperty;
 import javafx.scene.image.Image;
@@ -9,7 +9,7 @@ import javafx.scene.layout.Region;
 
 /**
  * An image as large as fits, every image pixel a sharp square: magnified by a whole factor when it
- * is smaller than the space (a nearest-neighbour copy, see {@link PixelZoom}), shrunk smoothly only
+ * is smaller than the space (a nearest-neighbour copy, see {@link NearestScale}), shrunk smoothly only
  * when it is larger.
  */
 final class PixelView extends Region {
@@ -69,7 +69,7 @@ final class PixelView extends Region {
         if (img != magnifiedFrom || k != magnifiedBy) {
             magnifiedFrom = img;
             magnifiedBy = k;
-            view.setImage(k > 1 && PixelZoom.fits(img, k) ? PixelZoom.magnify(img, k) : img);
+            view.setImage(k > 1 && NearestScale.fits(img, k) ? NearestScale.enlarge(img, k) : img);
         }
         view.setSmooth(scale < 1);
         double fw = img.getWidth() * scale;

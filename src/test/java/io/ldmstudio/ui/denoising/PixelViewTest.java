@@ -33,7 +33,7 @@ class PixelViewTest {
         WritableImage img = new WritableImage(3, 1);
         int[] rgb = {0xFFFF0000, 0xFF00FF00, 0xFF0000FF};
         img.getPixelWriter().setPixels(0, 0, 3, 1, PixelFormat.getIntArgbInstance(), rgb, 0, 3);
-        WritableImage out = PixelView.resample(img, 5, 2); // 1.67× wide, 2× high
+        WritableImage out = io.ldmstudio.ui.common.NearestScale.resample(img, 5, 2); // 1.67× wide, 2× high
         int[] got = new int[10];
         out.getPixelReader().getPixels(0, 0, 5, 2, PixelFormat.getIntArgbInstance(), got, 0, 5);
         // centres 0.5, 1.5, 2.5, 3.5, 4.5 of 5 map to 0.3, 0.9, 1.5, 2.1, 2.7 of 3
@@ -44,7 +44,7 @@ class PixelViewTest {
             }
         }
         // only source colours appear: nothing is blended
-        WritableImage whole = PixelView.enlarge(img, 2);
+        javafx.scene.image.Image whole = io.ldmstudio.ui.common.NearestScale.enlarge(img, 2);
         assertEquals(6, (int) whole.getWidth());
         assertEquals(rgb[1], whole.getPixelReader().getArgb(3, 1));
     }
