@@ -96,7 +96,6 @@ public final class TrainingViewModel {
     private final ObservableList<String> overlays = FXCollections.observableArrayList();
     private final Map<Chart, CurveDataset> datasets = new EnumMap<>(Chart.class);
     private final Map<Chart, double[]> windows = new EnumMap<>(Chart.class);
-    private final Map<String, Role> roles = new LinkedHashMap<>();
     private final EtaEstimator etaEstimator = new EtaEstimator(30);
     /** Rows the charts hold, for tests and the status line. */
     private final IntegerProperty rows = new SimpleIntegerProperty(this, "rows");
@@ -233,7 +232,13 @@ public final class TrainingViewModel {
 
     /** What the curve named {@code key} is (for its colour). */
     public Role role(String key) {
-        return roles.getOrDefault(key, Role.OVERLAY);
+        for (CurveDataset d : datasets.values()) {
+            int i = d.indexOf(key);
+            if (i >= 0) {
+                return d.role(i);
+            }
+        }
+        return Role.OVERLAY;
     }
 
     /** The most points any curve is handed. */
@@ -581,7 +586,6 @@ public final class TrainingViewModel {
             from = Math.max(0, Decimator.lowerBound(series.steps(), series.size(), w[0]) - 1);
             to = Math.min(series.size(), Decimator.lowerBound(series.steps(), series.size(), w[1]) + 1);
         }
-        roles.put(key, role);
         return new CurveDataset.Curve(key, role, Decimator.minMax(series.steps(), y, from, to, effectiveBuckets()));
     }
 
