@@ -36,6 +36,17 @@ final class Common {
         }
     }
 
+    /** Prints "  N images" each time at least {@code every} more images are done. */
+    static java.util.function.IntConsumer imageCount(int every) {
+        int[] shown = {0};
+        return n -> {
+            if (n - shown[0] >= every) {
+                shown[0] = n;
+                System.out.println("  " + n + " images");
+            }
+        };
+    }
+
     static Devices.DeviceInfo device(String spec) {
         Devices.DeviceInfo info = Devices.resolve(spec);
         System.out.println("Using " + info.describe());

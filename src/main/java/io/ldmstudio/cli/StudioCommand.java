@@ -15,14 +15,10 @@ final class StudioCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, cuda[:N] or mps (default: ${DEFAULT-VALUE}).")
     String device;
 
+    /** No display: the message reaches the user through {@link Cli}'s handler, as "error: …" with status 1. */
     @Override
     public Integer call() {
-        try {
-            StudioApp.launch(workspace, device);
-            return 0;
-        } catch (IllegalStateException e) {
-            System.err.println("error: " + e.getMessage());
-            return 1;
-        }
+        StudioApp.launch(workspace, device);
+        return 0;
     }
 }

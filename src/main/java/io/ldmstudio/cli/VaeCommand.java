@@ -86,11 +86,8 @@ final class VaeCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             Devices.DeviceInfo info = Common.device(device);
-            ReconstructionService.Result r = ReconstructionService.reconstruct(vae, images, out, size, info, n -> {
-                if (n % 50 == 0) {
-                    System.out.println("  " + n + " images");
-                }
-            });
+            ReconstructionService.Result r = ReconstructionService.reconstruct(vae, images, out, size, info,
+                    Common.imageCount(50));
             for (String s : r.skipped()) {
                 System.out.println("skipped " + s);
             }
@@ -154,14 +151,8 @@ final class VaeCommand implements Runnable {
             RunConfig.Data data = new RunConfig.Data(src, where, resolution != null ? resolution : d.resolution(),
                     channels != null ? channels : d.channels(), d.centerCrop(), false, 0, d.workers());
             Devices.DeviceInfo info = Common.device(device);
-            int[] shown = {0};
             ReconstructionService.Evaluation e = ReconstructionService.evaluate(vae, data, split.equals("test"), limit,
-                    batch, grid, info, n -> {
-                        if (n - shown[0] >= 2000) {
-                            shown[0] = n;
-                            System.out.println("  " + n + " images");
-                        }
-                    });
+                    batch, grid, info, Common.imageCount(2000));
             MetricSummary s = e.summary();
             System.out.println("autoencoder: " + e.weights());
             System.out.println("dataset: " + e.dataset() + ", " + s.count() + " images at " + data.resolution() + " px");
