@@ -34,6 +34,8 @@ public final class Studio {
     private final CompletableFuture<Devices.DeviceInfo> device;
     private final ObservableList<RunInfo> runs = FXCollections.observableArrayList();
     private final ObjectProperty<RunInfo> selectedRun = new SimpleObjectProperty<>(this, "selectedRun");
+    private final javafx.beans.property.ReadOnlyStringWrapper selectedRunName =
+            new javafx.beans.property.ReadOnlyStringWrapper(this, "selectedRunName");
     private final StringProperty status = new SimpleStringProperty(this, "status", "");
     private final ObjectProperty<Message> message = new SimpleObjectProperty<>(this, "message");
     private Consumer<String> navigator = id -> {};
@@ -53,6 +55,7 @@ public final class Studio {
         this.device = CompletableFuture.supplyAsync(() -> Devices.resolve(deviceSpec));
         this.training = new TrainingHub(this::device);
         training.watchStates(() -> Platform.runLater(this::refreshRuns));
+        selectedRun.addListener((o, a, b) -> selectedRunName.set(b == null ? null : b.name()));
     }
 
     public Workspace workspace() {
@@ -90,8 +93,17 @@ public final class Studio {
         return runs;
     }
 
+    /** The selected run as last listed: replaced at each refresh, with its newer step, loss and status. */
     public ObjectProperty<RunInfo> selectedRunProperty() {
         return selectedRun;
+    }
+
+    /**
+     * The name of the selected run (null for none): changes only when another run is chosen, not when
+     * a refresh brings the same run's newer figures — for panes that load something per run.
+     */
+    public javafx.beans.property.ReadOnlyStringProperty selectedRunNameProperty() {
+        return selectedRunName.getReadOnlyProperty();
     }
 
     /** Opens the selected run, if any. */
@@ -170,6 +182,6 @@ public final class Studio {
 
     /** Names of the presets, for choosers. */
     public List<String> presetNames() {
-        return presets.list().stream().map(Presets.PresetInfo::name).toList();
+        return presets.names(); // names only: no preset is read or resolved
     }
 }

@@ -82,7 +82,8 @@ public final class AutoencoderViewModel {
         weights.addListener((o, a, b) -> updateLatentShape());
         dataset.choiceProperty().addListener((o, a, b) -> datasetChanged());
         datasetChanged();
-        studio.selectedRunProperty().addListener((o, a, b) -> useRunAutoencoder(b));
+        // another run chosen, not the same run's newer figures (refreshed every few seconds while training)
+        studio.selectedRunNameProperty().addListener((o, a, b) -> useRunAutoencoder(b));
         findTrainPreset();
     }
 
@@ -136,12 +137,12 @@ public final class AutoencoderViewModel {
     }
 
     /** Loads a run's autoencoder path when the selected run has one (latent runs). */
-    private void useRunAutoencoder(RunInfo info) {
-        if (info == null || running.get()) {
+    private void useRunAutoencoder(String run) {
+        if (run == null || running.get()) {
             return;
         }
-        studio.background().submit("reading run " + info.name() + "'s config",
-                () -> studio.workspace().open(info.name()).config(), cfg -> {
+        studio.background().submit("reading run " + run + "'s config",
+                () -> studio.workspace().open(run).config(), cfg -> {
                     RunConfig.Autoencoder a = cfg.autoencoder();
                     if (a != null && !"none".equals(a.kind()) && a.path() != null && !a.path().isBlank()
                             && !a.path().strip().equals(path.get())) {
