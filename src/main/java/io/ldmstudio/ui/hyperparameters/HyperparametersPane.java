@@ -59,7 +59,10 @@ public final class HyperparametersPane implements StudioPane {
         sheet.setModeSwitcherVisible(true);
         sheet.setSearchBoxVisible(true);
         sheet.setCategoryComparator(Comparator.comparingInt(c -> ORDER.indexOf(c) < 0 ? 99 : ORDER.indexOf(c)));
-        sheet.setPropertyEditorFactory(item -> new FieldEditor(((FieldItem) item).field()));
+        // the sheet asks again on every search keystroke, mode switch and task change: one editor per
+        // field, or each request would leave another set of listeners on the field for good
+        Map<HyperparametersViewModel.Field, FieldEditor> editors = new java.util.HashMap<>();
+        sheet.setPropertyEditorFactory(item -> editors.computeIfAbsent(((FieldItem) item).field(), FieldEditor::new));
         Map<String, FieldItem> items = new LinkedHashMap<>();
         vm.fields().forEach(f -> items.put(f.path(), new FieldItem(f)));
         Runnable showRelevant = () -> sheet.getItems().setAll(vm.relevantFields().stream()
