@@ -310,7 +310,20 @@ final class AutoencoderView {
         latents.setId("ae-latents");
 
         overview.setId("ae-overview");
-        vm.rows().addListener((javafx.collections.ListChangeListener<Reconstruction>) c -> fillOverview());
+        vm.rows().addListener((javafx.collections.ListChangeListener<Reconstruction>) c -> {
+            // images arrive one at a time: add their columns rather than rebuild every column each time
+            boolean appended = true;
+            while (c.next()) {
+                appended &= c.wasAdded() && !c.wasRemoved() && !c.wasPermutated()
+                        && c.getFrom() == overview.getChildren().size();
+                if (appended) {
+                    c.getAddedSubList().forEach(r -> overview.getChildren().add(overviewColumn(r)));
+                }
+            }
+            if (!appended) {
+                fillOverview();
+            }
+        });
         Label overviewTitle = section("All images: input, reconstruction, difference (click to inspect)");
         VBox lower = new VBox(6, overviewTitle, overview, latentTitle, latents);
         ScrollPane latentScroll = new ScrollPane(lower);
@@ -328,24 +341,26 @@ final class AutoencoderView {
     }
 
     private void fillOverview() {
-        overview.getChildren().clear();
-        for (Reconstruction r : vm.rows()) {
-            VBox col = new VBox(2);
-            col.getStyleClass().add("overview-column");
-            for (javafx.scene.image.Image img : new javafx.scene.image.Image[] {r.inputImage(), r.outputImage(),
-                    r.differenceImage()}) {
-                ImageView v = new ImageView(NearestScale.toFit(img, OVERVIEW_BOX));
-                v.setPreserveRatio(true);
-                v.setFitWidth(OVERVIEW_BOX);
-                col.getChildren().add(v);
-            }
-            col.setOnMouseClicked(e -> vm.selectedProperty().set(r));
-            Tooltip.install(col, new Tooltip(String.format(Locale.ROOT, "image %,d%s: PSNR %.2f dB, SSIM %.3f",
-                    r.index(), r.label().isEmpty() ? "" : " (" + r.label() + ")", r.psnr(), r.ssim())));
-            col.pseudoClassStateChanged(CHOSEN, r == vm.selectedProperty().get());
-            col.setUserData(r);
-            overview.getChildren().add(col);
+        overview.getChildren().setAll(vm.rows().stream().map(this::overviewColumn).toList());
+    }
+
+    /** One image's column: input, reconstruction and difference, small; a click inspects it. */
+    private Node overviewColumn(Reconstruction r) {
+        VBox col = new VBox(2);
+        col.getStyleClass().add("overview-column");
+        for (javafx.scene.image.Image img : new javafx.scene.image.Image[] {r.inputImage(), r.outputImage(),
+                r.differenceImage()}) {
+            ImageView v = new ImageView(NearestScale.toFit(img, OVERVIEW_BOX));
+            v.setPreserveRatio(true);
+            v.setFitWidth(OVERVIEW_BOX);
+            col.getChildren().add(v);
         }
+        col.setOnMouseClicked(e -> vm.selectedProperty().set(r));
+        Tooltip.install(col, new Tooltip(String.format(Locale.ROOT, "image %,d%s: PSNR %.2f dB, SSIM %.3f",
+                r.index(), r.label().isEmpty() ? "" : " (" + r.label() + ")", r.psnr(), r.ssim())));
+        col.pseudoClassStateChanged(CHOSEN, r == vm.selectedProperty().get());
+        col.setUserData(r);
+        return col;
     }
 
     private static final javafx.css.PseudoClass CHOSEN = javafx.css.PseudoClass.getPseudoClass("chosen");
