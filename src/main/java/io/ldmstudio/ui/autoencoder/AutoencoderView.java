@@ -229,7 +229,7 @@ final class AutoencoderView {
         if (p != null && !p.isBlank()) {
             try {
                 Path q = Path.of(p.strip());
-                Path d = Files.isDirectory(q) ? q.getParent() : q.getParent();
+                Path d = q.getParent(); // the folder holding the weights file or folder, so it shows to pick
                 if (d != null && Files.isDirectory(d)) {
                     return d.toFile();
                 }
