@@ -60,7 +60,7 @@ public final class Exports {
     public static BufferedImage writeStrip(Path file, Generation a, Generation b, List<Integer> steps,
             List<FrameKind> kinds, FigureComposer.Style style) throws IOException {
         BufferedImage img = FigureComposer.render(strip(a, b, steps, kinds), style);
-        writePng(file, img);
+        io.ldmstudio.data.ImageWriter.writePng(img, file);
         return img;
     }
 
@@ -184,14 +184,6 @@ public final class Exports {
             p = parent.resolve(name + "-" + i);
         }
         return p;
-    }
-
-    static void writePng(Path file, BufferedImage img) throws IOException {
-        AtomicFiles.write(file, out -> {
-            if (!ImageIO.write(img, "png", out)) {
-                throw new IOException("no PNG writer for " + file);
-            }
-        });
     }
 
     private static ImageWriter gifWriter() throws IOException {
