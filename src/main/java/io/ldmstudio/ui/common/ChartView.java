@@ -356,7 +356,7 @@ public final class ChartView extends Region {
             requestWidth = w;
             requestHeight = h;
             requestScale = scale;
-            update(c -> {});
+            redraw();
         }
     }
 
