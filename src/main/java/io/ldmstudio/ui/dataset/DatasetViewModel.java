@@ -1,8 +1,6 @@
 package io.ldmstudio.ui.dataset;
 
 import io.ldmstudio.config.RunConfig;
-import io.ldmstudio.data.Cifar10Source;
-import io.ldmstudio.data.IdxSource;
 import io.ldmstudio.data.ImageSource;
 import io.ldmstudio.data.Pixels;
 import io.ldmstudio.data.ProceduralSource;
@@ -14,7 +12,6 @@ import io.ldmstudio.ui.common.CurrentDataset;
 import io.ldmstudio.ui.common.FxImages;
 import io.ldmstudio.ui.common.NearestScale;
 import io.ldmstudio.ui.common.UiErrors;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -242,7 +239,7 @@ public final class DatasetViewModel {
         loading.set(true);
         status.set("opening " + (k.needsPath() && !p.isEmpty() ? p : k.label) + "…");
         RunConfig.Data d = data(k, p);
-        studio.background().submit("opening " + (p.isEmpty() ? k.label : p), () -> openSource(k, p, test, d),
+        studio.background().submit("opening " + (p.isEmpty() ? k.label : p), () -> Sources.open(d, test && k.hasSplits()),
                 s -> {
                     if (g == openGeneration.get()) {
                         lastOpened = new Opened(k, p, test);
@@ -261,21 +258,6 @@ public final class DatasetViewModel {
     private RunConfig.Data data(Kind k, String p) {
         return new RunConfig.Data(k.config, p.isEmpty() ? null : p, resolution.get(), channels.get(), centerCrop.get(),
                 flip.get(), 0, 0);
-    }
-
-    /** Opens a source; call off the FX thread. */
-    static ImageSource openSource(Kind k, String p, boolean test, RunConfig.Data d) {
-        if (test && k == Kind.IDX) {
-            return IdxSource.open(p.isEmpty() ? Sources.DEFAULT_FASHION_MNIST : expand(p), true);
-        }
-        if (test && k == Kind.CIFAR10) {
-            return Cifar10Source.open(expand(p), true);
-        }
-        return Sources.open(d);
-    }
-
-    private static Path expand(String p) {
-        return p.equals("~") || p.startsWith("~/") ? Path.of(System.getProperty("user.home") + p.substring(1)) : Path.of(p);
     }
 
     private void opened(ImageSource s, String originText) {

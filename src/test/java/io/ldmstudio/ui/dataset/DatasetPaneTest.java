@@ -177,6 +177,27 @@ class DatasetPaneTest {
     }
 
     @Test
+    void aMissingPathIsNamedInThePathError(FxRobot robot) throws Exception {
+        waitFor("the default source", () -> vm.sourceProperty().get() != null);
+        Path missing = tmp.resolve("no-such-folder");
+        StudioFixture.onFx(() -> vm.choose(DatasetViewModel.Kind.FOLDER, missing.toString()));
+        waitFor("the folder's error", () -> !vm.pathErrorProperty().get().isEmpty());
+        String folderError = vm.pathErrorProperty().get();
+        assertTrue(folderError.contains(missing.toString()) && folderError.contains("does not exist"), folderError);
+
+        // the test split goes through the same checks, with the Fashion-MNIST hint
+        Path missingIdx = tmp.resolve("no-such-idx");
+        StudioFixture.onFx(() -> {
+            vm.testSplitProperty().set(true);
+            vm.choose(DatasetViewModel.Kind.IDX, missingIdx.toString());
+        });
+        waitFor("the IDX error", () -> !vm.pathErrorProperty().get().isEmpty());
+        String idxError = vm.pathErrorProperty().get();
+        assertTrue(idxError.contains(missingIdx.toString()) && idxError.contains("does not exist")
+                && idxError.contains("dataset-fashion-mnist"), idxError);
+    }
+
+    @Test
     void scrollingTheGridToTheEndDecodesOnlyTheVisibleThumbnails(FxRobot robot) throws Exception {
         waitFor("the procedural source", () -> vm.sourceProperty().get() instanceof ProceduralSource);
         int n = vm.countProperty().get();
