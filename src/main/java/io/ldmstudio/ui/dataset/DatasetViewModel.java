@@ -124,6 +124,7 @@ public final class DatasetViewModel {
     private volatile AtomicBoolean statsCancel = new AtomicBoolean();
     private int knownSkipped;
     private boolean followRun = true;
+    private boolean settingTransform;
 
     public DatasetViewModel(Studio studio) {
         this.studio = studio;
@@ -185,14 +186,18 @@ public final class DatasetViewModel {
         kind.set(k);
         path.set(p);
         testSplit.set(false);
-        setTransform(d.resolution(), d.channels(), d.centerCrop(), d.flip());
-        origin.set(originText);
         if (source.get() != null && new Opened(k, p, false).equals(lastOpened) && !loading.get()) {
+            origin.set(originText);
             status.set("");
             pathError.set("");
-            publish();
+            if (!setTransform(d.resolution(), d.channels(), d.centerCrop(), d.flip())) {
+                publish(); // the origin may have changed
+            }
             return;
         }
+        // the open source stays shown (and current) until the new one opens, under the new transform
+        setTransform(d.resolution(), d.channels(), d.centerCrop(), d.flip());
+        origin.set(originText);
         open(originText);
     }
 
@@ -200,11 +205,27 @@ public final class DatasetViewModel {
 
     private Opened lastOpened;
 
-    private void setTransform(int res, int ch, boolean crop, boolean fl) {
-        resolution.set(res);
-        channels.set(ch);
-        centerCrop.set(crop);
-        flip.set(fl);
+    /**
+     * Sets the four transform properties as one change: their listeners stay quiet while they are set,
+     * then the change is published and previewed once. False when nothing changed.
+     */
+    private boolean setTransform(int res, int ch, boolean crop, boolean fl) {
+        boolean changed = resolution.get() != res || channels.get() != ch || centerCrop.get() != crop
+                || flip.get() != fl;
+        if (!changed) {
+            return false;
+        }
+        settingTransform = true;
+        try {
+            resolution.set(res);
+            channels.set(ch);
+            centerCrop.set(crop);
+            flip.set(fl);
+        } finally {
+            settingTransform = false;
+        }
+        transformChanged();
+        return true;
     }
 
     /** Opens what kind, path and split say now (the user chose it here: run selections stop being followed). */
@@ -356,6 +377,9 @@ public final class DatasetViewModel {
     }
 
     private void transformChanged() {
+        if (settingTransform) {
+            return;
+        }
         publish();
         refreshPreview();
     }
@@ -396,15 +420,20 @@ public final class DatasetViewModel {
         });
     }
 
-    /** The selected image as it is, through the transform, and mirrored; call off the FX thread. */
+    /**
+     * The selected image as it is, through the transform, and mirrored; call off the FX thread. The
+     * image is decoded once and both transforms apply to those pixels; only the procedural source,
+     * which draws at the output size instead of resampling, renders through {@code load}.
+     */
     static Preview makePreview(ImageSource s, int i, Transform tf) {
         Pixels p = s.pixels(i);
         Image original = ThumbnailLoader.shrink(p, (int) (2 * PREVIEW_BOX));
         int r = tf.resolution();
-        Image t = FxImages.fromChw(s.load(i, tf, false), tf.channels(), r, r);
-        Image f = FxImages.fromChw(s.load(i, tf, true), tf.channels(), r, r);
+        boolean drawn = s instanceof ProceduralSource;
+        Image t = FxImages.fromChw(drawn ? s.load(i, tf, false) : tf.apply(p, false), tf.channels(), r, r);
+        Image f = FxImages.fromChw(drawn ? s.load(i, tf, true) : tf.apply(p, true), tf.channels(), r, r);
         int kt = NearestScale.factorToFit(t, PREVIEW_BOX);
-        String steps = s instanceof ProceduralSource
+        String steps = drawn
                 ? "drawn directly at " + r + "×" + r + " (no resampling)"
                         + (tf.channels() == 1 ? " → gray (BT.601 luma)" : "") + " → [-1, 1]"
                 : steps(p, tf);
