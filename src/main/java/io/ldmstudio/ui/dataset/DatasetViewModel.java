@@ -13,7 +13,6 @@ import io.ldmstudio.ui.common.FxImages;
 import io.ldmstudio.ui.common.NearestScale;
 import io.ldmstudio.ui.common.UiErrors;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -111,7 +110,6 @@ public final class DatasetViewModel {
     private final ReadOnlyObjectWrapper<DatasetStats.Histogram> histogram = new ReadOnlyObjectWrapper<>(this,
             "histogram");
     private final ReadOnlyObjectWrapper<DatasetStats.Sizes> sizes = new ReadOnlyObjectWrapper<>(this, "sizes");
-    private final StringProperty sizesProgress = new SimpleStringProperty(this, "sizesProgress", "");
     private final ObservableList<ImageSource.Skipped> skipped = FXCollections.observableArrayList();
     private final IntegerProperty selectedIndex = new SimpleIntegerProperty(this, "selectedIndex", -1);
     private final ReadOnlyObjectWrapper<Preview> preview = new ReadOnlyObjectWrapper<>(this, "preview");
@@ -121,7 +119,6 @@ public final class DatasetViewModel {
     private final AtomicLong openGeneration = new AtomicLong();
     private final AtomicLong previewGeneration = new AtomicLong();
     private final AtomicBoolean decodedScheduled = new AtomicBoolean();
-    private volatile AtomicBoolean statsCancel = new AtomicBoolean();
     private int knownSkipped;
     private boolean followRun = true;
     private boolean settingTransform;
@@ -256,7 +253,6 @@ public final class DatasetViewModel {
         }
         pathError.set("");
         long g = openGeneration.incrementAndGet();
-        statsCancel.set(true);
         loading.set(true);
         status.set("opening " + (k.needsPath() && !p.isEmpty() ? p : k.label) + "…");
         RunConfig.Data d = data(k, p);
@@ -302,37 +298,18 @@ public final class DatasetViewModel {
     }
 
     private void computeStats(ImageSource s) {
-        AtomicBoolean cancel = new AtomicBoolean();
-        statsCancel = cancel;
         studio.background().submit("counting the classes of " + s.describe(), () -> DatasetStats.histogram(s),
                 h -> {
                     if (source.get() == s) {
                         histogram.set(h);
                     }
                 }, studio::error);
-        sizesProgress.set(s.size() > 1000 && s instanceof io.ldmstudio.data.ImageFolderSource ? "reading image headers…" : "");
-        long[] last = {0};
-        studio.background().submit("measuring the images of " + s.describe(), () -> DatasetStats.sizes(s, done -> {
-            long now = System.nanoTime();
-            if (now - last[0] > 250_000_000L) {
-                last[0] = now;
-                Platform.runLater(() -> {
-                    if (source.get() == s && !cancel.get()) {
-                        sizesProgress.set(String.format(Locale.ROOT, "reading image headers… %,d of %,d", done,
-                                s.size()));
-                    }
-                });
-            }
-        }, cancel::get), z -> {
-            if (source.get() == s && !cancel.get()) {
+        studio.background().submit("measuring the images of " + s.describe(), () -> DatasetStats.sizes(s), z -> {
+            if (source.get() == s) {
                 sizes.set(z);
-                sizesProgress.set("");
                 refreshSkipped();
             }
-        }, e -> {
-            sizesProgress.set("");
-            studio.error(e);
-        });
+        }, studio::error);
     }
 
     private void publish() {
@@ -470,7 +447,6 @@ public final class DatasetViewModel {
     }
 
     public void dispose() {
-        statsCancel.set(true);
         thumbnails.close();
     }
 
@@ -539,10 +515,6 @@ public final class DatasetViewModel {
 
     public ReadOnlyObjectProperty<DatasetStats.Sizes> sizesProperty() {
         return sizes.getReadOnlyProperty();
-    }
-
-    public StringProperty sizesProgressProperty() {
-        return sizesProgress;
     }
 
     public ObservableList<ImageSource.Skipped> skipped() {
