@@ -2,6 +2,8 @@ package io.ldmstudio.data;
 
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
+import java.awt.image.ColorModel;
+import java.awt.image.IndexColorModel;
 import java.io.IOException;
 import java.nio.file.FileVisitOption;
 import java.nio.file.FileVisitResult;
@@ -40,6 +42,9 @@ import javax.imageio.stream.ImageInputStream;
  * <p><b>Order.</b> Images are indexed in the order of their relative paths ('/'-separated,
  * string-sorted), so the same folder always gives the same indices.
  *
+ * <p><b>Sizes.</b> The width, height and colour type each header states are kept from the scan
+ * ({@link #width}, {@link #height}, {@link #colorKind}): statistics need not read the files again.
+ *
  * <p><b>Bad files.</b> Scanning reads each file's header (format, width, height): files with other
  * extensions, empty files, unrecognised content and unreadable headers are left out and listed in
  * {@link #skipped()} with the reason; hidden files (names starting with '.') are ignored silently.
@@ -59,19 +64,54 @@ public final class ImageFolderSource implements ImageSource {
     static final String EXTENSIONS_TEXT = ".png, .jpg, .jpeg, .bmp, .gif, .tif, .tiff";
     public static final String ROOT_CLASS = "(root)";
 
+    /** An image's colour type as its header states it (what the file stores, before conversion). */
+    public enum ColorKind {
+        GRAY("gray"),
+        GRAY_ALPHA("gray + alpha"),
+        RGB("RGB"),
+        RGB_ALPHA("RGB + alpha"),
+        PALETTE("palette");
+
+        private final String label;
+
+        ColorKind(String label) {
+            this.label = label;
+        }
+
+        static ColorKind of(ColorModel cm) {
+            if (cm instanceof IndexColorModel) {
+                return PALETTE;
+            }
+            boolean gray = cm.getColorSpace().getType() == ColorSpace.TYPE_GRAY;
+            return gray ? (cm.hasAlpha() ? GRAY_ALPHA : GRAY) : (cm.hasAlpha() ? RGB_ALPHA : RGB);
+        }
+
+        /** "gray", "gray + alpha", "RGB", "RGB + alpha" or "palette". */
+        @Override
+        public String toString() {
+            return label;
+        }
+    }
+
     private final Path root;
     private final List<Path> files;
     private final int[] labels;
+    private final int[] widths;
+    private final int[] heights;
+    private final ColorKind[] kinds;
     private final List<String> classNames;
     private final int channels;
     private final List<Skipped> skipped;
     private final Map<Integer, String> failed = new ConcurrentHashMap<>(); // index → reason
 
-    private ImageFolderSource(Path root, List<Path> files, int[] labels, List<String> classNames, int channels,
-            List<Skipped> scanSkipped) {
+    private ImageFolderSource(Path root, List<Path> files, int[] labels, int[] widths, int[] heights,
+            ColorKind[] kinds, List<String> classNames, int channels, List<Skipped> scanSkipped) {
         this.root = root;
         this.files = files;
         this.labels = labels;
+        this.widths = widths;
+        this.heights = heights;
+        this.kinds = kinds;
         this.classNames = classNames;
         this.channels = channels;
         this.skipped = new CopyOnWriteArrayList<>(scanSkipped);
@@ -124,6 +164,7 @@ public final class ImageFolderSource implements ImageSource {
 
         List<Path> good = new ArrayList<>();
         List<String> rel = new ArrayList<>();
+        List<Probe> headers = new ArrayList<>();
         boolean allGray = true;
         for (var entry : candidates.entrySet()) {
             Path file = entry.getValue();
@@ -141,6 +182,7 @@ public final class ImageFolderSource implements ImageSource {
             allGray &= probe.gray;
             good.add(file);
             rel.add(entry.getKey());
+            headers.add(probe);
         }
         skipped.sort((a, b) -> a.path().compareTo(b.path()));
         if (good.isEmpty()) {
@@ -174,8 +216,16 @@ public final class ImageFolderSource implements ImageSource {
             int slash = r.indexOf('/');
             labels[i] = names.isEmpty() ? 0 : names.indexOf(slash < 0 ? ROOT_CLASS : r.substring(0, slash));
         }
-        return new ImageFolderSource(root, List.copyOf(good), labels, List.copyOf(names), allGray ? 1 : 3,
-                skipped);
+        int[] widths = new int[good.size()];
+        int[] heights = new int[good.size()];
+        ColorKind[] kinds = new ColorKind[good.size()];
+        for (int i = 0; i < headers.size(); i++) {
+            widths[i] = headers.get(i).width;
+            heights[i] = headers.get(i).height;
+            kinds[i] = headers.get(i).kind;
+        }
+        return new ImageFolderSource(root, List.copyOf(good), labels, widths, heights, kinds, List.copyOf(names),
+                allGray ? 1 : 3, skipped);
     }
 
     private static boolean isHidden(Path p) {
@@ -200,24 +250,31 @@ public final class ImageFolderSource implements ImageSource {
         return dot < 0 ? "" : n.substring(dot + 1).toLowerCase(Locale.ROOT);
     }
 
-    private record Probe(String problem, boolean gray) {}
+    /**
+     * What a header says, or the problem that leaves the file out; {@code gray} decides
+     * {@link #channels()} (the raw type's colour space is gray).
+     */
+    private record Probe(String problem, boolean gray, int width, int height, ColorKind kind) {
+        static Probe bad(String problem) {
+            return new Probe(problem, false, 0, 0, null);
+        }
+    }
 
     private static Probe probe(Path file) {
         try {
             if (Files.size(file) == 0) {
-                return new Probe("empty file (0 bytes)", false);
+                return Probe.bad("empty file (0 bytes)");
             }
         } catch (IOException e) {
-            return new Probe("cannot be read: " + e, false);
+            return Probe.bad("cannot be read: " + e);
         }
         try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
             if (in == null) {
-                return new Probe("cannot be opened", false);
+                return Probe.bad("cannot be opened");
             }
             Iterator<ImageReader> it = ImageIO.getImageReaders(in);
             if (!it.hasNext()) {
-                return new Probe("not a recognised image format (content is not PNG, JPEG, BMP, GIF or TIFF)",
-                        false);
+                return Probe.bad("not a recognised image format (content is not PNG, JPEG, BMP, GIF or TIFF)");
             }
             ImageReader reader = it.next();
             try {
@@ -225,21 +282,29 @@ public final class ImageFolderSource implements ImageSource {
                 int w = reader.getWidth(0);
                 int h = reader.getHeight(0);
                 if (w <= 0 || h <= 0) {
-                    return new Probe("image has no pixels (" + w + "x" + h + ")", false);
+                    return Probe.bad("image has no pixels (" + w + "x" + h + ")");
                 }
                 boolean gray = false;
+                ColorKind kind = ColorKind.RGB;
                 try {
                     ImageTypeSpecifier t = reader.getRawImageType(0);
                     gray = t != null && t.getColorModel().getColorSpace().getType() == ColorSpace.TYPE_GRAY;
+                    if (t == null) {
+                        Iterator<ImageTypeSpecifier> types = reader.getImageTypes(0);
+                        t = types.hasNext() ? types.next() : null;
+                    }
+                    if (t != null) {
+                        kind = ColorKind.of(t.getColorModel());
+                    }
                 } catch (IOException | RuntimeException e) {
                     // type unknown: treat as colour
                 }
-                return new Probe(null, gray);
+                return new Probe(null, gray, w, h, kind);
             } finally {
                 reader.dispose();
             }
         } catch (IOException | RuntimeException e) {
-            return new Probe("unreadable " + reader(file) + "header: " + message(e), false);
+            return Probe.bad("unreadable " + reader(file) + "header: " + message(e));
         }
     }
 
@@ -250,9 +315,9 @@ public final class ImageFolderSource implements ImageSource {
         }
         try {
             Pixels px = decode(file);
-            return new Probe(null, px.channels() == 1);
+            return new Probe(null, px.channels() == 1, p.width, p.height, p.kind);
         } catch (DecodeException e) {
-            return new Probe(e.getMessage(), false);
+            return Probe.bad(e.getMessage());
         }
     }
 
@@ -337,6 +402,21 @@ public final class ImageFolderSource implements ImageSource {
 
     public Path file(int i) {
         return files.get(i);
+    }
+
+    /** Width of image {@code i} in pixels, from the header read while scanning. */
+    public int width(int i) {
+        return widths[i];
+    }
+
+    /** Height of image {@code i} in pixels, from the header read while scanning. */
+    public int height(int i) {
+        return heights[i];
+    }
+
+    /** The colour type image {@code i}'s header states (read while scanning). */
+    public ColorKind colorKind(int i) {
+        return kinds[i];
     }
 
     @Override

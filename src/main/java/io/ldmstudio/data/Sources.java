@@ -111,7 +111,11 @@ public final class Sources {
         return p;
     }
 
-    static Path expand(String path) {
+    /**
+     * The path {@code data.path}-style text names: stripped, a leading {@code ~/} (or a lone {@code ~})
+     * meaning the user's home.
+     */
+    public static Path expand(String path) {
         String s = path.strip();
         if (s.equals("~") || s.startsWith("~/")) {
             return Path.of(System.getProperty("user.home") + s.substring(1));

@@ -100,7 +100,7 @@ public final class AutoencoderViewModel {
             pathError.set("choose an autoencoder: a diffusers folder, a .safetensors file or a studio run folder");
             return;
         }
-        Path file = expand(p);
+        Path file = io.ldmstudio.data.Sources.expand(p);
         long g = loadGeneration.incrementAndGet();
         cancelReconstruction();
         loading.set(true);
@@ -130,10 +130,6 @@ public final class AutoencoderViewModel {
             pathError.set(text);
             studio.error(text);
         });
-    }
-
-    private static Path expand(String p) {
-        return p.equals("~") || p.startsWith("~/") ? Path.of(System.getProperty("user.home") + p.substring(1)) : Path.of(p);
     }
 
     /** Loads a run's autoencoder path when the selected run has one (latent runs). */

@@ -4,23 +4,14 @@ import io.ldmstudio.data.ImageFolderSource;
 import io.ldmstudio.data.ImageSource;
 import io.ldmstudio.data.Pixels;
 import io.ldmstudio.data.ProceduralSource;
-import java.awt.color.ColorSpace;
-import java.awt.image.ColorModel;
-import java.awt.image.IndexColorModel;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Iterator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
-import java.util.function.BooleanSupplier;
-import java.util.function.IntConsumer;
-import javax.imageio.ImageIO;
-import javax.imageio.ImageReader;
-import javax.imageio.ImageTypeSpecifier;
-import javax.imageio.stream.ImageInputStream;
 
 /**
  * What a dataset holds, in numbers: images per class, and image sizes and channel kinds. Pure
@@ -53,16 +44,15 @@ public final class DatasetStats {
     /**
      * Sizes of the images.
      *
-     * @param measured images whose size is known (all of a folder, once its headers are read)
+     * @param measured images measured (all of them; 0 for an empty source)
      * @param width    min, median and max width in pixels
      * @param height   min, median and max height
      * @param distinct number of distinct width × height pairs
-     * @param kinds    channel kinds ("gray", "RGB", "RGB + alpha", "palette") and how many images have each
+     * @param kinds    channel kinds ("gray", "gray + alpha", "RGB", "RGB + alpha", "palette") and how many images have each
      * @param note     what else a user should know (procedural images render at any size), or null
-     * @param unreadable headers that could not be read while measuring
      */
-    public record Sizes(int measured, int[] width, int[] height, int distinct, Map<String, Integer> kinds, String note,
-            int unreadable) {
+    public record Sizes(int measured, int[] width, int[] height, int distinct, Map<String, Integer> kinds,
+            String note) {
         public Sizes {
             width = width.clone();
             height = height.clone();
@@ -112,9 +102,6 @@ public final class DatasetStats {
                 }
             }
             out.add(k.toString());
-            if (unreadable > 0) {
-                out.add(String.format(Locale.ROOT, "%,d header%s could not be read", unreadable, unreadable == 1 ? "" : "s"));
-            }
             if (note != null) {
                 out.add(note);
             }
@@ -141,40 +128,26 @@ public final class DatasetStats {
     }
 
     /**
-     * Sizes and channel kinds. A folder's image headers are read one by one ({@code progress} gets the
-     * number done, {@code cancelled} stops early); the other sources have one size for all images.
+     * Sizes and channel kinds. A folder's come from the headers {@link ImageFolderSource} read while
+     * scanning (no file is read again); the other sources have one size for all images.
      */
-    public static Sizes sizes(ImageSource source, IntConsumer progress, BooleanSupplier cancelled) {
+    public static Sizes sizes(ImageSource source) {
         int n = source.size();
         if (source instanceof ImageFolderSource folder) {
             int[] w = new int[n];
             int[] h = new int[n];
             Map<String, Integer> kinds = new TreeMap<>();
-            Map<Long, Boolean> sizes = new java.util.HashMap<>();
-            int m = 0;
-            int bad = 0;
+            Set<Long> sizes = new HashSet<>();
             for (int i = 0; i < n; i++) {
-                if (cancelled.getAsBoolean()) {
-                    break;
-                }
-                Header hd = header(folder.file(i));
-                if (hd == null) {
-                    bad++;
-                } else {
-                    w[m] = hd.width;
-                    h[m] = hd.height;
-                    m++;
-                    kinds.merge(hd.kind, 1, Integer::sum);
-                    sizes.put(((long) hd.width << 32) | hd.height, Boolean.TRUE);
-                }
-                if (progress != null && (i % 200 == 199 || i == n - 1)) {
-                    progress.accept(i + 1);
-                }
+                w[i] = folder.width(i);
+                h[i] = folder.height(i);
+                kinds.merge(folder.colorKind(i).toString(), 1, Integer::sum);
+                sizes.add(((long) w[i] << 32) | h[i]);
             }
-            return new Sizes(m, minMedMax(w, m), minMedMax(h, m), sizes.size(), kinds, null, bad);
+            return new Sizes(n, minMedMax(w, n), minMedMax(h, n), sizes.size(), kinds, null);
         }
         if (n == 0) {
-            return new Sizes(0, new int[3], new int[3], 0, Map.of(), null, 0);
+            return new Sizes(0, new int[3], new int[3], 0, Map.of(), null);
         }
         Pixels p = source.pixels(0);
         String kind = p.channels() == 1 ? "gray" : "RGB";
@@ -183,7 +156,7 @@ public final class DatasetStats {
                         + " is the preview size"
                 : null;
         return new Sizes(n, new int[] {p.width(), p.width(), p.width()}, new int[] {p.height(), p.height(), p.height()},
-                1, Map.of(kind, n), note, 0);
+                1, Map.of(kind, n), note);
     }
 
     private static int[] minMedMax(int[] v, int m) {
@@ -193,53 +166,5 @@ public final class DatasetStats {
         int[] s = Arrays.copyOf(v, m);
         Arrays.sort(s);
         return new int[] {s[0], s[(m - 1) / 2], s[m - 1]};
-    }
-
-    private record Header(int width, int height, String kind) {}
-
-    /** Width, height and channel kind from a file's header, or null when it cannot be read. */
-    static Header header(Path file) {
-        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
-            if (in == null) {
-                return null;
-            }
-            Iterator<ImageReader> it = ImageIO.getImageReaders(in);
-            if (!it.hasNext()) {
-                return null;
-            }
-            ImageReader reader = it.next();
-            try {
-                reader.setInput(in, true, true);
-                int w = reader.getWidth(0);
-                int h = reader.getHeight(0);
-                String kind = "RGB";
-                try {
-                    ImageTypeSpecifier t = reader.getRawImageType(0);
-                    if (t == null) {
-                        Iterator<ImageTypeSpecifier> types = reader.getImageTypes(0);
-                        t = types.hasNext() ? types.next() : null;
-                    }
-                    if (t != null) {
-                        kind = kind(t.getColorModel());
-                    }
-                } catch (java.io.IOException | RuntimeException e) {
-                    // kind unknown: leave RGB
-                }
-                return new Header(w, h, kind);
-            } finally {
-                reader.dispose();
-            }
-        } catch (java.io.IOException | RuntimeException e) {
-            return null;
-        }
-    }
-
-    private static String kind(ColorModel cm) {
-        if (cm instanceof IndexColorModel) {
-            return "palette";
-        }
-        boolean gray = cm.getColorSpace().getType() == ColorSpace.TYPE_GRAY;
-        String base = gray ? "gray" : "RGB";
-        return cm.hasAlpha() ? base + " + alpha" : base;
     }
 }

@@ -274,15 +274,10 @@ final class DatasetView {
         count.textProperty().bind(Bindings.createStringBinding(() -> vm.sourceProperty().get() == null ? "—"
                 : String.format(Locale.ROOT, "%,d image%s", vm.countProperty().get(), vm.countProperty().get() == 1 ? "" : "s"),
                 vm.countProperty(), vm.sourceProperty()));
-        Label progress = new Label();
-        progress.getStyleClass().add("dim");
-        progress.textProperty().bind(vm.sizesProgressProperty());
-        progress.visibleProperty().bind(vm.sizesProgressProperty().isNotEmpty());
-        progress.managedProperty().bind(progress.visibleProperty());
         vm.sizesProperty().addListener((o, a, b) -> fillSizes(b));
         vm.histogramProperty().addListener((o, a, b) -> fillHistogram(b));
 
-        box.getChildren().addAll(section("Statistics"), count, sizesBox, progress);
+        box.getChildren().addAll(section("Statistics"), count, sizesBox);
         box.getChildren().addAll(section("Classes"), histogramBox);
         box.getChildren().addAll(section("Training transform"), transformControls(), previewRow());
         box.getChildren().addAll(skippedSection());

@@ -1,8 +1,6 @@
 package io.ldmstudio.ui.dataset;
 
 import io.ldmstudio.config.RunConfig;
-import io.ldmstudio.data.Cifar10Source;
-import io.ldmstudio.data.IdxSource;
 import io.ldmstudio.data.ImageSource;
 import io.ldmstudio.data.Pixels;
 import io.ldmstudio.data.ProceduralSource;
@@ -14,9 +12,7 @@ import io.ldmstudio.ui.common.CurrentDataset;
 import io.ldmstudio.ui.common.FxImages;
 import io.ldmstudio.ui.common.NearestScale;
 import io.ldmstudio.ui.common.UiErrors;
-import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -114,7 +110,6 @@ public final class DatasetViewModel {
     private final ReadOnlyObjectWrapper<DatasetStats.Histogram> histogram = new ReadOnlyObjectWrapper<>(this,
             "histogram");
     private final ReadOnlyObjectWrapper<DatasetStats.Sizes> sizes = new ReadOnlyObjectWrapper<>(this, "sizes");
-    private final StringProperty sizesProgress = new SimpleStringProperty(this, "sizesProgress", "");
     private final ObservableList<ImageSource.Skipped> skipped = FXCollections.observableArrayList();
     private final IntegerProperty selectedIndex = new SimpleIntegerProperty(this, "selectedIndex", -1);
     private final ReadOnlyObjectWrapper<Preview> preview = new ReadOnlyObjectWrapper<>(this, "preview");
@@ -124,9 +119,9 @@ public final class DatasetViewModel {
     private final AtomicLong openGeneration = new AtomicLong();
     private final AtomicLong previewGeneration = new AtomicLong();
     private final AtomicBoolean decodedScheduled = new AtomicBoolean();
-    private volatile AtomicBoolean statsCancel = new AtomicBoolean();
     private int knownSkipped;
     private boolean followRun = true;
+    private boolean settingTransform;
 
     public DatasetViewModel(Studio studio) {
         this.studio = studio;
@@ -188,14 +183,18 @@ public final class DatasetViewModel {
         kind.set(k);
         path.set(p);
         testSplit.set(false);
-        setTransform(d.resolution(), d.channels(), d.centerCrop(), d.flip());
-        origin.set(originText);
         if (source.get() != null && new Opened(k, p, false).equals(lastOpened) && !loading.get()) {
+            origin.set(originText);
             status.set("");
             pathError.set("");
-            publish();
+            if (!setTransform(d.resolution(), d.channels(), d.centerCrop(), d.flip())) {
+                publish(); // the origin may have changed
+            }
             return;
         }
+        // the open source stays shown (and current) until the new one opens, under the new transform
+        setTransform(d.resolution(), d.channels(), d.centerCrop(), d.flip());
+        origin.set(originText);
         open(originText);
     }
 
@@ -203,11 +202,27 @@ public final class DatasetViewModel {
 
     private Opened lastOpened;
 
-    private void setTransform(int res, int ch, boolean crop, boolean fl) {
-        resolution.set(res);
-        channels.set(ch);
-        centerCrop.set(crop);
-        flip.set(fl);
+    /**
+     * Sets the four transform properties as one change: their listeners stay quiet while they are set,
+     * then the change is published and previewed once. False when nothing changed.
+     */
+    private boolean setTransform(int res, int ch, boolean crop, boolean fl) {
+        boolean changed = resolution.get() != res || channels.get() != ch || centerCrop.get() != crop
+                || flip.get() != fl;
+        if (!changed) {
+            return false;
+        }
+        settingTransform = true;
+        try {
+            resolution.set(res);
+            channels.set(ch);
+            centerCrop.set(crop);
+            flip.set(fl);
+        } finally {
+            settingTransform = false;
+        }
+        transformChanged();
+        return true;
     }
 
     /** Opens what kind, path and split say now (the user chose it here: run selections stop being followed). */
@@ -238,11 +253,10 @@ public final class DatasetViewModel {
         }
         pathError.set("");
         long g = openGeneration.incrementAndGet();
-        statsCancel.set(true);
         loading.set(true);
         status.set("opening " + (k.needsPath() && !p.isEmpty() ? p : k.label) + "…");
         RunConfig.Data d = data(k, p);
-        studio.background().submit("opening " + (p.isEmpty() ? k.label : p), () -> openSource(k, p, test, d),
+        studio.background().submit("opening " + (p.isEmpty() ? k.label : p), () -> Sources.open(d, test && k.hasSplits()),
                 s -> {
                     if (g == openGeneration.get()) {
                         lastOpened = new Opened(k, p, test);
@@ -261,21 +275,6 @@ public final class DatasetViewModel {
     private RunConfig.Data data(Kind k, String p) {
         return new RunConfig.Data(k.config, p.isEmpty() ? null : p, resolution.get(), channels.get(), centerCrop.get(),
                 flip.get(), 0, 0);
-    }
-
-    /** Opens a source; call off the FX thread. */
-    static ImageSource openSource(Kind k, String p, boolean test, RunConfig.Data d) {
-        if (test && k == Kind.IDX) {
-            return IdxSource.open(p.isEmpty() ? Sources.DEFAULT_FASHION_MNIST : expand(p), true);
-        }
-        if (test && k == Kind.CIFAR10) {
-            return Cifar10Source.open(expand(p), true);
-        }
-        return Sources.open(d);
-    }
-
-    private static Path expand(String p) {
-        return p.equals("~") || p.startsWith("~/") ? Path.of(System.getProperty("user.home") + p.substring(1)) : Path.of(p);
     }
 
     private void opened(ImageSource s, String originText) {
@@ -299,37 +298,18 @@ public final class DatasetViewModel {
     }
 
     private void computeStats(ImageSource s) {
-        AtomicBoolean cancel = new AtomicBoolean();
-        statsCancel = cancel;
         studio.background().submit("counting the classes of " + s.describe(), () -> DatasetStats.histogram(s),
                 h -> {
                     if (source.get() == s) {
                         histogram.set(h);
                     }
                 }, studio::error);
-        sizesProgress.set(s.size() > 1000 && s instanceof io.ldmstudio.data.ImageFolderSource ? "reading image headers…" : "");
-        long[] last = {0};
-        studio.background().submit("measuring the images of " + s.describe(), () -> DatasetStats.sizes(s, done -> {
-            long now = System.nanoTime();
-            if (now - last[0] > 250_000_000L) {
-                last[0] = now;
-                Platform.runLater(() -> {
-                    if (source.get() == s && !cancel.get()) {
-                        sizesProgress.set(String.format(Locale.ROOT, "reading image headers… %,d of %,d", done,
-                                s.size()));
-                    }
-                });
-            }
-        }, cancel::get), z -> {
-            if (source.get() == s && !cancel.get()) {
+        studio.background().submit("measuring the images of " + s.describe(), () -> DatasetStats.sizes(s), z -> {
+            if (source.get() == s) {
                 sizes.set(z);
-                sizesProgress.set("");
                 refreshSkipped();
             }
-        }, e -> {
-            sizesProgress.set("");
-            studio.error(e);
-        });
+        }, studio::error);
     }
 
     private void publish() {
@@ -374,6 +354,9 @@ public final class DatasetViewModel {
     }
 
     private void transformChanged() {
+        if (settingTransform) {
+            return;
+        }
         publish();
         refreshPreview();
     }
@@ -414,15 +397,20 @@ public final class DatasetViewModel {
         });
     }
 
-    /** The selected image as it is, through the transform, and mirrored; call off the FX thread. */
+    /**
+     * The selected image as it is, through the transform, and mirrored; call off the FX thread. The
+     * image is decoded once and both transforms apply to those pixels; only the procedural source,
+     * which draws at the output size instead of resampling, renders through {@code load}.
+     */
     static Preview makePreview(ImageSource s, int i, Transform tf) {
         Pixels p = s.pixels(i);
         Image original = ThumbnailLoader.shrink(p, (int) (2 * PREVIEW_BOX));
         int r = tf.resolution();
-        Image t = FxImages.fromChw(s.load(i, tf, false), tf.channels(), r, r);
-        Image f = FxImages.fromChw(s.load(i, tf, true), tf.channels(), r, r);
+        boolean drawn = s instanceof ProceduralSource;
+        Image t = FxImages.fromChw(drawn ? s.load(i, tf, false) : tf.apply(p, false), tf.channels(), r, r);
+        Image f = FxImages.fromChw(drawn ? s.load(i, tf, true) : tf.apply(p, true), tf.channels(), r, r);
         int kt = NearestScale.factorToFit(t, PREVIEW_BOX);
-        String steps = s instanceof ProceduralSource
+        String steps = drawn
                 ? "drawn directly at " + r + "×" + r + " (no resampling)"
                         + (tf.channels() == 1 ? " → gray (BT.601 luma)" : "") + " → [-1, 1]"
                 : steps(p, tf);
@@ -459,7 +447,6 @@ public final class DatasetViewModel {
     }
 
     public void dispose() {
-        statsCancel.set(true);
         thumbnails.close();
     }
 
@@ -528,10 +515,6 @@ public final class DatasetViewModel {
 
     public ReadOnlyObjectProperty<DatasetStats.Sizes> sizesProperty() {
         return sizes.getReadOnlyProperty();
-    }
-
-    public StringProperty sizesProgressProperty() {
-        return sizesProgress;
     }
 
     public ObservableList<ImageSource.Skipped> skipped() {

@@ -5,11 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ldmstudio.config.RunConfig;
 import io.ldmstudio.data.ImageSource;
 import io.ldmstudio.data.ProceduralSource;
+import io.ldmstudio.data.Transform;
 import io.ldmstudio.ui.Studio;
 import io.ldmstudio.ui.StudioFixture;
 import io.ldmstudio.ui.StudioStyle;
+import io.ldmstudio.ui.common.CurrentDataset;
 import java.awt.image.BufferedImage;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -177,6 +180,27 @@ class DatasetPaneTest {
     }
 
     @Test
+    void aMissingPathIsNamedInThePathError(FxRobot robot) throws Exception {
+        waitFor("the default source", () -> vm.sourceProperty().get() != null);
+        Path missing = tmp.resolve("no-such-folder");
+        StudioFixture.onFx(() -> vm.choose(DatasetViewModel.Kind.FOLDER, missing.toString()));
+        waitFor("the folder's error", () -> !vm.pathErrorProperty().get().isEmpty());
+        String folderError = vm.pathErrorProperty().get();
+        assertTrue(folderError.contains(missing.toString()) && folderError.contains("does not exist"), folderError);
+
+        // the test split goes through the same checks, with the Fashion-MNIST hint
+        Path missingIdx = tmp.resolve("no-such-idx");
+        StudioFixture.onFx(() -> {
+            vm.testSplitProperty().set(true);
+            vm.choose(DatasetViewModel.Kind.IDX, missingIdx.toString());
+        });
+        waitFor("the IDX error", () -> !vm.pathErrorProperty().get().isEmpty());
+        String idxError = vm.pathErrorProperty().get();
+        assertTrue(idxError.contains(missingIdx.toString()) && idxError.contains("does not exist")
+                && idxError.contains("dataset-fashion-mnist"), idxError);
+    }
+
+    @Test
     void scrollingTheGridToTheEndDecodesOnlyTheVisibleThumbnails(FxRobot robot) throws Exception {
         waitFor("the procedural source", () -> vm.sourceProperty().get() instanceof ProceduralSource);
         int n = vm.countProperty().get();
@@ -226,6 +250,32 @@ class DatasetPaneTest {
         // and the arrow keys move the selection
         robot.type(javafx.scene.input.KeyCode.RIGHT);
         waitFor("image 8", () -> vm.previewProperty().get().index() == 8);
+    }
+
+    @Test
+    void applyingAConfigToTheOpenSourcePublishesItsTransformOnce(FxRobot robot) throws Exception {
+        waitFor("the procedural source", () -> vm.sourceProperty().get() instanceof ProceduralSource
+                && !vm.loadingProperty().get());
+        CurrentDataset current = CurrentDataset.of(studio);
+        List<CurrentDataset.Choice> published = new java.util.concurrent.CopyOnWriteArrayList<>();
+        StudioFixture.onFx(() -> {
+            current.choiceProperty().addListener((o, a, b) -> published.add(b));
+            // all four transform values differ from the default's
+            vm.apply(new RunConfig.Data("procedural", null, 24, 1, false, true, 0, 0), "a test config");
+        });
+        assertEquals(1, published.size(), "publishes: " + published);
+        CurrentDataset.Choice c = published.get(0);
+        assertEquals(new Transform(24, 1, false), c.transform());
+        assertTrue(c.flip());
+        assertEquals("a test config", c.origin());
+        waitFor("the preview at 24 px", () -> vm.previewProperty().get() != null
+                && vm.previewProperty().get().transformed().getWidth() == 24);
+
+        // the same transform again: one publish for the new origin, no transform change
+        StudioFixture.onFx(() -> vm.apply(new RunConfig.Data("procedural", null, 24, 1, false, true, 0, 0),
+                "the same config"));
+        assertEquals(2, published.size(), "publishes: " + published);
+        assertEquals("the same config", published.get(1).origin());
     }
 
     private static void assertMirrored(Image a, Image b) {
