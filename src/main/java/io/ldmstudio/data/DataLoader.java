@@ -1,6 +1,5 @@
 package io.ldmstudio.data;
 
-import io.ldmstudio.config.RunConfig;
 import io.ldmstudio.util.Rng;
 import java.util.ArrayDeque;
 import java.util.Iterator;
@@ -107,13 +106,6 @@ public final class DataLoader implements AutoCloseable {
         } else {
             this.pool = null;
         }
-    }
-
-    /** A loader as the config says: {@code data.flip}, {@code data.workers}, {@code data.limit}. */
-    public static DataLoader of(ImageSource source, RunConfig.Data data, int batchSize, long seed,
-            long startPosition) {
-        return new DataLoader(source, Transform.of(data), batchSize, seed, data.flip(), data.workers(),
-                data.limit(), startPosition);
     }
 
     /** The next batch, in position order. Blocks until it is decoded. */

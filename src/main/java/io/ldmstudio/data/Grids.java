@@ -76,18 +76,7 @@ public final class Grids {
 
     /** A grid of the first {@code n} images of a batch laid out NCHW in one array. */
     public static BufferedImage grid(float[] batch, int n, int channels, int height, int width) {
-        int len = channels * height * width;
-        if (batch.length < n * len) {
-            throw new IllegalArgumentException("batch has " + batch.length + " values, fewer than " + n
-                    + " images of " + len);
-        }
-        List<float[]> list = new ArrayList<>(n);
-        for (int k = 0; k < n; k++) {
-            float[] a = new float[len];
-            System.arraycopy(batch, k * len, a, 0, len);
-            list.add(a);
-        }
-        return grid(list, channels, height, width);
+        return grid(split(batch, n, channels * height * width), channels, height, width);
     }
 
     /** ⌈√n⌉: the column count of a near-square grid. */
@@ -135,11 +124,11 @@ public final class Grids {
     }
 
     /** The images of a flat (N, C, H, W) batch as separate CHW arrays (copies), {@code per} = C·H·W values each. */
-    public static java.util.List<float[]> split(float[] batch, int n, int per) {
+    public static List<float[]> split(float[] batch, int n, int per) {
         if ((long) n * per > batch.length) {
             throw new IllegalArgumentException(n + " images of " + per + " values do not fit in " + batch.length);
         }
-        java.util.List<float[]> out = new java.util.ArrayList<>(n);
+        List<float[]> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             out.add(java.util.Arrays.copyOfRange(batch, i * per, (i + 1) * per));
         }

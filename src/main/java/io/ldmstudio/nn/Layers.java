@@ -3,6 +3,7 @@ package io.ldmstudio.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.Map;
@@ -52,7 +53,10 @@ public final class Layers {
         private final Param bias;
         private final int groups;
         private final float eps;
-        private final Map<String, NDArray[]> constants = new ConcurrentHashMap<>();
+        private final Map<ConstantsKey, NDArray[]> constants = new ConcurrentHashMap<>();
+
+        /** Which ones and zeros for {@link Ops#groupNorm}: {@code n} values of {@code type}. */
+        private record ConstantsKey(long n, DataType type) {}
 
         public GroupNorm(int groups, int channels, float eps) {
             if (channels % groups != 0) {
@@ -67,10 +71,9 @@ public final class Layers {
         public NDArray forward(NDArray x) {
             Shape s = x.getShape();
             long n = s.size() / (s.get(0) * groups);
-            ai.djl.ndarray.types.DataType type = x.getDataType();
-            NDArray[] c = constants.computeIfAbsent(n + ":" + type, k -> {
+            NDArray[] c = constants.computeIfAbsent(new ConstantsKey(n, x.getDataType()), k -> {
                 NDManager m = weight.master().getManager();
-                NDArray[] pair = {m.ones(new Shape(n), type), m.zeros(new Shape(n), type)};
+                NDArray[] pair = {m.ones(new Shape(k.n()), k.type()), m.zeros(new Shape(k.n()), k.type())};
                 NDScope.unregister(pair); // kept across steps, closed with the model
                 return pair;
             });

@@ -21,8 +21,6 @@ import java.nio.file.attribute.FileTime;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -35,17 +33,11 @@ import java.util.function.Supplier;
  * old one. Hands out plain arrays only.
  */
 public final class AutoencoderSession implements AutoCloseable {
-    private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "ldm-autoencoder-session");
-        t.setDaemon(true);
-        t.setPriority(Thread.NORM_PRIORITY - 1);
-        return t;
-    });
+    private final ModelThread<AutoencoderKL> thread =
+            new ModelThread<>("ldm-autoencoder-session", Thread.NORM_PRIORITY - 1, AutoencoderKL::close);
     private final Supplier<Devices.DeviceInfo> device;
 
-    // touched on the session thread only
-    private NDManager manager;
-    private AutoencoderKL model;
+    // touched on the session thread only: what the model held was loaded from
     private Path loadedFile;
     private FileTime loadedTime;
     private VaeConfig loadedConfig;
@@ -116,7 +108,7 @@ public final class AutoencoderSession implements AutoCloseable {
             float[] x = job.source().load(idx, tf, false);
             float[] y;
             float[] z;
-            try (NDManager step = manager.newSubManager()) {
+            try (NDManager step = thread.manager().newSubManager()) {
                 NDArray in = step.create(x, new Shape(1, ch, r, r));
                 NDArray lat = vae.encodeLatents(in);
                 z = lat.toFloatArray();
@@ -153,43 +145,21 @@ public final class AutoencoderSession implements AutoCloseable {
         GradMode.disable();
         Path file = weights.weightsFile().toAbsolutePath().normalize();
         FileTime time = Files.getLastModifiedTime(file);
-        if (model != null && file.equals(loadedFile) && time.equals(loadedTime)
+        AutoencoderKL held = thread.model();
+        if (held != null && file.equals(loadedFile) && time.equals(loadedTime)
                 && Objects.equals(weights.config(), loadedConfig)) {
-            return model;
+            return held;
         }
-        release();
-        NDManager m = NDManager.newBaseManager(d);
-        try {
-            model = VaeWeights.load(weights, m);
-        } catch (IOException | RuntimeException e) {
-            m.close();
-            throw e;
-        }
-        manager = m;
+        AutoencoderKL model = thread.load(d, m -> VaeWeights.load(weights, m));
         loadedFile = file;
         loadedTime = time;
         loadedConfig = weights.config();
         return model;
     }
 
-    /** Frees the model held, if any. */
-    private void release() {
-        if (model != null) {
-            model.close();
-            model = null;
-        }
-        if (manager != null) {
-            manager.close();
-            manager = null;
-        }
-        loadedFile = null;
-        loadedConfig = null;
-    }
-
-    /** Frees the model (on the session thread) and ends the thread. */
+    /** Frees the model (on the session thread) and ends the thread; does nothing once closed. */
     @Override
     public void close() {
-        thread.submit(this::release);
-        thread.shutdown();
+        thread.close();
     }
 }

@@ -1,14 +1,11 @@
 package io.ldmstudio.service;
 
-import ai.djl.ndarray.NDManager;
 import io.ldmstudio.config.RunConfig;
 import io.ldmstudio.nn.GradMode;
 import io.ldmstudio.training.LatentSpace;
 import java.io.IOException;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -22,33 +19,22 @@ public final class LatentDecoder implements AutoCloseable {
 
     private final RunConfig config;
     private final Devices.DeviceInfo device;
-    private final ExecutorService thread;
-    private NDManager manager;
-    private LatentSpace space;
+    private final ModelThread<LatentSpace> thread;
 
     public LatentDecoder(RunConfig config, Devices.DeviceInfo device) {
         this.config = config;
         this.device = device;
-        this.thread = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "ldm-denoise-decoder-" + THREADS.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        this.thread = new ModelThread<>("ldm-denoise-decoder-" + THREADS.incrementAndGet(), Thread.NORM_PRIORITY,
+                LatentSpace::close);
     }
 
     /** Decodes scaled latents (n, L, size, size) into images in [-1, 1]; blocks until done. */
     public float[] decode(float[] latents, int n, int size) throws IOException {
         Future<float[]> f = thread.submit(() -> {
+            LatentSpace space = thread.model();
             if (space == null) {
                 GradMode.disable();
-                manager = NDManager.newBaseManager(device.device());
-                try {
-                    space = LatentSpace.load(config, manager);
-                } catch (IOException | RuntimeException e) {
-                    manager.close();
-                    manager = null;
-                    throw e;
-                }
+                space = thread.load(device.device(), m -> LatentSpace.load(config, m));
             }
             return space.decode(latents, n, size);
         });
@@ -70,23 +56,9 @@ public final class LatentDecoder implements AutoCloseable {
         }
     }
 
-    /** Frees the autoencoder (on its own thread) and ends the thread. */
+    /** Frees the autoencoder (on its own thread) and ends the thread; does nothing once closed. */
     @Override
     public void close() {
-        try {
-            thread.submit(() -> {
-                if (space != null) {
-                    space.close();
-                    space = null;
-                }
-                if (manager != null) {
-                    manager.close();
-                    manager = null;
-                }
-            });
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            return; // already closed
-        }
-        thread.shutdown();
+        thread.close();
     }
 }

@@ -1,8 +1,6 @@
 package io.ldmstudio.service;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import io.ldmstudio.config.RunConfig;
 import io.ldmstudio.data.ImageFolderSource;
 import io.ldmstudio.data.ImageSource;
@@ -108,36 +106,42 @@ public final class ReconstructionService {
         return new Evaluation(MetricSummary.of(results), source.describe() + split, src.weightsFile(), grid, seconds);
     }
 
+    /**
+     * Reconstructs every image of the folder {@code images} (centre-cropped and resized to
+     * {@code size}, converted to the autoencoder's {@code in_channels}) through the posterior mean and
+     * writes each under its own name in {@code out}, then {@code grid.png}.
+     */
     public static Result reconstruct(Path vae, Path images, Path out, int size, Devices.DeviceInfo device,
             IntConsumer progress) throws IOException {
         ImageFolderSource source = ImageFolderSource.open(images);
-        Transform tf = new Transform(size, 3, true);
         Files.createDirectories(out);
         List<float[]> refs = new ArrayList<>();
         List<float[]> recons = new ArrayList<>();
         List<ImageResult> results = new ArrayList<>();
         long[] latent;
+        int ch;
         GradMode.disable();
         try (NDManager manager = NDManager.newBaseManager(device.device())) {
             AutoencoderKL model = VaeWeights.load(vae, manager);
+            ch = model.config().inChannels();
+            if (model.config().outChannels() != ch) {
+                throw new IllegalArgumentException("the autoencoder at " + vae + " turns " + ch + "-channel images into "
+                        + model.config().outChannels() + "-channel ones; reconstructions need as many channels out as in");
+            }
+            Transform tf = new Transform(size, ch, true);
             latent = model.latentShape(size);
             for (int i = 0; i < source.size(); i++) {
                 float[] x = source.load(i, tf, false);
-                float[] y;
-                try (NDManager step = manager.newSubManager()) {
-                    NDArray in = step.create(x, new Shape(1, 3, size, size));
-                    NDArray z = model.encodeLatents(in);
-                    y = model.decodeLatents(z).clip(-1, 1).toFloatArray();
-                }
+                float[] y = Reconstructions.reconstruct(model, manager, List.of(x), ch, size, 1).get(0);
                 Path rel = source.root().relativize(source.file(i));
                 Path target = out.resolve(rel.toString().replaceAll("\\.[^.]+$", "") + ".png");
                 if (target.getParent() != null) {
                     Files.createDirectories(target.getParent());
                 }
-                ImageWriter.writePng(y, 3, size, size, target);
+                ImageWriter.writePng(y, ch, size, size, target);
                 refs.add(x);
                 recons.add(y);
-                results.add(ImageMetrics.compare(rel.toString(), x, y, 3, size, size, PixelRange.MINUS_ONE_TO_ONE));
+                results.add(ImageMetrics.compare(rel.toString(), x, y, ch, size, size, PixelRange.MINUS_ONE_TO_ONE));
                 if (progress != null) {
                     progress.accept(i + 1);
                 }
@@ -145,7 +149,7 @@ public final class ReconstructionService {
             model.close();
         }
         Path grid = out.resolve("grid.png");
-        ImageWriter.writePng(DifferenceImage.comparisonGrid(refs, recons, 3, size, size, PixelRange.MINUS_ONE_TO_ONE,
+        ImageWriter.writePng(DifferenceImage.comparisonGrid(refs, recons, ch, size, size, PixelRange.MINUS_ONE_TO_ONE,
                 DifferenceImage.DEFAULT_GAIN), grid);
         List<String> skipped = new ArrayList<>();
         source.skipped().forEach(s -> skipped.add(s.path() + ": " + s.reason()));

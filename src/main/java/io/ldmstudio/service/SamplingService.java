@@ -70,8 +70,19 @@ public final class SamplingService {
         return cp.get();
     }
 
+    /** Samples; a latent-space run's samples are decoded by its autoencoder, loaded for this call. */
     public static Result sample(Run run, Request req, Devices.DeviceInfo device, StepListener listener,
             BooleanSupplier cancelled) throws IOException {
+        return sample(run, req, device, listener, cancelled, null);
+    }
+
+    /**
+     * Samples; a latent-space run's samples are decoded by {@code decoder} — one made for this run's
+     * config, which keeps its autoencoder loaded across calls — or, when it is null, by the run's
+     * autoencoder loaded for this call.
+     */
+    public static Result sample(Run run, Request req, Devices.DeviceInfo device, StepListener listener,
+            BooleanSupplier cancelled, LatentDecoder decoder) throws IOException {
         RunConfig config = run.config();
         if (config.trainsAutoencoder()) {
             throw new IllegalArgumentException("run " + run.name() + " trains an autoencoder, which has nothing to sample:"
@@ -102,11 +113,17 @@ public final class SamplingService {
                     manager, listener, cancelled);
             float[] all = x.toFloatArray();
             if (!config.pixelSpace()) { // decode with the run's autoencoder
-                LatentSpace latent = LatentSpace.load(config, manager);
-                all = latent.decode(all, req.n(), res);
-                c = latent.vae().config().outChannels();
+                int latentSize = res;
                 res = config.data().resolution();
-                latent.close();
+                if (decoder != null) {
+                    all = decoder.decode(all, req.n(), latentSize);
+                    c = all.length / (req.n() * res * res); // the autoencoder's out_channels
+                } else {
+                    LatentSpace latent = LatentSpace.load(config, manager);
+                    all = latent.decode(all, req.n(), latentSize);
+                    c = latent.vae().config().outChannels();
+                    latent.close();
+                }
             }
             List<float[]> images = io.ldmstudio.data.Grids.split(all, req.n(), c * res * res);
             unet.close();

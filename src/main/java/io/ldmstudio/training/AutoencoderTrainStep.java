@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import io.ldmstudio.nn.AutoencoderKL;
-import io.ldmstudio.nn.DiagonalGaussian;
 import io.ldmstudio.nn.Ops;
 import io.ldmstudio.util.Rng;
 import java.util.LinkedHashMap;
@@ -74,20 +73,20 @@ public final class AutoencoderTrainStep {
             NDArray input = m.create(x, shape);
             return update.apply(cast -> { // float32 only: autoencoder runs do not use mixed precision
                 AutoencoderKL.Output out = model.forward(input, samplePosterior, rng);
-                return loss(input, out.reconstruction(), out.posterior(), reconstruction, klWeight);
+                return loss(input, out.reconstruction(), out.kl(), reconstruction, klWeight);
             }, lr);
         }
     }
 
     /**
      * The objective for a batch: {@code total} = rec_loss + kl_weight · kl / (C·H·W), with rec_loss the
-     * mean per-pixel error and kl the batch mean of the per-image KL divergence from N(0, I).
+     * mean per-pixel error and kl the batch mean of the per-image KL divergence from N(0, I), as
+     * {@link AutoencoderKL.Output#kl} holds it.
      */
-    static ParameterUpdate.Loss loss(NDArray x, NDArray reconstruction, DiagonalGaussian posterior,
-            Reconstruction kind, double klWeight) {
+    static ParameterUpdate.Loss loss(NDArray x, NDArray reconstruction, NDArray kl, Reconstruction kind,
+            double klWeight) {
         NDArray diff = reconstruction.sub(x);
         NDArray rec = (kind == Reconstruction.L1 ? diff.abs() : diff.square()).mean();
-        NDArray kl = posterior.kl().mean();
         long pixels = x.getShape().size() / x.getShape().get(0);
         NDArray total = rec.add(Ops.mulScalar(kl, klWeight / pixels));
         Map<String, NDArray> parts = new LinkedHashMap<>();

@@ -3,6 +3,7 @@ package io.ldmstudio.training;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.ldmstudio.data.Grids;
 import io.ldmstudio.eval.ImageMetrics;
 import io.ldmstudio.eval.ImageResult;
 import io.ldmstudio.eval.PixelRange;
@@ -30,10 +31,7 @@ public final class Reconstructions {
             try (NDManager m = manager.newSubManager()) {
                 NDArray x = m.create(stack(images, start, n, per), new Shape(n, channels, resolution, resolution));
                 NDArray y = model.decode(model.encode(x).mode()).clip(-1, 1);
-                float[] all = y.toFloatArray();
-                for (int i = 0; i < n; i++) {
-                    out.add(java.util.Arrays.copyOfRange(all, i * per, (i + 1) * per));
-                }
+                out.addAll(Grids.split(y.toFloatArray(), n, per));
             }
         }
         return out;

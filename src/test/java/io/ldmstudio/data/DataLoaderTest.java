@@ -292,7 +292,8 @@ class DataLoaderTest {
     @Test
     void configuredLoaderUsesDataSettings() {
         RunConfig.Data d = new RunConfig.Data("procedural", null, 16, 1, true, true, 30, 2);
-        try (DataLoader l = DataLoader.of(new ProceduralSource(), d, 8, 7, 0)) {
+        try (DataLoader l = new DataLoader(new ProceduralSource(), Transform.of(d), 8, 7, d.flip(), d.workers(),
+                d.limit(), 0)) {
             Batch b = l.next();
             assertEquals(1, b.channels());
             assertEquals(16, b.width());

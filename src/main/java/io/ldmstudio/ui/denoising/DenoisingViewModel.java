@@ -426,7 +426,7 @@ public final class DenoisingViewModel {
             FxBatcher<int[]> batcher, int offset, int which) throws java.io.IOException {
         StepListener progressListener = StepListener.progress((done, total) -> batcher.add(new int[] {offset + done, which}));
         SamplingService.Result r = SamplingService.sample(run, g.settings().request(), device,
-                g.trajectory().andThen(progressListener), cancel::get);
+                g.trajectory().andThen(progressListener), cancel::get, g.decoder());
         g.finish(r);
     }
 

@@ -117,6 +117,11 @@ public final class Generation {
         return geometry;
     }
 
+    /** What decodes this latent run's frames (also its final samples), or null for a pixel-space run. */
+    LatentDecoder decoder() {
+        return decoder;
+    }
+
     /** The recorder handed to the sampler. */
     public Trajectory trajectory() {
         return trajectory;

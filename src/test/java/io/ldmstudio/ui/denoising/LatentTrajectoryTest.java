@@ -1,12 +1,15 @@
 package io.ldmstudio.ui.denoising;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import io.ldmstudio.config.RunConfig;
+import io.ldmstudio.diffusion.StepListener;
 import io.ldmstudio.nn.AutoencoderKL;
 import io.ldmstudio.nn.VaeConfig;
 import io.ldmstudio.runs.Run;
@@ -20,6 +23,7 @@ import io.ldmstudio.ui.StudioFixture;
 import io.ldmstudio.util.Rng;
 import io.ldmstudio.weights.VaeWeights;
 import java.awt.image.BufferedImage;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -92,6 +96,28 @@ class LatentTrajectoryTest {
             BufferedImage read = ImageIO.read(strip.toFile());
             assertEquals(2 * 8 + 2 * 66 + 6, read.getWidth());
             assertEquals(written.getHeight(), read.getHeight());
+
+            // handed the decoder, the service decodes the samples with the autoencoder it holds (as the
+            // pane does): with the weights gone from the autoencoder's folder it still gives the same images
+            try (Stream<Path> files = Files.list(vae)) {
+                for (Path p : files.toList()) {
+                    Files.delete(p);
+                }
+            }
+            try (Stream<Path> files = Files.list(vae)) {
+                assertEquals(0, files.count());
+            }
+            SamplingService.Result again = SamplingService.sample(run, s.request(), cpu, StepListener.NONE, () -> false,
+                    decoder);
+            assertEquals(3, again.channels());
+            assertEquals(16, again.width());
+            assertEquals(2, again.images().size());
+            for (int k = 0; k < 2; k++) {
+                assertArrayEquals(r.images().get(k), again.images().get(k), 1e-5f, "image " + k);
+            }
+            // without one it loads the run's autoencoder itself, which is now gone
+            assertThrows(IOException.class,
+                    () -> SamplingService.sample(run, s.request(), cpu, StepListener.NONE, () -> false));
         } finally {
             decoder.close();
         }
