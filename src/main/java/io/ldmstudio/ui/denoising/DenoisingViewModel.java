@@ -54,7 +54,7 @@ import javafx.beans.property.StringProperty;
 import javafx.collections.FXCollections;
 import javafx.collections.ListChangeListener;
 import javafx.collections.ObservableList;
-import javafx.embed.swing.SwingFXUtils;
+import io.ldmstudio.ui.common.FxImages;
 import javafx.scene.image.Image;
 import javafx.util.Duration;
 
@@ -478,10 +478,11 @@ public final class DenoisingViewModel {
         frameCount.set(n);
         Generation b = secondary.get();
         secondaryFrameCount.set(b == null ? 0 : b.size());
-        if (following && n > 0) {
-            setIndexQuietly(n - 1);
+        if (following && n > 0 && index.get() != n - 1) {
+            setIndexQuietly(n - 1); // the index listener refreshes the frames
+        } else {
+            refreshFrames();
         }
-        refreshFrames();
     }
 
     private void finished(long seq, Generation a, Generation b, Throwable failure) {
@@ -633,7 +634,7 @@ public final class DenoisingViewModel {
                         return; // the scrubber moved on
                     }
                     BufferedImage img = k.generation().frame(k.step(), k.kind());
-                    made.put(k, SwingFXUtils.toFXImage(img, null));
+                    made.put(k, FxImages.fromBuffered(img));
                 }
             } catch (Throwable e) {
                 if (renderSeq.get() == ticket) {
@@ -783,7 +784,7 @@ public final class DenoisingViewModel {
             return FigureComposer.render(Exports.strip(a, b, sel.steps(), kinds), st);
         }, img -> {
             if (img != null && seq == previewSeq) {
-                stripPreview.set(SwingFXUtils.toFXImage(img, null));
+                stripPreview.set(FxImages.fromBuffered(img));
                 stripPreviewText.set("Strip preview — steps " + sel.steps().stream().map(String::valueOf)
                         .collect(java.util.stream.Collectors.joining(", ")) + " · " + img.getWidth() + " × "
                         + img.getHeight() + " px at scale " + st.scale());

@@ -78,13 +78,14 @@ public final class Generation {
                 config.data().resolution(), !config.pixelSpace());
     }
 
+    /** "DDPM", "DDIM", "DPM-Solver++" for a sampler key; the key itself when unknown. */
     public static String samplerTitle(String sampler) {
-        return switch (sampler) {
-            case "ddpm" -> "DDPM";
-            case "ddim" -> "DDIM";
-            case "dpmpp" -> "DPM-Solver++";
-            default -> sampler;
-        };
+        for (DenoisingViewModel.SamplerChoice c : DenoisingViewModel.SamplerChoice.values()) {
+            if (c.key.equals(sampler)) {
+                return c.title;
+            }
+        }
+        return sampler;
     }
 
     static String fmt(double v) {
