@@ -88,8 +88,12 @@ public final class Blocks {
             NDArray attn = q.batchMatMul(k.transpose(0, 2, 1)).softmax(-1); // (B·heads, HW, HW)
             NDArray o = attn.batchMatMul(v)                                  // (B·heads, HW, d)
                     .reshape(b, heads, hw, d).transpose(0, 2, 1, 3).reshape(b, hw, c);
-            o = toOut.forward(o).transpose(0, 2, 1).reshape(s);
-            return o.add(x);
+            o = toOut.forward(o).transpose(0, 2, 1).reshape(s); // a view with channels-last strides
+            // x first: the sum takes the first operand's layout, so it is plain NCHW again. With o first the
+            // channels-last layout spread to every later convolution, which oneDNN then ran through other
+            // kernels (brgemm) than the rest of the network; one of them (1×1, 1024→512 at 4×4, batch 2, in
+            // celeba-hq-256's up path) died of SIGFPE while choosing its blocking (libtorch 2.7.1, AVX-512).
+            return x.add(o);
         }
 
         private NDArray splitHeads(NDArray t, long b, long hw, long d) {

@@ -12,7 +12,8 @@ public final class GradMode {
     private GradMode() {}
 
     public static void disable() {
-        if ("PyTorch".equals(Engine.getDefaultEngineName()) || Engine.hasEngine("PyTorch")) {
+        if (Engine.hasEngine("PyTorch")) {
+            Engine.getEngine("PyTorch"); // loads the native library if nothing has yet
             JniUtils.setGradMode(false);
         }
     }

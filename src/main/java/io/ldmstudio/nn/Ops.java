@@ -1,10 +1,13 @@
 package io.ldmstudio.nn;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
 
 /** Functional building blocks over DJL's native ops. Results live on the input's manager. */
 public final class Ops {
@@ -24,8 +27,43 @@ public final class Ops {
         return x.mul(x.getNDArrayInternal().sigmoid());
     }
 
-    /** 2-D convolution, NCHW. */
+    /** Output channels the CPU convolution's gradient with respect to its input is computed for in whole blocks. */
+    static final int CPU_CHANNEL_BLOCK = 16;
+
+    /**
+     * 2-D convolution, NCHW.
+     *
+     * <p>On the CPU, while gradients are recorded (inside a gradient collector: DJL's
+     * {@code hasGradient()} is false for every result of an op, so it cannot tell whether {@code x}
+     * will get a gradient) and the output channels are not a multiple
+     * of {@value #CPU_CHANNEL_BLOCK}, the convolution runs with zero filters appended up to the next
+     * multiple and the output is sliced back: the same function and the same gradients, but computed
+     * right. libtorch 2.7.1's oneDNN 3.7.1 ({@code jit:avx512_core} and {@code jit:avx2}
+     * {@code backward_data}) computes the input gradient of such a convolution from channel-blocked
+     * layouts padded to 16 (8 on AVX2) channels whose padding is not zeroed: the first backward pass in
+     * a process read NaN and later ones finite garbage (relative error 0.1–0.5 against float64), and the
+     * error flowed into every gradient upstream. The U-Net's {@code conv_out} (1 or 3 channels) and the
+     * autoencoder's latent convolutions hit it; {@code ConvolutionGradientTest} holds the fix.
+     */
     public static NDArray conv2d(NDArray x, NDArray weight, NDArray bias, int stride, int padding) {
+        long outChannels = weight.getShape().get(0);
+        long missing = (CPU_CHANNEL_BLOCK - outChannels % CPU_CHANNEL_BLOCK) % CPU_CHANNEL_BLOCK;
+        if (missing == 0 || !Device.Type.CPU.equals(x.getDevice().getDeviceType()) || !JniUtils.isGradMode()) {
+            return convolution(x, weight, bias, stride, padding);
+        }
+        NDManager m = x.getManager();
+        Shape ws = weight.getShape();
+        NDArray w = weight.concat(m.zeros(new Shape(missing, ws.get(1), ws.get(2), ws.get(3)), weight.getDataType()), 0);
+        w.attach(m); // made from the parameter (first operand): freed with the caller's step, not kept in the model's manager
+        NDArray b = null;
+        if (bias != null) {
+            b = bias.concat(m.zeros(new Shape(missing), bias.getDataType()), 0);
+            b.attach(m);
+        }
+        return convolution(x, w, b, stride, padding).get(new NDIndex(":, :{}", outChannels));
+    }
+
+    private static NDArray convolution(NDArray x, NDArray weight, NDArray bias, int stride, int padding) {
         NDList out = x.getNDArrayInternal().convolution(x, weight, bias, new Shape(stride, stride),
                 new Shape(padding, padding), new Shape(1, 1), 1);
         return out.singletonOrThrow();
