@@ -9,6 +9,7 @@ import io.ldmstudio.nn.Ops;
 import io.ldmstudio.util.Rng;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * One optimisation step of the KL autoencoder (LDM's {@code LPIPSWithDiscriminator} without the
@@ -67,14 +68,27 @@ public final class AutoencoderTrainStep {
      * @param x    images (B, C, H, W) flattened, in [-1, 1]
      */
     public StepResult run(long step, float[] x, Shape shape, double lr) {
+        return withObjective(step, x, shape, objective -> update.apply(objective, lr));
+    }
+
+    /**
+     * The loss of step {@code step} on {@code x} and its gradients, left in the parameters; nothing is
+     * updated. The step runs in the type of the weights, so float64 weights give a float64 reference.
+     */
+    ParameterUpdate.Gradients gradients(long step, float[] x, Shape shape) {
+        return withObjective(step, x, shape, update::backward);
+    }
+
+    private <R> R withObjective(long step, float[] x, Shape shape, Function<ParameterUpdate.Objective, R> action) {
         Rng rng = samplePosterior ? Rng.of(seed ^ NOISE_SALT, step) : null;
         try (NDManager m = modelManager.newSubManager(); NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            NDArray input = m.create(x, shape);
-            return update.apply(cast -> { // float32 only: autoencoder runs do not use mixed precision
+            NDArray images = m.create(x, shape);
+            return action.apply(cast -> { // autoencoder runs do not use mixed precision: cast is to the weights' type
+                NDArray input = cast.apply(images);
                 AutoencoderKL.Output out = model.forward(input, samplePosterior, rng);
                 return loss(input, out.reconstruction(), out.kl(), reconstruction, klWeight);
-            }, lr);
+            });
         }
     }
 
@@ -92,6 +106,6 @@ public final class AutoencoderTrainStep {
         Map<String, NDArray> parts = new LinkedHashMap<>();
         parts.put("rec_loss", rec);
         parts.put("kl", kl);
-        return new ParameterUpdate.Loss(total, parts);
+        return new ParameterUpdate.Loss(total, parts, reconstruction);
     }
 }

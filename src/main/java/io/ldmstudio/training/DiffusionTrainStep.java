@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import io.ldmstudio.diffusion.NoiseSchedule;
 import io.ldmstudio.nn.DiffusionNetwork;
 import io.ldmstudio.util.Rng;
+import java.util.function.Function;
 
 /**
  * One optimisation step of the denoising objective (Ho et al. 2020, Algorithm 1): t ~ U{0..T−1},
@@ -50,6 +51,18 @@ public final class DiffusionTrainStep {
      * @param x0   clean batch, (B, C, H, W) flattened, in the model's input scale
      */
     public StepResult run(long step, float[] x0, Shape shape, double lr) {
+        return withObjective(step, x0, shape, objective -> update.apply(objective, lr));
+    }
+
+    /**
+     * The loss of step {@code step} on {@code x0} and its gradients, left in the parameters; nothing is
+     * updated. The step runs in the type of the weights, so float64 weights give a float64 reference.
+     */
+    ParameterUpdate.Gradients gradients(long step, float[] x0, Shape shape) {
+        return withObjective(step, x0, shape, update::backward);
+    }
+
+    private <R> R withObjective(long step, float[] x0, Shape shape, Function<ParameterUpdate.Objective, R> action) {
         int b = Math.toIntExact(shape.get(0));
         int n = schedule.numTimesteps();
         Rng rng = Rng.of(seed, step);
@@ -70,8 +83,10 @@ public final class DiffusionTrainStep {
             NDArray tArr = m.create(tf);
             NDArray xt = schedule.qSample(x, t, eps);
             NDArray target = schedule.trainingTarget(x, eps, t, schedule.prediction());
-            return update.apply(cast -> new ParameterUpdate.Loss(
-                    model.forward(cast.apply(xt), tArr, true).sub(cast.apply(target)).square().mean()), lr);
+            return action.apply(cast -> {
+                NDArray out = model.forward(cast.apply(xt), tArr, true);
+                return new ParameterUpdate.Loss(out.sub(cast.apply(target)).square().mean(), out);
+            });
         }
     }
 }

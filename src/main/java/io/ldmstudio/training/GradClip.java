@@ -2,6 +2,7 @@ package io.ldmstudio.training;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import io.ldmstudio.nn.Module;
@@ -26,7 +27,8 @@ public final class GradClip {
                 NDArray sq = g.square().sum();
                 sum = sum == null ? sq : sum.addi(sq);
             }
-            total = sum == null ? 0 : Math.sqrt(sum.getFloat());
+            total = sum == null ? 0 : Math.sqrt(sum.getDataType() == DataType.FLOAT32 ? sum.getFloat()
+                    : sum.toType(DataType.FLOAT64, false).getDouble()); // float64 weights: a reference step
             if (maxNorm > 0 && total > maxNorm) {
                 float coef = (float) (maxNorm / (total + 1e-6));
                 for (Module.Param p : params) {

@@ -23,13 +23,19 @@ public final class Reconstructions {
     /** x̂ = decode(mean of q(z|x)), clipped to [-1, 1], one array per image. */
     public static List<float[]> reconstruct(AutoencoderKL model, NDManager manager, List<float[]> images,
             int channels, int resolution, int batchSize) {
+        return reconstruct(model, manager, images, channels, resolution, resolution, batchSize);
+    }
+
+    /** {@link #reconstruct} for images of {@code height × width} (both multiples of the autoencoder's f). */
+    public static List<float[]> reconstruct(AutoencoderKL model, NDManager manager, List<float[]> images,
+            int channels, int height, int width, int batchSize) {
         GradMode.disable();
-        int per = channels * resolution * resolution;
+        int per = channels * height * width;
         List<float[]> out = new ArrayList<>(images.size());
         for (int start = 0; start < images.size(); start += batchSize) {
             int n = Math.min(batchSize, images.size() - start);
             try (NDManager m = manager.newSubManager()) {
-                NDArray x = m.create(stack(images, start, n, per), new Shape(n, channels, resolution, resolution));
+                NDArray x = m.create(stack(images, start, n, per), new Shape(n, channels, height, width));
                 NDArray y = model.decode(model.encode(x).mode()).clip(-1, 1);
                 out.addAll(Grids.split(y.toFloatArray(), n, per));
             }

@@ -41,6 +41,8 @@ public final class Trainer {
     public static final String EMA_FILE = "ema.safetensors";
     public static final String OPTIMIZER_FILE = "optimizer.safetensors";
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** How many parameters with non-finite gradients log.txt names (the message names three). */
+    static final int NON_FINITE_LOGGED = 25;
 
     private final Run run;
     private final Devices.DeviceInfo device;
@@ -249,12 +251,17 @@ public final class Trainer {
                     } else if (!r.applied()) {
                         String last = lastCheckpoint > 0 ? "step-" + String.format(Locale.ROOT, "%08d", lastCheckpoint)
                                 : "none yet";
+                        StepResult.NonFinite where = r.nonFinite();
                         failure = String.format(Locale.ROOT,
-                                "%s at step %d (lr %.3g, loss %s, grad norm %s): the run stopped without applying it; "
+                                "%s at step %d (lr %.3g, loss %s, grad norm %s)%s. The run stopped without applying it; "
                                         + "the last good checkpoint is %s — resume with a lower optim.lr or a grad_clip",
                                 Double.isFinite(r.loss()) ? "non-finite gradient" : "non-finite loss", next, lr,
-                                r.loss(), r.gradNorm(), last);
+                                r.loss(), r.gradNorm(), where == null ? "" : ": " + where.describe(3), last);
                         log(failure);
+                        if (where != null && where.parameters().size() > 3) {
+                            log("parameters with non-finite gradients, nearest the loss first: "
+                                    + where.names(NON_FINITE_LOGGED));
+                        }
                         state(RunStatus.FAILED, failure);
                         return Outcome.FAILED;
                     }

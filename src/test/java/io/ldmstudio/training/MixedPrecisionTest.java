@@ -86,6 +86,29 @@ class MixedPrecisionTest {
         }
     }
 
+    /**
+     * The float32 step the half-precision step is held against is itself right: its loss and gradient
+     * norm equal a float64 computation of the same step (the float32 convolutions' input gradients were
+     * wrong on AVX-512/AVX2 CPUs, and this agreement test failed there for that reason).
+     */
+    @Test
+    void theFloat32ReferenceStepAgreesWithFloat64() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            UNet2DModel unet = new UNet2DModel(UNetConfig.of(MODEL, 1, 8));
+            unet.initialize(manager, new Rng(0), true);
+            DiffusionTrainStep step = new DiffusionTrainStep(unet, manager, NoiseSchedule.cosine(1000), null, null, 0, 5);
+            double loss32 = step.gradients(1, stripes(), SHAPE).loss();
+            double norm32 = GradClip.clip(unet.parameters(), 0);
+            for (Module.Param p : unet.parameters()) {
+                p.set(p.master().toType(DataType.FLOAT64, true));
+            }
+            double loss64 = step.gradients(1, stripes(), SHAPE).loss();
+            double norm64 = GradClip.clip(unet.parameters(), 0);
+            assertEquals(loss64, loss32, 1e-5 * loss64, "loss");
+            assertEquals(norm64, norm32, 1e-4 * norm64, "gradient norm");
+        }
+    }
+
     @Test
     void theUNetStillLearnsUnderMixedPrecision() {
         try (NDManager manager = NDManager.newBaseManager()) {

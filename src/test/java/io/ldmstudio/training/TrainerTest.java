@@ -147,6 +147,15 @@ class TrainerTest {
         assertTrue(trainer.failure().startsWith("non-finite"), trainer.failure());
         assertTrue(trainer.failure().contains("step-00000006"), trainer.failure());
         assertEquals(RunStatus.FAILED, run.state().status());
+        // where it went wrong, as detect_anomaly would tell: the forward pass, and the parameters by their diffusers names
+        System.out.println("non-finite step: " + trainer.failure());
+        assertTrue(trainer.failure().contains("the network's output already held NaN or Inf"), trainer.failure());
+        assertTrue(java.util.regex.Pattern.compile("parameters have non-finite gradients, nearest the loss: conv_out\\.bias, "
+                + "conv_out\\.weight, conv_norm_out\\.bias and \\d+ more\\. ").matcher(trainer.failure()).find(), trainer.failure());
+        assertEquals(trainer.failure(), run.state().message(), "the run's state says the same");
+        String log = Files.readString(run.logFile());
+        assertTrue(log.contains("parameters with non-finite gradients, nearest the loss first: conv_out.bias, conv_out.weight, "
+                + "conv_norm_out.bias, conv_norm_out.weight, up_blocks.1.resnets.1.conv_shortcut.bias"), log);
         Checkpoint latest = run.latestCheckpoint().orElseThrow();
         assertEquals(6, latest.step());
         assertTrue(java.util.Arrays.equals(goodWeights, Files.readAllBytes(latest.dir().resolve(Trainer.MODEL_FILE))));
