@@ -21,7 +21,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Benchmark.Spec spec = Benchmark.Spec.read(config);
+        Benchmark.Spec spec = Benchmark.Spec.read(Common.existing(config, "--config"));
         if (spec.threads() > 0 && System.getProperty("ai.djl.pytorch.num_threads") == null) {
             System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(spec.threads()));
         }

@@ -4,12 +4,17 @@ import io.ldmstudio.config.ConfigException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.HelpCommand;
+import picocli.CommandLine.ScopeType;
 
-/** The headless command line: the same services the studio uses. The only package that prints. */
-@Command(name = "ldm-studio", mixinStandardHelpOptions = true, version = "LDM Studio 0.1",
+/**
+ * The headless command line: the same services the studio uses. The only package that prints. Every
+ * command and subcommand answers {@code --help} (inherited from here) and {@code help COMMAND}.
+ */
+@Command(name = "ldm-studio", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT, version = "LDM Studio 0.1",
         description = "Latent Diffusion Model studio — train, sample and inspect diffusion models.",
         subcommands = {TrainCommand.class, ResumeCommand.class, SampleCommand.class, BenchCommand.class,
-            VaeCommand.class, PresetsCommand.class, RunsCommand.class, StudioCommand.class})
+            VaeCommand.class, PresetsCommand.class, RunsCommand.class, StudioCommand.class, HelpCommand.class})
 public final class Cli implements Runnable {
     /** Exit status for a bad value on the command line or in a preset. */
     public static final int BAD_VALUE = 2;
@@ -24,7 +29,7 @@ public final class Cli implements Runnable {
         cl.setParameterExceptionHandler((ex, args) -> {
             PrintWriter err = ex.getCommandLine().getErr();
             err.println("error: " + ex.getMessage().lines().findFirst().orElse(""));
-            err.println("(see: ldm-studio " + ex.getCommandLine().getCommandName() + " --help)");
+            err.println("(see: " + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help)");
             err.flush();
             return BAD_VALUE;
         });

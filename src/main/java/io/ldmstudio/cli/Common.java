@@ -2,8 +2,16 @@ package io.ldmstudio.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ldmstudio.runs.Run;
+import io.ldmstudio.runs.RunInfo;
 import io.ldmstudio.runs.Workspace;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.util.ArrayList;
+import java.util.List;
 import io.ldmstudio.service.Devices;
+import io.ldmstudio.weights.WeightFiles;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -16,6 +24,40 @@ final class Common {
 
     Workspace workspace() {
         return workspace == null ? Workspace.defaultWorkspace() : new Workspace(workspace);
+    }
+
+    /** The run named on the command line; a name with no run is a bad value (exit 2) that lists the runs there are. */
+    Run openRun(String name) throws IOException {
+        Workspace ws = workspace();
+        try {
+            return ws.open(name);
+        } catch (NoSuchFileException e) {
+            List<String> names = new ArrayList<>();
+            for (RunInfo r : ws.list()) {
+                names.add(r.name());
+            }
+            throw new IllegalArgumentException("no run named '" + name + "' in " + ws.runsDir()
+                    + (names.isEmpty() ? " (it has no runs)" : "; runs there: " + String.join(", ", names)));
+        }
+    }
+
+    /**
+     * An autoencoder the user named with {@code what}: a pickle file is refused with the conversion
+     * hint first, then a path with nothing there is a bad value (exit 2).
+     */
+    static Path existingVae(Path path, String what) throws IOException {
+        if (path != null) {
+            WeightFiles.checkNotPickle(path);
+        }
+        return existing(path, what);
+    }
+
+    /** {@code path}, which the user named with {@code what}; a bad value (exit 2) when nothing is there. */
+    static Path existing(Path path, String what) {
+        if (path != null && !Files.exists(path)) {
+            throw new IllegalArgumentException(what + " " + path + ": no such file or folder");
+        }
+        return path;
     }
 
     /** A benchmark's phase lines, printed indented unless the result is to be one JSON object. */

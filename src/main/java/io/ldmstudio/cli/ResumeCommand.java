@@ -24,7 +24,7 @@ final class ResumeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Run run = common.workspace().open(runName);
+        Run run = common.openRun(runName);
         if (steps != null && steps < 1) {
             throw new IllegalArgumentException("--steps " + steps + ": expected a positive number of steps");
         }

@@ -57,7 +57,7 @@ final class SampleCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         SamplingService.Request req = new SamplingService.Request(sampler.toLowerCase(Locale.ROOT), steps, eta, seed, n,
                 !noEma, checkpoint);
-        Run run = common.workspace().open(runName);
+        Run run = common.openRun(runName);
         Devices.DeviceInfo info = Common.device(device != null ? device : run.config().device());
         Progress bar = new Progress(System.out, sampler, steps, "step", Progress.isTerminal());
         StepListener progress = new StepListener() {

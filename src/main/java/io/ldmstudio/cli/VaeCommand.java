@@ -19,13 +19,14 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.HelpCommand;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "vae", description = "Train, inspect, measure and time KL autoencoders.",
         subcommands = {VaeCommand.Train.class, VaeCommand.Info.class, VaeCommand.Recon.class, VaeCommand.Eval.class,
-            VaeCommand.Bench.class})
+            VaeCommand.Bench.class, HelpCommand.class})
 final class VaeCommand implements Runnable {
     @Override
     public void run() {
@@ -58,9 +59,12 @@ final class VaeCommand implements Runnable {
         @Option(names = "--size", defaultValue = "256", description = "image size for the latent shape (default: ${DEFAULT-VALUE})")
         int size;
 
+        @Mixin
+        VaeLoading loading;
+
         @Override
         public Integer call() throws Exception {
-            VaeWeights.Info info = VaeWeights.info(path, size, VaeWeights.Options.DEFAULTS);
+            VaeWeights.Info info = VaeWeights.info(Common.existingVae(path, "PATH"), size, loading.options());
             info.lines().forEach(System.out::println);
             return 0;
         }
@@ -77,24 +81,43 @@ final class VaeCommand implements Runnable {
         @Option(names = "--out", required = true, description = "output folder")
         Path out;
 
-        @Option(names = "--size", defaultValue = "256", description = "center-crop and resize to this size (default: ${DEFAULT-VALUE})")
-        int size;
+        @Option(names = "--size", paramLabel = "N", description = "center-crop every image to a square and resize it to "
+                + "N x N (default: each image at its own size, cropped to a multiple of the autoencoder's f)")
+        Integer size;
 
         @Option(names = "--device", defaultValue = "auto", description = "auto|cpu|cuda[:N]|mps")
         String device;
 
+        @Mixin
+        VaeLoading loading;
+
         @Override
         public Integer call() throws Exception {
+            Common.existingVae(vae, "--vae");
+            Common.existing(images, "--images");
+            VaeWeights.Options options = loading.options();
             Devices.DeviceInfo info = Common.device(device);
-            ReconstructionService.Result r = ReconstructionService.reconstruct(vae, images, out, size, info,
+            ReconstructionService.Result r = ReconstructionService.reconstruct(vae, options, images, out, size, info,
                     Common.imageCount(50));
             for (String s : r.skipped()) {
                 System.out.println("skipped " + s);
             }
-            System.out.println("latent shape for " + size + " px: " + Arrays.toString(r.latentShape()));
+            if (size == null) {
+                System.out.println("each image at its own size" + (r.cropped() == 0 ? ""
+                        : ", centre-cropped to a multiple of f = " + r.f() + " (" + r.cropped() + " of " + r.images()
+                        + " images)") + "; sizes: " + sizes(r.sizes()));
+            }
+            System.out.println("latent shape for " + r.sizes().keySet().iterator().next() + " px: "
+                    + Arrays.toString(r.latentShape()));
             System.out.print(MetricTable.format(r.summary()));
             System.out.println("wrote " + r.images() + " reconstructions and " + r.grid());
             return 0;
+        }
+
+        private static String sizes(Map<String, Integer> sizes) {
+            List<String> parts = new java.util.ArrayList<>();
+            sizes.forEach((wh, n) -> parts.add(wh + (n > 1 ? " (" + n + ")" : "")));
+            return String.join(", ", parts);
         }
     }
 
@@ -131,8 +154,12 @@ final class VaeCommand implements Runnable {
         @Option(names = "--device", defaultValue = "auto", description = "auto|cpu|cuda[:N]|mps")
         String device;
 
+        @Mixin
+        VaeLoading loading;
+
         @Override
         public Integer call() throws Exception {
+            Common.existingVae(vae, "--vae");
             if (!split.equals("test") && !split.equals("train")) {
                 throw new IllegalArgumentException("--split " + split + ": expected test or train");
             }
@@ -150,9 +177,10 @@ final class VaeCommand implements Runnable {
             String where = path != null ? path : base != null && src.equals(base.source()) ? base.path() : null;
             RunConfig.Data data = new RunConfig.Data(src, where, resolution != null ? resolution : d.resolution(),
                     channels != null ? channels : d.channels(), d.centerCrop(), false, 0, d.workers());
+            VaeWeights.Options options = loading.options();
             Devices.DeviceInfo info = Common.device(device);
-            ReconstructionService.Evaluation e = ReconstructionService.evaluate(vae, data, split.equals("test"), limit,
-                    batch, grid, info, Common.imageCount(2000));
+            ReconstructionService.Evaluation e = ReconstructionService.evaluate(vae, options, data, split.equals("test"),
+                    limit, batch, grid, info, Common.imageCount(2000));
             MetricSummary s = e.summary();
             System.out.println("autoencoder: " + e.weights());
             System.out.println("dataset: " + e.dataset() + ", " + s.count() + " images at " + data.resolution() + " px");
@@ -202,6 +230,7 @@ final class VaeCommand implements Runnable {
             if ((vae == null) == (arch == null)) {
                 throw new IllegalArgumentException("give either --vae PATH or --arch sd-vae-ft-mse|PRESET");
             }
+            Common.existingVae(vae, "--vae");
             VaeConfig config = null;
             if (arch != null) {
                 config = arch.equals("sd-vae-ft-mse") ? VaeConfig.sdVaeFtMse() : presetShape(arch);

@@ -153,6 +153,45 @@ public record Transform(int resolution, int channels, boolean centerCrop) {
         }
     }
 
+    /**
+     * The centre {@code width × height} of {@code p}, unscaled, as CHW floats in [-1, 1] with
+     * {@code channels} channels (RGB to gray by luma, gray to RGB by repetition).
+     */
+    public static float[] centerCrop(Pixels p, int channels, int width, int height) {
+        if (width > p.width() || height > p.height() || width < 1 || height < 1) {
+            throw new IllegalArgumentException("cannot crop " + width + "x" + height + " out of " + p.width() + "x"
+                    + p.height());
+        }
+        if (channels != 1 && channels != 3) {
+            throw new IllegalArgumentException("images convert to 1 or 3 channels, not " + channels);
+        }
+        int x0 = (p.width() - width) / 2;
+        int y0 = (p.height() - height) / 2;
+        int plane = p.width() * p.height();
+        float[] src = p.data();
+        float[] out = new float[channels * width * height];
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                int i = (y0 + y) * p.width() + x0 + x;
+                int o = y * width + x;
+                if (p.channels() == channels) {
+                    for (int c = 0; c < channels; c++) {
+                        out[c * width * height + o] = Pixels.clamp01(src[c * plane + i]) * 2f - 1f;
+                    }
+                } else if (channels == 1) {
+                    float v = Pixels.LUMA_R * src[i] + Pixels.LUMA_G * src[plane + i] + Pixels.LUMA_B * src[2 * plane + i];
+                    out[o] = Pixels.clamp01(v) * 2f - 1f;
+                } else {
+                    float v = Pixels.clamp01(src[i]) * 2f - 1f;
+                    for (int c = 0; c < 3; c++) {
+                        out[c * width * height + o] = v;
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
     /** The transformed image as a picture (for previews): 8-bit gray or RGB. */
     public BufferedImage applyToImage(Pixels p, boolean flip) {
         return Grids.toImage(apply(p, flip), channels, resolution, resolution);

@@ -1,6 +1,8 @@
 package io.ldmstudio.eval;
 
 import io.ldmstudio.data.Grids;
+import java.awt.Color;
+import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.List;
@@ -81,6 +83,44 @@ public final class DifferenceImage {
             cells.add(of(a, b, range, gain));
         }
         return Grids.grid(cells, channels, height, width, 3);
+    }
+
+    /** One image pair of its own size, for {@link #comparisonRows}. */
+    public record Pair(float[] reference, float[] reconstruction, int height, int width) {}
+
+    /**
+     * {@link #comparisonGrid} for pairs of different sizes: one row per pair, each at its own size,
+     * left-aligned on black.
+     */
+    public static BufferedImage comparisonRows(List<Pair> pairs, int channels, PixelRange range, double gain) {
+        if (pairs.isEmpty()) {
+            throw new IllegalArgumentException("a comparison grid needs at least one image pair");
+        }
+        List<BufferedImage> rows = new ArrayList<>(pairs.size());
+        int width = 0;
+        int height = 0;
+        for (Pair p : pairs) {
+            BufferedImage row = comparisonGrid(List.of(p.reference()), List.of(p.reconstruction()), channels, p.height(),
+                    p.width(), range, gain);
+            rows.add(row);
+            width = Math.max(width, row.getWidth());
+            height += row.getHeight() - Grids.PADDING; // rows share their padding
+        }
+        height += Grids.PADDING;
+        BufferedImage out = new BufferedImage(width, height, rows.get(0).getType());
+        Graphics2D g = out.createGraphics();
+        try {
+            g.setColor(Color.BLACK);
+            g.fillRect(0, 0, width, height);
+            int y = 0;
+            for (BufferedImage row : rows) {
+                g.drawImage(row, 0, y, null);
+                y += row.getHeight() - Grids.PADDING;
+            }
+        } finally {
+            g.dispose();
+        }
+        return out;
     }
 
     private static float[] toSigned(float[] a, PixelRange range) {

@@ -6,6 +6,7 @@ import io.ldmstudio.data.ImageFolderSource;
 import io.ldmstudio.data.ImageSource;
 import io.ldmstudio.data.Sources;
 import io.ldmstudio.data.ImageWriter;
+import io.ldmstudio.data.Pixels;
 import io.ldmstudio.data.Transform;
 import io.ldmstudio.eval.DifferenceImage;
 import io.ldmstudio.eval.ImageMetrics;
@@ -20,7 +21,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.IntConsumer;
 
 /**
@@ -32,7 +35,16 @@ public final class ReconstructionService {
     private ReconstructionService() {}
 
     /** The measurements and what was written. */
-    public record Result(MetricSummary summary, Path grid, int images, long[] latentShape, List<String> skipped) {}
+    /**
+     * What {@link #reconstruct} measured and wrote.
+     *
+     * @param latentShape the latent shape of the first image
+     * @param f           the autoencoder's downsampling factor
+     * @param cropped     images cropped to multiples of f (taken at their own size)
+     * @param sizes       image sizes reconstructed ("WxH") and how many of each, in order of appearance
+     */
+    public record Result(MetricSummary summary, Path grid, int images, long[] latentShape, List<String> skipped, int f,
+            int cropped, Map<String, Integer> sizes) {}
 
     /** Images of an evaluation grid (input | reconstruction | difference rows). */
     public static final int EVAL_GRID_IMAGES = 8;
@@ -56,8 +68,8 @@ public final class ReconstructionService {
      * @param limit at most this many images (the first ones); 0 = all
      * @param grid  where to write a grid of the first {@value #EVAL_GRID_IMAGES} images, or null
      */
-    public static Evaluation evaluate(Path vae, RunConfig.Data data, boolean test, int limit, int batchSize, Path grid,
-            Devices.DeviceInfo device, IntConsumer progress) throws IOException {
+    public static Evaluation evaluate(Path vae, VaeWeights.Options options, RunConfig.Data data, boolean test, int limit,
+            int batchSize, Path grid, Devices.DeviceInfo device, IntConsumer progress) throws IOException {
         ImageSource source = Sources.open(data, test);
         Transform tf = Transform.of(data);
         int n = limit > 0 ? Math.min(limit, source.size()) : source.size();
@@ -67,7 +79,7 @@ public final class ReconstructionService {
         List<ImageResult> results = new ArrayList<>(n);
         List<float[]> firstImages = new ArrayList<>();
         List<float[]> firstRecons = new ArrayList<>();
-        VaeWeights.Source src = VaeWeights.resolve(vae, null);
+        VaeWeights.Source src = VaeWeights.resolve(vae, options);
         if (src.config().inChannels() != data.channels()) {
             throw new IllegalArgumentException("the autoencoder at " + vae + " encodes " + src.config().inChannels()
                     + "-channel images but data.channels is " + data.channels());
@@ -107,52 +119,89 @@ public final class ReconstructionService {
     }
 
     /**
-     * Reconstructs every image of the folder {@code images} (centre-cropped and resized to
-     * {@code size}, converted to the autoencoder's {@code in_channels}) through the posterior mean and
-     * writes each under its own name in {@code out}, then {@code grid.png}.
+     * Reconstructs every image of the folder {@code images} through the posterior mean, converted to
+     * the autoencoder's {@code in_channels}, and writes each under its own name in {@code out}, then
+     * {@code grid.png}. With {@code size} each image is centre-cropped to a square and resized to
+     * {@code size}; without (null), each is taken at its own size, centre-cropped to the nearest
+     * multiples of the autoencoder's f ({@link Result#cropped} says how many needed it).
      */
-    public static Result reconstruct(Path vae, Path images, Path out, int size, Devices.DeviceInfo device,
-            IntConsumer progress) throws IOException {
+    public static Result reconstruct(Path vae, VaeWeights.Options options, Path images, Path out, Integer size,
+            Devices.DeviceInfo device, IntConsumer progress) throws IOException {
+        if (size != null && size < 1) {
+            throw new IllegalArgumentException("--size " + size + ": expected a positive image size");
+        }
         ImageFolderSource source = ImageFolderSource.open(images);
         Files.createDirectories(out);
-        List<float[]> refs = new ArrayList<>();
-        List<float[]> recons = new ArrayList<>();
+        List<DifferenceImage.Pair> pairs = new ArrayList<>();
         List<ImageResult> results = new ArrayList<>();
-        long[] latent;
+        List<String> skipped = new ArrayList<>();
+        source.skipped().forEach(s -> skipped.add(s.path() + ": " + s.reason()));
+        Map<String, Integer> sizes = new LinkedHashMap<>();
+        long[] latent = null;
+        int cropped = 0;
+        int f;
         int ch;
         GradMode.disable();
         try (NDManager manager = NDManager.newBaseManager(device.device())) {
-            AutoencoderKL model = VaeWeights.load(vae, manager);
+            AutoencoderKL model = VaeWeights.load(vae, manager, options);
             ch = model.config().inChannels();
+            f = model.downFactor();
             if (model.config().outChannels() != ch) {
                 throw new IllegalArgumentException("the autoencoder at " + vae + " turns " + ch + "-channel images into "
                         + model.config().outChannels() + "-channel ones; reconstructions need as many channels out as in");
             }
-            Transform tf = new Transform(size, ch, true);
-            latent = model.latentShape(size);
+            if (size != null && size % f != 0) {
+                throw new IllegalArgumentException("--size " + size + ": the autoencoder at " + vae + " has f = " + f
+                        + ", so the size must be a multiple of " + f);
+            }
+            Transform tf = size != null ? new Transform(size, ch, true) : null;
             for (int i = 0; i < source.size(); i++) {
-                float[] x = source.load(i, tf, false);
-                float[] y = Reconstructions.reconstruct(model, manager, List.of(x), ch, size, 1).get(0);
                 Path rel = source.root().relativize(source.file(i));
+                Pixels p = source.pixels(i);
+                int h;
+                int w;
+                float[] x;
+                if (tf != null) {
+                    h = size;
+                    w = size;
+                    x = tf.apply(p, false);
+                } else {
+                    h = p.height() - p.height() % f;
+                    w = p.width() - p.width() % f;
+                    if (h == 0 || w == 0) {
+                        skipped.add(source.file(i) + ": " + p.width() + "x" + p.height() + " is smaller than f = " + f);
+                        continue;
+                    }
+                    if (h != p.height() || w != p.width()) {
+                        cropped++;
+                    }
+                    x = Transform.centerCrop(p, ch, w, h);
+                }
+                float[] y = Reconstructions.reconstruct(model, manager, List.of(x), ch, h, w, 1).get(0);
                 Path target = out.resolve(rel.toString().replaceAll("\\.[^.]+$", "") + ".png");
                 if (target.getParent() != null) {
                     Files.createDirectories(target.getParent());
                 }
-                ImageWriter.writePng(y, ch, size, size, target);
-                refs.add(x);
-                recons.add(y);
-                results.add(ImageMetrics.compare(rel.toString(), x, y, ch, size, size, PixelRange.MINUS_ONE_TO_ONE));
+                ImageWriter.writePng(y, ch, h, w, target);
+                pairs.add(new DifferenceImage.Pair(x, y, h, w));
+                sizes.merge(w + "x" + h, 1, Integer::sum);
+                if (latent == null) {
+                    latent = model.config().latentShape(h, w);
+                }
+                results.add(ImageMetrics.compare(rel.toString(), x, y, ch, h, w, PixelRange.MINUS_ONE_TO_ONE));
                 if (progress != null) {
                     progress.accept(i + 1);
                 }
             }
             model.close();
         }
+        if (pairs.isEmpty()) {
+            throw new IllegalArgumentException("no image in " + images + " could be reconstructed"
+                    + (skipped.isEmpty() ? "" : ": " + skipped.get(0) + (skipped.size() > 1 ? " (and " + (skipped.size() - 1) + " more)" : "")));
+        }
         Path grid = out.resolve("grid.png");
-        ImageWriter.writePng(DifferenceImage.comparisonGrid(refs, recons, ch, size, size, PixelRange.MINUS_ONE_TO_ONE,
+        ImageWriter.writePng(DifferenceImage.comparisonRows(pairs, ch, PixelRange.MINUS_ONE_TO_ONE,
                 DifferenceImage.DEFAULT_GAIN), grid);
-        List<String> skipped = new ArrayList<>();
-        source.skipped().forEach(s -> skipped.add(s.path() + ": " + s.reason()));
-        return new Result(MetricSummary.of(results), grid, refs.size(), latent, skipped);
+        return new Result(MetricSummary.of(results), grid, pairs.size(), latent, skipped, f, cropped, sizes);
     }
 }

@@ -75,12 +75,18 @@ public final class VaeWeights {
      *
      * @param scalingFactor latent scaling factor (single files default to 0.18215)
      * @param normNumGroups GroupNorm groups (single files default to 32); shapes cannot tell
+     * @param config        a diffusers {@code config.json} (or a folder holding one) for a single file,
+     *                      instead of the config inferred from its tensor shapes
      */
-    public record Options(Double scalingFactor, Integer normNumGroups) {
-        public static final Options DEFAULTS = new Options(null, null);
+    public record Options(Double scalingFactor, Integer normNumGroups, Path config) {
+        public static final Options DEFAULTS = new Options(null, null, null);
+
+        public Options(Double scalingFactor, Integer normNumGroups) {
+            this(scalingFactor, normNumGroups, null);
+        }
 
         public static Options scalingFactor(double s) {
-            return new Options(s, null);
+            return new Options(s, null, null);
         }
 
         VaeConfig apply(VaeConfig c) {
@@ -500,6 +506,13 @@ public final class VaeWeights {
      * conv_in}/{@code conv_out}. Norm groups cannot be seen in shapes: 32, as LDM's code fixes them.
      */
     static VaeConfig inferConfig(Map<String, long[]> shapes, Path file) throws IOException {
+        return inferConfig(shapes, file, LDM_NORM_GROUPS);
+    }
+
+    /** LDM's GroupNorm groups, which a single file's shapes cannot show. */
+    static final int LDM_NORM_GROUPS = 32;
+
+    static VaeConfig inferConfig(Map<String, long[]> shapes, Path file, int normGroups) throws IOException {
         List<Integer> outs = new ArrayList<>();
         for (int i = 0; shapes.containsKey("encoder.down_blocks." + i + ".resnets.0.conv1.weight"); i++) {
             outs.add((int) shapes.get("encoder.down_blocks." + i + ".resnets.0.conv1.weight")[0]);
@@ -534,11 +547,12 @@ public final class VaeWeights {
         boolean midAttention = shapes.containsKey("encoder.mid_block.attentions.0.to_q.weight")
                 || shapes.containsKey("decoder.mid_block.attentions.0.to_q.weight");
         try {
-            return new VaeConfig(in, out, outs, layers, latent, 32, 256, VaeConfig.SD_SCALING_FACTOR, null, true,
+            return new VaeConfig(in, out, outs, layers, latent, normGroups, 256, VaeConfig.SD_SCALING_FACTOR, null, true,
                     shapes.containsKey("quant_conv.weight"), shapes.containsKey("post_quant_conv.weight"), midAttention);
         } catch (IllegalArgumentException e) {
-            throw new WeightFiles.WeightFileException(file, "the tensor shapes give no valid autoencoder: " + e.getMessage()
-                    + " (pass the norm groups or a config explicitly)", e);
+            throw new WeightFiles.WeightFileException(file, "the tensor shapes give no valid autoencoder with "
+                    + normGroups + " norm groups: " + e.getMessage() + " — give the groups with --norm-groups N, or its "
+                    + "diffusers config.json with --config FILE (vae info, recon, eval)", e);
         }
     }
 
@@ -647,8 +661,12 @@ public final class VaeWeights {
             }
             config = fromDiffusersConfig(n, file);
             inferred = false;
+        } else if (opts.config() != null) {
+            config = readConfig(opts.config());
+            inferred = false;
         } else {
-            config = inferConfig(mapped.shapes, file);
+            config = inferConfig(mapped.shapes, file,
+                    opts.normNumGroups() != null ? opts.normNumGroups() : LDM_NORM_GROUPS);
             inferred = true;
         }
         return new Source(file, null, mapped.layout, opts.apply(config), inferred);

@@ -95,6 +95,65 @@ class CliTest {
     }
 
     @Test
+    void everyCommandAndSubcommandAnswersHelpWithItsUsage() {
+        String[][] commands = {{"train"}, {"resume"}, {"sample"}, {"bench"}, {"presets"}, {"runs"}, {"studio"}, {"vae"},
+            {"vae", "train"}, {"vae", "info"}, {"vae", "recon"}, {"vae", "eval"}, {"vae", "bench"}};
+        for (String[] c : commands) {
+            String path = "ldm-studio " + String.join(" ", c);
+            List<String> args = new ArrayList<>(List.of(c));
+            args.add("--help");
+            Outcome help = run(args.toArray(String[]::new));
+            assertEquals(0, help.code(), path + " --help: " + help.err());
+            assertTrue(help.out().contains("Usage: " + path), path + " --help printed: " + help.out());
+
+            // help COMMAND, from the command above it
+            List<String> viaHelp = new ArrayList<>(List.of(c).subList(0, c.length - 1));
+            viaHelp.add("help");
+            viaHelp.add(c[c.length - 1]);
+            Outcome h = run(viaHelp.toArray(String[]::new));
+            assertEquals(0, h.code(), String.join(" ", viaHelp) + ": " + h.err());
+            assertTrue(h.out().contains("Usage: " + path), String.join(" ", viaHelp) + " printed: " + h.out());
+        }
+        Outcome train = run("train", "--help");
+        assertTrue(train.out().contains("--preset"), "train's usage names its options: " + train.out());
+    }
+
+    @Test
+    void aMissingOptionPointsAtTheFullCommandsHelp() {
+        Outcome recon = run("vae", "recon", "--vae", tmp.toString());
+        assertEquals(2, recon.code());
+        assertTrue(recon.err().contains("(see: ldm-studio vae recon --help)"), recon.err());
+    }
+
+    @Test
+    void aMissingRunPresetOrFileIsABadValueOfOneLine() throws Exception {
+        new Workspace(tmp).create("there", io.ldmstudio.config.RunConfig.defaults());
+        Outcome sample = run("sample", "no-such-run", "--out", tmp.resolve("x.png").toString(), "--workspace", tmp.toString());
+        assertEquals(2, sample.code(), sample.err());
+        assertEquals(1, sample.err().strip().lines().count(), sample.err());
+        assertTrue(sample.err().contains("no-such-run") && sample.err().contains("there"), "names the runs there are: "
+                + sample.err());
+
+        Outcome resume = run("resume", "no-such-run", "--workspace", tmp.toString());
+        assertEquals(2, resume.code(), resume.err());
+        assertTrue(resume.err().contains("no-such-run"), resume.err());
+
+        Path missing = tmp.resolve("missing");
+        for (String[] args : new String[][] {
+            {"vae", "info", missing.toString()},
+            {"vae", "recon", "--vae", missing.toString(), "--images", tmp.toString(), "--out", tmp.resolve("o").toString()},
+            {"vae", "recon", "--vae", tmp.toString(), "--images", missing.toString(), "--out", tmp.resolve("o").toString()},
+            {"vae", "eval", "--vae", missing.toString()},
+            {"vae", "bench", "--vae", missing.toString()},
+            {"bench", "--config", missing.toString()}}) {
+            Outcome o = run(args);
+            assertEquals(2, o.code(), String.join(" ", args) + ": " + o.err());
+            assertEquals(1, o.err().strip().lines().count(), o.err());
+            assertTrue(o.err().contains(missing.toString()) && o.err().contains("no such file"), o.err());
+        }
+    }
+
+    @Test
     void trainSampleResumeAndListARunEndToEnd() throws Exception {
         Outcome t = run(train("t1", 4));
         assertEquals(0, t.code(), t.err());

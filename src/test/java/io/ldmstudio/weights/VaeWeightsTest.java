@@ -484,6 +484,23 @@ class VaeWeightsTest {
             assertEquals(VaeWeights.Layout.LDM, info.source().layout());
             assertTrue(info.source().configInferred());
             assertTrue(info.lines().get(1).contains("inferred"), info.lines().toString());
+
+            // LDM's 32 groups do not divide 16 or 48 channels: the message names the options that say otherwise
+            AutoencoderKL narrow = randomModel(m, VaeConfig.of(3, 3, List.of(16, 48), 1, 4, 8, 16), 3);
+            Path narrowFile = tmp.resolve("info-ldm-narrow.safetensors");
+            writeLdmFile(narrow, narrowFile, VaeWeights.LDM_PREFIX, Map.of());
+            String groups = assertThrows(WeightFiles.WeightFileException.class,
+                    () -> VaeWeights.info(narrowFile, 32, VaeWeights.Options.DEFAULTS)).getMessage();
+            assertTrue(groups.contains("32 norm groups") && groups.contains("--norm-groups N")
+                    && groups.contains("--config FILE"), groups);
+            assertEquals(narrow.parameterCount(),
+                    VaeWeights.info(narrowFile, 32, new VaeWeights.Options(null, 8)).parameterCount());
+            Path configDir = tmp.resolve("info-config");
+            VaeWeights.save(narrow, configDir);
+            VaeWeights.Info withConfig = VaeWeights.info(narrowFile, 32, new VaeWeights.Options(null, null, configDir));
+            assertEquals(narrow.parameterCount(), withConfig.parameterCount());
+            assertEquals(8, withConfig.source().config().normNumGroups());
+            assertFalse(withConfig.source().configInferred(), "the given config, not an inferred one");
         }
         Path notVae = tmp.resolve("unet.safetensors");
         SafeTensors.write(notVae, Map.of("down_blocks.0.resnets.0.conv1.weight", SafeTensors.Source.of(new float[1], 1, 1, 1, 1)),
