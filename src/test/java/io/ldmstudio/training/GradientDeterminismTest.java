@@ -65,13 +65,13 @@ class GradientDeterminismTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("diffusionPresets")
     void theUNetOfEveryDiffusionPresetGivesBitIdenticalGradientsThatAgreeWithFloat64(String preset) {
-        RunConfig config = Presets.classpath().load(preset);
-        int c = config.unetChannels();
-        int res = config.unetResolution();
-        int batch = batchFor(res);
-        Shape shape = new Shape(batch, c, res, res);
-        float[] x0 = config.pixelSpace() ? images(batch, c, res, 11) : latents(batch, c, res, 11);
-        NoiseSchedule schedule = NoiseSchedule.fromConfig(config.diffusion());
+        UNetCase u = UNetCase.of(preset);
+        RunConfig config = u.config();
+        int c = u.channels();
+        int res = u.resolution();
+        Shape shape = u.shape();
+        float[] x0 = u.batch(11);
+        NoiseSchedule schedule = u.schedule();
         try (NDManager manager = NDManager.newBaseManager()) {
             UNet2DModel unet = new UNet2DModel(UNetConfig.of(config.model(), c, res));
             unet.initialize(manager, new Rng(config.optim().seed()), true);
@@ -117,21 +117,17 @@ class GradientDeterminismTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("diffusionPresets")
     void theFirstTrainingStepsOfEveryDiffusionPresetAreFiniteOverSeveralSeeds(String preset) {
-        RunConfig config = Presets.classpath().load(preset);
-        int c = config.unetChannels();
-        int res = config.unetResolution();
-        int batch = batchFor(res);
-        Shape shape = new Shape(batch, c, res, res);
-        NoiseSchedule schedule = NoiseSchedule.fromConfig(config.diffusion());
-        assertFirstStepsFinite(preset, config, seed -> {
+        UNetCase u = UNetCase.of(preset);
+        assertFirstStepsFinite(preset, u.config(), seed -> {
             NDManager manager = NDManager.newBaseManager();
-            RunConfig.Optim o = withSeed(config.optim(), seed);
-            TrainedModel<UNet2DModel> trained = TrainedModel.create(() -> new UNet2DModel(UNetConfig.of(config.model(), c, res)),
+            RunConfig.Optim o = withSeed(u.config().optim(), seed);
+            TrainedModel<UNet2DModel> trained = TrainedModel.create(
+                    () -> new UNet2DModel(UNetConfig.of(u.config().model(), u.channels(), u.resolution())),
                     (model, file) -> Map.of(), manager, o);
-            DiffusionTrainStep step = new DiffusionTrainStep(trained.model(), manager, schedule, trained.optimizer(),
+            DiffusionTrainStep step = new DiffusionTrainStep(trained.model(), manager, u.schedule(), trained.optimizer(),
                     trained.ema(), o.gradClip(), seed);
-            float[] x0 = config.pixelSpace() ? images(batch, c, res, seed) : latents(batch, c, res, seed);
-            return new Trial(manager, (n, lr) -> step.run(n, x0, shape, lr));
+            float[] x0 = u.batch(seed);
+            return new Trial(manager, (n, lr) -> step.run(n, x0, u.shape(), lr));
         });
     }
 
@@ -158,9 +154,21 @@ class GradientDeterminismTest {
 
     // ---------------------------------------------------------------------------------------------
 
-    /** Small batches at the real shape: 2 at 32 px and above, 4 below. */
-    static int batchFor(int res) {
-        return res >= 32 ? 2 : 4;
+    /** A diffusion preset's U-Net input at its real shape, in a small batch: 2 at 32 px and above, 4 below. */
+    record UNetCase(RunConfig config, int channels, int resolution, Shape shape, NoiseSchedule schedule) {
+        static UNetCase of(String preset) {
+            RunConfig config = Presets.classpath().load(preset);
+            int c = config.unetChannels();
+            int res = config.unetResolution();
+            return new UNetCase(config, c, res, new Shape(res >= 32 ? 2 : 4, c, res, res),
+                    NoiseSchedule.fromConfig(config.diffusion()));
+        }
+
+        /** Images for a pixel-space preset, unit-variance latents for a latent one. */
+        float[] batch(long seed) {
+            int b = Math.toIntExact(shape.get(0));
+            return config.pixelSpace() ? images(b, channels, resolution, seed) : latents(b, channels, resolution, seed);
+        }
     }
 
     /**

@@ -185,6 +185,25 @@ class TrainingPaneTest {
     }
 
     @Test
+    void aRunThatDivergesWhileTrainingSaysWhereInTheMessageBarAndItsState(FxRobot robot) throws Exception {
+        Run run = studio.workspace().create("wild", StudioFixture.tinyConfig("optim.steps=50", "optim.lr=1e30",
+                "optim.lr_schedule=constant", "optim.grad_clip=0").withPreset("quickstart"));
+        StudioFixture.onFx(studio::refreshRuns);
+        await(30, "listing", () -> studio.runs().size() == 3);
+        select("wild");
+        robot.clickOn("#training-start");
+        await(180, "the run failed", () -> vm.statusProperty().get() == RunStatus.FAILED);
+        String state = run.state().message();
+        assertTrue(state.startsWith("non-finite") && state.contains("nearest the loss: conv_out.bias"), state);
+        await(30, "the message bar", () -> studio.messageProperty().get() != null);
+        Studio.Message bar = fx(() -> studio.messageProperty().get());
+        assertTrue(bar.error(), "shown as an error");
+        assertTrue(bar.text().contains(state), "the message bar says what the run's state says: " + bar.text());
+        await(30, "the pane's state line", () -> state.equals(fx(() -> ((Label) scene.lookup("#training-message")).getText())));
+        StudioFixture.onFx(() -> StudioFixture.screenshot(scene, "training-diverged"));
+    }
+
+    @Test
     void aLongHistoryIsThinnedForTheCharts() throws Exception {
         Run run = studio.workspace().create("long", StudioFixture.tinyConfig("optim.steps=200000").withPreset("quickstart"));
         int n = 200_000;
