@@ -81,6 +81,36 @@ public final class MetricsLog {
         AtomicFiles.appendLine(file, format(row));
     }
 
+    /**
+     * Drops every row after {@code step} (and any line that does not parse), rewriting the file
+     * atomically; the kept lines stay as they were, byte for byte. Used before a run goes on from a
+     * checkpoint, so the log holds one history.
+     *
+     * @return the number of rows dropped (0 leaves the file untouched)
+     */
+    public static int truncateAfter(Path file, long step) throws IOException {
+        if (!Files.exists(file)) {
+            return 0;
+        }
+        StringBuilder kept = new StringBuilder();
+        int dropped = 0;
+        boolean broken = false;
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            Optional<MetricsRow> row = parse(line);
+            if (row.isPresent() && row.get().step() <= step) {
+                kept.append(line).append('\n');
+            } else if (row.isPresent()) {
+                dropped++;
+            } else if (!line.isBlank()) {
+                broken = true;
+            }
+        }
+        if (dropped > 0 || broken) {
+            AtomicFiles.writeString(file, kept.toString());
+        }
+        return dropped;
+    }
+
     /** One row as a compact JSON line. */
     public static String format(MetricsRow row) {
         ObjectNode node = Configs.MAPPER.createObjectNode();

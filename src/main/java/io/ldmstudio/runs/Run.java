@@ -263,6 +263,13 @@ public final class Run {
         return MetricsLog.read(metricsFile());
     }
 
+    /** Drops the metrics rows after {@code step} (see {@link MetricsLog#truncateAfter}); returns how many. */
+    public int truncateMetricsAfter(long step) throws IOException {
+        synchronized (lock(metricsFile())) {
+            return MetricsLog.truncateAfter(metricsFile(), step);
+        }
+    }
+
     public Optional<MetricsRow> lastMetrics() throws IOException {
         return MetricsLog.lastRow(metricsFile());
     }

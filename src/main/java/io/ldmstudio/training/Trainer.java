@@ -201,6 +201,11 @@ public final class Trainer {
                 elapsed = st.path("elapsed_seconds").asDouble();
                 log("resumed from " + cp.get().dir().getFileName() + " at step " + step);
             }
+            int dropped = run.truncateMetricsAfter(step);
+            if (dropped > 0) {
+                log("dropped " + dropped + " metrics row(s) after step " + step + " from " + Run.METRICS
+                        + ": training goes on from " + (step == 0 ? "the start (no checkpoint)" : "that checkpoint"));
+            }
             if (mixed != null && !task.useMixedPrecision(mixed)) {
                 log("optim.mixed_precision is not available for " + config.task() + " runs: training in float32");
                 mixed = null;

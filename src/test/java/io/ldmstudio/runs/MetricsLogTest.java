@@ -29,6 +29,27 @@ class MetricsLogTest {
     }
 
     @Test
+    void truncatingAfterAStepKeepsTheEarlierLinesByteForByteAndDropsTheRest() throws IOException {
+        Path f = dir.resolve("metrics.jsonl");
+        for (long s = 10; s <= 50; s += 10) {
+            MetricsLog.append(f, new MetricsRow(s, 1.0 / s, 1e-4, 0.5, 100, s, Map.of("epoch", 0.0)));
+        }
+        Files.writeString(f, "{\"step\": 6", StandardOpenOption.APPEND); // a line cut short by a kill
+        List<String> before = Files.readAllLines(f);
+
+        assertEquals(3, MetricsLog.truncateAfter(f, 25));
+        List<String> after = Files.readAllLines(f);
+        assertEquals(before.subList(0, 2), after, "rows 10 and 20 as they were; 30-50 and the broken line gone");
+        assertEquals(List.of(10L, 20L), MetricsLog.read(f).stream().map(MetricsRow::step).toList());
+
+        assertEquals(0, MetricsLog.truncateAfter(f, 25), "nothing more to drop");
+        assertEquals(before.subList(0, 2), Files.readAllLines(f));
+        assertEquals(2, MetricsLog.truncateAfter(f, 0), "a run going on from scratch keeps no rows");
+        assertTrue(MetricsLog.read(f).isEmpty());
+        assertEquals(0, MetricsLog.truncateAfter(dir.resolve("none.jsonl"), 5), "a missing file is no error");
+    }
+
+    @Test
     void aTruncatedLastLineIsSkipped() throws IOException {
         Path f = dir.resolve("metrics.jsonl");
         MetricsLog.append(f, new MetricsRow(10, 0.5, 1e-4, 1, 1, 1));

@@ -130,6 +130,39 @@ class TrainerTest {
     }
 
     @Test
+    void goingOnFromACheckpointOrFromScratchLeavesOneHistoryInTheMetrics() throws Exception {
+        Workspace ws = new Workspace(tmp);
+        // a run killed before its first checkpoint: rows for steps 1-4 but nothing to resume from
+        Run fresh = ws.create("killed-early", tiny("optim.steps=3"));
+        for (int s = 1; s <= 4; s++) {
+            fresh.appendMetrics(new MetricsRow(s, 9.0, 1e-4, 1.0, 10, s));
+        }
+        assertEquals(Trainer.Outcome.FINISHED, new Trainer(fresh, cpu()).run(new TrainingControl()));
+        List<MetricsRow> rows = fresh.metrics();
+        assertEquals(List.of(1L, 2L, 3L), rows.stream().map(MetricsRow::step).toList(), "one history, from step 1");
+        assertTrue(rows.stream().noneMatch(r -> r.loss() == 9.0), "the killed attempt's rows are gone");
+        assertTrue(Files.readString(fresh.logFile()).contains("dropped 4 metrics row(s) after step 0"));
+
+        // a run killed after its checkpoint at step 6, having logged steps 7-9: it goes on from 6
+        Run straight = ws.create("straight", tiny("optim.steps=9"));
+        assertEquals(Trainer.Outcome.FINISHED, new Trainer(straight, cpu()).run(new TrainingControl()));
+        Run run = ws.create("killed-late", tiny("optim.steps=6"));
+        assertEquals(Trainer.Outcome.FINISHED, new Trainer(run, cpu()).run(new TrainingControl()));
+        for (int s = 7; s <= 9; s++) {
+            run.appendMetrics(new MetricsRow(s, 9.0, 1e-4, 1.0, 10, s));
+        }
+        assertEquals(Trainer.Outcome.FINISHED, new Trainer(run, cpu()).totalSteps(9).run(new TrainingControl()));
+        List<MetricsRow> again = run.metrics();
+        assertEquals(9, again.size(), "steps 7-9 once, not twice: " + again);
+        double[] expected = losses(straight);
+        for (int i = 0; i < 9; i++) {
+            assertEquals(i + 1, again.get(i).step());
+            assertEquals(expected[i], again.get(i).loss(), 0.0, "the same history as an uninterrupted run, step " + (i + 1));
+        }
+        assertTrue(Files.readString(run.logFile()).contains("dropped 3 metrics row(s) after step 6"));
+    }
+
+    @Test
     void aNonFiniteLossStopsTheRunAndKeepsTheLastGoodCheckpoint() throws Exception {
         Workspace ws = new Workspace(tmp);
         Run run = ws.create("nan", tiny("optim.steps=6"));
