@@ -109,8 +109,13 @@ class GradientDeterminismTest {
             vae.initialize(manager, new Rng(config.optim().seed()), true);
             AutoencoderTrainStep step = new AutoencoderTrainStep(vae, manager, null, null, 0,
                     AutoencoderTrainStep.Reconstruction.of(v.loss()), v.klWeight(), v.samplePosterior(), 5);
-            Snapshot first = assertRepeatable(preset, vae, () -> step.gradients(1, x, shape));
-            assertAgreesWithFloat64(preset, vae, first, () -> step.gradients(1, x, shape));
+            close(assertRepeatable(preset, vae, () -> step.gradients(1, x, shape)));
+            // against float64 with the L2 loss: the L1 loss's sign(x̂ − x) jumps where a pixel is within float32
+            // rounding of its target, and one such pixel moves every gradient by ~0.5 % (seen with AVX2 kernels)
+            AutoencoderTrainStep smooth = new AutoencoderTrainStep(vae, manager, null, null, 0,
+                    AutoencoderTrainStep.Reconstruction.L2, v.klWeight(), v.samplePosterior(), 5);
+            Snapshot f32 = snapshot(vae, smooth.gradients(1, x, shape));
+            assertAgreesWithFloat64(preset, vae, f32, () -> smooth.gradients(1, x, shape));
         }
     }
 
@@ -237,8 +242,14 @@ class GradientDeterminismTest {
             double global = Math.sqrt(diff / norm);
             System.out.printf(Locale.ROOT, "%s: loss %.9g (float64 %.9g), gradient norm %.6g, float32 vs float64 relative L2 %.3g%n",
                     preset, f32.loss(), ref.loss(), Math.sqrt(norm), global);
-            assertTrue(global <= GLOBAL_TOLERANCE, String.format(Locale.ROOT,
-                    "%s: float32 gradients are %.3g (relative L2) from float64's over the whole network", preset, global));
+            if (global > GLOBAL_TOLERANCE) {
+                List<String> worst = errors.entrySet().stream()
+                        .sorted((a, b) -> Double.compare(b.getValue()[0], a.getValue()[0])).limit(6)
+                        .map(e -> String.format(Locale.ROOT, "%s (%.3g of %.3g)", e.getKey(), Math.sqrt(e.getValue()[0]),
+                                Math.sqrt(e.getValue()[1]))).toList();
+                fail(String.format(Locale.ROOT, "%s: float32 gradients are %.3g (relative L2) from float64's over the "
+                        + "whole network; most off: %s", preset, global, worst));
+            }
             double floor = Math.sqrt(norm / errors.size());
             List<String> off = new ArrayList<>();
             errors.forEach((name, en) -> {
