@@ -102,6 +102,16 @@ public final class TrainingPane implements StudioPane {
         styleMessage.run();
         styleBadge(badge);
         HBox.setHgrow(message, Priority.ALWAYS);
+        // a long message (a failure's diagnosis) gives way, not the run's name and status; all of it is in the tooltip
+        message.setMinWidth(0);
+        Tooltip whole = new Tooltip();
+        whole.setWrapText(true);
+        whole.setMaxWidth(720);
+        whole.textProperty().bind(vm.statusMessageProperty());
+        message.setTooltip(whole);
+        for (Label fixed : new Label[] {title, run, badge}) {
+            fixed.setMinWidth(Region.USE_PREF_SIZE);
+        }
         HBox top = new HBox(10, title, run, badge, message);
         top.setAlignment(Pos.CENTER_LEFT);
         return top;
