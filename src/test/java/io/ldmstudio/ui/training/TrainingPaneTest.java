@@ -154,11 +154,18 @@ class TrainingPaneTest {
         assertEquals(StudioFixture.STEPS, items(TrainingViewModel.Chart.LOSS, SECOND));
         assertEquals(TrainingViewModel.Role.OVERLAY, fx(() -> vm.role(SECOND)));
         assertEquals("Compare with (1)", fx(() -> ((javafx.scene.control.MenuButton) scene.lookup("#training-compare")).getText()));
-        // the legend names it too
-        org.jfree.chart.LegendItemCollection legend = chartRead(fx(() -> pane.viewer(TrainingViewModel.Chart.LOSS)),
-                c -> c.getXYPlot().getLegendItems());
-        assertTrue(java.util.stream.IntStream.range(0, legend.getItemCount())
-                .anyMatch(i -> legend.get(i).getLabel().equals(SECOND)));
+        // the legend names it too, once the chart's renderer thread has taken the new curves
+        boolean named = false;
+        for (long end = System.nanoTime() + 30_000_000_000L; !named && System.nanoTime() < end; ) {
+            org.jfree.chart.LegendItemCollection legend = chartRead(fx(() -> pane.viewer(TrainingViewModel.Chart.LOSS)),
+                    c -> c.getXYPlot().getLegendItems());
+            named = java.util.stream.IntStream.range(0, legend.getItemCount())
+                    .anyMatch(i -> legend.get(i).getLabel().equals(SECOND));
+            if (!named) {
+                WaitForAsyncUtils.sleep(100, java.util.concurrent.TimeUnit.MILLISECONDS);
+            }
+        }
+        assertTrue(named, "the legend names the overlay");
         // unchecking removes it
         StudioFixture.onFx(() -> vm.overlays().remove(SECOND));
         assertEquals(-1, items(TrainingViewModel.Chart.LOSS, SECOND));
