@@ -97,15 +97,13 @@ class GradientDeterminismTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("autoencoderPresets")
     void theAutoencoderOfEveryVaePresetGivesBitIdenticalGradientsThatAgreeWithFloat64(String preset) {
-        RunConfig config = Presets.classpath().load(preset);
+        VaeCase a = VaeCase.of(preset, 2);
+        RunConfig config = a.config();
         RunConfig.Vae v = config.vae();
-        int c = config.data().channels();
-        int res = config.data().resolution();
-        int batch = 2;
-        Shape shape = new Shape(batch, c, res, res);
-        float[] x = images(batch, c, res, 13);
+        Shape shape = a.shape();
+        float[] x = a.batch(13);
         try (NDManager manager = NDManager.newBaseManager()) {
-            AutoencoderKL vae = new AutoencoderKL(VaeConfig.of(v, c, res));
+            AutoencoderKL vae = new AutoencoderKL(a.vaeConfig());
             vae.initialize(manager, new Rng(config.optim().seed()), true);
             AutoencoderTrainStep step = new AutoencoderTrainStep(vae, manager, null, null, 0,
                     AutoencoderTrainStep.Reconstruction.of(v.loss()), v.klWeight(), v.samplePosterior(), 5);
@@ -139,25 +137,36 @@ class GradientDeterminismTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("autoencoderPresets")
     void theFirstTrainingStepsOfEveryVaePresetAreFiniteOverSeveralSeeds(String preset) {
-        RunConfig config = Presets.classpath().load(preset);
-        RunConfig.Vae v = config.vae();
-        int c = config.data().channels();
-        int res = config.data().resolution();
-        Shape shape = new Shape(4, c, res, res);
-        assertFirstStepsFinite(preset, config, seed -> {
+        VaeCase a = VaeCase.of(preset, 4);
+        RunConfig.Vae v = a.config().vae();
+        assertFirstStepsFinite(preset, a.config(), seed -> {
             NDManager manager = NDManager.newBaseManager();
-            RunConfig.Optim o = withSeed(config.optim(), seed);
-            TrainedModel<AutoencoderKL> trained = TrainedModel.create(() -> new AutoencoderKL(VaeConfig.of(v, c, res)),
+            RunConfig.Optim o = withSeed(a.config().optim(), seed);
+            TrainedModel<AutoencoderKL> trained = TrainedModel.create(() -> new AutoencoderKL(a.vaeConfig()),
                     (model, file) -> Map.of(), manager, o);
             AutoencoderTrainStep step = new AutoencoderTrainStep(trained.model(), manager, trained.optimizer(),
                     trained.ema(), o.gradClip(), AutoencoderTrainStep.Reconstruction.of(v.loss()), v.klWeight(),
                     v.samplePosterior(), seed);
-            float[] x = images(4, c, res, seed);
-            return new Trial(manager, (n, lr) -> step.run(n, x, shape, lr));
+            float[] x = a.batch(seed);
+            return new Trial(manager, (n, lr) -> step.run(n, x, a.shape(), lr));
         });
     }
 
     // ---------------------------------------------------------------------------------------------
+
+    /** An autoencoder preset's images at their real shape, {@code batch} of them. */
+    record VaeCase(RunConfig config, VaeConfig vaeConfig, Shape shape) {
+        static VaeCase of(String preset, int batch) {
+            RunConfig config = Presets.classpath().load(preset);
+            int c = config.data().channels();
+            int res = config.data().resolution();
+            return new VaeCase(config, VaeConfig.of(config.vae(), c, res), new Shape(batch, c, res, res));
+        }
+
+        float[] batch(long seed) {
+            return images(Math.toIntExact(shape.get(0)), Math.toIntExact(shape.get(1)), Math.toIntExact(shape.get(2)), seed);
+        }
+    }
 
     /** A diffusion preset's U-Net input at its real shape, in a small batch: 2 at 32 px and above, 4 below. */
     record UNetCase(RunConfig config, int channels, int resolution, Shape shape, NoiseSchedule schedule) {
