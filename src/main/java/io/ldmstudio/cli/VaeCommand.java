@@ -12,6 +12,7 @@ import io.ldmstudio.service.ReconstructionService;
 import io.ldmstudio.service.VaeBenchmark;
 import io.ldmstudio.weights.VaeWeights;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -115,7 +116,7 @@ final class VaeCommand implements Runnable {
         }
 
         private static String sizes(Map<String, Integer> sizes) {
-            List<String> parts = new java.util.ArrayList<>();
+            List<String> parts = new ArrayList<>();
             sizes.forEach((wh, n) -> parts.add(wh + (n > 1 ? " (" + n + ")" : "")));
             return String.join(", ", parts);
         }
