@@ -326,6 +326,7 @@ public final class ConfigValidator {
         atLeastOne("logging.sample_every", l.sampleEvery());
         atLeastOne("logging.checkpoint_every", l.checkpointEvery());
         atLeastOne("logging.keep_checkpoints", l.keepCheckpoints());
+        nonNegative("logging.checkpoint_minutes", l.checkpointMinutes());
     }
 
     private void choice(String field, String value) {

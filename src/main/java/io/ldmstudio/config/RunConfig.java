@@ -234,12 +234,18 @@ public record RunConfig(
             long seed,
             boolean useEma) {}
 
-    /** Every value counts optimiser steps. */
+    /**
+     * Intervals of the run's records. The first three count optimiser steps.
+     *
+     * @param checkpointMinutes a checkpoint also after this many minutes of training since the last one,
+     *                          whatever the step (0: by steps only), so a crash never loses more than that
+     */
     public record Logging(
             int logEvery,
             int sampleEvery,
             int checkpointEvery,
-            int keepCheckpoints) {}
+            int keepCheckpoints,
+            double checkpointMinutes) {}
 
     /** Latent (or pixel) channels the U-Net sees. */
     public int unetChannels() {
@@ -280,7 +286,7 @@ public record RunConfig(
                 new Optim(2e-4, 0.9, 0.999, 0.0, 1e-8, "warmup_constant", 100, 0, 0.0, 1.0, 0.999,
                         32, 2000, 42L, true),
                 new Sampling("ddim", 50, 0.0, 16, 1234L, true),
-                new Logging(10, 500, 500, 3),
+                new Logging(10, 500, 500, 3, 10),
                 "auto");
     }
 }

@@ -47,8 +47,14 @@ public final class Run {
     public static final String AUTOENCODER_EXPORT = "vae";
     /** Inside a checkpoint folder; its presence marks the checkpoint complete. */
     public static final String CHECKPOINT_STATE = "state.json";
-    /** Held (an OS file lock) by whoever trains the run; the OS drops it when that process dies. */
+    /** Held (an OS file lock) by whoever trains the run; the OS drops it when that process dies. It holds that process's id. */
     public static final String TRAIN_LOCK = "train.lock";
+    /** Requests to whoever trains the run (pause, resume, stop, checkpoint now): {@link RunControl}. */
+    public static final String CONTROL = "control.json";
+    /** The trainer's latest step figures, rewritten a few times a second: {@link RunProgress}. */
+    public static final String PROGRESS = "progress.json";
+    /** What a training process started by the studio printed (stdout and stderr; a native crash's report). */
+    public static final String TRAIN_OUT = "train.out";
     /** Runs this JVM holds the training lock of (POSIX locks are per process: never close another fd). */
     private static final Map<Path, Boolean> LOCKED_HERE = new ConcurrentHashMap<>();
 
@@ -134,6 +140,18 @@ public final class Run {
         return checkpointsDir().resolve(Checkpoint.dirName(step));
     }
 
+    public Path controlFile() {
+        return dir.resolve(CONTROL);
+    }
+
+    public Path progressFile() {
+        return dir.resolve(PROGRESS);
+    }
+
+    public Path trainOutFile() {
+        return dir.resolve(TRAIN_OUT);
+    }
+
     public Path latestFile() {
         return checkpointsDir().resolve(LATEST);
     }
@@ -172,6 +190,26 @@ public final class Run {
         return state;
     }
 
+    /**
+     * Writes {@code state.json} by overwriting it in place: for when the atomic write cannot (a full
+     * disk has no room for the second copy, but the old file's blocks are reused). Never throws.
+     */
+    public boolean setStateInPlace(RunStatus status, String message) {
+        RunState state = new RunState(status, message, clock.instant().truncatedTo(ChronoUnit.MILLIS).toString());
+        synchronized (lock(stateFile())) {
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(stateFile(),
+                    java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.CREATE)) {
+                byte[] bytes = Configs.MAPPER.writeValueAsBytes(state);
+                ch.truncate(0);
+                ch.write(java.nio.ByteBuffer.wrap(bytes), 0);
+                ch.force(true);
+                return true;
+            } catch (IOException | RuntimeException e) {
+                return false;
+            }
+        }
+    }
+
     // ---- who trains it ----
 
     /**
@@ -181,11 +219,28 @@ public final class Run {
      * @throws IllegalStateException when someone is training the run already
      */
     public AutoCloseable lockForTraining() throws IOException {
+        // someone merely looking (a studio asking whether the run trains) holds the lock for a moment
+        for (int attempt = 0;; attempt++) {
+            try {
+                return lock(true);
+            } catch (IllegalStateException e) {
+                if (attempt >= 10) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private AutoCloseable lock(boolean claim) throws IOException {
         Path key = dir.toAbsolutePath().normalize();
-        String busy = "run '" + name() + "' is being trained already (in this studio, another window or a CLI "
-                + "process): stop it there first";
         if (LOCKED_HERE.putIfAbsent(key, Boolean.TRUE) != null) {
-            throw new IllegalStateException(busy);
+            throw new IllegalStateException(busyMessage());
         }
         java.nio.channels.FileChannel channel = null;
         try {
@@ -193,7 +248,13 @@ public final class Run {
                     java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
             java.nio.channels.FileLock lock = channel.tryLock();
             if (lock == null) {
-                throw new IllegalStateException(busy);
+                throw new IllegalStateException(busyMessage());
+            }
+            // who holds it: a studio attaching to the run, or telling why it ended, reads this
+            if (claim) {
+                channel.truncate(0);
+                channel.write(java.nio.ByteBuffer.wrap((ProcessHandle.current().pid() + "\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII)), 0);
             }
             java.nio.channels.FileChannel ch = channel;
             return () -> {
@@ -221,12 +282,76 @@ public final class Run {
         if (!Files.exists(dir.resolve(TRAIN_LOCK))) {
             return false;
         }
-        try (AutoCloseable lock = lockForTraining()) {
+        try (AutoCloseable lock = lock(false)) {
             return false;
         } catch (IllegalStateException e) {
             return true;
         } catch (Exception e) {
             return false;
+        }
+    }
+
+    /** @throws IllegalStateException naming who trains the run, when someone does */
+    public void checkNotBeingTrained() {
+        if (isBeingTrained()) {
+            throw new IllegalStateException(busyMessage());
+        }
+    }
+
+    private String busyMessage() {
+        java.util.OptionalLong pid = trainerPid();
+        String who = pid.isPresent() && pid.getAsLong() != ProcessHandle.current().pid()
+                ? "by process " + pid.getAsLong() + " (a studio follows it live; from a terminal, `kill -TERM "
+                        + pid.getAsLong() + "` stops it with a checkpoint)"
+                : "in this process";
+        return "run '" + name() + "' is being trained already " + who + ": stop it before starting it again";
+    }
+
+    /** The id of the process that holds (or last held) the training lock; empty if unknown. */
+    public java.util.OptionalLong trainerPid() {
+        try {
+            String text = Files.readString(dir.resolve(TRAIN_LOCK)).trim();
+            return text.isEmpty() ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(Long.parseLong(text));
+        } catch (IOException | NumberFormatException e) {
+            return java.util.OptionalLong.empty();
+        }
+    }
+
+    /**
+     * Deletes what interrupted writes left behind: {@code checkpoints/step-N.tmp-*} folders and
+     * {@code .NAME.tmp-*} files in the run folder and its {@code samples/} and {@code exports/}. Call
+     * it holding the training lock only (then nobody is writing them).
+     *
+     * @return what was deleted, with its size in bytes
+     */
+    public Map<Path, Long> deleteTemporaryFiles() throws IOException {
+        Map<Path, Long> deleted = new java.util.LinkedHashMap<>();
+        for (Path folder : List.of(dir, checkpointsDir(), samplesDir(), exportsDir())) {
+            if (!Files.isDirectory(folder)) {
+                continue;
+            }
+            List<Path> temps;
+            try (Stream<Path> children = Files.list(folder)) {
+                // a studio may be writing control.json right now: its temporary file is not ours
+                temps = children.map(Path::getFileName).map(Path::toString)
+                        .filter(n -> n.contains(AtomicFiles.TMP_MARK) && !n.startsWith("." + CONTROL))
+                        .sorted().map(folder::resolve).toList();
+            }
+            for (Path t : temps) {
+                long size = sizeOf(t);
+                AtomicFiles.deleteTree(t);
+                deleted.put(t, size);
+            }
+        }
+        return deleted;
+    }
+
+    private static long sizeOf(Path p) throws IOException {
+        if (!Files.isDirectory(p)) {
+            return Files.size(p);
+        }
+        try (Stream<Path> all = Files.walk(p)) {
+            return all.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
         }
     }
 

@@ -10,16 +10,23 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Runs training jobs in the background, one thread per run (that thread owns the run's model and
- * tensors). The CLI waits on the job; the GUI listens to it. Pause, resume and stop go through the
- * job's {@link TrainingControl}. Any run trains here: its config's {@code task} decides whether a
+ * tensors). The CLI waits on the job (the studio starts the CLI's {@code resume} as a process of its
+ * own: {@link TrainingProcess}). Pause, resume and stop go through the job's {@link TrainingControl},
+ * and through the run folder's {@code control.json} ({@link ControlChannel}), so whoever follows the
+ * run from its folder can steer it; the job keeps {@code progress.json} current ({@link ProgressFile}). Any run trains here: its config's {@code task} decides whether a
  * diffusion model or a KL autoencoder is trained ({@link Trainer} picks the task); both give the same
  * events, files and controls.
  */
 public final class TrainingService {
     private static final AtomicInteger THREADS = new AtomicInteger();
 
+    static {
+        // no disk cache (and no shutdown hook of ImageIO's) for the grids written while training: see Main
+        javax.imageio.ImageIO.setUseCache(false);
+    }
+
     /** A started training run. */
-    public static final class Job {
+    public static final class Job implements TrainingJob {
         private final Run run;
         private final TrainingControl control = new TrainingControl();
         private final CompletableFuture<Trainer.Outcome> done = new CompletableFuture<>();
@@ -49,15 +56,6 @@ public final class TrainingService {
             return t == null ? null : t.failure();
         }
 
-        /** Blocks until the run has ended; returns its outcome (FAILED also when it threw). */
-        public Trainer.Outcome await() throws InterruptedException {
-            try {
-                return done.get();
-            } catch (java.util.concurrent.ExecutionException e) {
-                return Trainer.Outcome.FAILED;
-            }
-        }
-
         public boolean isAlive() {
             Thread t = thread;
             return t != null && t.isAlive();
@@ -85,13 +83,19 @@ public final class TrainingService {
             trainer.totalSteps(totalSteps);
         }
         listeners.forEach(trainer::addListener);
+        ProgressFile progress = new ProgressFile(run);
+        trainer.addListener(progress);
         job.trainer = trainer;
+        ControlChannel channel = new ControlChannel(run, job.control);
         Thread t = new Thread(() -> {
+            channel.start();
             try {
                 job.done.complete(trainer.run(job.control));
             } catch (Throwable e) {
                 job.done.completeExceptionally(e);
             } finally {
+                channel.close();
+                progress.close();
                 try {
                     lock.close();
                 } catch (Exception e) {

@@ -119,7 +119,7 @@ final class AutoencoderTask implements TrainingTask {
 
     /** input | reconstruction pairs of the fixed images, several pairs a row; logs their mean PSNR and SSIM. */
     @Override
-    public void writeSamples(long step, Path file) throws IOException {
+    public void writeSamples(long step, Path file, java.util.function.BooleanSupplier cancelled) throws IOException {
         int c = vaeConfig.inChannels();
         int res = config.data().resolution();
         AutoencoderKL model = trained.forInference(config.sampling().useEma());

@@ -140,8 +140,9 @@ final class DiffusionTask implements TrainingTask {
     }
 
     @Override
-    public void writeSamples(long step, Path file) throws IOException {
-        writeSampleGrid(config, schedule, trained.forInference(config.sampling().useEma()), manager, file, latent);
+    public void writeSamples(long step, Path file, java.util.function.BooleanSupplier cancelled) throws IOException {
+        writeSampleGrid(config, schedule, trained.forInference(config.sampling().useEma()), manager, file, latent,
+                cancelled);
     }
 
     @Override
@@ -209,14 +210,15 @@ final class DiffusionTask implements TrainingTask {
 
     /** Samples the fixed-seed grid (the same noise every time) and writes it as a PNG. */
     static Path writeSampleGrid(RunConfig config, NoiseSchedule schedule, UNet2DModel model, NDManager manager,
-            Path file, LatentSpace latent) throws IOException {
+            Path file, LatentSpace latent, java.util.function.BooleanSupplier cancelled) throws IOException {
         RunConfig.Sampling s = config.sampling();
         int c = config.unetChannels();
         int res = config.unetResolution();
         Sampler sampler = Samplers.fromConfig(config, schedule);
         float[] values;
         try (NDManager sm = manager.newSubManager()) {
-            NDArray x = SamplingLoop.sample(new NetworkDenoiser(model), sampler, new Shape(s.n(), c, res, res), s.seed(), sm, null);
+            NDArray x = SamplingLoop.sample(new NetworkDenoiser(model), sampler, new Shape(s.n(), c, res, res), s.seed(), sm, null,
+                    cancelled);
             values = x.toFloatArray();
         }
         if (latent != null) { // decode the latents into images

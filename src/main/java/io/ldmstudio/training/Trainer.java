@@ -152,7 +152,18 @@ public final class Trainer {
         run.recordEnvironment(device.engine() + " " + device.engineVersion(), device.device().toString());
         state(RunStatus.RUNNING, "starting");
         log("LDM Studio training '" + run.name() + "' (preset " + config.preset() + ", task " + config.task() + ") on "
-                + device.describe());
+                + device.describe() + ", process " + ProcessHandle.current().pid());
+        try {
+            Map<Path, Long> temps = run.deleteTemporaryFiles();
+            if (!temps.isEmpty()) {
+                long bytes = temps.values().stream().mapToLong(Long::longValue).sum();
+                log(String.format(Locale.ROOT, "deleted %d temporary file(s) left by an interrupted write (%.1f MB): %s",
+                        temps.size(), bytes / 1e6, temps.keySet().stream().map(p -> run.dir().relativize(p).toString())
+                                .collect(java.util.stream.Collectors.joining(", "))));
+            }
+        } catch (IOException e) {
+            log("could not delete the temporary files of an interrupted write: " + e.getMessage());
+        }
         mixed = null;
         if (o.mixedPrecision()) {
             if (device.isGpu()) {
@@ -201,6 +212,7 @@ public final class Trainer {
                 elapsed = st.path("elapsed_seconds").asDouble();
                 log("resumed from " + cp.get().dir().getFileName() + " at step " + step);
             }
+            state(RunStatus.RUNNING, step == 0 ? "training from the start" : "training from step " + step);
             int dropped = run.truncateMetricsAfter(step);
             if (dropped > 0) {
                 log("dropped " + dropped + " metrics row(s) after step " + step + " from " + Run.METRICS
@@ -212,6 +224,8 @@ public final class Trainer {
             }
             RunConfig.Logging lg = config.logging();
             long lastCheckpoint = step;
+            long checkpointNanos = lg.checkpointMinutes() > 0 ? (long) (lg.checkpointMinutes() * 60e9) : Long.MAX_VALUE;
+            long lastCheckpointTime = System.nanoTime();
             double lossSum = 0;
             Map<String, Double> partSums = new LinkedHashMap<>();
             double lastGradNorm = Double.NaN;
@@ -306,27 +320,68 @@ public final class Trainer {
                     }
                     if (step % lg.sampleEvery() == 0 || step == totalSteps) {
                         Path grid = run.sampleGrid(step);
-                        task.writeSamples(step, grid);
-                        for (TrainingListener l : listeners) {
-                            l.onSample(step, grid);
+                        try {
+                            task.writeSamples(step, grid, control::stopRequested);
+                            for (TrainingListener l : listeners) {
+                                l.onSample(step, grid);
+                            }
+                        } catch (java.util.concurrent.CancellationException e) {
+                            log("sample grid of step " + step + " not written: a stop was requested");
                         }
                     }
-                    if (step % lg.checkpointEvery() == 0 || step == totalSteps || control.takeCheckpointRequest()) {
+                    boolean requested = control.takeCheckpointRequest();
+                    boolean timed = System.nanoTime() - lastCheckpointTime >= checkpointNanos;
+                    if (step % lg.checkpointEvery() == 0 || step == totalSteps || requested || timed) {
+                        if (timed && step % lg.checkpointEvery() != 0 && step != totalSteps) {
+                            log(String.format(Locale.ROOT, "%.0f minutes since the last checkpoint: one at step %d "
+                                    + "(logging.checkpoint_minutes)", lg.checkpointMinutes(), step));
+                        }
                         checkpoint(task, config, step, loader.position(), elapsed, r.loss());
                         lastCheckpoint = step;
+                        lastCheckpointTime = System.nanoTime();
                     }
                 }
                 log(task.export(run, step));
             }
         } catch (IOException | RuntimeException e) {
-            failure = e.getMessage() == null ? e.toString() : e.getMessage();
+            failure = describe(e) + lastGood();
             log("failed: " + failure);
-            state(RunStatus.FAILED, failure);
+            try {
+                state(RunStatus.FAILED, failure);
+            } catch (IOException stateError) {
+                // a full disk: the atomic write needs room for a second copy; overwrite in place instead
+                run.setStateInPlace(RunStatus.FAILED, failure);
+                for (TrainingListener l : listeners) {
+                    l.onState(RunStatus.FAILED, failure);
+                }
+            }
             throw e;
         }
         log("finished at step " + totalSteps);
         state(RunStatus.FINISHED, "finished at step " + totalSteps);
         return Outcome.FINISHED;
+    }
+
+    /** The exception's message, with the file a file-system error names ("No space left on device" alone does not). */
+    private static String describe(Exception e) {
+        String m = e.getMessage() == null ? e.toString() : e.getMessage();
+        if (e instanceof java.nio.file.FileSystemException fs && fs.getFile() != null && !m.contains(fs.getFile())) {
+            m = fs.getFile() + ": " + m;
+        }
+        if (e instanceof IOException && m.toLowerCase(Locale.ROOT).contains("no space left")) {
+            m += " (the disk is full: free space, then resume)";
+        }
+        return m;
+    }
+
+    /** "; the last good checkpoint is step-N" (or that there is none). */
+    private String lastGood() {
+        try {
+            return run.latestCheckpoint().map(c -> "; the last good checkpoint is " + c.dir().getFileName()
+                    + " (resume continues from it)").orElse("; there is no checkpoint yet");
+        } catch (IOException e) {
+            return "";
+        }
     }
 
     /** What the run trains, by its {@code task}. */

@@ -38,8 +38,12 @@ interface TrainingTask extends AutoCloseable {
     /** One optimisation step on {@code batch} at learning rate {@code lr}; {@code step} is 1-based. */
     StepResult step(long step, Batch batch, double lr);
 
-    /** Writes the step's fixed grid (the same noise, or the same images, every time) to {@code file}. */
-    void writeSamples(long step, Path file) throws IOException;
+    /**
+     * Writes the step's fixed grid (the same noise, or the same images, every time) to {@code file}.
+     * Checks {@code cancelled} as it goes (a stop request must not wait for a long sampling loop) and
+     * then throws {@link java.util.concurrent.CancellationException} before writing anything.
+     */
+    void writeSamples(long step, Path file, java.util.function.BooleanSupplier cancelled) throws IOException;
 
     /** Writes the files that go beside a checkpoint's weights (diffusers configs). */
     void writeCheckpointFiles(Path dir) throws IOException;

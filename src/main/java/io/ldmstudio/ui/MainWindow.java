@@ -121,7 +121,9 @@ public final class MainWindow {
 
     private void refreshIfTraining() {
         List<String> active = studio.training().active();
-        studio.statusProperty().set(active.isEmpty() ? "" : "training: " + String.join(", ", active));
+        List<String> queued = studio.training().queued();
+        studio.statusProperty().set((active.isEmpty() ? "" : "training: " + String.join(", ", active))
+                + (queued.isEmpty() ? "" : (active.isEmpty() ? "" : " · ") + "queued: " + String.join(", ", queued)));
         if (!active.isEmpty()) {
             studio.refreshRuns();
         }

@@ -53,7 +53,7 @@ public final class Studio {
         this.presets = presets;
         this.background = background;
         this.device = CompletableFuture.supplyAsync(() -> Devices.resolve(deviceSpec));
-        this.training = new TrainingHub(this::device);
+        this.training = new TrainingHub(workspace, this::device);
         training.watchStates(() -> Platform.runLater(this::refreshRuns));
         selectedRun.addListener((o, a, b) -> selectedRunName.set(b == null ? null : b.name()));
     }

@@ -50,12 +50,13 @@ public final class StudioApp extends Application {
             System.setProperty("java.awt.headless", "true");
         }
         java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
-        // Ctrl+C or a TERM signal: stop training with a checkpoint and close the toolkit before the JVM
-        // tears down native code (leaving the GTK loop running then crashes in libc's exit)
+        // Ctrl+C or a TERM signal: close the toolkit before the JVM tears down native code (leaving the
+        // GTK loop running then crashes in libc's exit). Training runs in processes of its own, in
+        // sessions of their own: they go on, and the next studio follows them again.
         Thread hook = new Thread(() -> {
             StudioApp app = running;
             if (app != null && app.studio != null) {
-                app.studio.training().stopAll(120_000);
+                app.studio.training().close();
             }
             Platform.exit();
             try {
@@ -132,6 +133,9 @@ public final class StudioApp extends Application {
         if (window != null) {
             window.dispose();
         }
+        if (studio != null) {
+            studio.training().close(); // its runs go on training; the new workspace's hub follows its own
+        }
         if (background == null) {
             background = new FxBackground(3);
         }
@@ -152,10 +156,6 @@ public final class StudioApp extends Application {
     }
 
     private void chooseWorkspace() {
-        if (!studio.training().active().isEmpty()) {
-            studio.error("a run is training in this workspace: stop it before opening another workspace");
-            return;
-        }
         DirectoryChooser chooser = new DirectoryChooser();
         chooser.setTitle("Open a workspace (a folder with a runs/ folder, or an empty folder)");
         File start = studio.workspace().root().toAbsolutePath().toFile();
@@ -179,13 +179,17 @@ public final class StudioApp extends Application {
     /** Asks what to do with running training; false keeps the window open. */
     private boolean confirmClose() {
         List<String> active = studio.training().active();
-        if (!active.isEmpty()) {
-            ButtonType stop = new ButtonType("Stop with a checkpoint", ButtonBar.ButtonData.YES);
-            ButtonType keep = new ButtonType("Keep training until it ends", ButtonBar.ButtonData.NO);
-            Alert a = new Alert(Alert.AlertType.CONFIRMATION,
-                    "Training is running: " + String.join(", ", active) + ".\n\nStop it now (a checkpoint is written, "
-                            + "resume continues exactly) or keep it running in the background until it ends?",
-                    stop, keep, ButtonType.CANCEL);
+        List<String> queued = studio.training().queued();
+        if (!active.isEmpty() || !queued.isEmpty()) {
+            ButtonType keep = new ButtonType("Keep training", ButtonBar.ButtonData.YES);
+            ButtonType stop = new ButtonType("Stop with a checkpoint", ButtonBar.ButtonData.NO);
+            String text = (active.isEmpty() ? "" : "Training: " + String.join(", ", active) + ". Each run trains in a "
+                    + "process of its own and goes on when the studio closes; open the studio again to follow it "
+                    + "(live charts, Pause, Stop), or see it with `runs` in a terminal.")
+                    + (queued.isEmpty() ? "" : (active.isEmpty() ? "" : "\n\n") + "Waiting in the queue: "
+                            + String.join(", ", queued) + " — these start only while the studio is open.")
+                    + "\n\nStop with a checkpoint writes one and stops (Resume continues exactly).";
+            Alert a = new Alert(Alert.AlertType.CONFIRMATION, text, keep, stop, ButtonType.CANCEL);
             a.setHeaderText("Close LDM Studio?");
             a.initOwner(stage);
             Optional<ButtonType> answer = a.showAndWait();
@@ -194,22 +198,11 @@ public final class StudioApp extends Application {
             }
             if (answer.get() == stop) {
                 studio.training().stopAll(120_000);
-            } else {
-                Platform.setImplicitExit(false);
-                new Thread(() -> {
-                    studio.training().active().forEach(name -> studio.training().job(name).ifPresent(j -> {
-                        try {
-                            j.await();
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                        }
-                    }));
-                    Platform.exit();
-                }, "ldm-wait-for-training").start();
             }
         }
         saveSettings();
         window.dispose();
+        studio.training().close();
         return true;
     }
 
@@ -227,6 +220,9 @@ public final class StudioApp extends Application {
 
     @Override
     public void stop() {
+        if (studio != null) {
+            studio.training().close();
+        }
         if (background != null) {
             background.close();
         }

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ldmstudio.runs.Run;
 import io.ldmstudio.runs.RunStatus;
-import io.ldmstudio.service.TrainingService;
+import io.ldmstudio.service.TrainingJob;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -85,7 +85,7 @@ class StudioAppTest {
         Studio studio = app.studio();
         Run run = studio.workspace().create("long", StudioFixture.tinyConfig("optim.steps=100000",
                 "logging.checkpoint_every=100000", "logging.sample_every=100000").withPreset("quickstart"));
-        TrainingService.Job job = studio.training().start(run, 0);
+        TrainingJob job = studio.training().start(run, 0);
         WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> !run.metrics().isEmpty());
         requestClose();
         FxRobot robot = new FxRobot();

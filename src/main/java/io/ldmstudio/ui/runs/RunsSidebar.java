@@ -169,11 +169,12 @@ public final class RunsSidebar {
                 return;
             }
             name.setText(r.name());
-            boolean live = studio.training().job(r.name()).isPresent();
+            boolean queued = studio.training().isQueued(r.name());
+            boolean live = !queued && studio.training().job(r.name()).isPresent();
             RunStatus s = r.status();
-            status.setText(live && s != RunStatus.PAUSED ? "training" : s.name().toLowerCase(Locale.ROOT));
+            status.setText(queued ? "queued" : live && s != RunStatus.PAUSED ? "training" : s.name().toLowerCase(Locale.ROOT));
             status.getStyleClass().removeIf(c -> c.startsWith("status-"));
-            status.getStyleClass().add("status-" + (live ? "running" : s.name().toLowerCase(Locale.ROOT)));
+            status.getStyleClass().add("status-" + (queued ? "created" : live ? "running" : s.name().toLowerCase(Locale.ROOT)));
             String loss = Double.isNaN(r.lastLoss()) ? "—" : String.format(Locale.ROOT, "%.4f", r.lastLoss());
             detail.setText((r.preset() == null ? "?" : r.preset()) + " · step " + r.step() + " · loss " + loss);
             setTooltip(new Tooltip(r.message() == null || r.message().isBlank() ? r.dir().toString()

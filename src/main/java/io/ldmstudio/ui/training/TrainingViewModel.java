@@ -5,7 +5,7 @@ import io.ldmstudio.runs.Run;
 import io.ldmstudio.runs.RunInfo;
 import io.ldmstudio.runs.RunManifest;
 import io.ldmstudio.runs.RunStatus;
-import io.ldmstudio.service.TrainingService;
+import io.ldmstudio.service.TrainingJob;
 import io.ldmstudio.training.Trainer;
 import io.ldmstudio.training.TrainingListener;
 import io.ldmstudio.ui.Studio;
@@ -106,7 +106,7 @@ public final class TrainingViewModel {
     private final Map<String, Track> overlayTracks = new LinkedHashMap<>();
     private boolean starting;
     private double ipsSmoothed = Double.NaN;
-    private TrainingService.Job watched;
+    private TrainingJob watched;
 
     public TrainingViewModel(Studio studio) {
         this.studio = studio;
@@ -591,14 +591,14 @@ public final class TrainingViewModel {
 
     // ---- actions ----
 
-    private Optional<TrainingService.Job> currentJob() {
+    private Optional<TrainingJob> currentJob() {
         // a job whose outcome is known is over, even if its thread has a moment left to end
         return main == null ? Optional.empty() : studio.training().job(main.name).filter(j -> !j.done().isDone());
     }
 
     /** Recomputes which actions make sense now. */
     public void updateActions() {
-        Optional<TrainingService.Job> job = currentJob();
+        Optional<TrainingJob> job = currentJob();
         boolean live = job.isPresent();
         boolean paused = live && job.get().control().isPaused();
         boolean stopping = live && job.get().control().stopRequested();
@@ -613,7 +613,10 @@ public final class TrainingViewModel {
             watch(job.get());
         }
         if (main != null) {
-            if (stopping) {
+            if (live && studio.training().isQueued(main.name)) {
+                statusText.set(stopping ? "leaving the queue…" : "queued: waiting for " + String.join(", ",
+                        studio.training().active()));
+            } else if (stopping) {
                 statusText.set("stopping…");
             } else if (live) {
                 statusText.set(paused ? "paused" : "training");
@@ -627,7 +630,7 @@ public final class TrainingViewModel {
         }
     }
 
-    private void watch(TrainingService.Job job) {
+    private void watch(TrainingJob job) {
         watched = job;
         String name = job.run().name();
         job.done().whenComplete((outcome, e) -> Platform.runLater(() -> {
@@ -657,7 +660,7 @@ public final class TrainingViewModel {
             starting = false;
             try {
                 etaEstimator.reset();
-                TrainingService.Job job = studio.training().start(run, 0);
+                TrainingJob job = studio.training().start(run, 0);
                 studio.deviceIfReady().ifPresent(d -> device.set(d.name() + " (" + d.engine() + " " + d.engineVersion() + ")"));
                 statusText.set("training");
                 watch(job);
@@ -687,7 +690,7 @@ public final class TrainingViewModel {
 
     /** Resumes a paused run, or continues a stopped one from its newest checkpoint. */
     public void resume() {
-        Optional<TrainingService.Job> job = currentJob();
+        Optional<TrainingJob> job = currentJob();
         if (job.isPresent()) {
             job.get().control().resume();
             etaEstimator.reset();

@@ -202,7 +202,8 @@ class TrainingPaneTest {
         await(180, "the run failed", () -> vm.statusProperty().get() == RunStatus.FAILED);
         String state = run.state().message();
         assertTrue(state.startsWith("non-finite") && state.contains("nearest the loss: conv_out.bias"), state);
-        await(30, "the message bar", () -> studio.messageProperty().get() != null);
+        // the state arrives from the run's folder first; the error when the training process has ended
+        await(30, "the message bar", () -> studio.messageProperty().get() != null && studio.messageProperty().get().error());
         Studio.Message bar = fx(() -> studio.messageProperty().get());
         assertTrue(bar.error(), "shown as an error");
         assertTrue(bar.text().contains(state), "the message bar says what the run's state says: " + bar.text());
