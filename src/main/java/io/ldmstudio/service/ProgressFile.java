@@ -4,39 +4,51 @@ import io.ldmstudio.runs.Run;
 import io.ldmstudio.runs.RunProgress;
 import io.ldmstudio.training.TrainingListener;
 import java.io.IOException;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Keeps the run folder's {@code progress.json} ({@link RunProgress}) current for whoever follows the
- * run from its folder: at most every {@value #EVERY_MILLIS} ms, and once more when training ends.
+ * run from its folder: a daemon thread writes the newest step every {@value #EVERY_MILLIS} ms when
+ * there is a new one (so the training thread never waits on the disk, and the last step before a
+ * long sample grid shows while the grid is drawn), and once more when training ends.
  */
 final class ProgressFile implements TrainingListener, AutoCloseable {
     static final long EVERY_MILLIS = 250;
 
     private final Run run;
     private final long pid = ProcessHandle.current().pid();
-    private long lastWrite;
-    private StepEvent pending;
+    private final AtomicReference<StepEvent> pending = new AtomicReference<>();
+    private final Thread writer;
+    private volatile boolean closed;
 
     ProgressFile(Run run) {
         this.run = run;
+        this.writer = new Thread(this::loop, "ldm-progress-" + run.name());
+        writer.setDaemon(true);
+        writer.start();
     }
 
     @Override
     public void onStep(StepEvent e) {
-        pending = e;
-        long now = System.nanoTime();
-        if (now - lastWrite >= EVERY_MILLIS * 1_000_000L) {
-            lastWrite = now;
+        pending.set(e);
+    }
+
+    private void loop() {
+        while (!closed) {
+            try {
+                Thread.sleep(EVERY_MILLIS);
+            } catch (InterruptedException e) {
+                return;
+            }
             flush();
         }
     }
 
-    private void flush() {
-        StepEvent e = pending;
+    private synchronized void flush() {
+        StepEvent e = pending.getAndSet(null);
         if (e == null) {
             return;
         }
-        pending = null;
         try {
             new RunProgress(pid, e.step(), e.totalSteps(), e.loss(), e.lr(), e.gradNorm(), e.imagesPerSecond(),
                     e.elapsedSeconds()).write(run);
@@ -47,6 +59,8 @@ final class ProgressFile implements TrainingListener, AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
+        writer.interrupt();
         flush();
     }
 }
