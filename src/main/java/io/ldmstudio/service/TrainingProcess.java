@@ -250,7 +250,7 @@ public final class TrainingProcess {
             Optional<String> crash = nativeCrash();
             crash.ifPresent(c -> b.append("; ").append(c));
             if (crash.isEmpty()) {
-                lastOutputLine().ifPresent(l -> b.append("; its last words: ").append(l));
+                lastError().ifPresent(l -> b.append("; it printed: ").append(l));
             }
             try {
                 Optional<Checkpoint> cp = run.latestCheckpoint();
@@ -286,7 +286,8 @@ public final class TrainingProcess {
             return Optional.empty();
         }
 
-        private Optional<String> lastOutputLine() {
+        /** The last line of {@code train.out} that reads like an error (not a progress line). */
+    private Optional<String> lastError() {
             Path out = run.trainOutFile();
             if (!Files.exists(out)) {
                 return Optional.empty();
@@ -298,7 +299,8 @@ public final class TrainingProcess {
                 raf.seek(size - n);
                 raf.readFully(bytes);
                 List<String> lines = new String(bytes, StandardCharsets.UTF_8).lines()
-                        .map(l -> l.replace('\r', ' ').strip()).filter(l -> !l.isEmpty() && !l.startsWith("---- "))
+                        .map(l -> l.replace('\r', ' ').strip())
+                        .filter(l -> l.contains("rror") || l.contains("xception") || l.contains("atal"))
                         .toList();
                 return lines.isEmpty() ? Optional.empty() : Optional.of(lines.get(lines.size() - 1));
             } catch (IOException e) {

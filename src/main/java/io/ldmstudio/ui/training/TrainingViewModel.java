@@ -607,13 +607,14 @@ public final class TrainingViewModel {
         boolean ready = main != null && main.loaded && !starting;
         canStart.set(ready && !live && !done && step.get() == 0);
         canResume.set(ready && !stopping && (live ? paused : !done && step.get() > 0));
-        canPause.set(live && !paused && !stopping);
+        boolean queued = live && main != null && studio.training().isQueued(main.name);
+        canPause.set(live && !paused && !stopping && !queued);
         canStop.set(live && !stopping);
         if (live && job.get() != watched) {
             watch(job.get());
         }
         if (main != null) {
-            if (live && studio.training().isQueued(main.name)) {
+            if (queued) {
                 statusText.set(stopping ? "leaving the queue…" : "queued: waiting for " + String.join(", ",
                         studio.training().active()));
             } else if (stopping) {
