@@ -55,6 +55,8 @@ public final class Run {
     public static final String PROGRESS = "progress.json";
     /** What a training process started by the studio printed (stdout and stderr; a native crash's report). */
     public static final String TRAIN_OUT = "train.out";
+    /** The user's note on the run (plain text). */
+    public static final String NOTE = "note.txt";
     /** Runs this JVM holds the training lock of (POSIX locks are per process: never close another fd). */
     private static final Map<Path, Boolean> LOCKED_HERE = new ConcurrentHashMap<>();
 
@@ -207,6 +209,26 @@ public final class Run {
             } catch (IOException | RuntimeException e) {
                 return false;
             }
+        }
+    }
+
+    /** The user's note; empty if none. */
+    public String note() {
+        try {
+            Path f = dir.resolve(NOTE);
+            return Files.exists(f) ? Files.readString(f).strip() : "";
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** Sets the note (atomically; an empty note deletes the file). */
+    public void setNote(String note) throws IOException {
+        String text = note == null ? "" : note.strip();
+        if (text.isEmpty()) {
+            Files.deleteIfExists(dir.resolve(NOTE));
+        } else {
+            AtomicFiles.writeString(dir.resolve(NOTE), text + "\n");
         }
     }
 

@@ -15,9 +15,21 @@ import java.time.Instant;
  * @param created  when the run was created; for a broken run the folder's modification time if known, else null
  * @param dir      the run folder
  * @param task     what the run trains: {@code diffusion} or {@code autoencoder} (RunConfig's task); null if broken
+ * @param note     the user's note on the run ({@code note.txt}); empty if none
+ * @param checkpointStep the step of the newest complete checkpoint — where a resume starts; 0 if none
  */
 public record RunInfo(String name, String preset, RunStatus status, String message, long step, double lastLoss,
-                      Instant created, Path dir, String task) {
+                      Instant created, Path dir, String task, String note, long checkpointStep) {
+
+    public RunInfo {
+        note = note == null ? "" : note;
+    }
+
+    /** A listing entry without a note or a checkpoint. */
+    public RunInfo(String name, String preset, RunStatus status, String message, long step, double lastLoss,
+            Instant created, Path dir, String task) {
+        this(name, preset, status, message, step, lastLoss, created, dir, task, "", 0);
+    }
 
     /** A listing entry without a known task (a broken run). */
     public RunInfo(String name, String preset, RunStatus status, String message, long step, double lastLoss,

@@ -160,6 +160,62 @@ public final class Workspace {
         return new Run(target, clock);
     }
 
+    /**
+     * Renames a run folder (atomically). Refused while the run trains, or when the new name is taken.
+     * Other runs that name this one's folder (a latent run's {@code autoencoder.path}) are not changed.
+     */
+    public Run rename(String from, String to) throws IOException {
+        Run run = open(from);
+        validateName(to);
+        run.checkNotBeingTrained();
+        Path target = runsDir().resolve(to);
+        if (Files.exists(target)) {
+            throw new FileAlreadyExistsException(target.toString(), null, "a run named '" + to + "' exists");
+        }
+        Files.move(run.dir(), target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Run renamed = new Run(target, clock);
+        renamed.log("renamed from " + from + " to " + to);
+        return renamed;
+    }
+
+    /** A new run with {@code name}'s config (and note) and none of its history. */
+    public Run duplicate(String name, String copy) throws IOException {
+        Run source = open(name);
+        RunManifest m = source.manifest();
+        Run run = create(copy, m.config());
+        run.log("config copied from run " + name);
+        String note = source.note();
+        if (!note.isEmpty()) {
+            run.setNote(note);
+        }
+        return run;
+    }
+
+    /**
+     * Deletes a run: to the system trash where there is one (the freedesktop.org trash of the user,
+     * {@code ~/.Trash} on macOS), else to the workspace's hidden {@code .trash/} folder, so nothing is
+     * lost by one click. Refused while the run trains.
+     *
+     * @return where the run folder went
+     */
+    public Path delete(String name) throws IOException {
+        Run run = open(name);
+        run.checkNotBeingTrained();
+        String stamp = LocalDateTime.now(clock).format(STAMP);
+        for (Path trash : Trash.folders()) {
+            try {
+                return Trash.move(run.dir(), trash, name + "-" + stamp, clock);
+            } catch (IOException | UnsupportedOperationException e) {
+                // another file system (a move would copy) or no such trash: the next one
+            }
+        }
+        Path own = root.resolve(".trash");
+        Files.createDirectories(own);
+        Path target = own.resolve(name + "-" + stamp);
+        Files.move(run.dir(), target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        return target;
+    }
+
     /** A handle on an existing run (which may be broken: reading it may then fail). */
     public Run open(String name) throws IOException {
         validateName(name);
@@ -247,14 +303,20 @@ public final class Workspace {
         } catch (Exception e) {
             // metrics and checkpoints are extras in a listing; the run itself is readable
         }
+        long checkpointStep = 0;
+        try {
+            checkpointStep = run.latestCheckpoint().map(Checkpoint::step).orElse(0L);
+        } catch (IOException e) {
+            // none readable
+        }
         if ((state.status() == RunStatus.RUNNING || state.status() == RunStatus.PAUSED) && !run.isBeingTrained()) {
             // state.json says running but nobody holds the training lock: the process died (killed,
             // power cut) before it could write its final state
             return new RunInfo(name, preset, RunStatus.STOPPED, INTERRUPTED, step, loss, created, dir,
-                    manifest.config().task());
+                    manifest.config().task(), run.note(), checkpointStep);
         }
         return new RunInfo(name, preset, state.status(), state.message(), step, loss, created, dir,
-                manifest.config().task());
+                manifest.config().task(), run.note(), checkpointStep);
     }
 
     /** The message of a run whose trainer died without saying so. */

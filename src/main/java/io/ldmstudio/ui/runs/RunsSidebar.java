@@ -87,19 +87,157 @@ public final class RunsSidebar {
         HBox buttons = new HBox(6, newRun, resume, open, refresh);
         buttons.setAlignment(Pos.CENTER_LEFT);
         root.getChildren().addAll(title, where, buttons, list);
+        list.setContextMenu(contextMenu());
+    }
+
+    // ---- managing runs ----
+
+    private javafx.scene.control.ContextMenu contextMenu() {
+        MenuItem rename = new MenuItem("Rename…");
+        rename.setId("run-rename");
+        rename.setOnAction(e -> withSelected(info -> ask("Rename run", "New name for '" + info.name() + "':", info.name())
+                .ifPresent(to -> rename(info.name(), to))));
+        MenuItem duplicate = new MenuItem("Duplicate (config only)…");
+        duplicate.setId("run-duplicate");
+        duplicate.setOnAction(e -> withSelected(info -> ask("Duplicate run", "Name of the copy (the config of '"
+                + info.name() + "', none of its history):", studio.workspace().uniqueName(info.name() + "-copy"))
+                .ifPresent(to -> duplicate(info.name(), to))));
+        MenuItem note = new MenuItem("Note…");
+        note.setId("run-note");
+        note.setOnAction(e -> withSelected(info -> ask("Note on run '" + info.name() + "'",
+                "A note shown in the run's tooltip (empty removes it):", info.note())
+                .ifPresent(text -> setNote(info.name(), text))));
+        MenuItem startNow = new MenuItem("Start now, beside the running ones");
+        startNow.setId("run-start-now");
+        startNow.setOnAction(e -> withSelected(info -> studio.training().startNow(info.name())));
+        MenuItem delete = new MenuItem("Delete…");
+        delete.setId("run-delete");
+        delete.setOnAction(e -> withSelected(this::confirmDelete));
+        javafx.scene.control.ContextMenu menu = new javafx.scene.control.ContextMenu(rename, duplicate, note,
+                new javafx.scene.control.SeparatorMenuItem(), startNow, new javafx.scene.control.SeparatorMenuItem(),
+                delete);
+        menu.setOnShowing(e -> {
+            RunInfo info = studio.selectedRunProperty().get();
+            boolean none = info == null;
+            boolean busy = !none && studio.training().job(info.name()).isPresent();
+            rename.setDisable(none || busy);
+            delete.setDisable(none || busy);
+            duplicate.setDisable(none || info.broken());
+            note.setDisable(none || info.broken());
+            startNow.setVisible(!none && studio.training().isQueued(info.name()));
+        });
+        return menu;
+    }
+
+    private void withSelected(Consumer<RunInfo> action) {
+        RunInfo info = studio.selectedRunProperty().get();
+        if (info != null) {
+            action.accept(info);
+        }
+    }
+
+    private java.util.Optional<String> ask(String title, String question, String initial) {
+        javafx.scene.control.TextInputDialog d = new javafx.scene.control.TextInputDialog(initial);
+        d.setTitle(title);
+        d.setHeaderText(null);
+        d.setContentText(question);
+        if (root.getScene() != null) {
+            d.initOwner(root.getScene().getWindow());
+        }
+        return d.showAndWait().map(String::strip).filter(s -> !s.isEmpty() || title.startsWith("Note"));
+    }
+
+    private void confirmDelete(RunInfo info) {
+        javafx.scene.control.Alert a = new javafx.scene.control.Alert(javafx.scene.control.Alert.AlertType.CONFIRMATION,
+                "Delete run '" + info.name() + "' (" + info.dir() + ")?\n\nIt goes to the trash (or the workspace's "
+                        + ".trash folder), from where it can be restored.",
+                javafx.scene.control.ButtonType.OK, javafx.scene.control.ButtonType.CANCEL);
+        a.setHeaderText("Delete '" + info.name() + "'?");
+        if (root.getScene() != null) {
+            a.initOwner(root.getScene().getWindow());
+        }
+        a.showAndWait().filter(b -> b == javafx.scene.control.ButtonType.OK).ifPresent(b -> delete(info.name()));
+    }
+
+    /** Renames run {@code from} to {@code to} (off the FX thread), keeps it selected. */
+    public void rename(String from, String to) {
+        studio.background().submit("renaming run '" + from + "'", () -> studio.workspace().rename(from, to), run -> {
+            studio.inform("renamed '" + from + "' to '" + to + "'");
+            studio.select(to); // the listing is read again: the new name is not in it yet
+        }, studio::error);
+    }
+
+    /** A new run with {@code from}'s config; selects it. */
+    public void duplicate(String from, String to) {
+        studio.background().submit("copying the config of run '" + from + "'", () -> studio.workspace().duplicate(from, to),
+                run -> {
+                    studio.inform("'" + to + "' has the config of '" + from + "': Start trains it");
+                    studio.select(to);
+                }, studio::error);
+    }
+
+    /** Sets the note of {@code name}. */
+    public void setNote(String name, String text) {
+        studio.background().submit("writing the note of run '" + name + "'", () -> {
+            studio.workspace().open(name).setNote(text);
+            return name;
+        }, n -> studio.refreshRuns(), studio::error);
+    }
+
+    /** Moves run {@code name} to the trash (no question asked: the menu asks first). */
+    public void delete(String name) {
+        studio.background().submit("deleting run '" + name + "'", () -> studio.workspace().delete(name), where -> {
+            studio.inform("deleted '" + name + "': it is in " + where.getParent());
+            if (studio.selectedRunProperty().get() != null && studio.selectedRunProperty().get().name().equals(name)) {
+                studio.selectedRunProperty().set(null);
+            }
+            studio.refreshRuns();
+        }, studio::error);
     }
 
     public Region view() {
         return root;
     }
 
+    /** The presets, those that train on a CPU first (their description says so), each with its description. */
     private void fillPresets() {
-        List<MenuItem> items = studio.presetNames().stream().map(name -> {
-            MenuItem m = new MenuItem(name);
-            m.setOnAction(e -> newFromPreset(name));
-            return m;
-        }).toList();
+        List<io.ldmstudio.config.Presets.PresetInfo> infos;
+        try {
+            infos = studio.presets().list();
+        } catch (RuntimeException e) {
+            infos = studio.presetNames().stream().map(n -> new io.ldmstudio.config.Presets.PresetInfo(n, "", "")).toList();
+        }
+        List<io.ldmstudio.config.Presets.PresetInfo> sorted = new java.util.ArrayList<>(infos);
+        sorted.sort(java.util.Comparator.comparing((io.ldmstudio.config.Presets.PresetInfo p) -> !runsOnCpu(p))
+                .thenComparing(io.ldmstudio.config.Presets.PresetInfo::name));
+        List<MenuItem> items = new java.util.ArrayList<>();
+        boolean cpu = true;
+        for (io.ldmstudio.config.Presets.PresetInfo p : sorted) {
+            if (cpu && !runsOnCpu(p)) {
+                cpu = false;
+                if (!items.isEmpty()) {
+                    items.add(new javafx.scene.control.SeparatorMenuItem());
+                }
+            }
+            Label name = new Label(p.name());
+            name.getStyleClass().add("run-name");
+            Label about = new Label(p.description() == null ? "" : p.description());
+            about.getStyleClass().add("dim");
+            about.setWrapText(true);
+            about.setMaxWidth(460);
+            VBox box = new VBox(1, name, about);
+            MenuItem m = new MenuItem(null, box);
+            m.setId("preset-" + p.name());
+            m.setOnAction(e -> newFromPreset(p.name()));
+            items.add(m);
+        }
         newRun.getItems().setAll(items);
+    }
+
+    /** A preset meant for a CPU: its name or description says so (the presets written for 2 cores do). */
+    static boolean runsOnCpu(io.ldmstudio.config.Presets.PresetInfo p) {
+        String d = p.description() == null ? "" : p.description();
+        return p.name().contains("cpu") || d.contains("CPU");
     }
 
     /** Loads {@code preset} into the Hyperparameters pane as a draft. */
@@ -177,8 +315,22 @@ public final class RunsSidebar {
             status.getStyleClass().add("status-" + (queued ? "created" : live ? "running" : s.name().toLowerCase(Locale.ROOT)));
             String loss = Double.isNaN(r.lastLoss()) ? "—" : String.format(Locale.ROOT, "%.4f", r.lastLoss());
             detail.setText((r.preset() == null ? "?" : r.preset()) + " · step " + r.step() + " · loss " + loss);
-            setTooltip(new Tooltip(r.message() == null || r.message().isBlank() ? r.dir().toString()
-                    : r.message() + "\n" + r.dir()));
+            StringBuilder tip = new StringBuilder();
+            if (!r.note().isEmpty()) {
+                tip.append(r.note()).append("\n\n");
+            }
+            if (r.message() != null && !r.message().isBlank()) {
+                tip.append(r.message()).append('\n');
+            }
+            if (!r.broken()) {
+                tip.append(r.checkpointStep() > 0 ? "resume starts from the checkpoint of step " + r.checkpointStep()
+                        : "no checkpoint yet").append('\n');
+            }
+            tip.append(r.dir());
+            Tooltip t = new Tooltip(tip.toString());
+            t.setWrapText(true);
+            t.setMaxWidth(520);
+            setTooltip(t);
             setGraphic(box);
         }
     }
