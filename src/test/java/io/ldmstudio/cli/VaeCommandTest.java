@@ -8,13 +8,18 @@ import ai.djl.ndarray.NDManager;
 import io.ldmstudio.nn.AutoencoderKL;
 import io.ldmstudio.nn.VaeConfig;
 import io.ldmstudio.util.Rng;
+import io.ldmstudio.weights.SafeTensors;
+import io.ldmstudio.weights.TensorData;
 import io.ldmstudio.weights.VaeWeights;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -63,6 +68,41 @@ class VaeCommandTest {
         CliTest.Outcome pickle = CliTest.run("vae", "info", tmp.resolve("x.ckpt").toString());
         assertTrue(pickle.code() != 0);
         assertTrue(pickle.err().contains("safetensors"), pickle.err());
+    }
+
+    @Test
+    void anAutoencoderWithANanIsABadValueNamingTheTensorAndTheFile() throws Exception {
+        Path vae = tmp.resolve("vae");
+        try (NDManager m = NDManager.newBaseManager()) {
+            AutoencoderKL model = new AutoencoderKL(VaeConfig.of(3, 3, List.of(16, 32), 1, 4, 8, 16));
+            model.initialize(m, new Rng(1), false);
+            VaeWeights.save(model, vae);
+        }
+        Path file = vae.resolve(VaeWeights.DIFFUSERS_WEIGHTS);
+        String tensor = "decoder.up_blocks.0.resnets.1.conv1.weight";
+        SafeTensors.Contents c = SafeTensors.read(file);
+        Map<String, SafeTensors.Source> sources = new LinkedHashMap<>();
+        for (TensorData t : c.tensors().values()) {
+            float[] v = t.toFloatArray();
+            if (t.name().equals(tensor)) {
+                v[0] = Float.NaN;
+                v[5] = Float.POSITIVE_INFINITY;
+            }
+            sources.put(t.name(), SafeTensors.Source.of(v, t.shape()));
+        }
+        Path poisoned = tmp.resolve("poisoned.safetensors");
+        SafeTensors.write(poisoned, sources, c.metadata(), "F32");
+        Files.move(poisoned, file, StandardCopyOption.REPLACE_EXISTING);
+
+        Path images = tmp.resolve("images");
+        Files.createDirectories(images);
+        ImageIO.write(new BufferedImage(16, 16, BufferedImage.TYPE_INT_RGB), "png", images.resolve("black.png").toFile());
+        CliTest.Outcome r = CliTest.run("vae", "recon", "--vae", vae.toString(), "--images", images.toString(), "--out",
+                tmp.resolve("out").toString(), "--size", "16", "--device", "cpu");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("error: " + file + ": tensor '" + tensor + "' has 2 non-finite values (NaN or Inf: "
+                + "1 NaN, 1 Inf)"), r.err());
+        assertFalse(Files.exists(tmp.resolve("out/black.png")), "no reconstruction is written");
     }
 
     /** A tiny f = 2 autoencoder on 16 px procedural shapes. */
