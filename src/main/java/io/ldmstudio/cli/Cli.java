@@ -1,6 +1,7 @@
 package io.ldmstudio.cli;
 
 import io.ldmstudio.config.ConfigException;
+import io.ldmstudio.data.DataException;
 import io.ldmstudio.weights.WeightFiles;
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -36,7 +37,7 @@ public final class Cli implements Runnable {
         });
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             PrintWriter err = cmd.getErr();
-            if (ex instanceof ConfigException || ex instanceof IllegalArgumentException) {
+            if (ex instanceof ConfigException || ex instanceof IllegalArgumentException || ex instanceof DataException) {
                 err.println("error: " + ex.getMessage());
                 err.flush();
                 return BAD_VALUE;

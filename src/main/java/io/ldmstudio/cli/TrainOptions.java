@@ -4,6 +4,7 @@ import io.ldmstudio.config.ConfigException;
 import io.ldmstudio.config.ConfigResolver;
 import io.ldmstudio.config.Presets;
 import io.ldmstudio.config.RunConfig;
+import io.ldmstudio.data.Sources;
 import io.ldmstudio.runs.Run;
 import io.ldmstudio.runs.Workspace;
 import io.ldmstudio.service.Devices;
@@ -60,6 +61,7 @@ final class TrainOptions {
             throw new IllegalArgumentException("--run " + name + ": a run of that name exists in " + ws.runsDir()
                     + "; use `resume " + name + "` or another name");
         }
+        Sources.check(config.data()); // a bad data.path is a bad value, not a failed run that takes the name
         Devices.DeviceInfo info = Common.device(config.device());
         Run run = ws.create(name, config, info.engine() + " " + info.engineVersion(), info.device().toString());
         System.out.println("Run " + name + " in " + run.dir());

@@ -195,4 +195,31 @@ class CliTest {
         assertEquals(0, list.code());
         assertTrue(list.out().contains("t1") && list.out().contains("finished"), list.out());
     }
+
+    @Test
+    void aMissingDataPathIsABadValueThatLeavesNoRunAndTheNameFree() throws Exception {
+        Path images = tmp.resolve("pictures");
+        List<String> args = new ArrayList<>(List.of(train("pics", 2)));
+        args.addAll(List.of("--set", "data.source=folder", "--set", "data.path=" + images));
+        Outcome missing = run(args.toArray(String[]::new));
+        assertEquals(2, missing.code(), missing.err());
+        assertEquals(1, missing.err().strip().lines().count(), missing.err());
+        assertTrue(missing.err().contains("data.path does not exist: " + images), missing.err());
+        assertTrue(!Files.exists(tmp.resolve("runs/pics")), "no run folder is left behind");
+
+        Files.createDirectories(images);
+        Outcome empty = run(args.toArray(String[]::new));
+        assertEquals(2, empty.code(), empty.err());
+        assertTrue(empty.err().contains("data.path has no images: " + images), empty.err());
+        assertTrue(!Files.exists(tmp.resolve("runs/pics")), "no run folder is left behind");
+
+        for (int i = 0; i < 4; i++) {
+            BufferedImage img = new BufferedImage(16, 16, BufferedImage.TYPE_INT_RGB);
+            img.setRGB(i, i, 0xFF8040);
+            ImageIO.write(img, "png", images.resolve("img" + i + ".png").toFile());
+        }
+        Outcome good = run(args.toArray(String[]::new));
+        assertEquals(0, good.code(), good.err());
+        assertEquals(2, new Workspace(tmp).open("pics").latestCheckpoint().orElseThrow().step());
+    }
 }
