@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -22,8 +23,11 @@ final class Common {
     @Option(names = "--workspace", description = "workspace folder (default: ./workspace)")
     Path workspace;
 
+    /** What the workspace stamps runs, states and logs with; tests replace it to act at a given moment. */
+    Clock clock = Clock.systemDefaultZone();
+
     Workspace workspace() {
-        return workspace == null ? Workspace.defaultWorkspace() : new Workspace(workspace);
+        return new Workspace(workspace == null ? Workspace.defaultWorkspace().root() : workspace, clock);
     }
 
     /** The run named on the command line; a name with no run is a bad value (exit 2) that lists the runs there are. */

@@ -9,6 +9,7 @@ import io.ldmstudio.runs.Run;
 import io.ldmstudio.runs.Workspace;
 import io.ldmstudio.service.Devices;
 import io.ldmstudio.training.Trainer;
+import java.nio.file.FileAlreadyExistsException;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Option;
@@ -58,14 +59,24 @@ final class TrainOptions {
         String name = runName != null ? runName : ws.uniqueName(preset);
         Workspace.validateName(name);
         if (ws.exists(name)) {
-            throw new IllegalArgumentException("--run " + name + ": a run of that name exists in " + ws.runsDir()
-                    + "; use `resume " + name + "` or another name");
+            throw runExists(ws, name, "");
         }
         Sources.check(config.data()); // a bad data.path is a bad value, not a failed run that takes the name
         Devices.DeviceInfo info = Common.device(config.device());
-        Run run = ws.create(name, config, info.engine() + " " + info.engineVersion(), info.device().toString());
+        Run run;
+        try {
+            run = ws.create(name, config, info.engine() + " " + info.engineVersion(), info.device().toString());
+        } catch (FileAlreadyExistsException e) {
+            // another `train --run NAME` created it since the check above: the same bad value, found later
+            throw runExists(ws, name, " (created just now by another process)");
+        }
         System.out.println("Run " + name + " in " + run.dir());
         return RunWaiter.runToEnd(run, info, 0, config.optim().steps());
+    }
+
+    private static IllegalArgumentException runExists(Workspace ws, String name, String how) {
+        return new IllegalArgumentException("--run " + name + ": a run of that name exists in " + ws.runsDir() + how
+                + "; use `resume " + name + "` or another name");
     }
 
     private static List<String> presetsWithTask(Presets presets, String task) {

@@ -3,11 +3,14 @@ package io.ldmstudio.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ldmstudio.runs.RacingClock;
 import io.ldmstudio.runs.Run;
 import io.ldmstudio.runs.Workspace;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +20,7 @@ import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /** The command line as a user drives it: exit codes, messages, files. */
 class CliTest {
@@ -221,5 +225,33 @@ class CliTest {
         Outcome good = run(args.toArray(String[]::new));
         assertEquals(0, good.code(), good.err());
         assertEquals(2, new Workspace(tmp).open("pics").latestCheckpoint().orElseThrow().step());
+    }
+
+    @Test
+    void theLoserOfTwoTrainsOfOneNameGetsTheRunExistsBadValue() throws Exception {
+        // the other `train --run twin` creates the run between this one's check and its create
+        RacingClock clock = new RacingClock(1, () -> new Workspace(tmp).create("twin", io.ldmstudio.config.RunConfig.defaults()));
+        CommandLine cl = Cli.commandLine();
+        TrainCommand train = cl.getSubcommands().get("train").getCommand();
+        train.common.clock = clock;
+        StringWriter err = new StringWriter();
+        cl.setErr(new PrintWriter(err));
+        PrintStream oldOut = System.out;
+        int code;
+        try {
+            System.setOut(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+            code = cl.execute(train("twin", 2));
+        } finally {
+            System.setOut(oldOut);
+        }
+        assertEquals(1, clock.reads(), "the race happened");
+        assertEquals(2, code, err.toString());
+        assertEquals("error: --run twin: a run of that name exists in " + tmp.resolve("runs")
+                + " (created just now by another process); use `resume twin` or another name", err.toString().strip());
+        assertEquals("procedural", new Workspace(tmp).open("twin").config().data().source(), "the winner's run is kept");
+        Outcome after = run(train("twin", 2)); // and the ordinary case says the same
+        assertEquals(2, after.code());
+        assertTrue(after.err().contains("--run twin: a run of that name exists in " + tmp.resolve("runs") + "; use"),
+                after.err());
     }
 }
