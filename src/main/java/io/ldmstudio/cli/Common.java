@@ -56,6 +56,28 @@ final class Common {
         return existing(path, what);
     }
 
+    /**
+     * An autoencoder the user named with {@code what}: a path, or, when nothing is at that path and it
+     * is a bare run name, that run of the workspace (as {@code sample RUN} names one). Otherwise as
+     * {@link #existingVae}; a bad value names the path and the runs folder it was looked for in.
+     */
+    Path vaeOrRun(Path path, String what) throws IOException {
+        if (path == null || Files.exists(path)) {
+            return existingVae(path, what);
+        }
+        String name = path.toString();
+        if (path.getNameCount() == 1 && Workspace.isValidName(name)) {
+            Workspace ws = workspace();
+            if (ws.exists(name)) {
+                return ws.runsDir().resolve(name);
+            }
+            WeightFiles.checkNotPickle(path);
+            throw new IllegalArgumentException(what + " " + path + ": no such file or folder, nor a run of that name in "
+                    + ws.runsDir());
+        }
+        return existingVae(path, what);
+    }
+
     /** {@code path}, which the user named with {@code what}; a bad value (exit 2) when nothing is there. */
     static Path existing(Path path, String what) {
         if (path != null && !Files.exists(path)) {

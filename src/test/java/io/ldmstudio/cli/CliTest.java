@@ -254,4 +254,31 @@ class CliTest {
         assertTrue(after.err().contains("--run twin: a run of that name exists in " + tmp.resolve("runs") + "; use"),
                 after.err());
     }
+
+    /** Every command and subcommand but help, with its qualified name. */
+    private static void commands(CommandLine cl, List<CommandLine> out) {
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            if (!(sub.getCommand() instanceof CommandLine.HelpCommand) && !out.contains(sub)) {
+                out.add(sub);
+                commands(sub, out);
+            }
+        }
+    }
+
+    @Test
+    void everyCommandTakesWorkspace() {
+        List<CommandLine> all = new ArrayList<>();
+        commands(Cli.commandLine(), all);
+        assertTrue(all.size() >= 13, "commands found: " + all.size());
+        for (CommandLine c : all) {
+            String name = c.getCommandSpec().qualifiedName();
+            if (c.getSubcommands().values().stream().anyMatch(sub -> !(sub.getCommand() instanceof CommandLine.HelpCommand))) {
+                continue; // a group such as vae: its subcommands take the options
+            }
+            assertTrue(c.getCommandSpec().findOption("--workspace") != null, name + " takes --workspace");
+        }
+        Outcome presets = run("presets", "--workspace", tmp.toString());
+        assertEquals(0, presets.code(), presets.err());
+        assertTrue(presets.out().contains("quickstart"), presets.out());
+    }
 }

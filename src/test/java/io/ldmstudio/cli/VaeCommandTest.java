@@ -126,6 +126,14 @@ class VaeCommandTest {
         CliTest.Outcome info = CliTest.run("vae", "info", run.toString(), "--size", "16");
         assertEquals(0, info.code(), info.err());
         assertTrue(info.out().contains("exports") && info.out().contains("latent for 16×16: 4×8×8"), info.out());
+        // the run by its name in a workspace, as sample takes one
+        CliTest.Outcome byName = CliTest.run("vae", "info", "ae", "--size", "16", "--workspace", tmp.resolve("ws").toString());
+        assertEquals(0, byName.code(), byName.err());
+        assertEquals(info.out(), byName.out());
+        CliTest.Outcome noSuchRun = CliTest.run("vae", "info", "ae2", "--workspace", tmp.resolve("ws").toString());
+        assertEquals(2, noSuchRun.code());
+        assertTrue(noSuchRun.err().contains("PATH ae2: no such file or folder, nor a run of that name in "
+                + tmp.resolve("ws/runs")), noSuchRun.err());
 
         Path images = tmp.resolve("images");
         Files.createDirectories(images);
@@ -135,8 +143,8 @@ class VaeCommandTest {
         g.fillRect(3, 3, 9, 9);
         g.dispose();
         ImageIO.write(img, "png", images.resolve("box.png").toFile());
-        CliTest.Outcome recon = CliTest.run("vae", "recon", "--vae", run.toString(), "--images", images.toString(),
-                "--out", tmp.resolve("recon").toString(), "--size", "16", "--device", "cpu");
+        CliTest.Outcome recon = CliTest.run("vae", "recon", "--vae", "ae", "--workspace", tmp.resolve("ws").toString(),
+                "--images", images.toString(), "--out", tmp.resolve("recon").toString(), "--size", "16", "--device", "cpu");
         assertEquals(0, recon.code(), recon.err());
         assertTrue(Files.isRegularFile(tmp.resolve("recon/box.png")));
 
