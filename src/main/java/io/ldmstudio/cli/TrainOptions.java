@@ -9,7 +9,10 @@ import io.ldmstudio.runs.Run;
 import io.ldmstudio.runs.Workspace;
 import io.ldmstudio.service.Devices;
 import io.ldmstudio.training.Trainer;
+import io.ldmstudio.weights.VaeWeights;
+import io.ldmstudio.weights.WeightFiles;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Option;
@@ -62,6 +65,10 @@ final class TrainOptions {
             throw runExists(ws, name, "");
         }
         Sources.check(config.data()); // a bad data.path is a bad value, not a failed run that takes the name
+        if (!config.trainsAutoencoder() && !config.pixelSpace()) {
+            // the same for an autoencoder with NaN or Inf weights, which the trainer would find only once started
+            WeightFiles.checkFinite(VaeWeights.resolve(Path.of(config.autoencoder().path()), null).weightsFile());
+        }
         Devices.DeviceInfo info = Common.device(config.device());
         Run run;
         try {

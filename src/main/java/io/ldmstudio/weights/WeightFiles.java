@@ -200,6 +200,18 @@ public final class WeightFiles {
         return values;
     }
 
+    /**
+     * Reads every tensor of a safetensors file, one at a time, and refuses the file if any holds a
+     * NaN or an infinity ({@link #finiteValues}): lets a caller find corrupt weights before it
+     * commits to something (a new run) that would load them later.
+     */
+    public static void checkFinite(Path file) throws IOException {
+        SafeTensors.Contents contents = SafeTensors.read(file);
+        for (String name : contents.tensors().keySet()) {
+            contents.finiteValues(name);
+        }
+    }
+
     static void appendList(StringBuilder sb, String what, java.util.List<String> names) {
         if (names.isEmpty()) {
             return;

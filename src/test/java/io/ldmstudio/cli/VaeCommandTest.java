@@ -17,6 +17,7 @@ import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,30 +71,37 @@ class VaeCommandTest {
         assertTrue(pickle.err().contains("safetensors"), pickle.err());
     }
 
-    @Test
-    void anAutoencoderWithANanIsABadValueNamingTheTensorAndTheFile() throws Exception {
-        Path vae = tmp.resolve("vae");
+    static final String POISONED_TENSOR = "decoder.up_blocks.0.resnets.1.conv1.weight";
+
+    /** A small f = 2 autoencoder saved in {@code dir} with a NaN and an infinity in {@link #POISONED_TENSOR}; its weights file. */
+    static Path poisonedVae(Path dir) throws Exception {
         try (NDManager m = NDManager.newBaseManager()) {
             AutoencoderKL model = new AutoencoderKL(VaeConfig.of(3, 3, List.of(16, 32), 1, 4, 8, 16));
             model.initialize(m, new Rng(1), false);
-            VaeWeights.save(model, vae);
+            VaeWeights.save(model, dir);
         }
-        Path file = vae.resolve(VaeWeights.DIFFUSERS_WEIGHTS);
-        String tensor = "decoder.up_blocks.0.resnets.1.conv1.weight";
+        Path file = dir.resolve(VaeWeights.DIFFUSERS_WEIGHTS);
         SafeTensors.Contents c = SafeTensors.read(file);
         Map<String, SafeTensors.Source> sources = new LinkedHashMap<>();
         for (TensorData t : c.tensors().values()) {
             float[] v = t.toFloatArray();
-            if (t.name().equals(tensor)) {
+            if (t.name().equals(POISONED_TENSOR)) {
                 v[0] = Float.NaN;
                 v[5] = Float.POSITIVE_INFINITY;
             }
             sources.put(t.name(), SafeTensors.Source.of(v, t.shape()));
         }
-        Path poisoned = tmp.resolve("poisoned.safetensors");
+        Path poisoned = dir.resolveSibling("poisoned.safetensors");
         SafeTensors.write(poisoned, sources, c.metadata(), "F32");
         Files.move(poisoned, file, StandardCopyOption.REPLACE_EXISTING);
+        return file;
+    }
 
+    @Test
+    void anAutoencoderWithANanIsABadValueNamingTheTensorAndTheFile() throws Exception {
+        Path vae = tmp.resolve("vae");
+        Path file = poisonedVae(vae);
+        String tensor = POISONED_TENSOR;
         Path images = tmp.resolve("images");
         Files.createDirectories(images);
         ImageIO.write(new BufferedImage(16, 16, BufferedImage.TYPE_INT_RGB), "png", images.resolve("black.png").toFile());
@@ -103,6 +111,21 @@ class VaeCommandTest {
         assertTrue(r.err().contains("error: " + file + ": tensor '" + tensor + "' has 2 non-finite values (NaN or Inf: "
                 + "1 NaN, 1 Inf)"), r.err());
         assertFalse(Files.exists(tmp.resolve("out/black.png")), "no reconstruction is written");
+    }
+
+    @Test
+    void latentTrainingOnAnAutoencoderWithANanIsRefusedBeforeTheRunIsCreated() throws Exception {
+        Path vae = tmp.resolve("vae");
+        Path file = poisonedVae(vae);
+        List<String> args = new ArrayList<>(List.of("train", "--preset", "quickstart", "--run", "latent", "--steps", "2",
+                "--workspace", tmp.resolve("ws").toString(), "--set", "autoencoder.kind=pretrained", "--set",
+                "autoencoder.path=" + vae, "--set", "autoencoder.downsample_factor=2", "--set", "autoencoder.latent_channels=4"));
+        args.addAll(List.of(CliTest.TINY));
+        CliTest.Outcome o = CliTest.run(args.toArray(String[]::new));
+        assertEquals(2, o.code(), o.err());
+        assertTrue(o.err().contains("error: " + file + ": tensor '" + POISONED_TENSOR + "' has 2 non-finite values"),
+                o.err());
+        assertFalse(Files.exists(tmp.resolve("ws/runs/latent")), "no run is created");
     }
 
     /** A tiny f = 2 autoencoder on 16 px procedural shapes. */
