@@ -19,6 +19,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "auto", description = "auto|cpu|cuda[:N]|mps (default: ${DEFAULT-VALUE})")
     String device;
 
+    @Option(names = "--workspace", description = "accepted as by every command; a benchmark keeps nothing in a workspace")
+    Path workspace;
+
     @Override
     public Integer call() throws Exception {
         Benchmark.Spec spec = Benchmark.Spec.read(Common.existing(config, "--config"));

@@ -1,6 +1,8 @@
 package io.ldmstudio.cli;
 
 import io.ldmstudio.config.ConfigException;
+import io.ldmstudio.data.DataException;
+import io.ldmstudio.weights.WeightFiles;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -35,8 +37,14 @@ public final class Cli implements Runnable {
         });
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             PrintWriter err = cmd.getErr();
-            if (ex instanceof ConfigException || ex instanceof IllegalArgumentException) {
+            if (ex instanceof ConfigException || ex instanceof IllegalArgumentException || ex instanceof DataException) {
                 err.println("error: " + ex.getMessage());
+                err.flush();
+                return BAD_VALUE;
+            }
+            WeightFiles.WeightFileException badFile = badWeightFile(ex);
+            if (badFile != null) { // a file the user named is not usable weights: a bad value too
+                err.println("error: " + badFile.getMessage());
                 err.flush();
                 return BAD_VALUE;
             }
@@ -45,6 +53,16 @@ public final class Cli implements Runnable {
             return 1;
         });
         return cl;
+    }
+
+    /** The weight-file problem behind {@code ex} (itself or a cause, e.g. through a model thread), or null. */
+    private static WeightFiles.WeightFileException badWeightFile(Throwable ex) {
+        for (Throwable t = ex; t != null && t.getCause() != t; t = t.getCause()) {
+            if (t instanceof WeightFiles.WeightFileException w) {
+                return w;
+            }
+        }
+        return null;
     }
 
     public static int execute(String... args) {

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -22,8 +23,11 @@ final class Common {
     @Option(names = "--workspace", description = "workspace folder (default: ./workspace)")
     Path workspace;
 
+    /** What the workspace stamps runs, states and logs with; tests replace it to act at a given moment. */
+    Clock clock = Clock.systemDefaultZone();
+
     Workspace workspace() {
-        return workspace == null ? Workspace.defaultWorkspace() : new Workspace(workspace);
+        return new Workspace(workspace == null ? Workspace.defaultWorkspace().root() : workspace, clock);
     }
 
     /** The run named on the command line; a name with no run is a bad value (exit 2) that lists the runs there are. */
@@ -50,6 +54,28 @@ final class Common {
             WeightFiles.checkNotPickle(path);
         }
         return existing(path, what);
+    }
+
+    /**
+     * An autoencoder the user named with {@code what}: a path, or, when nothing is at that path and it
+     * is a bare run name, that run of the workspace (as {@code sample RUN} names one). Otherwise as
+     * {@link #existingVae}; a bad value names the path and the runs folder it was looked for in.
+     */
+    Path vaeOrRun(Path path, String what) throws IOException {
+        if (path == null || Files.exists(path)) {
+            return existingVae(path, what);
+        }
+        String name = path.toString();
+        if (path.getNameCount() == 1 && Workspace.isValidName(name)) {
+            Workspace ws = workspace();
+            if (ws.exists(name)) {
+                return ws.runsDir().resolve(name);
+            }
+            WeightFiles.checkNotPickle(path);
+            throw new IllegalArgumentException(what + " " + path + ": no such file or folder, nor a run of that name in "
+                    + ws.runsDir());
+        }
+        return existingVae(path, what);
     }
 
     /** {@code path}, which the user named with {@code what}; a bad value (exit 2) when nothing is there. */

@@ -4,10 +4,15 @@ import io.ldmstudio.config.ConfigException;
 import io.ldmstudio.config.ConfigResolver;
 import io.ldmstudio.config.Presets;
 import io.ldmstudio.config.RunConfig;
+import io.ldmstudio.data.Sources;
 import io.ldmstudio.runs.Run;
 import io.ldmstudio.runs.Workspace;
 import io.ldmstudio.service.Devices;
 import io.ldmstudio.training.Trainer;
+import io.ldmstudio.weights.VaeWeights;
+import io.ldmstudio.weights.WeightFiles;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Option;
@@ -57,13 +62,28 @@ final class TrainOptions {
         String name = runName != null ? runName : ws.uniqueName(preset);
         Workspace.validateName(name);
         if (ws.exists(name)) {
-            throw new IllegalArgumentException("--run " + name + ": a run of that name exists in " + ws.runsDir()
-                    + "; use `resume " + name + "` or another name");
+            throw runExists(ws, name, "");
+        }
+        Sources.check(config.data()); // a bad data.path is a bad value, not a failed run that takes the name
+        if (!config.trainsAutoencoder() && !config.pixelSpace()) {
+            // the same for an autoencoder with NaN or Inf weights, which the trainer would find only once started
+            WeightFiles.checkFinite(VaeWeights.resolve(Path.of(config.autoencoder().path()), null).weightsFile());
         }
         Devices.DeviceInfo info = Common.device(config.device());
-        Run run = ws.create(name, config, info.engine() + " " + info.engineVersion(), info.device().toString());
+        Run run;
+        try {
+            run = ws.create(name, config, info.engine() + " " + info.engineVersion(), info.device().toString());
+        } catch (FileAlreadyExistsException e) {
+            // another `train --run NAME` created it since the check above: the same bad value, found later
+            throw runExists(ws, name, " (created just now by another process)");
+        }
         System.out.println("Run " + name + " in " + run.dir());
         return RunWaiter.runToEnd(run, info, 0, config.optim().steps());
+    }
+
+    private static IllegalArgumentException runExists(Workspace ws, String name, String how) {
+        return new IllegalArgumentException("--run " + name + ": a run of that name exists in " + ws.runsDir() + how
+                + "; use `resume " + name + "` or another name");
     }
 
     private static List<String> presetsWithTask(Presets presets, String task) {

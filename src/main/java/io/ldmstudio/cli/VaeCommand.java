@@ -35,7 +35,8 @@ final class VaeCommand implements Runnable {
     }
 
     /** Where an autoencoder can come from, for option descriptions. */
-    static final String VAE_PATH = "studio autoencoder run folder, diffusers folder or safetensors file";
+    static final String VAE_PATH = "studio autoencoder run folder (or the name of a run in the workspace), diffusers "
+            + "folder or safetensors file";
 
     @Command(name = "train", description = "Train a KL autoencoder from a preset (task = autoencoder, e.g. "
             + "vae-fashion-mnist) into a new run folder; it ends exported to the run's exports/vae in diffusers layout.")
@@ -63,9 +64,12 @@ final class VaeCommand implements Runnable {
         @Mixin
         VaeLoading loading;
 
+        @Mixin
+        Common common;
+
         @Override
         public Integer call() throws Exception {
-            VaeWeights.Info info = VaeWeights.info(Common.existingVae(path, "PATH"), size, loading.options());
+            VaeWeights.Info info = VaeWeights.info(common.vaeOrRun(path, "PATH"), size, loading.options());
             info.lines().forEach(System.out::println);
             return 0;
         }
@@ -92,9 +96,12 @@ final class VaeCommand implements Runnable {
         @Mixin
         VaeLoading loading;
 
+        @Mixin
+        Common common;
+
         @Override
         public Integer call() throws Exception {
-            Common.existingVae(vae, "--vae");
+            Path vae = common.vaeOrRun(this.vae, "--vae");
             Common.existing(images, "--images");
             VaeWeights.Options options = loading.options();
             Devices.DeviceInfo info = Common.device(device);
@@ -158,9 +165,12 @@ final class VaeCommand implements Runnable {
         @Mixin
         VaeLoading loading;
 
+        @Mixin
+        Common common;
+
         @Override
         public Integer call() throws Exception {
-            Common.existingVae(vae, "--vae");
+            Path vae = common.vaeOrRun(this.vae, "--vae");
             if (!split.equals("test") && !split.equals("train")) {
                 throw new IllegalArgumentException("--split " + split + ": expected test or train");
             }
@@ -226,12 +236,15 @@ final class VaeCommand implements Runnable {
         @Option(names = "--json", description = "print one JSON object instead of lines")
         boolean json;
 
+        @Mixin
+        Common common;
+
         @Override
         public Integer call() throws Exception {
             if ((vae == null) == (arch == null)) {
                 throw new IllegalArgumentException("give either --vae PATH or --arch sd-vae-ft-mse|PRESET");
             }
-            Common.existingVae(vae, "--vae");
+            Path vae = common.vaeOrRun(this.vae, "--vae");
             VaeConfig config = null;
             if (arch != null) {
                 config = arch.equals("sd-vae-ft-mse") ? VaeConfig.sdVaeFtMse() : presetShape(arch);

@@ -40,11 +40,14 @@ import java.util.stream.Stream;
  * deep-merges the preset over its resolved parent (objects merged key by key; arrays, scalars and
  * nulls replace), and the chain's root over {@link RunConfig#defaults()}. Unknown keys and values of
  * the wrong JSON type are rejected with the file and the key path in the message; cycles are
- * rejected with the chain in the message.
+ * rejected with the chain in the message, and so are chains longer than {@link #MAX_EXTENDS_DEPTH}.
  */
 public final class Presets {
     /** Where shipped presets live on the classpath. */
     public static final String RESOURCE_DIR = "presets";
+
+    /** The longest extends chain followed: a preset and at most 31 ancestors. */
+    public static final int MAX_EXTENDS_DEPTH = 32;
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}");
     private static final ObjectReader READER =
@@ -133,13 +136,14 @@ public final class Presets {
         return List.copyOf(names);
     }
 
+    /** Its own description, else the inherited one; why it cannot be resolved when it cannot (a cycle, say). */
     private String describe(Source source) {
         try {
+            JsonNode resolved = resolveTree(source.name()).get("description");
             JsonNode own = parse(source).get("description");
             if (own != null && own.isTextual()) {
                 return own.textValue();
             }
-            JsonNode resolved = resolveTree(source.name()).get("description");
             return resolved != null && resolved.isTextual() ? resolved.textValue() : "";
         } catch (ConfigException e) {
             return "(broken: " + e.getMessage().lines().findFirst().orElse("") + ")";
@@ -154,7 +158,7 @@ public final class Presets {
      * @throws ConfigException unknown preset, unreadable file, unknown key, wrong type, cycle
      */
     public ObjectNode resolveTree(String name) {
-        ObjectNode tree = resolve(name, new ArrayList<>(), null);
+        ObjectNode tree = resolve(name);
         tree.put("preset", name);
         return tree;
     }
@@ -187,29 +191,52 @@ public final class Presets {
         return base;
     }
 
-    private ObjectNode resolve(String name, List<String> chain, Source child) {
-        if (chain.contains(name)) {
-            List<String> cycle = new ArrayList<>(chain.subList(chain.indexOf(name), chain.size()));
-            cycle.add(name);
-            String message = "preset cycle: " + String.join(" -> ", cycle) + " (" + child.origin()
-                    + " extends " + name + ")";
-            throw new ConfigException(message, List.of(new ConfigError(child.origin(), name, message)));
+    /**
+     * Follows the extends chain from {@code name} one preset at a time (no recursion, so a long chain
+     * cannot overflow the stack), then merges it over the defaults from the root down.
+     */
+    private ObjectNode resolve(String name) {
+        List<String> chain = new ArrayList<>();
+        List<ObjectNode> trees = new ArrayList<>();
+        Source child = null;
+        String next = name;
+        while (next != null) {
+            if (chain.contains(next)) {
+                List<String> cycle = new ArrayList<>(chain.subList(chain.indexOf(next), chain.size()));
+                cycle.add(next);
+                String message = "preset cycle: " + String.join(" -> ", cycle) + " (" + child.origin()
+                        + " extends " + next + ")";
+                throw new ConfigException(message, List.of(new ConfigError(child.origin(), next, message)));
+            }
+            if (chain.size() == MAX_EXTENDS_DEPTH) {
+                String message = child.origin() + ": the extends chain of preset '" + name + "' is more than "
+                        + MAX_EXTENDS_DEPTH + " presets long (" + String.join(" -> ", chain.subList(0, 3)) + " -> ... -> "
+                        + chain.get(chain.size() - 1) + " -> " + next + "); expected at most " + MAX_EXTENDS_DEPTH
+                        + " levels: let '" + name + "' extend a preset nearer the root";
+                throw new ConfigException(message, List.of(new ConfigError(child.origin(), next, message)));
+            }
+            chain.add(next);
+            Source source = lookup(next, child);
+            ObjectNode tree = parse(source);
+            List<ConfigError> errors = ConfigSchema.check(tree, Set.of("extends"));
+            JsonNode ext = tree.get("extends");
+            if (ext != null && !(ext.isTextual() && NAME.matcher(ext.textValue()).matches())) {
+                errors.add(new ConfigError("extends", ConfigSchema.valueOf(ext), "must be the name of another preset"));
+            }
+            if (!errors.isEmpty()) {
+                List<String> lines = errors.stream().map(e -> source.origin() + ": " + describe(e)).toList();
+                throw new ConfigException(String.join("\n", lines), errors);
+            }
+            tree.remove("extends");
+            trees.add(tree);
+            child = source;
+            next = ext == null ? null : ext.textValue();
         }
-        chain.add(name);
-        Source source = lookup(name, child);
-        ObjectNode tree = parse(source);
-        List<ConfigError> errors = ConfigSchema.check(tree, Set.of("extends"));
-        JsonNode ext = tree.get("extends");
-        if (ext != null && !(ext.isTextual() && NAME.matcher(ext.textValue()).matches())) {
-            errors.add(new ConfigError("extends", ConfigSchema.valueOf(ext), "must be the name of another preset"));
+        ObjectNode merged = defaultsTree();
+        for (int i = trees.size() - 1; i >= 0; i--) {
+            deepMerge(merged, trees.get(i));
         }
-        if (!errors.isEmpty()) {
-            List<String> lines = errors.stream().map(e -> source.origin() + ": " + describe(e)).toList();
-            throw new ConfigException(String.join("\n", lines), errors);
-        }
-        tree.remove("extends");
-        ObjectNode base = ext == null ? defaultsTree() : resolve(ext.textValue(), chain, source);
-        return deepMerge(base, tree);
+        return merged;
     }
 
     private static String describe(ConfigError e) {

@@ -1,8 +1,14 @@
 package io.ldmstudio.data;
 
 import io.ldmstudio.config.RunConfig;
+import java.io.IOException;
+import java.nio.file.FileVisitOption;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 
@@ -19,6 +25,9 @@ public final class Sources {
             + " Debian/Ubuntu (it installs to " + DEFAULT_FASHION_MNIST + "), or download the four IDX files"
             + " train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz and"
             + " t10k-labels-idx1-ubyte.gz into the folder";
+
+    private static final String FOLDER_EXPECTED = "a folder of images (optionally one sub-folder per class)";
+    private static final String CIFAR_EXPECTED = "a CIFAR-10 binary batch file or a folder of data_batch_*.bin files";
 
     private Sources() {}
 
@@ -45,6 +54,21 @@ public final class Sources {
      * of them). A folder has no split: it is used as it is (point {@code data.path} at held-out images).
      */
     public static ImageSource open(RunConfig.Data d, boolean test) {
+        switch (kind(d)) {
+            case "procedural":
+                return test ? new ProceduralSource(PROCEDURAL_TEST_COUNT, ProceduralSource.DEFAULT_SEED + 1)
+                        : new ProceduralSource();
+            case "folder":
+                return ImageFolderSource.open(existing(d, FOLDER_EXPECTED));
+            case "cifar10":
+                return Cifar10Source.open(existing(d, CIFAR_EXPECTED), test);
+            default:
+                return openIdx(d, test);
+        }
+    }
+
+    /** The source kind of {@code d} after checking the settings every source needs. */
+    private static String kind(RunConfig.Data d) {
         if (d == null) {
             throw new DataException("data is missing: the config needs a data section with data.source = one of "
                     + String.join(", ", KINDS));
@@ -70,18 +94,101 @@ public final class Sources {
             throw new DataException("data.workers must be 0 (decode on the training thread) or positive, got "
                     + d.workers());
         }
-        switch (kind) {
-            case "procedural":
-                return test ? new ProceduralSource(PROCEDURAL_TEST_COUNT, ProceduralSource.DEFAULT_SEED + 1)
-                        : new ProceduralSource();
-            case "folder":
-                return ImageFolderSource.open(existing(d, "a folder of images (optionally one sub-folder per class)"));
-            case "cifar10":
-                return Cifar10Source.open(existing(d,
-                        "a CIFAR-10 binary batch file or a folder of data_batch_*.bin files"), test);
-            default:
-                return openIdx(d, test);
+        return kind;
+    }
+
+    /**
+     * Checks, cheaply and before anything is created (a run folder, say), that {@code d} names data
+     * that can be trained on, so a bad {@code data.path} is a bad value rather than a failed run: the
+     * settings {@link #open} checks, then for a source read from {@code data.path} that the path
+     * exists, is readable and holds what the source expects. A folder must hold at least one image
+     * file (found by its name, not decoded: a scan that stops at the first); CIFAR-10 batches and IDX
+     * files are opened as {@link #open} opens them (sizes and headers checked; small datasets). The
+     * procedural source always passes.
+     *
+     * @throws DataException naming {@code data.path}, the path and what was expected
+     */
+    public static void check(RunConfig.Data d) {
+        String kind = kind(d);
+        if (kind.equals("procedural")) {
+            return;
         }
+        Path p;
+        if (kind.equals("idx")) {
+            boolean given = d.path() != null && !d.path().isBlank();
+            p = given ? expand(d.path()) : DEFAULT_FASHION_MNIST;
+            if (!Files.exists(p)) {
+                openIdx(d, false); // says where Fashion-MNIST comes from
+            }
+        } else {
+            p = existing(d, kind.equals("folder") ? FOLDER_EXPECTED : CIFAR_EXPECTED);
+        }
+        String expected = kind.equals("folder") ? FOLDER_EXPECTED : kind.equals("cifar10") ? CIFAR_EXPECTED
+                : "a folder with train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz], or an images file";
+        if (!Files.isReadable(p)) {
+            throw new DataException("data.path is not readable: " + p + " (data.source = " + d.source()
+                    + " expects " + expected + "; check its permissions)");
+        }
+        if (kind.equals("folder")) {
+            if (!Files.isDirectory(p)) {
+                throw new DataException("data.path is not a folder: " + p + " (data.source = " + d.source()
+                        + " expects " + expected + ")");
+            }
+            if (!hasImageFile(p)) {
+                throw new DataException("data.path has no images: " + p + " (data.source = " + d.source()
+                        + " expects files ending in " + ImageFolderSource.EXTENSIONS_TEXT + " (any case), directly in"
+                        + " the folder or in one sub-folder per class)");
+            }
+            return;
+        }
+        try {
+            if (kind.equals("cifar10")) {
+                Cifar10Source.open(p, false);
+            } else {
+                IdxSource.open(p, false);
+            }
+        } catch (DataException e) {
+            throw new DataException("data.path " + p + ": " + e.getMessage() + " (data.source = " + d.source()
+                    + " expects " + expected + ")", e);
+        }
+    }
+
+    /** Whether a file with an image extension lies in {@code root} or below (hidden entries skipped). */
+    private static boolean hasImageFile(Path root) {
+        boolean[] found = {false};
+        try {
+            Files.walkFileTree(root, EnumSet.of(FileVisitOption.FOLLOW_LINKS), Integer.MAX_VALUE,
+                    new SimpleFileVisitor<>() {
+                        @Override
+                        public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+                            return !dir.equals(root) && hidden(dir) ? FileVisitResult.SKIP_SUBTREE
+                                    : FileVisitResult.CONTINUE;
+                        }
+
+                        @Override
+                        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                            if (attrs.isRegularFile() && !hidden(file)
+                                    && ImageFolderSource.EXTENSIONS.contains(ImageFolderSource.extension(file))) {
+                                found[0] = true;
+                                return FileVisitResult.TERMINATE;
+                            }
+                            return FileVisitResult.CONTINUE;
+                        }
+
+                        @Override
+                        public FileVisitResult visitFileFailed(Path file, IOException e) {
+                            return FileVisitResult.CONTINUE;
+                        }
+                    });
+        } catch (IOException e) {
+            throw new DataException("data.path: cannot scan " + root + ": " + e.getMessage(), e);
+        }
+        return found[0];
+    }
+
+    private static boolean hidden(Path p) {
+        Path name = p.getFileName();
+        return name != null && name.toString().startsWith(".");
     }
 
     private static ImageSource openIdx(RunConfig.Data d, boolean test) {

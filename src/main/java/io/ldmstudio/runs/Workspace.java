@@ -3,6 +3,7 @@ package io.ldmstudio.runs;
 import io.ldmstudio.config.ConfigValidator;
 import io.ldmstudio.config.RunConfig;
 import java.io.IOException;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -146,17 +147,23 @@ public final class Workspace {
         }
         Instant created = clock.instant().truncatedTo(ChronoUnit.SECONDS);
         RunManifest manifest = new RunManifest(config, config.preset(), engine, device, created.toString());
-        AtomicFiles.publishDirectory(target, tmp -> {
-            Run draft = new Run(tmp, clock);
-            AtomicFiles.writeJson(draft.configFile(), manifest);
-            draft.setState(RunStatus.CREATED, "");
-            Files.createDirectories(draft.samplesDir());
-            Files.createDirectories(draft.checkpointsDir());
-            Files.createDirectories(draft.exportsDir());
-            if (!draft.log("created run " + name + " from preset " + config.preset())) {
-                throw new IOException("cannot write " + draft.logFile());
-            }
-        });
+        try {
+            AtomicFiles.publishDirectory(target, tmp -> {
+                Run draft = new Run(tmp, clock);
+                AtomicFiles.writeJson(draft.configFile(), manifest);
+                draft.setState(RunStatus.CREATED, "");
+                Files.createDirectories(draft.samplesDir());
+                Files.createDirectories(draft.checkpointsDir());
+                Files.createDirectories(draft.exportsDir());
+                if (!draft.log("created run " + name + " from preset " + config.preset())) {
+                    throw new IOException("cannot write " + draft.logFile());
+                }
+            });
+        } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
+            // another process (a second `train --run NAME`) created it since the check above; ours is discarded
+            throw new FileAlreadyExistsException(target.toString(), null, "a run named '" + name
+                    + "' was created meanwhile by someone else");
+        }
         return new Run(target, clock);
     }
 

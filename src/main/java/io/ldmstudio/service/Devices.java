@@ -51,6 +51,9 @@ public final class Devices {
                 System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
             }
             started = true;
+            Engine engine = Engine.getEngine("PyTorch");
+            Nnpack.disableWhereUnsupported(); // else libtorch warns before every small CPU convolution
+            return engine;
         }
         return Engine.getEngine("PyTorch");
     }

@@ -103,8 +103,10 @@ final class TrainedModel<M extends Module> implements AutoCloseable {
             ema.setUpdates(state.path("ema_updates").asLong());
         }
         Map<String, float[]> optState = new LinkedHashMap<>();
-        SafeTensors.read(dir.resolve(Trainer.OPTIMIZER_FILE)).tensors()
-                .forEach((k, v) -> optState.put(k, v.toFloatArray()));
+        SafeTensors.Contents optimizerFile = SafeTensors.read(dir.resolve(Trainer.OPTIMIZER_FILE));
+        for (String name : optimizerFile.tensors().keySet()) {
+            optState.put(name, optimizerFile.finiteValues(name));
+        }
         optimizer.load(optState, state.path("optimizer_step").asLong());
     }
 

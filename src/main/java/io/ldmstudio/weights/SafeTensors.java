@@ -135,6 +135,14 @@ public final class SafeTensors {
             }
             return t;
         }
+
+        /**
+         * The values of tensor {@code name} as float32, refused with a {@link WeightFileException} naming
+         * the file and the tensor when any is NaN or infinite ({@link WeightFiles#finiteValues}).
+         */
+        public float[] finiteValues(String name) throws WeightFileException {
+            return WeightFiles.finiteValues(file, tensor(name));
+        }
     }
 
     /**

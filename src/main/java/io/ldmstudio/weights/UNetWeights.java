@@ -220,13 +220,13 @@ public final class UNetWeights {
             if (!Arrays.equals(want, got)) {
                 // old attention checkpoints store 1x1-conv or linear weights; same numbers either way
                 if (TensorData.numel(got) == p.shape().size() && name.contains("attention")) {
-                    values.put(name, e.getValue().toFloatArray());
+                    values.put(name, contents.finiteValues(e.getKey()));
                     continue;
                 }
                 wrongShape.add(e.getKey() + " " + Arrays.toString(got) + " (expected " + Arrays.toString(want) + ")");
                 continue;
             }
-            values.put(name, e.getValue().toFloatArray());
+            values.put(name, contents.finiteValues(e.getKey()));
         }
         List<String> missing = new ArrayList<>();
         for (String name : params.keySet()) {

@@ -705,7 +705,7 @@ public final class VaeWeights {
                 badShapeNames.add(name);
                 continue;
             }
-            values.put(name, contents.tensor(fileName).toFloatArray());
+            values.put(name, contents.finiteValues(fileName));
         }
         List<String> missing = new ArrayList<>();
         for (String name : params.keySet()) {

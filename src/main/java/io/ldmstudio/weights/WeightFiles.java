@@ -165,6 +165,53 @@ public final class WeightFiles {
     }
 
     /** Adds "what (n): a, b, … k more" on a line of its own to a weight-mismatch message (at most 12 names). */
+    /**
+     * The values of {@code tensor} (read from {@code file}) as float32, checked to be finite: a NaN or
+     * an infinity anywhere (a diverged or corrupted save) is refused rather than loaded, so nothing
+     * computes with it. One pass over the converted values.
+     *
+     * @throws WeightFileException naming the file and the tensor, with how many values are bad
+     */
+    public static float[] finiteValues(Path file, TensorData tensor) throws WeightFileException {
+        float[] values = tensor.toFloatArray();
+        int nan = 0;
+        int inf = 0;
+        int first = -1;
+        for (int i = 0; i < values.length; i++) {
+            float v = values[i];
+            if (!Float.isFinite(v)) {
+                if (first < 0) {
+                    first = i;
+                }
+                if (Float.isNaN(v)) {
+                    nan++;
+                } else {
+                    inf++;
+                }
+            }
+        }
+        if (first >= 0) {
+            int bad = nan + inf;
+            throw new WeightFileException(file, "tensor '" + tensor.name() + "' has " + bad + " non-finite value"
+                    + (bad == 1 ? "" : "s") + " (NaN or Inf: " + nan + " NaN, " + inf + " Inf"
+                    + (tensor.dtype().equals("F64") ? " or beyond float32's range" : "") + ") among its "
+                    + values.length + ", the first at index " + first + ": the weights are corrupt");
+        }
+        return values;
+    }
+
+    /**
+     * Reads every tensor of a safetensors file, one at a time, and refuses the file if any holds a
+     * NaN or an infinity ({@link #finiteValues}): lets a caller find corrupt weights before it
+     * commits to something (a new run) that would load them later.
+     */
+    public static void checkFinite(Path file) throws IOException {
+        SafeTensors.Contents contents = SafeTensors.read(file);
+        for (String name : contents.tensors().keySet()) {
+            contents.finiteValues(name);
+        }
+    }
+
     static void appendList(StringBuilder sb, String what, java.util.List<String> names) {
         if (names.isEmpty()) {
             return;

@@ -3,11 +3,14 @@ package io.ldmstudio.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ldmstudio.runs.RacingClock;
 import io.ldmstudio.runs.Run;
 import io.ldmstudio.runs.Workspace;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +20,7 @@ import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /** The command line as a user drives it: exit codes, messages, files. */
 class CliTest {
@@ -194,5 +198,87 @@ class CliTest {
         Outcome list = run("runs", "--workspace", tmp.toString());
         assertEquals(0, list.code());
         assertTrue(list.out().contains("t1") && list.out().contains("finished"), list.out());
+    }
+
+    @Test
+    void aMissingDataPathIsABadValueThatLeavesNoRunAndTheNameFree() throws Exception {
+        Path images = tmp.resolve("pictures");
+        List<String> args = new ArrayList<>(List.of(train("pics", 2)));
+        args.addAll(List.of("--set", "data.source=folder", "--set", "data.path=" + images));
+        Outcome missing = run(args.toArray(String[]::new));
+        assertEquals(2, missing.code(), missing.err());
+        assertEquals(1, missing.err().strip().lines().count(), missing.err());
+        assertTrue(missing.err().contains("data.path does not exist: " + images), missing.err());
+        assertTrue(!Files.exists(tmp.resolve("runs/pics")), "no run folder is left behind");
+
+        Files.createDirectories(images);
+        Outcome empty = run(args.toArray(String[]::new));
+        assertEquals(2, empty.code(), empty.err());
+        assertTrue(empty.err().contains("data.path has no images: " + images), empty.err());
+        assertTrue(!Files.exists(tmp.resolve("runs/pics")), "no run folder is left behind");
+
+        for (int i = 0; i < 4; i++) {
+            BufferedImage img = new BufferedImage(16, 16, BufferedImage.TYPE_INT_RGB);
+            img.setRGB(i, i, 0xFF8040);
+            ImageIO.write(img, "png", images.resolve("img" + i + ".png").toFile());
+        }
+        Outcome good = run(args.toArray(String[]::new));
+        assertEquals(0, good.code(), good.err());
+        assertEquals(2, new Workspace(tmp).open("pics").latestCheckpoint().orElseThrow().step());
+    }
+
+    @Test
+    void theLoserOfTwoTrainsOfOneNameGetsTheRunExistsBadValue() throws Exception {
+        // the other `train --run twin` creates the run between this one's check and its create
+        RacingClock clock = new RacingClock(1, () -> new Workspace(tmp).create("twin", io.ldmstudio.config.RunConfig.defaults()));
+        CommandLine cl = Cli.commandLine();
+        TrainCommand train = cl.getSubcommands().get("train").getCommand();
+        train.common.clock = clock;
+        StringWriter err = new StringWriter();
+        cl.setErr(new PrintWriter(err));
+        PrintStream oldOut = System.out;
+        int code;
+        try {
+            System.setOut(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+            code = cl.execute(train("twin", 2));
+        } finally {
+            System.setOut(oldOut);
+        }
+        assertEquals(1, clock.reads(), "the race happened");
+        assertEquals(2, code, err.toString());
+        assertEquals("error: --run twin: a run of that name exists in " + tmp.resolve("runs")
+                + " (created just now by another process); use `resume twin` or another name", err.toString().strip());
+        assertEquals("procedural", new Workspace(tmp).open("twin").config().data().source(), "the winner's run is kept");
+        Outcome after = run(train("twin", 2)); // and the ordinary case says the same
+        assertEquals(2, after.code());
+        assertTrue(after.err().contains("--run twin: a run of that name exists in " + tmp.resolve("runs") + "; use"),
+                after.err());
+    }
+
+    /** Every command and subcommand but help, with its qualified name. */
+    private static void commands(CommandLine cl, List<CommandLine> out) {
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            if (!(sub.getCommand() instanceof CommandLine.HelpCommand) && !out.contains(sub)) {
+                out.add(sub);
+                commands(sub, out);
+            }
+        }
+    }
+
+    @Test
+    void everyCommandTakesWorkspace() {
+        List<CommandLine> all = new ArrayList<>();
+        commands(Cli.commandLine(), all);
+        assertTrue(all.size() >= 13, "commands found: " + all.size());
+        for (CommandLine c : all) {
+            String name = c.getCommandSpec().qualifiedName();
+            if (c.getSubcommands().values().stream().anyMatch(sub -> !(sub.getCommand() instanceof CommandLine.HelpCommand))) {
+                continue; // a group such as vae: its subcommands take the options
+            }
+            assertTrue(c.getCommandSpec().findOption("--workspace") != null, name + " takes --workspace");
+        }
+        Outcome presets = run("presets", "--workspace", tmp.toString());
+        assertEquals(0, presets.code(), presets.err());
+        assertTrue(presets.out().contains("quickstart"), presets.out());
     }
 }

@@ -8,13 +8,19 @@ import ai.djl.ndarray.NDManager;
 import io.ldmstudio.nn.AutoencoderKL;
 import io.ldmstudio.nn.VaeConfig;
 import io.ldmstudio.util.Rng;
+import io.ldmstudio.weights.SafeTensors;
+import io.ldmstudio.weights.TensorData;
 import io.ldmstudio.weights.VaeWeights;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -65,6 +71,63 @@ class VaeCommandTest {
         assertTrue(pickle.err().contains("safetensors"), pickle.err());
     }
 
+    static final String POISONED_TENSOR = "decoder.up_blocks.0.resnets.1.conv1.weight";
+
+    /** A small f = 2 autoencoder saved in {@code dir} with a NaN and an infinity in {@link #POISONED_TENSOR}; its weights file. */
+    static Path poisonedVae(Path dir) throws Exception {
+        try (NDManager m = NDManager.newBaseManager()) {
+            AutoencoderKL model = new AutoencoderKL(VaeConfig.of(3, 3, List.of(16, 32), 1, 4, 8, 16));
+            model.initialize(m, new Rng(1), false);
+            VaeWeights.save(model, dir);
+        }
+        Path file = dir.resolve(VaeWeights.DIFFUSERS_WEIGHTS);
+        SafeTensors.Contents c = SafeTensors.read(file);
+        Map<String, SafeTensors.Source> sources = new LinkedHashMap<>();
+        for (TensorData t : c.tensors().values()) {
+            float[] v = t.toFloatArray();
+            if (t.name().equals(POISONED_TENSOR)) {
+                v[0] = Float.NaN;
+                v[5] = Float.POSITIVE_INFINITY;
+            }
+            sources.put(t.name(), SafeTensors.Source.of(v, t.shape()));
+        }
+        Path poisoned = dir.resolveSibling("poisoned.safetensors");
+        SafeTensors.write(poisoned, sources, c.metadata(), "F32");
+        Files.move(poisoned, file, StandardCopyOption.REPLACE_EXISTING);
+        return file;
+    }
+
+    @Test
+    void anAutoencoderWithANanIsABadValueNamingTheTensorAndTheFile() throws Exception {
+        Path vae = tmp.resolve("vae");
+        Path file = poisonedVae(vae);
+        String tensor = POISONED_TENSOR;
+        Path images = tmp.resolve("images");
+        Files.createDirectories(images);
+        ImageIO.write(new BufferedImage(16, 16, BufferedImage.TYPE_INT_RGB), "png", images.resolve("black.png").toFile());
+        CliTest.Outcome r = CliTest.run("vae", "recon", "--vae", vae.toString(), "--images", images.toString(), "--out",
+                tmp.resolve("out").toString(), "--size", "16", "--device", "cpu");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("error: " + file + ": tensor '" + tensor + "' has 2 non-finite values (NaN or Inf: "
+                + "1 NaN, 1 Inf)"), r.err());
+        assertFalse(Files.exists(tmp.resolve("out/black.png")), "no reconstruction is written");
+    }
+
+    @Test
+    void latentTrainingOnAnAutoencoderWithANanIsRefusedBeforeTheRunIsCreated() throws Exception {
+        Path vae = tmp.resolve("vae");
+        Path file = poisonedVae(vae);
+        List<String> args = new ArrayList<>(List.of("train", "--preset", "quickstart", "--run", "latent", "--steps", "2",
+                "--workspace", tmp.resolve("ws").toString(), "--set", "autoencoder.kind=pretrained", "--set",
+                "autoencoder.path=" + vae, "--set", "autoencoder.downsample_factor=2", "--set", "autoencoder.latent_channels=4"));
+        args.addAll(List.of(CliTest.TINY));
+        CliTest.Outcome o = CliTest.run(args.toArray(String[]::new));
+        assertEquals(2, o.code(), o.err());
+        assertTrue(o.err().contains("error: " + file + ": tensor '" + POISONED_TENSOR + "' has 2 non-finite values"),
+                o.err());
+        assertFalse(Files.exists(tmp.resolve("ws/runs/latent")), "no run is created");
+    }
+
     /** A tiny f = 2 autoencoder on 16 px procedural shapes. */
     private String[] vaeTrain(String name, int steps, String preset) {
         return new String[] {"vae", "train", "--preset", preset, "--run", name, "--steps", Integer.toString(steps),
@@ -86,6 +149,14 @@ class VaeCommandTest {
         CliTest.Outcome info = CliTest.run("vae", "info", run.toString(), "--size", "16");
         assertEquals(0, info.code(), info.err());
         assertTrue(info.out().contains("exports") && info.out().contains("latent for 16×16: 4×8×8"), info.out());
+        // the run by its name in a workspace, as sample takes one
+        CliTest.Outcome byName = CliTest.run("vae", "info", "ae", "--size", "16", "--workspace", tmp.resolve("ws").toString());
+        assertEquals(0, byName.code(), byName.err());
+        assertEquals(info.out(), byName.out());
+        CliTest.Outcome noSuchRun = CliTest.run("vae", "info", "ae2", "--workspace", tmp.resolve("ws").toString());
+        assertEquals(2, noSuchRun.code());
+        assertTrue(noSuchRun.err().contains("PATH ae2: no such file or folder, nor a run of that name in "
+                + tmp.resolve("ws/runs")), noSuchRun.err());
 
         Path images = tmp.resolve("images");
         Files.createDirectories(images);
@@ -95,8 +166,8 @@ class VaeCommandTest {
         g.fillRect(3, 3, 9, 9);
         g.dispose();
         ImageIO.write(img, "png", images.resolve("box.png").toFile());
-        CliTest.Outcome recon = CliTest.run("vae", "recon", "--vae", run.toString(), "--images", images.toString(),
-                "--out", tmp.resolve("recon").toString(), "--size", "16", "--device", "cpu");
+        CliTest.Outcome recon = CliTest.run("vae", "recon", "--vae", "ae", "--workspace", tmp.resolve("ws").toString(),
+                "--images", images.toString(), "--out", tmp.resolve("recon").toString(), "--size", "16", "--device", "cpu");
         assertEquals(0, recon.code(), recon.err());
         assertTrue(Files.isRegularFile(tmp.resolve("recon/box.png")));
 

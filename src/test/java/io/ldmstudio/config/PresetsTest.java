@@ -237,4 +237,49 @@ class PresetsTest {
         assertTrue(e.getMessage().startsWith("unknown preset 'nope'"), e.getMessage());
         assertTrue(e.getMessage().contains("quickstart"), e.getMessage());
     }
+
+    /** Presets {@code prefix0 -> prefix1 -> ... -> prefix(n-1)}, the last extending the shipped quickstart. */
+    private void chain(String prefix, int n) throws IOException {
+        for (int i = 0; i < n; i++) {
+            String parent = i == n - 1 ? "quickstart" : prefix + (i + 1);
+            write(prefix + i, "{\"extends\": \"" + parent + "\", \"optim\": {\"steps\": " + (1000 + i) + "}}");
+        }
+    }
+
+    @Test
+    void aChainDeeperThanTheLimitIsRefusedNamingItsStartAndFileWithoutOverflowingTheStack() throws IOException {
+        chain("deep", 3000);
+        ConfigException e = assertThrows(ConfigException.class, () -> new Presets(dir).resolveTree("deep0"));
+        int limit = Presets.MAX_EXTENDS_DEPTH;
+        String last = dir.resolve("deep" + (limit - 1) + ".json").normalize().toString();
+        assertTrue(e.getMessage().startsWith(last + ": the extends chain of preset 'deep0' is more than " + limit
+                + " presets long (deep0 -> deep1 -> deep2 -> ... -> deep" + (limit - 1) + " -> deep" + limit + ")"),
+                e.getMessage());
+        assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+
+        // a chain of exactly the limit (quickstart at its root) resolves, each level over its parent
+        chain("ok", limit - 1);
+        assertEquals(1000, new Presets(dir).load("ok0").optim().steps());
+        assertEquals("procedural", new Presets(dir).load("ok0").data().source(), "the root's data reaches the start");
+        assertEquals(1000 + limit - 2, new Presets(dir).load("ok" + (limit - 2)).optim().steps());
+        chain("over", limit);
+        assertThrows(ConfigException.class, () -> new Presets(dir).resolveTree("over0"));
+    }
+
+    @Test
+    void listShowsCyclesAndTooDeepChainsAsBrokenEvenWithTheirOwnDescription() throws IOException {
+        write("self", "{\"extends\": \"self\", \"description\": \"looks fine\"}");
+        write("ping", "{\"extends\": \"pong\", \"description\": \"looks fine\"}");
+        write("pong", "{\"extends\": \"ping\"}");
+        chain("deep", Presets.MAX_EXTENDS_DEPTH); // deep0 and 32 ancestors, with quickstart
+        write("fine", "{\"extends\": \"quickstart\", \"description\": \"mine\"}");
+        Map<String, String> listed = new Presets(dir).list().stream()
+                .collect(Collectors.toMap(Presets.PresetInfo::name, Presets.PresetInfo::description));
+        assertTrue(listed.get("self").startsWith("(broken: preset cycle: self -> self"), listed.get("self"));
+        assertTrue(listed.get("ping").startsWith("(broken: preset cycle: ping -> pong -> ping"), listed.get("ping"));
+        assertTrue(listed.get("pong").startsWith("(broken: preset cycle: pong -> ping -> pong"), listed.get("pong"));
+        assertTrue(listed.get("deep0").contains("the extends chain of preset 'deep0' is more than"), listed.get("deep0"));
+        assertEquals("mine", listed.get("fine"));
+        assertTrue(!listed.get("deep1").startsWith("(broken"), "one level less is within the limit: " + listed.get("deep1"));
+    }
 }

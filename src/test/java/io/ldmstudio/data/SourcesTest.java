@@ -88,4 +88,57 @@ class SourcesTest {
         ImageSource c = Sources.open(data("cifar10", bin));
         assertEquals(3, c.size());
     }
+
+    private static String checkFails(RunConfig.Data d) {
+        return assertThrows(DataException.class, () -> Sources.check(d)).getMessage();
+    }
+
+    @Test
+    void checkNamesDataPathAndThePathForEveryWayItCanBeWrong() throws Exception {
+        Sources.check(RunConfig.defaults().data()); // procedural: nothing to look at
+        assertTrue(checkFails(data("folder", null)).contains("data.path is missing"));
+        assertTrue(checkFails(new RunConfig.Data("procedural", null, 32, 5, true, false, 0, 2)).contains("data.channels"));
+
+        Path nope = dir.resolve("no-such-folder");
+        String missing = checkFails(data("folder", nope));
+        assertTrue(missing.contains("data.path does not exist: " + nope), missing);
+
+        Path file = Files.writeString(dir.resolve("notes.txt"), "not images");
+        String notFolder = checkFails(data("folder", file));
+        assertTrue(notFolder.contains("data.path is not a folder: " + file), notFolder);
+
+        Path empty = Files.createDirectories(dir.resolve("empty"));
+        Files.writeString(empty.resolve("readme.txt"), "no pictures here");
+        ImageFolderSourceTest.write(new BufferedImage(4, 4, BufferedImage.TYPE_INT_RGB), "png",
+                empty.resolve(".hidden/x.png"));
+        String noImages = checkFails(data("folder", empty));
+        assertTrue(noImages.contains("data.path has no images: " + empty) && noImages.contains(".png"), noImages);
+
+        Path nested = dir.resolve("classes");
+        ImageFolderSourceTest.write(new BufferedImage(4, 4, BufferedImage.TYPE_INT_RGB), "png", nested.resolve("cat/x.PNG"));
+        Sources.check(data("folder", nested)); // one image, in a class sub-folder, upper-case extension
+
+        String idx = checkFails(data("idx", empty));
+        assertTrue(idx.startsWith("data.path " + empty + ": ") && idx.contains("train-images-idx3-ubyte"), idx);
+        Path bin = dir.resolve("data_batch_1.bin");
+        Files.write(bin, Cifar10SourceTest.records(1, 2));
+        Sources.check(data("cifar10", bin));
+        Files.write(bin, new byte[] {1, 2, 3});
+        String cifar = checkFails(data("cifar10", bin));
+        assertTrue(cifar.startsWith("data.path " + bin + ": ") && cifar.contains("3 bytes"), cifar);
+    }
+
+    @Test
+    void checkRefusesAnUnreadableFolder() throws Exception {
+        Path locked = Files.createDirectories(dir.resolve("locked"));
+        ImageFolderSourceTest.write(new BufferedImage(4, 4, BufferedImage.TYPE_INT_RGB), "png", locked.resolve("x.png"));
+        Files.setPosixFilePermissions(locked, java.nio.file.attribute.PosixFilePermissions.fromString("-w-------"));
+        try {
+            assumeTrue(!Files.isReadable(locked), "permissions are not enforced for this user (root)");
+            String m = checkFails(data("folder", locked));
+            assertTrue(m.contains("data.path is not readable: " + locked), m);
+        } finally {
+            Files.setPosixFilePermissions(locked, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        }
+    }
 }

@@ -118,4 +118,24 @@ class WorkspaceTest {
         assertEquals("no config.json", runs.get("empty").message());
         assertTrue(Double.isNaN(runs.get("empty").lastLoss()));
     }
+
+    @Test
+    void aRunCreatedBySomeoneElseDuringCreateIsAFileAlreadyExistsNamingTheRun() throws IOException {
+        // the first clock read comes before the folder is published; the second while it is being filled
+        for (int moment = 1; moment <= 2; moment++) {
+            String name = "race" + moment;
+            RunConfig theirs = ConfigOverrides.apply(quickstart(), List.of("optim.lr=0.5"));
+            RacingClock clock = new RacingClock(moment, () -> new Workspace(root, CLOCK).create(name, theirs));
+            FileAlreadyExistsException e = assertThrows(FileAlreadyExistsException.class,
+                    () -> new Workspace(root, clock).create(name, quickstart()), "at clock read " + moment);
+            assertTrue(clock.reads() >= moment, "the race happened: " + clock.reads());
+            assertTrue(e.getMessage().contains(root.resolve("runs").resolve(name).toString())
+                    && e.getMessage().contains("a run named '" + name + "' was created meanwhile"), e.getMessage());
+            assertEquals(0.5, new Workspace(root).open(name).config().optim().lr(), "the other run is untouched");
+        }
+        try (var left = Files.list(root.resolve("runs"))) {
+            assertEquals(List.of("race1", "race2"), left.map(p -> p.getFileName().toString()).sorted().toList(),
+                    "no temporary folder is left behind");
+        }
+    }
 }
