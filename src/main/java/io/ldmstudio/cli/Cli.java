@@ -37,7 +37,8 @@ public final class Cli implements Runnable {
         });
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             PrintWriter err = cmd.getErr();
-            if (ex instanceof ConfigException || ex instanceof IllegalArgumentException || ex instanceof DataException) {
+            if (ex instanceof ConfigException || ex instanceof IllegalArgumentException || ex instanceof DataException
+                    || ex instanceof io.ldmstudio.runs.Run.RunBusyException) {
                 err.println("error: " + ex.getMessage());
                 err.flush();
                 return BAD_VALUE;

@@ -28,6 +28,8 @@ final class ResumeCommand implements Callable<Integer> {
         if (steps != null && steps < 1) {
             throw new IllegalArgumentException("--steps " + steps + ": expected a positive number of steps");
         }
+        run.checkNotBeingTrained();
+        io.ldmstudio.training.Trainer.checkStartable(run.config()); // a data folder gone since: a bad value, the run untouched
         Devices.DeviceInfo info = Common.device(device != null ? device : run.config().device());
         long total = steps != null ? steps : run.config().optim().steps();
         return RunWaiter.runToEnd(run, info, steps != null ? steps : 0, total);

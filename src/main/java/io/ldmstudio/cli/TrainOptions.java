@@ -4,15 +4,11 @@ import io.ldmstudio.config.ConfigException;
 import io.ldmstudio.config.ConfigResolver;
 import io.ldmstudio.config.Presets;
 import io.ldmstudio.config.RunConfig;
-import io.ldmstudio.data.Sources;
 import io.ldmstudio.runs.Run;
 import io.ldmstudio.runs.Workspace;
 import io.ldmstudio.service.Devices;
 import io.ldmstudio.training.Trainer;
-import io.ldmstudio.weights.VaeWeights;
-import io.ldmstudio.weights.WeightFiles;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Option;
@@ -64,11 +60,8 @@ final class TrainOptions {
         if (ws.exists(name)) {
             throw runExists(ws, name, "");
         }
-        Sources.check(config.data()); // a bad data.path is a bad value, not a failed run that takes the name
-        if (!config.trainsAutoencoder() && !config.pixelSpace()) {
-            // the same for an autoencoder with NaN or Inf weights, which the trainer would find only once started
-            WeightFiles.checkFinite(VaeWeights.resolve(Path.of(config.autoencoder().path()), null).weightsFile());
-        }
+        // a bad data.path, or an autoencoder with NaN or Inf weights, is a bad value, not a failed run that takes the name
+        Trainer.checkStartable(config);
         Devices.DeviceInfo info = Common.device(config.device());
         Run run;
         try {

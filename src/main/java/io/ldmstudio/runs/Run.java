@@ -262,7 +262,7 @@ public final class Run {
     private AutoCloseable lock(boolean claim) throws IOException {
         Path key = dir.toAbsolutePath().normalize();
         if (LOCKED_HERE.putIfAbsent(key, Boolean.TRUE) != null) {
-            throw new IllegalStateException(busyMessage());
+            throw new RunBusyException(busyMessage());
         }
         java.nio.channels.FileChannel channel = null;
         try {
@@ -270,7 +270,7 @@ public final class Run {
                     java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
             java.nio.channels.FileLock lock = channel.tryLock();
             if (lock == null) {
-                throw new IllegalStateException(busyMessage());
+                throw new RunBusyException(busyMessage());
             }
             // who holds it: a studio attaching to the run, or telling why it ended, reads this
             if (claim) {
@@ -313,10 +313,17 @@ public final class Run {
         }
     }
 
-    /** @throws IllegalStateException naming who trains the run, when someone does */
+    /** @throws RunBusyException naming who trains the run, when someone does */
     public void checkNotBeingTrained() {
         if (isBeingTrained()) {
-            throw new IllegalStateException(busyMessage());
+            throw new RunBusyException(busyMessage());
+        }
+    }
+
+    /** The run is being trained by someone already (a bad request, not a broken run). */
+    public static final class RunBusyException extends IllegalStateException {
+        public RunBusyException(String message) {
+            super(message);
         }
     }
 

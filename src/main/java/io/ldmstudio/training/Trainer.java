@@ -113,6 +113,21 @@ public final class Trainer {
     }
 
     /**
+     * Everything that can be known wrong before a run is created or started, so that a bad value is
+     * refused where it was given instead of leaving a failed run: {@link #checkTrainable}, the data
+     * source ({@code data.path} exists and holds images: {@link Sources#check}) and, for a latent
+     * run, finite autoencoder weights.
+     */
+    public static void checkStartable(RunConfig config) throws IOException {
+        checkTrainable(config);
+        Sources.check(config.data());
+        if (!config.trainsAutoencoder() && !config.pixelSpace()) {
+            io.ldmstudio.weights.WeightFiles.checkFinite(
+                    VaeWeights.resolve(Path.of(config.autoencoder().path()), null).weightsFile());
+        }
+    }
+
+    /**
      * "train it first with `vae train --preset NAME --run NAME`, " when {@code path} is a run folder
      * {@code .../runs/NAME} of an autoencoder preset NAME (with {@code --workspace} when the runs are
      * not in ./workspace); "" otherwise.

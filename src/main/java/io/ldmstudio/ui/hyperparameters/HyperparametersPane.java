@@ -249,6 +249,8 @@ public final class HyperparametersPane implements StudioPane {
         start.disableProperty().unbind();
         start.setDisable(true);
         studio.background().submit("creating run '" + name + "'", () -> {
+            // a missing data folder or a broken autoencoder is refused here, not by a failed run that takes the name
+            io.ldmstudio.training.Trainer.checkStartable(config.get());
             Run run = studio.workspace().create(name, config.get());
             studio.device();
             return run;

@@ -273,6 +273,7 @@ public final class RunsSidebar {
         };
         studio.background().submit("opening run '" + info.name() + "'", () -> {
             Run run = studio.workspace().open(info.name());
+            io.ldmstudio.training.Trainer.checkStartable(run.config());
             studio.device();
             return run;
         }, start, studio::error);

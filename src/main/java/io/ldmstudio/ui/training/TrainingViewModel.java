@@ -673,6 +673,7 @@ public final class TrainingViewModel {
         };
         studio.background().submit("opening run '" + name + "'", () -> {
             Run run = studio.workspace().open(name);
+            io.ldmstudio.training.Trainer.checkStartable(run.config()); // refused here rather than by the process
             studio.device(); // the engine starts off the FX thread
             return run;
         }, begin, e -> {
