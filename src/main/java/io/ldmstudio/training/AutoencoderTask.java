@@ -4,10 +4,12 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.ldmstudio.config.RunConfig;
 import io.ldmstudio.data.Batch;
+import io.ldmstudio.data.DataException;
 import io.ldmstudio.data.Grids;
 import io.ldmstudio.data.ImageSource;
 import io.ldmstudio.data.ImageWriter;
 import io.ldmstudio.data.Transform;
+import io.ldmstudio.data.UnreadableImageException;
 import io.ldmstudio.eval.MetricSummary;
 import io.ldmstudio.nn.AutoencoderKL;
 import io.ldmstudio.nn.VaeConfig;
@@ -75,12 +77,28 @@ final class AutoencoderTask implements TrainingTask {
         return limit > 0 ? Math.min(limit, source.size()) : source.size();
     }
 
-    /** {@code n} images spread evenly over the usable part of the dataset, unflipped. */
+    /**
+     * {@code n} images spread evenly over the usable part of the dataset, unflipped; where one does not
+     * decode (it is then in the source's skipped files), the next one that does, wrapping.
+     */
     private List<float[]> spread(int n) {
         int size = usable();
         List<float[]> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            out.add(source.load((int) ((long) i * size / n), transform, false));
+            int first = (int) ((long) i * size / n);
+            UnreadableImageException last = null;
+            for (int k = 0; k < size; k++) {
+                try {
+                    out.add(source.load((first + k) % size, transform, false));
+                    last = null;
+                    break;
+                } catch (UnreadableImageException e) {
+                    last = e;
+                }
+            }
+            if (last != null) {
+                throw new DataException("no image of " + source.describe() + " decodes, e.g. " + last.getMessage());
+            }
         }
         return out;
     }
