@@ -30,7 +30,10 @@ import javax.imageio.stream.ImageInputStream;
  * A folder of image files, searched recursively (symbolic links followed).
  *
  * <p><b>Files.</b> Extensions {@value #EXTENSIONS_TEXT} in any case; what ImageIO decodes (PNG, JPEG,
- * BMP, GIF — first frame — and TIFF). The format is taken from the content, not the extension.
+ * BMP, GIF — first frame — and TIFF). The format is taken from the content, not the extension. JPEGs
+ * go through TwelveMonkeys' reader (on the class path, registered through ServiceLoader ahead of the
+ * JDK's), which decodes CMYK and YCCK JPEGs — Adobe's inverted samples — to their colours; the JDK's
+ * reader gets those colours wrong.
  * Conversion to floats is {@link Pixels#fromImage}: palette, 16-bit and gray images are handled, and
  * <b>alpha is composited on white</b>.
  *
@@ -51,7 +54,8 @@ import javax.imageio.stream.ImageInputStream;
  * by its declared size, never decoded) are left out and listed in {@link #skipped()} with the reason;
  * hidden files (names starting with '.') are ignored silently. With {@code verify} every image is
  * fully decoded at scan time instead. A file that passes the header check but fails to decode later
- * (truncated data, or any decoder warning, which is treated as failure) is <b>skipped at load</b>: it
+ * (truncated data, or any decoder warning but a note about colour profiles, which is treated as
+ * failure) is <b>skipped at load</b>: it
  * is added to {@link #skipped()} once, with the reason, and {@link #pixels(int)} (and so
  * {@link #load}) throws an {@link UnreadableImageException} for it — then and on every later call,
  * without decoding again. No other image ever stands in for it: callers leave it out (the
@@ -333,6 +337,15 @@ public final class ImageFolderSource implements ImageSource {
         }
     }
 
+    /**
+     * Whether a decoder warning is only about colour management — the pixels are all there. The JPEG
+     * reader warns so when a CMYK JPEG has no (or a bad) embedded ICC profile and it converts with
+     * its built-in CMYK → RGB formula.
+     */
+    static boolean colourNote(String warning) {
+        return warning != null && warning.contains("ICC");
+    }
+
     /** Null when a declared size is within {@link #MAX_IMAGE_PIXELS}, else the reason to refuse it. */
     static String overBudget(int width, int height) {
         long pixels = (long) width * height;
@@ -362,7 +375,8 @@ public final class ImageFolderSource implements ImageSource {
     }
 
     /**
-     * Decodes the first image of a file; decoder warnings count as failures, and so does a declared
+     * Decodes the first image of a file; decoder warnings count as failures (except notes about the
+     * colour profile, see {@link #colourNote}), and so does a declared
      * size over {@link #MAX_IMAGE_PIXELS} (checked again: the file may have changed since the scan).
      */
     static Pixels decode(Path file) throws DecodeException {
@@ -382,7 +396,11 @@ public final class ImageFolderSource implements ImageSource {
                 if (tooLarge != null) {
                     throw new DecodeException(tooLarge, null);
                 }
-                reader.addIIOReadWarningListener((src, warning) -> warnings.add(warning));
+                reader.addIIOReadWarningListener((src, warning) -> {
+                    if (!colourNote(warning)) {
+                        warnings.add(warning);
+                    }
+                });
                 BufferedImage img = reader.read(0);
                 if (!warnings.isEmpty()) {
                     throw new DecodeException("decoder warning: " + warnings.get(0), null);

@@ -266,6 +266,22 @@ class ImageFolderSourceTest {
     }
 
     @Test
+    void aTruncatedJpegIsSkippedAtLoadToo(@TempDir Path other) throws IOException {
+        BufferedImage noise = BadImageFiles.noisePng(other.resolve("noise.png"), 64, 64, 3);
+        Files.delete(other.resolve("noise.png"));
+        write(noise, "jpeg", other.resolve("whole.jpg"));
+        byte[] jpeg = Files.readAllBytes(other.resolve("whole.jpg"));
+        Files.write(other.resolve("cut.jpg"), Arrays.copyOf(jpeg, jpeg.length / 2));
+        ImageFolderSource s = ImageFolderSource.open(other);
+        assertEquals(2, s.size(), "the header scan passes both");
+        int cut = indexOf(s, "cut.jpg");
+        UnreadableImageException e = assertThrows(UnreadableImageException.class, () -> s.pixels(cut));
+        assertTrue(e.path().endsWith("cut.jpg"), e.path());
+        assertEquals(64, s.pixels(indexOf(s, "whole.jpg")).width());
+        assertEquals(List.of("cut.jpg"), s.skipped().stream().map(k -> Path.of(k.path()).getFileName().toString()).toList());
+    }
+
+    @Test
     void aDecompressionBombIsRefusedAtTheScanByItsDeclaredSize(@TempDir Path other) throws IOException {
         BadImageFiles.noisePng(other.resolve("good.png"), 4, 4, 1);
         BadImageFiles.declaredSizePng(other.resolve("bomb.png"), 60000, 60000);
