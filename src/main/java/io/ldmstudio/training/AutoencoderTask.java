@@ -78,27 +78,33 @@ final class AutoencoderTask implements TrainingTask {
     }
 
     /**
-     * {@code n} images spread evenly over the usable part of the dataset, unflipped; where one does not
-     * decode (it is then in the source's skipped files), the next one that does, wrapping.
+     * {@code n} images spread evenly over the usable part of the dataset, unflipped. Where one does
+     * not decode (it is then in the source's skipped files), the next one not taken yet stands in, so
+     * no image is used twice; fewer than {@code n} come back when fewer decode.
      */
     private List<float[]> spread(int n) {
         int size = usable();
         List<float[]> out = new ArrayList<>(n);
+        java.util.Set<Integer> taken = new java.util.HashSet<>();
+        UnreadableImageException last = null;
         for (int i = 0; i < n; i++) {
             int first = (int) ((long) i * size / n);
-            UnreadableImageException last = null;
             for (int k = 0; k < size; k++) {
+                int j = (first + k) % size;
+                if (!taken.add(j)) {
+                    continue;
+                }
                 try {
-                    out.add(source.load((first + k) % size, transform, false));
-                    last = null;
+                    out.add(source.load(j, transform, false));
                     break;
                 } catch (UnreadableImageException e) {
                     last = e;
                 }
             }
-            if (last != null) {
-                throw new DataException("no image of " + source.describe() + " decodes, e.g. " + last.getMessage());
-            }
+        }
+        if (out.isEmpty()) {
+            throw new DataException("no image of " + source.describe() + " decodes"
+                    + (last == null ? "" : ", e.g. " + last.getMessage()));
         }
         return out;
     }
