@@ -193,6 +193,9 @@ final class VaeCommand implements Runnable {
             ReconstructionService.Evaluation e = ReconstructionService.evaluate(vae, options, data, split.equals("test"),
                     limit, batch, grid, info, Common.imageCount(2000));
             MetricSummary s = e.summary();
+            for (String k : e.skipped()) {
+                System.out.println("skipped " + k);
+            }
             System.out.println("autoencoder: " + e.weights());
             System.out.println("dataset: " + e.dataset() + ", " + s.count() + " images at " + data.resolution() + " px");
             System.out.printf(Locale.ROOT, "PSNR  mean %.2f dB  (std %.2f, min %.2f, max %.2f; pooled %.2f dB)%n",

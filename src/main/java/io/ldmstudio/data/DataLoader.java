@@ -24,6 +24,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * only on (source, transform, batch size, seed, flip, limit, start position) — never on the number
  * of worker threads or their timing.
  *
+ * <p><b>Unreadable images.</b> When the image at a position turns out not to decode (the source
+ * throws {@link UnreadableImageException} and lists it in {@link ImageSource#skipped()}), it is left
+ * out: that position takes the next image of the same epoch's order that decodes
+ * ({@code permutation(n)[(p + 1) mod n]}, and so on, wrapping), with that image's label; the coin
+ * for mirroring stays the position's. Which files decode depends only on the files, so the batches
+ * are still the same on every run, with any number of workers, and from any resume position. Only
+ * when no image of the epoch decodes does {@code next()} fail, with a {@link DataException}.
+ *
  * <p><b>Resume.</b> {@link #position()} is the position of the next sample {@link #next()} will
  * return; store it in a checkpoint and pass it as {@code startPosition} to a new loader to continue
  * with exactly the same batches.
@@ -173,8 +181,24 @@ public final class DataLoader implements AutoCloseable {
         int[] labels = new int[batchSize];
         for (int k = 0; k < batchSize; k++) {
             long p = start + k;
-            int idx = indexAt(p);
-            float[] img = source.load(idx, transform, flipAt(p));
+            int[] perm = permutation(p / epochSize);
+            int at = (int) (p % epochSize);
+            boolean mirror = flipAt(p);
+            float[] img = null;
+            int idx = -1;
+            UnreadableImageException last = null;
+            for (int step = 0; step < epochSize && img == null; step++) {
+                idx = perm[(at + step) % epochSize];
+                try {
+                    img = source.load(idx, transform, mirror);
+                } catch (UnreadableImageException e) {
+                    last = e; // listed in source.skipped(); take the next image of this epoch's order
+                }
+            }
+            if (img == null) {
+                throw new DataException("no image of " + source.describe() + " decodes (" + source.skipped().size()
+                        + " files skipped), e.g. " + last.getMessage());
+            }
             if (img.length != len) {
                 throw new DataException("image " + idx + " of " + source.describe() + " came out with " + img.length
                         + " values, expected " + len);
@@ -186,7 +210,10 @@ public final class DataLoader implements AutoCloseable {
         return new Batch(data, labels, batchSize, transform.channels(), r, r, start);
     }
 
-    /** The source image at a position. */
+    /**
+     * The source image the order puts at a position; the batch holds the next decodable one instead
+     * when this one turns out unreadable (see above).
+     */
     public int indexAt(long position) {
         long epoch = position / epochSize;
         return permutation(epoch)[(int) (position % epochSize)];

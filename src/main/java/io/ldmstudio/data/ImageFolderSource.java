@@ -30,7 +30,10 @@ import javax.imageio.stream.ImageInputStream;
  * A folder of image files, searched recursively (symbolic links followed).
  *
  * <p><b>Files.</b> Extensions {@value #EXTENSIONS_TEXT} in any case; what ImageIO decodes (PNG, JPEG,
- * BMP, GIF — first frame — and TIFF). The format is taken from the content, not the extension.
+ * BMP, GIF — first frame — and TIFF). The format is taken from the content, not the extension. JPEGs
+ * go through TwelveMonkeys' reader (on the class path, registered through ServiceLoader ahead of the
+ * JDK's), which decodes CMYK and YCCK JPEGs — Adobe's inverted samples — to their colours; the JDK's
+ * reader gets those colours wrong.
  * Conversion to floats is {@link Pixels#fromImage}: palette, 16-bit and gray images are handled, and
  * <b>alpha is composited on white</b>.
  *
@@ -46,15 +49,18 @@ import javax.imageio.stream.ImageInputStream;
  * ({@link #width}, {@link #height}, {@link #colorKind}): statistics need not read the files again.
  *
  * <p><b>Bad files.</b> Scanning reads each file's header (format, width, height): files with other
- * extensions, empty files, unrecognised content and unreadable headers are left out and listed in
- * {@link #skipped()} with the reason; hidden files (names starting with '.') are ignored silently.
- * With {@code verify} every image is fully decoded at scan time instead. A file that passes the header
- * check but fails to decode later (truncated data, or any decoder warning, which is treated as
- * failure) is <b>skipped and substituted</b>: it is added to {@link #skipped()} once, and that load
- * returns the next image (in index order, wrapping) <em>of the same class</em> that decodes — so
- * {@link #label(int)} stays right and the batch stays full. The choice depends only on the files, so
- * it is the same on every run and from every thread. Only when no image of that class decodes does
- * the load fail, with a {@link DataException} naming the file.
+ * extensions, empty files, unrecognised content, unreadable headers and images whose declared
+ * width × height exceeds the decoding budget {@link #MAX_IMAGE_PIXELS} (a "decompression bomb": refused
+ * by its declared size, never decoded) are left out and listed in {@link #skipped()} with the reason;
+ * hidden files (names starting with '.') are ignored silently. With {@code verify} every image is
+ * fully decoded at scan time instead. A file that passes the header check but fails to decode later
+ * (truncated data, or any decoder warning but a note about colour profiles, which is treated as
+ * failure) is <b>skipped at load</b>: it
+ * is added to {@link #skipped()} once, with the reason, and {@link #pixels(int)} (and so
+ * {@link #load}) throws an {@link UnreadableImageException} for it — then and on every later call,
+ * without decoding again. No other image ever stands in for it: callers leave it out (the
+ * {@link DataLoader} takes the next image of its order instead; statistics and reconstructions skip
+ * and count it). Its index stays in {@link #size()}, as the scan found it.
  *
  * <p>A folder with no usable image at all is a {@link DataException} naming the folder, the expected
  * extensions, and how many files were skipped.
@@ -63,6 +69,12 @@ public final class ImageFolderSource implements ImageSource {
     public static final List<String> EXTENSIONS = List.of("png", "jpg", "jpeg", "bmp", "gif", "tif", "tiff");
     static final String EXTENSIONS_TEXT = ".png, .jpg, .jpeg, .bmp, .gif, .tif, .tiff";
     public static final String ROOT_CLASS = "(root)";
+    /**
+     * The decoding budget: an image whose header declares more pixels (width × height) is refused
+     * without being decoded. Pillow's {@code Image.MAX_IMAGE_PIXELS}, 89,478,485 (a quarter of a
+     * gigabyte of 24-bit pixels).
+     */
+    public static final long MAX_IMAGE_PIXELS = 89_478_485L;
 
     /** An image's colour type as its header states it (what the file stores, before conversion). */
     public enum ColorKind {
@@ -284,6 +296,10 @@ public final class ImageFolderSource implements ImageSource {
                 if (w <= 0 || h <= 0) {
                     return Probe.bad("image has no pixels (" + w + "x" + h + ")");
                 }
+                String tooLarge = overBudget(w, h);
+                if (tooLarge != null) {
+                    return Probe.bad(tooLarge);
+                }
                 boolean gray = false;
                 ColorKind kind = ColorKind.RGB;
                 try {
@@ -321,6 +337,26 @@ public final class ImageFolderSource implements ImageSource {
         }
     }
 
+    /**
+     * Whether a decoder warning is only about colour management — the pixels are all there. The JPEG
+     * reader warns so when a CMYK JPEG has no (or a bad) embedded ICC profile and it converts with
+     * its built-in CMYK → RGB formula.
+     */
+    static boolean colourNote(String warning) {
+        return warning != null && warning.contains("ICC");
+    }
+
+    /** Null when a declared size is within {@link #MAX_IMAGE_PIXELS}, else the reason to refuse it. */
+    static String overBudget(int width, int height) {
+        long pixels = (long) width * height;
+        if (pixels <= MAX_IMAGE_PIXELS) {
+            return null;
+        }
+        return String.format(Locale.ROOT, "declared size %dx%d (%,d pixels) exceeds the decoding budget of %,d pixels;"
+                + " not decoded (a decompression bomb, or an image too large to train on)", width, height, pixels,
+                MAX_IMAGE_PIXELS);
+    }
+
     private static String reader(Path file) {
         String ext = extension(file);
         return ext.isEmpty() ? "" : ext.toUpperCase(Locale.ROOT) + " ";
@@ -338,7 +374,11 @@ public final class ImageFolderSource implements ImageSource {
         }
     }
 
-    /** Decodes the first image of a file; decoder warnings count as failures. */
+    /**
+     * Decodes the first image of a file; decoder warnings count as failures (except notes about the
+     * colour profile, see {@link #colourNote}), and so does a declared
+     * size over {@link #MAX_IMAGE_PIXELS} (checked again: the file may have changed since the scan).
+     */
     static Pixels decode(Path file) throws DecodeException {
         try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
             if (in == null) {
@@ -352,7 +392,15 @@ public final class ImageFolderSource implements ImageSource {
             List<String> warnings = new ArrayList<>();
             try {
                 reader.setInput(in, true, true);
-                reader.addIIOReadWarningListener((src, warning) -> warnings.add(warning));
+                String tooLarge = overBudget(reader.getWidth(0), reader.getHeight(0));
+                if (tooLarge != null) {
+                    throw new DecodeException(tooLarge, null);
+                }
+                reader.addIIOReadWarningListener((src, warning) -> {
+                    if (!colourNote(warning)) {
+                        warnings.add(warning);
+                    }
+                });
                 BufferedImage img = reader.read(0);
                 if (!warnings.isEmpty()) {
                     throw new DecodeException("decoder warning: " + warnings.get(0), null);
@@ -424,28 +472,28 @@ public final class ImageFolderSource implements ImageSource {
         return List.copyOf(skipped);
     }
 
-    /** Decodes image {@code i}, or substitutes the next decodable image of the same class (see above). */
+    /**
+     * Decodes image {@code i}. When its file does not decode, lists it in {@link #skipped()} (once) and
+     * throws an {@link UnreadableImageException} naming it — on this and every later call; another
+     * image's pixels are never returned.
+     */
     @Override
     public Pixels pixels(int i) {
         int n = files.size();
         if (i < 0 || i >= n) {
             throw new IndexOutOfBoundsException("image " + i + " of " + n);
         }
-        for (int k = 0; k < n; k++) {
-            int j = (i + k) % n;
-            if (labels[j] != labels[i] || failed.containsKey(j)) {
-                continue;
-            }
-            try {
-                return decode(files.get(j));
-            } catch (DecodeException e) {
-                if (failed.putIfAbsent(j, e.getMessage()) == null) {
-                    skipped.add(new Skipped(files.get(j).toString(), e.getMessage()));
-                }
-            }
+        String known = failed.get(i);
+        if (known != null) {
+            throw new UnreadableImageException(i, files.get(i).toString(), known);
         }
-        throw new DataException("cannot decode " + files.get(i) + " (" + failed.get(i) + ")"
-                + (classNames.isEmpty() ? ", and no other image decodes either"
-                        : ", and no other image of class '" + classNames.get(labels[i]) + "' decodes either"));
+        try {
+            return decode(files.get(i));
+        } catch (DecodeException e) {
+            if (failed.putIfAbsent(i, e.getMessage()) == null) {
+                skipped.add(new Skipped(files.get(i).toString(), e.getMessage()));
+            }
+            throw new UnreadableImageException(i, files.get(i).toString(), failed.get(i));
+        }
     }
 }

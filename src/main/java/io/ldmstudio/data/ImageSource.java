@@ -26,7 +26,12 @@ public interface ImageSource {
 
     int label(int i);
 
-    /** Image {@code i} decoded at its own size, values in [0, 1]. */
+    /**
+     * Image {@code i} decoded at its own size, values in [0, 1].
+     *
+     * @throws UnreadableImageException when image {@code i}'s file turns out not to decode; it is then
+     *         listed in {@link #skipped()}. No other image is returned in its place.
+     */
     Pixels pixels(int i);
 
     /**
@@ -47,7 +52,11 @@ public interface ImageSource {
         return Grids.toImage(load(i, tf, false), tf.channels(), tf.resolution(), tf.resolution());
     }
 
-    /** Files left out so far (a source may add entries when a file fails at load time). */
+    /**
+     * Files left out so far, with the reason. A source may add entries when a file fails at load time
+     * (its image then throws {@link UnreadableImageException}); entries are never removed. Safe to call
+     * while other threads load.
+     */
     default List<Skipped> skipped() {
         return List.of();
     }

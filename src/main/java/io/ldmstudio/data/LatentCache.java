@@ -2,6 +2,7 @@ package io.ldmstudio.data;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -10,14 +11,25 @@ import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Consumer;
 import java.util.function.IntConsumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The dataset encoded once into latents, in a memory-mapped file that every run with the same data,
@@ -30,6 +42,17 @@ import java.util.function.IntConsumer;
  * whose header does not match the key, or whose length is not what the header says, is stale or
  * truncated and is rebuilt — never used. With flip on, entries n..2n−1 hold the latents of the
  * mirrored images, so training can flip latents exactly as it flips images.
+ *
+ * <p><b>Unreadable images.</b> An image that does not decode while the cache is built
+ * ({@link UnreadableImageException}) is not encoded: its entries hold zeros and the header lists it
+ * ({@code "skipped"}: index, path, reason). {@link #asSource} throws {@link UnreadableImageException}
+ * for it and lists it in its {@link ImageSource#skipped()}, so the {@link DataLoader} leaves it out
+ * as it would the image itself.
+ *
+ * <p><b>Temporary files.</b> The temporary name ends in {@code .tmp-<pid>} of the writing process. A
+ * build that was killed leaves its temporary file behind; opening a cache in the same folder deletes
+ * those whose process is no longer running — and says so through the log — and leaves alone those of
+ * a live process (another run encoding now).
  */
 public final class LatentCache implements AutoCloseable {
     /** The batch a training run encodes its dataset with. */
@@ -37,6 +60,8 @@ public final class LatentCache implements AutoCloseable {
 
     private static final byte[] MAGIC = "LDMLAT01".getBytes(StandardCharsets.US_ASCII);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** A build's temporary file: the cache's name, {@code .tmp-}, the writer's pid, maybe a suffix. */
+    private static final Pattern TEMP = Pattern.compile(".+\\.latents\\.tmp-(\\d{1,18})(\\..*)?");
 
     /** What the latents depend on. {@code autoencoder} identifies the weights (e.g. a content hash). */
     public record Key(String dataset, String transform, int resolution, String autoencoder, boolean flip,
@@ -87,9 +112,10 @@ public final class LatentCache implements AutoCloseable {
     private final MappedByteBuffer buffer;
     private final FileChannel channel;
     private final Origin origin;
+    private final Map<Integer, ImageSource.Skipped> left; // image index → why it was not encoded
 
     private LatentCache(Path file, Key key, int count, int channels, int size, long dataStart, FileChannel ch,
-            MappedByteBuffer buffer, Origin origin) {
+            MappedByteBuffer buffer, Origin origin, Map<Integer, ImageSource.Skipped> left) {
         this.file = file;
         this.key = key;
         this.count = count;
@@ -100,6 +126,7 @@ public final class LatentCache implements AutoCloseable {
         this.channel = ch;
         this.buffer = buffer;
         this.origin = origin;
+        this.left = left;
     }
 
     /**
@@ -107,10 +134,12 @@ public final class LatentCache implements AutoCloseable {
      * truncated.
      *
      * @param progress told the number of images encoded so far (may be null)
+     * @param log      told of temporary files of dead builds that were deleted (may be null)
      */
     public static LatentCache openOrBuild(Path dir, Key key, ImageSource source, Transform tf, Encoder encoder,
-            int batchSize, IntConsumer progress) throws IOException {
+            int batchSize, IntConsumer progress, Consumer<String> log) throws IOException {
         Files.createDirectories(dir);
+        removeDeadTemporaries(dir, log);
         Path file = dir.resolve(key.fileName());
         Origin origin = Origin.BUILT;
         if (Files.exists(file)) {
@@ -123,6 +152,54 @@ public final class LatentCache implements AutoCloseable {
         }
         build(file, key, source, tf, encoder, batchSize, progress);
         return open(file, key, origin);
+    }
+
+    /**
+     * Deletes the temporary files in {@code dir} whose writing process (the pid in the name) is no
+     * longer running, telling {@code log} of each; those of live processes are left alone.
+     *
+     * @return how many were deleted
+     */
+    static int removeDeadTemporaries(Path dir, Consumer<String> log) throws IOException {
+        List<Path> dead = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+            for (Path f : files) {
+                Matcher m = TEMP.matcher(f.getFileName().toString());
+                if (m.matches() && !alive(Long.parseLong(m.group(1))) && Files.isRegularFile(f)) {
+                    dead.add(f);
+                }
+            }
+        }
+        dead.sort(null);
+        int removed = 0;
+        for (Path f : dead) {
+            Matcher m = TEMP.matcher(f.getFileName().toString());
+            m.matches();
+            try {
+                long bytes = Files.size(f);
+                if (Files.deleteIfExists(f)) {
+                    removed++;
+                    if (log != null) {
+                        log.accept("latent cache: deleted " + f + " (" + bytes + " bytes), left by an interrupted "
+                                + "encoding in process " + m.group(1) + ", which is no longer running");
+                    }
+                }
+            } catch (IOException e) {
+                if (log != null) {
+                    log.accept("latent cache: cannot delete " + f + ", left by process " + m.group(1)
+                            + ", which is no longer running: " + e);
+                }
+            }
+        }
+        return removed;
+    }
+
+    private static boolean alive(long pid) {
+        try {
+            return ProcessHandle.of(pid).isPresent();
+        } catch (RuntimeException e) {
+            return true; // cannot tell: keep the file
+        }
     }
 
     /** Null when the file is a complete cache for {@code key}; otherwise what is wrong with it. */
@@ -142,7 +219,7 @@ public final class LatentCache implements AutoCloseable {
         }
     }
 
-    private record Header(JsonNode key, int count, int channels, int size, long dataStart) {}
+    private record Header(JsonNode key, int count, int channels, int size, long dataStart, JsonNode skipped) {}
 
     private static Header readHeader(FileChannel ch, Path file) throws IOException {
         ByteBuffer head = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
@@ -164,7 +241,7 @@ public final class LatentCache implements AutoCloseable {
         JsonNode n = JSON.readTree(new String(json.array(), StandardCharsets.UTF_8));
         long dataStart = align(12 + len);
         return new Header(n.get("key"), n.path("count").asInt(), n.path("channels").asInt(), n.path("size").asInt(),
-                dataStart);
+                dataStart, n.path("skipped"));
     }
 
     private static long align(long v) {
@@ -181,7 +258,27 @@ public final class LatentCache implements AutoCloseable {
         }
         MappedByteBuffer buf = ch.map(FileChannel.MapMode.READ_ONLY, h.dataStart, len);
         buf.order(ByteOrder.LITTLE_ENDIAN);
-        return new LatentCache(file, key, h.count, h.channels, h.size, h.dataStart, ch, buf, origin);
+        Map<Integer, ImageSource.Skipped> left = new TreeMap<>();
+        for (JsonNode s : h.skipped) {
+            left.put(s.path("index").asInt(), new ImageSource.Skipped(s.path("path").asText(),
+                    s.path("reason").asText()));
+        }
+        return new LatentCache(file, key, h.count, h.channels, h.size, h.dataStart, ch, buf, origin, Map.copyOf(left));
+    }
+
+    private static byte[] header(Key key, int total, int channels, int size, int images, ArrayNode skipped)
+            throws IOException {
+        ObjectNode header = JSON.createObjectNode();
+        header.set("key", key.toJson());
+        header.put("count", total);
+        header.put("channels", channels);
+        header.put("size", size);
+        header.put("images", images);
+        header.set("skipped", skipped);
+        byte[] hb = JSON.writeValueAsBytes(header);
+        ByteBuffer head = ByteBuffer.allocate((int) align(12 + hb.length)).order(ByteOrder.LITTLE_ENDIAN);
+        head.put(MAGIC).putInt(hb.length).put(hb);
+        return head.array();
     }
 
     private static void build(Path file, Key key, ImageSource source, Transform tf, Encoder encoder, int batchSize,
@@ -191,60 +288,103 @@ public final class LatentCache implements AutoCloseable {
         int lc = encoder.latentChannels();
         int ls = encoder.latentSize(tf.resolution());
         int per = lc * ls * ls;
+        int len = tf.length();
         boolean half = key.dtype().equals("float16");
-        ObjectNode header = JSON.createObjectNode();
-        header.set("key", key.toJson());
-        header.put("count", total);
-        header.put("channels", lc);
-        header.put("size", ls);
-        header.put("images", n);
-        byte[] hb = JSON.writeValueAsBytes(header);
+        byte[] head = header(key, total, lc, ls, n, JSON.createArrayNode());
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp-" + ProcessHandle.current().pid());
-        try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.WRITE)) {
-            ByteBuffer head = ByteBuffer.allocate((int) align(12 + hb.length)).order(ByteOrder.LITTLE_ENDIAN);
-            head.put(MAGIC).putInt(hb.length).put(hb);
-            head.position(head.capacity());
-            head.flip();
-            out.write(head);
-            int done = 0;
-            for (int pass = 0; pass < (key.flip() ? 2 : 1); pass++) {
-                boolean flip = pass == 1;
-                for (int start = 0; start < n; start += batchSize) {
-                    int b = Math.min(batchSize, n - start);
-                    float[] images = new float[b * tf.length()];
-                    for (int k = 0; k < b; k++) {
-                        System.arraycopy(source.load(start + k, tf, flip), 0, images, k * tf.length(), tf.length());
-                    }
-                    float[] z = encoder.encode(images, b, tf.channels(), tf.resolution());
-                    if (z.length != b * per) {
-                        throw new IOException("the encoder returned " + z.length + " values for " + b + " images, expected "
-                                + b * per);
-                    }
-                    ByteBuffer bb = ByteBuffer.allocate(z.length * (half ? 2 : 4)).order(ByteOrder.LITTLE_ENDIAN);
-                    for (float v : z) {
-                        if (half) {
-                            bb.putShort(io.ldmstudio.weights.Half.floatToHalf(v));
-                        } else {
-                            bb.putFloat(v);
+        Path withSkips = file.resolveSibling(tmp.getFileName() + ".skips");
+        ArrayNode skipped = JSON.createArrayNode();
+        try {
+            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE,
+                    StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+                writeFully(out, ByteBuffer.wrap(head));
+                boolean[] unreadable = new boolean[n];
+                int done = 0;
+                for (int pass = 0; pass < (key.flip() ? 2 : 1); pass++) {
+                    boolean flip = pass == 1;
+                    for (int start = 0; start < n; start += batchSize) {
+                        int b = Math.min(batchSize, n - start);
+                        float[] images = new float[b * len];
+                        int good = 0;
+                        for (int k = 0; k < b; k++) {
+                            int i = start + k;
+                            if (unreadable[i]) {
+                                continue;
+                            }
+                            try {
+                                System.arraycopy(source.load(i, tf, flip), 0, images, good * len, len);
+                                good++;
+                            } catch (UnreadableImageException e) {
+                                unreadable[i] = true;
+                                skipped.addObject().put("index", i).put("path", e.path()).put("reason", e.reason());
+                            }
+                        }
+                        float[] z = good == 0 ? new float[0]
+                                : encoder.encode(good == b ? images : Arrays.copyOf(images, good * len), good,
+                                        tf.channels(), tf.resolution());
+                        if (z.length != good * per) {
+                            throw new IOException("the encoder returned " + z.length + " values for " + good
+                                    + " images, expected " + good * per);
+                        }
+                        ByteBuffer bb = ByteBuffer.allocate(b * per * (half ? 2 : 4)).order(ByteOrder.LITTLE_ENDIAN);
+                        int from = 0;
+                        for (int k = 0; k < b; k++) {
+                            boolean zeros = unreadable[start + k];
+                            for (int q = 0; q < per; q++) {
+                                float v = zeros ? 0f : z[from + q];
+                                if (half) {
+                                    bb.putShort(io.ldmstudio.weights.Half.floatToHalf(v));
+                                } else {
+                                    bb.putFloat(v);
+                                }
+                            }
+                            from += zeros ? 0 : per;
+                        }
+                        bb.flip();
+                        writeFully(out, bb);
+                        done += b;
+                        if (progress != null) {
+                            progress.accept(done);
                         }
                     }
-                    bb.flip();
-                    while (bb.hasRemaining()) {
-                        out.write(bb);
-                    }
-                    done += b;
-                    if (progress != null) {
-                        progress.accept(done);
-                    }
                 }
+                out.force(true);
             }
-            out.force(true);
+            if (!skipped.isEmpty()) {
+                // the header lists them: write it again, in front of the same data
+                byte[] listed = header(key, total, lc, ls, n, skipped);
+                try (FileChannel in = FileChannel.open(tmp, StandardOpenOption.READ);
+                        FileChannel out = FileChannel.open(withSkips, StandardOpenOption.CREATE,
+                                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+                    writeFully(out, ByteBuffer.wrap(listed));
+                    long pos = head.length;
+                    while (pos < in.size()) {
+                        pos += in.transferTo(pos, in.size() - pos, out);
+                    }
+                    out.force(true);
+                }
+                Files.move(withSkips, tmp, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            }
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(tmp);
+            Files.deleteIfExists(withSkips);
             throw e;
         }
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static void writeFully(FileChannel out, ByteBuffer bb) throws IOException {
+        while (bb.hasRemaining()) {
+            out.write(bb);
+        }
+    }
+
+    /**
+     * The images that were not encoded because they did not decode when the cache was built (their
+     * entries hold zeros), by index.
+     */
+    public Map<Integer, ImageSource.Skipped> unreadable() {
+        return left;
     }
 
     /** Entries: images, or twice the images when flip is on (mirrored ones after the originals). */
@@ -291,7 +431,8 @@ public final class LatentCache implements AutoCloseable {
     /**
      * The cache as an {@link ImageSource} of latents over the original {@code images} (labels and
      * names from there): {@code load(i, tf, flip)} returns the latent of image i, mirrored when
-     * flip is on and the cache holds mirrored latents. The transform passed in is ignored.
+     * flip is on and the cache holds mirrored latents, or throws {@link UnreadableImageException} for
+     * an image that was left out when the cache was built. The transform passed in is ignored.
      */
     public ImageSource asSource(ImageSource images) {
         LatentCache cache = this;
@@ -329,7 +470,25 @@ public final class LatentCache implements AutoCloseable {
 
             @Override
             public float[] load(int i, Transform tf, boolean flip) {
+                ImageSource.Skipped bad = cache.left.get(i);
+                if (bad != null) {
+                    throw new UnreadableImageException(i, bad.path(), bad.reason());
+                }
                 return cache.get(flip && cache.key.flip() ? n + i : i);
+            }
+
+            /** The images' skipped files, then those the cache left out that the images do not list. */
+            @Override
+            public List<Skipped> skipped() {
+                List<Skipped> all = new ArrayList<>(images.skipped());
+                Set<String> listed = new HashSet<>();
+                all.forEach(s -> listed.add(s.path()));
+                cache.left.values().forEach(s -> {
+                    if (!listed.contains(s.path())) {
+                        all.add(s);
+                    }
+                });
+                return all;
             }
         };
     }

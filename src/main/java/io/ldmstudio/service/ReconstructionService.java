@@ -8,6 +8,7 @@ import io.ldmstudio.data.Sources;
 import io.ldmstudio.data.ImageWriter;
 import io.ldmstudio.data.Pixels;
 import io.ldmstudio.data.Transform;
+import io.ldmstudio.data.UnreadableImageException;
 import io.ldmstudio.eval.DifferenceImage;
 import io.ldmstudio.eval.ImageMetrics;
 import io.ldmstudio.eval.ImageResult;
@@ -57,13 +58,17 @@ public final class ReconstructionService {
      * @param weights the autoencoder weights file that was loaded
      * @param grid    the input | reconstruction | 5× difference grid of the first images, or null
      * @param seconds wall time of encoding, decoding and measuring
+     * @param skipped the files the source left out ("path: reason"), at its scan or because they did
+     *                not decode; they are not measured
      */
-    public record Evaluation(MetricSummary summary, String dataset, Path weights, Path grid, double seconds) {}
+    public record Evaluation(MetricSummary summary, String dataset, Path weights, Path grid, double seconds,
+            List<String> skipped) {}
 
     /**
      * Reconstructs a dataset — the held-out split when {@code test} (Fashion-MNIST's t10k files,
      * CIFAR-10's test batch) — through the autoencoder at {@code vae} in batches and measures every
-     * image. The images are shaped by {@code data} (resolution, channels, crop), as a run's are.
+     * image. The images are shaped by {@code data} (resolution, channels, crop), as a run's are. An
+     * image that does not decode is left out of the figures and listed in {@link Evaluation#skipped}.
      *
      * @param limit at most this many images (the first ones); 0 = all
      * @param grid  where to write a grid of the first {@value #EVAL_GRID_IMAGES} images, or null
@@ -91,20 +96,40 @@ public final class ReconstructionService {
             int res = data.resolution();
             for (int start = 0; start < n; start += batchSize) {
                 List<float[]> images = new ArrayList<>();
-                for (int i = start; i < Math.min(n, start + batchSize); i++) {
-                    images.add(source.load(i, tf, false));
+                List<Integer> indices = new ArrayList<>();
+                int end = Math.min(n, start + batchSize);
+                for (int i = start; i < end; i++) {
+                    try {
+                        images.add(source.load(i, tf, false));
+                        indices.add(i);
+                    } catch (UnreadableImageException e) {
+                        // listed in source.skipped(): left out of the figures, nothing stands in for it
+                    }
                 }
-                List<float[]> recons = Reconstructions.reconstruct(model, manager, images, data.channels(), res, batchSize);
-                results.addAll(Reconstructions.compare(images, recons, data.channels(), res, start));
-                for (int i = 0; i < images.size() && firstImages.size() < EVAL_GRID_IMAGES; i++) {
-                    firstImages.add(images.get(i));
-                    firstRecons.add(recons.get(i));
+                if (!images.isEmpty()) {
+                    List<float[]> recons = Reconstructions.reconstruct(model, manager, images, data.channels(), res,
+                            batchSize);
+                    for (int k = 0; k < images.size(); k++) {
+                        results.add(ImageMetrics.compare(Integer.toString(indices.get(k)), images.get(k), recons.get(k),
+                                data.channels(), res, res, PixelRange.MINUS_ONE_TO_ONE));
+                    }
+                    for (int i = 0; i < images.size() && firstImages.size() < EVAL_GRID_IMAGES; i++) {
+                        firstImages.add(images.get(i));
+                        firstRecons.add(recons.get(i));
+                    }
                 }
                 if (progress != null) {
-                    progress.accept(start + images.size());
+                    progress.accept(end);
                 }
             }
             model.close();
+        }
+        List<String> skipped = new ArrayList<>();
+        source.skipped().forEach(s -> skipped.add(s.path() + ": " + s.reason()));
+        if (results.isEmpty()) {
+            throw new IllegalArgumentException("no image of " + source.describe() + " could be decoded"
+                    + (skipped.isEmpty() ? "" : ": " + skipped.get(0)
+                            + (skipped.size() > 1 ? " (and " + (skipped.size() - 1) + " more)" : "")));
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         if (grid != null) {
@@ -115,7 +140,8 @@ public final class ReconstructionService {
                     data.resolution(), data.resolution(), PixelRange.MINUS_ONE_TO_ONE, DifferenceImage.DEFAULT_GAIN), grid);
         }
         String split = "folder".equals(data.source()) ? "" : test ? " (test split)" : " (training split)";
-        return new Evaluation(MetricSummary.of(results), source.describe() + split, src.weightsFile(), grid, seconds);
+        return new Evaluation(MetricSummary.of(results), source.describe() + split, src.weightsFile(), grid, seconds,
+                List.copyOf(skipped));
     }
 
     /**
@@ -123,7 +149,9 @@ public final class ReconstructionService {
      * the autoencoder's {@code in_channels}, and writes each under its own name in {@code out}, then
      * {@code grid.png}. With {@code size} each image is centre-cropped to a square and resized to
      * {@code size}; without (null), each is taken at its own size, centre-cropped to the nearest
-     * multiples of the autoencoder's f ({@link Result#cropped} says how many needed it).
+     * multiples of the autoencoder's f ({@link Result#cropped} says how many needed it). A file that
+     * is skipped at the scan or does not decode is listed in {@link Result#skipped} with its reason; no
+     * reconstruction is written for it and it is left out of the figures.
      */
     public static Result reconstruct(Path vae, VaeWeights.Options options, Path images, Path out, Integer size,
             Devices.DeviceInfo device, IntConsumer progress) throws IOException {
@@ -157,7 +185,13 @@ public final class ReconstructionService {
             Transform tf = size != null ? new Transform(size, ch, true) : null;
             for (int i = 0; i < source.size(); i++) {
                 Path rel = source.root().relativize(source.file(i));
-                Pixels p = source.pixels(i);
+                Pixels p;
+                try {
+                    p = source.pixels(i);
+                } catch (UnreadableImageException e) {
+                    skipped.add(e.path() + ": " + e.reason());
+                    continue;
+                }
                 int h;
                 int w;
                 float[] x;

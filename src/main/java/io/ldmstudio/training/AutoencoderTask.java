@@ -4,10 +4,12 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.ldmstudio.config.RunConfig;
 import io.ldmstudio.data.Batch;
+import io.ldmstudio.data.DataException;
 import io.ldmstudio.data.Grids;
 import io.ldmstudio.data.ImageSource;
 import io.ldmstudio.data.ImageWriter;
 import io.ldmstudio.data.Transform;
+import io.ldmstudio.data.UnreadableImageException;
 import io.ldmstudio.eval.MetricSummary;
 import io.ldmstudio.nn.AutoencoderKL;
 import io.ldmstudio.nn.VaeConfig;
@@ -75,12 +77,34 @@ final class AutoencoderTask implements TrainingTask {
         return limit > 0 ? Math.min(limit, source.size()) : source.size();
     }
 
-    /** {@code n} images spread evenly over the usable part of the dataset, unflipped. */
+    /**
+     * {@code n} images spread evenly over the usable part of the dataset, unflipped. Where one does
+     * not decode (it is then in the source's skipped files), the next one not taken yet stands in, so
+     * no image is used twice; fewer than {@code n} come back when fewer decode.
+     */
     private List<float[]> spread(int n) {
         int size = usable();
         List<float[]> out = new ArrayList<>(n);
+        java.util.Set<Integer> taken = new java.util.HashSet<>();
+        UnreadableImageException last = null;
         for (int i = 0; i < n; i++) {
-            out.add(source.load((int) ((long) i * size / n), transform, false));
+            int first = (int) ((long) i * size / n);
+            for (int k = 0; k < size; k++) {
+                int j = (first + k) % size;
+                if (!taken.add(j)) {
+                    continue;
+                }
+                try {
+                    out.add(source.load(j, transform, false));
+                    break;
+                } catch (UnreadableImageException e) {
+                    last = e;
+                }
+            }
+        }
+        if (out.isEmpty()) {
+            throw new DataException("no image of " + source.describe() + " decodes"
+                    + (last == null ? "" : ", e.g. " + last.getMessage()));
         }
         return out;
     }

@@ -89,7 +89,7 @@ final class DiffusionTask implements TrainingTask {
                     lastLogged[0] = n;
                     log.accept("encoding the dataset into latents: " + n + "/" + total);
                 }
-            });
+            }, log);
             double seconds = (System.nanoTime() - t0) / 1e9;
             String origin = cache.origin().name().toLowerCase(Locale.ROOT).replace('_', ' ');
             log.accept("latent cache " + cache.file() + ": " + origin + (cache.origin() == LatentCache.Origin.REUSED ? ""

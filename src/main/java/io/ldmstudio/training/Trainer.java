@@ -20,11 +20,13 @@ import io.ldmstudio.weights.VaeWeights;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -76,6 +78,18 @@ public final class Trainer {
         run.log(line);
         for (TrainingListener l : listeners) {
             l.onLog(line);
+        }
+    }
+
+    /**
+     * Logs the files {@code source} has skipped since the scan — images that turned out not to decode
+     * when loaded, which the data loader left out — that are not in {@code logged} yet.
+     */
+    private void logNewSkips(ImageSource source, Set<String> logged) {
+        for (ImageSource.Skipped s : source.skipped()) {
+            if (logged.add(s.path())) {
+                log("skipped " + s.path() + " (does not decode; left out of training): " + s.reason());
+            }
         }
     }
 
@@ -200,9 +214,12 @@ public final class Trainer {
             return Outcome.FAILED;
         }
         log("dataset: " + source.describe() + ", " + source.size() + " images");
-        if (!source.skipped().isEmpty()) {
-            log("skipped " + source.skipped().size() + " unreadable file(s):");
-            for (ImageSource.Skipped s : source.skipped()) {
+        Set<String> loggedSkips = new HashSet<>();
+        List<ImageSource.Skipped> scanSkipped = source.skipped();
+        if (!scanSkipped.isEmpty()) {
+            log("skipped " + scanSkipped.size() + " unreadable file(s):");
+            for (ImageSource.Skipped s : scanSkipped) {
+                loggedSkips.add(s.path());
                 log("  skipped " + s.path() + ": " + s.reason());
             }
         }
@@ -211,6 +228,7 @@ public final class Trainer {
         try (NDManager manager = NDManager.newBaseManager(device.device());
                 TrainingTask task = openTask(config, source, manager)) {
             log(task.describe());
+            logNewSkips(task.trainingSource(), loggedSkips); // e.g. found while encoding latents
             long step = 0;
             long position = 0;
             double elapsed = 0;
@@ -273,6 +291,7 @@ public final class Trainer {
                     }
                     long t0 = System.nanoTime();
                     Batch batch = loader.next();
+                    logNewSkips(loader.source(), loggedSkips);
                     long next = step + 1;
                     double lr = lrs.lr(next);
                     StepResult r = task.step(next, batch, lr);

@@ -8,13 +8,19 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ldmstudio.config.RunConfig;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class DataLoaderTest {
     private static final Transform TF = new Transform(8, 3, true);
@@ -287,6 +293,77 @@ class DataLoaderTest {
             assertTrue(Arrays.equals(ref.next().data(), retry.data()));
             assertNotEquals(0, l.position());
         }
+    }
+
+    /** Six good 8×8 PNGs in classes a and b, a truncated PNG in a, a 60000×60000 "bomb" in b. */
+    private static Map<String, BufferedImage> badFolder(Path dir) throws IOException {
+        Map<String, BufferedImage> good = new HashMap<>();
+        for (int i = 0; i < 6; i++) {
+            String rel = (i < 4 ? "a/" : "b/") + "img" + i + ".png";
+            good.put(dir.resolve(rel).toString(), BadImageFiles.noisePng(dir.resolve(rel), 8, 8, 50 + i));
+        }
+        BadImageFiles.truncatedPng(dir.resolve("a/img1t.png"), 64, 64, 9);
+        BadImageFiles.declaredSizePng(dir.resolve("b/bomb.png"), 60000, 60000);
+        return good;
+    }
+
+    @Test
+    void anUnreadableImageIsLeftOutAndItsPositionTakesTheNextImageOfTheEpochsOrder(@TempDir Path dir)
+            throws IOException {
+        Map<String, BufferedImage> good = badFolder(dir);
+        ImageFolderSource src = ImageFolderSource.open(dir);
+        assertEquals(7, src.size(), "the truncated file passes the header scan, the bomb does not");
+        int bad = -1;
+        for (int i = 0; i < src.size(); i++) {
+            if (src.file(i).getFileName().toString().equals("img1t.png")) {
+                bad = i;
+            }
+        }
+        List<Batch> batches;
+        try (DataLoader l = new DataLoader(src, TF, 4, 3, true, 2, 0, 0)) {
+            batches = take(l, 6); // 24 samples: over three epochs of 7
+            int hits = 0;
+            for (Batch b : batches) {
+                for (int k = 0; k < b.size(); k++) {
+                    long p = b.position() + k;
+                    long epochStart = p / 7 * 7;
+                    int idx = l.indexAt(p);
+                    for (int step = 1; idx == bad; step++) {
+                        hits++;
+                        idx = l.indexAt(epochStart + (p - epochStart + step) % 7);
+                    }
+                    BufferedImage original = good.get(src.file(idx).toString());
+                    float[] want = TF.apply(Pixels.fromImage(original), l.flipAt(p));
+                    assertTrue(Arrays.equals(want, b.image(k)), "position " + p + ": " + src.file(idx));
+                    assertEquals(src.label(idx), b.labels()[k], "label at position " + p);
+                }
+            }
+            assertTrue(hits >= 3, "the order reached the truncated file " + hits + " times");
+        }
+        Map<String, String> skipped = src.skipped().stream().collect(
+                java.util.stream.Collectors.toMap(k -> Path.of(k.path()).getFileName().toString(), k -> k.reason()));
+        assertEquals(Set.of("img1t.png", "bomb.png"), skipped.keySet());
+        assertFalse(skipped.get("img1t.png").isBlank());
+
+        // the same batches from a fresh source (the skip found anew), with no workers, and resumed
+        try (DataLoader l = new DataLoader(ImageFolderSource.open(dir), TF, 4, 3, true, 0, 0, 0)) {
+            assertSame(batches, take(l, 6));
+        }
+        try (DataLoader l = new DataLoader(ImageFolderSource.open(dir), TF, 4, 3, true, 3, 0, 8)) {
+            assertSame(batches.subList(2, 6), take(l, 4));
+        }
+    }
+
+    @Test
+    void whenNoImageDecodesTheLoaderSaysSo(@TempDir Path dir) throws IOException {
+        BadImageFiles.truncatedPng(dir.resolve("one.png"), 64, 64, 1);
+        BadImageFiles.truncatedPng(dir.resolve("two.png"), 64, 64, 2);
+        ImageFolderSource src = ImageFolderSource.open(dir);
+        try (DataLoader l = new DataLoader(src, TF, 2, 1, false, 1, 0, 0)) {
+            DataException e = assertThrows(DataException.class, l::next);
+            assertTrue(e.getMessage().contains("no image of") && e.getMessage().contains(".png"), e.getMessage());
+        }
+        assertEquals(2, src.skipped().size());
     }
 
     @Test

@@ -218,19 +218,99 @@ class ImageFolderSourceTest {
     }
 
     @Test
-    void aFileThatFailsAtLoadIsListedAndReplacedByTheNextImageOfItsClass() {
+    void aFileThatFailsAtLoadIsListedOnceAndNothingStandsInForIt() {
         ImageFolderSource s = ImageFolderSource.open(root);
         int bad = indexOf(s, "trunc.png");
         Transform tf = new Transform(4, 3, true);
-        float[] got = s.load(bad, tf);
-        // the next image of class "cats" after index 3, wrapping: index 0, photo.JPG
-        assertArrayEquals(s.load(indexOf(s, "photo.JPG"), tf), got, 0f);
-        assertEquals(0, s.label(bad));
+        assertEquals(3, s.skipped().size(), "the header scan passes it");
+        UnreadableImageException e = assertThrows(UnreadableImageException.class, () -> s.load(bad, tf));
+        assertEquals(bad, e.index());
+        assertTrue(e.path().endsWith("trunc.png"), e.path());
+        assertTrue(e.getMessage().contains("trunc.png") && !e.reason().isBlank(), e.getMessage());
         List<ImageSource.Skipped> sk = s.skipped();
         assertEquals(4, sk.size());
-        assertTrue(sk.stream().anyMatch(k -> k.path().endsWith("trunc.png")), sk.toString());
-        s.load(bad, tf);
+        assertEquals(List.of(new ImageSource.Skipped(e.path(), e.reason())),
+                sk.stream().filter(k -> k.path().endsWith("trunc.png")).toList());
+        UnreadableImageException again = assertThrows(UnreadableImageException.class, () -> s.pixels(bad));
+        assertEquals(e.reason(), again.reason());
         assertEquals(4, s.skipped().size(), "listed once");
+        assertEquals(0, s.label(bad), "its index and label stay");
+        assertEquals(8, s.size());
+    }
+
+    @Test
+    void pixelsAreAlwaysTheFilesOwnOrAnError(@TempDir Path other) throws IOException {
+        List<BufferedImage> originals = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            originals.add(BadImageFiles.noisePng(other.resolve("a/good" + i + ".png"), 12, 10, 100 + i));
+        }
+        BadImageFiles.truncatedPng(other.resolve("a/good1x.png"), 64, 64, 7); // sorts between good1 and good2
+        ImageFolderSource s = ImageFolderSource.open(other);
+        assertEquals(5, s.size());
+        for (int round = 0; round < 2; round++) {
+            for (int i = 0; i < s.size(); i++) {
+                String name = s.file(i).getFileName().toString();
+                if (name.equals("good1x.png")) {
+                    int k = i;
+                    assertThrows(UnreadableImageException.class, () -> s.pixels(k));
+                    continue;
+                }
+                Pixels want = Pixels.fromImage(originals.get(name.charAt(4) - '0'));
+                Pixels got = s.pixels(i);
+                assertEquals(want.width(), got.width(), name);
+                assertArrayEquals(want.data(), got.data(), 0f, name);
+            }
+        }
+        assertEquals(List.of(other.resolve("a/good1x.png").toString()),
+                s.skipped().stream().map(ImageSource.Skipped::path).toList());
+    }
+
+    @Test
+    void aTruncatedJpegIsSkippedAtLoadToo(@TempDir Path other) throws IOException {
+        BufferedImage noise = BadImageFiles.noisePng(other.resolve("noise.png"), 64, 64, 3);
+        Files.delete(other.resolve("noise.png"));
+        write(noise, "jpeg", other.resolve("whole.jpg"));
+        byte[] jpeg = Files.readAllBytes(other.resolve("whole.jpg"));
+        Files.write(other.resolve("cut.jpg"), Arrays.copyOf(jpeg, jpeg.length / 2));
+        ImageFolderSource s = ImageFolderSource.open(other);
+        assertEquals(2, s.size(), "the header scan passes both");
+        int cut = indexOf(s, "cut.jpg");
+        UnreadableImageException e = assertThrows(UnreadableImageException.class, () -> s.pixels(cut));
+        assertTrue(e.path().endsWith("cut.jpg"), e.path());
+        assertEquals(64, s.pixels(indexOf(s, "whole.jpg")).width());
+        assertEquals(List.of("cut.jpg"), s.skipped().stream().map(k -> Path.of(k.path()).getFileName().toString()).toList());
+    }
+
+    @Test
+    void aDecompressionBombIsRefusedAtTheScanByItsDeclaredSize(@TempDir Path other) throws IOException {
+        BadImageFiles.noisePng(other.resolve("good.png"), 4, 4, 1);
+        BadImageFiles.declaredSizePng(other.resolve("bomb.png"), 60000, 60000);
+        for (boolean verify : new boolean[] {false, true}) {
+            ImageFolderSource s = ImageFolderSource.open(other, verify);
+            assertEquals(1, s.size());
+            assertEquals("good.png", s.file(0).getFileName().toString());
+            assertEquals(1, s.skipped().size(), s.skipped().toString());
+            ImageSource.Skipped bomb = s.skipped().get(0);
+            assertTrue(bomb.path().endsWith("bomb.png"), bomb.path());
+            assertTrue(bomb.reason().contains("60000x60000") && bomb.reason().contains("3,600,000,000")
+                    && bomb.reason().contains("89,478,485"), bomb.reason());
+        }
+    }
+
+    @Test
+    void theBudgetIsPillowsMaxImagePixels(@TempDir Path other) throws IOException {
+        assertEquals(89_478_485L, ImageFolderSource.MAX_IMAGE_PIXELS);
+        int side = (int) Math.sqrt(ImageFolderSource.MAX_IMAGE_PIXELS); // 9459: 89,472,681 pixels
+        BadImageFiles.declaredSizePng(other.resolve("within.png"), side, side);
+        BadImageFiles.declaredSizePng(other.resolve("wide.png"), (int) ImageFolderSource.MAX_IMAGE_PIXELS + 1, 1);
+        BadImageFiles.declaredSizePng(other.resolve("over.png"), side + 1, side);
+        ImageFolderSource s = ImageFolderSource.open(other);
+        assertEquals(1, s.size(), "only the one within the budget is counted: " + s.skipped());
+        assertEquals("within.png", s.file(0).getFileName().toString());
+        assertEquals(side, s.width(0));
+        assertEquals(Map.of("over.png", side + 1 + "x" + side, "wide.png", ImageFolderSource.MAX_IMAGE_PIXELS + 1 + "x1"),
+                s.skipped().stream().collect(Collectors.toMap(k -> Path.of(k.path()).getFileName().toString(),
+                        k -> k.reason().replaceAll("^declared size (\\d+x\\d+) .*", "$1"))));
     }
 
     @Test

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
+import io.ldmstudio.config.RunConfig;
+import io.ldmstudio.data.BadImageFiles;
 import io.ldmstudio.eval.ImageResult;
 import io.ldmstudio.nn.AutoencoderKL;
 import io.ldmstudio.nn.VaeConfig;
@@ -17,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -111,5 +114,65 @@ class ReconstructionServiceTest {
         BufferedImage grid = ImageIO.read(r.grid().toFile());
         assertEquals(3 * 64 + 4 * 2, grid.getWidth(), "rows at their own sizes, as wide as the widest");
         assertEquals(64 + 20 + 3 * 2, grid.getHeight());
+    }
+
+    @Test
+    void filesThatDoNotDecodeAreListedGetNoOutputAndStayOutOfTheMeans() throws Exception {
+        Path vae = tmp.resolve("vae");
+        try (NDManager m = NDManager.newBaseManager()) {
+            AutoencoderKL model = new AutoencoderKL(VaeConfig.of(3, 3, List.of(16, 32), 1, 4, 8, 16)); // f = 2
+            model.initialize(m, new Rng(3), false);
+            VaeWeights.save(model, vae);
+        }
+        Path images = tmp.resolve("images");
+        Path goodOnly = tmp.resolve("good-only");
+        for (int i = 0; i < 2; i++) {
+            BadImageFiles.noisePng(images.resolve("img" + i + ".png"), 16, 16, 20 + i);
+            BadImageFiles.noisePng(goodOnly.resolve("img" + i + ".png"), 16, 16, 20 + i);
+        }
+        BadImageFiles.truncatedPng(images.resolve("img0t.png"), 64, 64, 4); // between img0 and img1
+        BadImageFiles.declaredSizePng(images.resolve("bomb.png"), 60000, 60000);
+
+        Path out = tmp.resolve("out");
+        ReconstructionService.Result r = ReconstructionService.reconstruct(vae, VaeWeights.Options.DEFAULTS, images, out,
+                null, Devices.resolve("cpu"), null);
+        ReconstructionService.Result ref = ReconstructionService.reconstruct(vae, VaeWeights.Options.DEFAULTS, goodOnly,
+                tmp.resolve("ref"), null, Devices.resolve("cpu"), null);
+
+        assertEquals(2, r.images());
+        try (Stream<Path> files = Files.list(out)) {
+            assertEquals(List.of("grid.png", "img0.png", "img1.png"),
+                    files.map(f -> f.getFileName().toString()).sorted().toList(), "nothing written for the bad files");
+        }
+        assertEquals(2, r.skipped().size(), r.skipped().toString());
+        String bomb = r.skipped().stream().filter(k -> k.contains("bomb.png")).findFirst().orElseThrow();
+        assertTrue(bomb.contains("60000x60000"), bomb);
+        String truncated = r.skipped().stream().filter(k -> k.contains("img0t.png")).findFirst().orElseThrow();
+        assertTrue(truncated.startsWith(images.resolve("img0t.png") + ": ") && truncated.length()
+                > (images.resolve("img0t.png") + ": ").length(), "the path and a reason: " + truncated);
+        assertEquals(List.of("img0.png", "img1.png"), r.summary().images().stream().map(ImageResult::name).toList());
+        assertEquals(ref.summary().psnr().mean(), r.summary().psnr().mean(), 0.0);
+        assertEquals(ref.summary().ssim().mean(), r.summary().ssim().mean(), 0.0);
+        assertEquals(ref.summary().mse().mean(), r.summary().mse().mean(), 0.0);
+        // each written image is the reconstruction of its own input, as in the folder without bad files
+        for (String name : List.of("img0.png", "img1.png")) {
+            BufferedImage a = ImageIO.read(out.resolve(name).toFile());
+            BufferedImage b = ImageIO.read(tmp.resolve("ref").resolve(name).toFile());
+            assertArrayEquals(b.getRGB(0, 0, 16, 16, null, 0, 16), a.getRGB(0, 0, 16, 16, null, 0, 16), name);
+        }
+
+        // vae eval over the same folder: the same images measured, the bad ones listed
+        ReconstructionService.Evaluation e = ReconstructionService.evaluate(vae, VaeWeights.Options.DEFAULTS,
+                new RunConfig.Data("folder", images.toString(), 16, 3, true, false, 0, 0), false, 0, 2, null,
+                Devices.resolve("cpu"), null);
+        ReconstructionService.Evaluation eRef = ReconstructionService.evaluate(vae, VaeWeights.Options.DEFAULTS,
+                new RunConfig.Data("folder", goodOnly.toString(), 16, 3, true, false, 0, 0), false, 0, 2, null,
+                Devices.resolve("cpu"), null);
+        assertEquals(List.of("0", "2"), e.summary().images().stream().map(ImageResult::name).toList(),
+                "indices of img0.png and img1.png; img0t.png (1) left out");
+        assertEquals(2, e.skipped().size(), e.skipped().toString());
+        // batched as [img0], [img1] here and [img0, img1] there: equal up to float rounding in the convolutions
+        assertEquals(eRef.summary().psnr().mean(), e.summary().psnr().mean(), 1e-4);
+        assertEquals(eRef.summary().mse().mean(), e.summary().mse().mean(), 1e-6 * eRef.summary().mse().mean());
     }
 }

@@ -55,6 +55,23 @@ class AutoencoderTrainingTest {
     }
 
     @Test
+    void anImageThatDoesNotDecodeIsLeftOutOfTrainingAndOfThePreviewImages() throws Exception {
+        Path images = tmp.resolve("images");
+        for (int i = 0; i < 6; i++) {
+            io.ldmstudio.data.BadImageFiles.noisePng(images.resolve("img" + i + ".png"), 16, 16, i);
+        }
+        Path truncated = images.resolve("img0t.png"); // index 1 of 7: one of the six preview images
+        io.ldmstudio.data.BadImageFiles.truncatedPng(truncated, 64, 64, 7);
+        Run run = new Workspace(tmp.resolve("ws")).create("bad", tiny("data.source=folder", "data.path=" + images,
+                "data.channels=3", "optim.steps=3", "optim.warmup_steps=1", "logging.sample_every=3",
+                "logging.checkpoint_every=3"));
+        assertEquals(Trainer.Outcome.FINISHED, new Trainer(run, cpu()).run(new TrainingControl()), run.state().message());
+        String log = Files.readString(run.logFile());
+        assertTrue(log.contains("skipped " + truncated + " (does not decode; left out of training): "), log);
+        assertEquals(3, run.metrics().size());
+    }
+
+    @Test
     void theLossIsThePerPixelReconstructionErrorPlusTheWeightedKlPerPixel() {
         // 2 images of 1x2x2 pixels, latents 1x1x2: every number checked by hand
         float[] x = {0.5f, -0.5f, 1f, 0f, /* image 2 */ -1f, 0.25f, 0.75f, 0f};

@@ -89,6 +89,27 @@ class TrainerTest {
         assertTrue(Files.readString(run.logFile()).contains("finished at step 12"));
     }
 
+    @Test
+    void anImageThatDoesNotDecodeAtLoadIsLeftOutAndNamedInTheLog() throws Exception {
+        Path images = tmp.resolve("images");
+        for (int i = 0; i < 6; i++) {
+            io.ldmstudio.data.BadImageFiles.noisePng(images.resolve("img" + i + ".png"), 16, 16, i);
+        }
+        Path truncated = images.resolve("img2t.png");
+        io.ldmstudio.data.BadImageFiles.truncatedPng(truncated, 64, 64, 7);
+        Workspace ws = new Workspace(tmp.resolve("ws"));
+        // 3 steps of 4 images cover the first epoch of 7, so the loader meets the truncated file
+        Run run = ws.create("bad", tiny("data.source=folder", "data.path=" + images, "optim.steps=3",
+                "optim.warmup_steps=1"));
+        assertEquals(Trainer.Outcome.FINISHED, new Trainer(run, cpu()).run(new TrainingControl()));
+        String log = Files.readString(run.logFile());
+        assertTrue(log.contains("dataset: image folder " + images + ": 7 images"), log);
+        assertTrue(log.contains("skipped " + truncated + " (does not decode; left out of training): "), log);
+        assertEquals(1, log.split(java.util.regex.Pattern.quote("skipped " + truncated), -1).length - 1,
+                "logged once: " + log);
+        assertEquals(3, run.metrics().size());
+    }
+
     /**
      * Trains {@code config} twice: straight through as run "straight", and as run "interrupted",
      * stopped after step 5 (checking that it stopped with a step-5 checkpoint) and resumed to the end.

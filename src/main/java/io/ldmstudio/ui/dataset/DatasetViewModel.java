@@ -393,6 +393,7 @@ public final class DatasetViewModel {
             if (g == previewGeneration.get()) {
                 previewError.set(UiErrors.message(e));
                 preview.set(null);
+                refreshSkipped(); // an image that does not decode is now among the skipped files
             }
         });
     }
