@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 
 @Command(name = "bench", description = "Train and sample the U-Net a bench file describes and report speed and memory.")
 final class BenchCommand implements Callable<Integer> {
-    @Option(names = "--config", required = true, description = "bench JSON file, e.g. ../shared/bench/standard.json")
+    @Option(names = "--config", required = true, description = "bench JSON file, e.g. bench/standard.json")
     Path config;
 
     @Option(names = "--json", description = "print one JSON object instead of a table")

@@ -32,7 +32,7 @@ import java.util.function.Consumer;
  * {@code sample_batch} images with {@code ddim_steps}; reports speed and resident memory.
  */
 public final class Benchmark {
-    /** The bench file, as in {@code shared/bench/standard.json}. */
+    /** The bench file, as in {@code bench/standard.json}. */
     public record Spec(String name, int inChannels, int resolution, int modelChannels, List<Integer> channelMult,
             int numResBlocks, List<Integer> attentionResolutions, int numHeads, int normGroups, int timesteps,
             String schedule, double lr, double gradClip, int batchSize, int trainSteps, int ddimSteps,

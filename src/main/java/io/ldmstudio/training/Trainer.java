@@ -213,7 +213,8 @@ public final class Trainer {
             state(RunStatus.FAILED, failure);
             return Outcome.FAILED;
         }
-        log("dataset: " + source.describe() + ", " + source.size() + " images");
+        String described = source.describe();
+        log("dataset: " + described + (described.contains(source.size() + " images") ? "" : ", " + source.size() + " images"));
         Set<String> loggedSkips = new HashSet<>();
         List<ImageSource.Skipped> scanSkipped = source.skipped();
         if (!scanSkipped.isEmpty()) {
@@ -307,9 +308,10 @@ public final class Trainer {
                         StepResult.NonFinite where = r.nonFinite();
                         failure = String.format(Locale.ROOT,
                                 "%s at step %d (lr %.3g, loss %s, grad norm %s)%s. The run stopped without applying it; "
-                                        + "the last good checkpoint is %s — resume with a lower optim.lr or a grad_clip",
+                                        + "the last good checkpoint is %s — %s",
                                 Double.isFinite(r.loss()) ? "non-finite gradient" : "non-finite loss", next, lr,
-                                r.loss(), r.gradNorm(), where == null ? "" : ": " + where.describe(3), last);
+                                r.loss(), r.gradNorm(), where == null ? "" : ": " + where.describe(3), last,
+                                advice(o, lastCheckpoint));
                         log(failure);
                         if (where != null && where.parameters().size() > 3) {
                             log("parameters with non-finite gradients, nearest the loss first: "
@@ -394,6 +396,19 @@ public final class Trainer {
         log("finished at step " + totalSteps);
         state(RunStatus.FINISHED, "finished at step " + totalSteps);
         return Outcome.FINISHED;
+    }
+
+    /** What to try after a non-finite step, for this run's settings. */
+    static String advice(RunConfig.Optim o, long lastCheckpoint) {
+        String resume = lastCheckpoint > 0 ? "resume from it" : "start it again";
+        double lower = o.lr() / 10;
+        String lr = String.format(Locale.ROOT, "optim.lr=%.3g", lower);
+        if (o.gradClip() > 0) {
+            // the clip is on already: only a smaller step (or a longer warm-up) helps
+            return String.format(Locale.ROOT, "%s with a lower learning rate (%s; gradients are already clipped at "
+                    + "norm %.3g)%s", resume, lr, o.gradClip(), o.warmupSteps() < 500 ? " or a longer optim.warmup_steps" : "");
+        }
+        return resume + " with gradient clipping (optim.grad_clip=1.0) or a lower learning rate (" + lr + ")";
     }
 
     /** The exception's message, with the file a file-system error names ("No space left on device" alone does not). */

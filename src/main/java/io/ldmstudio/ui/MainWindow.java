@@ -46,7 +46,7 @@ public final class MainWindow {
     private final Map<String, Tab> tabById = new LinkedHashMap<>();
     private final RunsSidebar sidebar;
     private final Label message = new Label();
-    private final HBox messageBar;
+    private final BorderPane messageBar;
     private final PauseTransition messageTimeout = new PauseTransition(Duration.seconds(12));
 
     public MainWindow(Studio studio, Runnable openWorkspace) {
@@ -75,18 +75,22 @@ public final class MainWindow {
 
         message.setId("message");
         message.setWrapText(true);
+        message.setMinHeight(Region.USE_PREF_SIZE); // every wrapped line, not one and a clipped rest
         message.setMaxWidth(Double.MAX_VALUE);
         HBox.setHgrow(message, Priority.ALWAYS);
         Button dismiss = new Button("✕");
         dismiss.getStyleClass().add("flat");
         dismiss.setTooltip(new Tooltip("Dismiss (Esc)"));
         dismiss.setOnAction(e -> studio.messageProperty().set(null));
-        messageBar = new HBox(8, message, dismiss);
+        messageBar = new BorderPane(message, null, dismiss, null, null); // the centre gets the width less the ×
+        BorderPane.setAlignment(message, Pos.CENTER_LEFT);
+        BorderPane.setAlignment(dismiss, Pos.TOP_RIGHT);
+        BorderPane.setMargin(dismiss, new Insets(0, 0, 0, 8));
         messageBar.setId("message-bar");
-        messageBar.setAlignment(Pos.CENTER_LEFT);
         messageBar.setPadding(new Insets(6, 10, 6, 10));
-        messageBar.managedProperty().bind(messageBar.visibleProperty());
         messageBar.setVisible(false);
+        // over the content, not above it: a message appearing or going never moves the panes
+        messageBar.setEffect(new javafx.scene.effect.DropShadow(8, javafx.scene.paint.Color.rgb(0, 0, 0, 0.25)));
         messageTimeout.setOnFinished(e -> {
             Studio.Message m = studio.messageProperty().get();
             if (m != null && !m.error()) {
@@ -106,8 +110,13 @@ public final class MainWindow {
         SplitPane split = new SplitPane(sidebar.view(), tabs);
         split.setDividerPositions(0.22);
         SplitPane.setResizableWithParent(sidebar.view(), false);
-        BorderPane center = new BorderPane(split);
-        center.setTop(messageBar);
+        // anchored, so its height follows its wrapped lines at the window's width; clicks beside it go through
+        javafx.scene.layout.AnchorPane overlay = new javafx.scene.layout.AnchorPane(messageBar);
+        overlay.setPickOnBounds(false);
+        javafx.scene.layout.AnchorPane.setTopAnchor(messageBar, 0.0);
+        javafx.scene.layout.AnchorPane.setLeftAnchor(messageBar, 0.0);
+        javafx.scene.layout.AnchorPane.setRightAnchor(messageBar, 0.0);
+        javafx.scene.layout.StackPane center = new javafx.scene.layout.StackPane(split, overlay);
         root.setCenter(center);
         root.setBottom(statusBar());
 
@@ -166,6 +175,11 @@ public final class MainWindow {
                 e.consume();
             }
         });
+    }
+
+    /** The runs list on the left. */
+    public RunsSidebar sidebar() {
+        return sidebar;
     }
 
     public BorderPane view() {

@@ -134,10 +134,12 @@ class TrainingProcessTest {
 
         attached.control().pause();
         until(follower, 30, "paused", () -> seen.states.contains(RunStatus.PAUSED));
-        long pausedAt = seen.lastStep();
+        // metrics.jsonl has every step (log_every=1) before the trainer pauses; progress.json follows within 250 ms
+        long pausedAt = run.lastMetrics().orElseThrow().step();
         Thread.sleep(1500);
         follower.poll();
-        assertEquals(pausedAt, seen.lastStep(), "no step while paused");
+        assertEquals(pausedAt, run.lastMetrics().orElseThrow().step(), "no step while paused");
+        assertEquals(pausedAt, seen.lastStep(), "the follower saw the step the run paused at");
         assertEquals(RunStatus.PAUSED, run.state().status());
 
         attached.control().resume();

@@ -87,4 +87,28 @@ class MainWindowTest {
         assertEquals(1400, img.getWidth());
         assertEquals(900, img.getHeight());
     }
+
+    @Test
+    void aMessageLiesOverThePanesAndMovesNothing(FxRobot robot) {
+        TabPane tabs = robot.lookup(".tab-pane").queryAs(TabPane.class);
+        javafx.geometry.Bounds before = io.ldmstudio.ui.training.TrainingTestSupport.fx(() -> tabs.localToScene(tabs.getBoundsInLocal()));
+        StudioFixture.onFx(() -> studio.error("a long message that names a file and says what was expected of it, "
+                .repeat(12)));
+        org.testfx.util.WaitForAsyncUtils.waitForFxEvents(); // a layout pass
+        javafx.scene.Node bar = robot.lookup("#message-bar").query();
+        org.junit.jupiter.api.Assertions.assertTrue(io.ldmstudio.ui.training.TrainingTestSupport.fx(bar::isVisible));
+        javafx.geometry.Bounds during = io.ldmstudio.ui.training.TrainingTestSupport.fx(() -> tabs.localToScene(tabs.getBoundsInLocal()));
+        org.junit.jupiter.api.Assertions.assertEquals(before, during, "the panes stay where they were");
+        javafx.geometry.Bounds barBounds = io.ldmstudio.ui.training.TrainingTestSupport.fx(() -> bar.localToScene(bar.getBoundsInLocal()));
+        javafx.scene.Node text = robot.lookup("#message").query();
+        javafx.geometry.Bounds textBounds = io.ldmstudio.ui.training.TrainingTestSupport.fx(
+                () -> text.localToScene(text.getBoundsInLocal()));
+        org.junit.jupiter.api.Assertions.assertTrue(textBounds.getHeight() > 40, "the long message wraps: " + textBounds);
+        org.junit.jupiter.api.Assertions.assertTrue(barBounds.getMaxY() >= textBounds.getMaxY(),
+                "the bar holds every line: " + barBounds + " " + textBounds);
+        StudioFixture.onFx(() -> StudioFixture.screenshot(scene, "message-overlay"));
+        StudioFixture.onFx(() -> studio.messageProperty().set(null));
+        org.junit.jupiter.api.Assertions.assertEquals(before,
+                io.ldmstudio.ui.training.TrainingTestSupport.fx(() -> tabs.localToScene(tabs.getBoundsInLocal())));
+    }
 }

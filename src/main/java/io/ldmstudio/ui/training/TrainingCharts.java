@@ -37,7 +37,7 @@ final class TrainingCharts {
 
     /** A line chart of {@code data} against the step. */
     static JFreeChart chart(CurveDataset data, String yLabel, boolean legend) {
-        NumberAxis x = new NumberAxis("step");
+        NumberAxis x = new SpanAxis("step");
         x.setAutoRangeIncludesZero(false);
         x.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
         x.setLowerMargin(0.01);
@@ -69,7 +69,7 @@ final class TrainingCharts {
     }
 
     static NumberAxis linearAxis(String label) {
-        NumberAxis y = new NumberAxis(label);
+        NumberAxis y = new SpanAxis(label);
         y.setAutoRangeIncludesZero(false);
         y.setAutoRangeMinimumSize(1e-9);
         style(y);
@@ -133,7 +133,29 @@ final class TrainingCharts {
         }
     }
 
-    /** Lines only, drawn as one path each; colour and width by the curve's role. */
+    /**
+     * A number axis that never shrinks to a point: when the data span (nearly) nothing — one row, or a
+     * constant learning rate — the range is widened to ±5 % of the value (±1 step on the step axis),
+     * so the ticks read as numbers rather than "1.00000000".
+     */
+    static final class SpanAxis extends NumberAxis {
+        SpanAxis(String label) {
+            super(label);
+        }
+
+        @Override
+        protected void autoAdjustRange() {
+            super.autoAdjustRange();
+            org.jfree.data.Range r = getRange();
+            double c = r.getCentralValue();
+            double half = Math.max(Math.abs(c) * 0.05, "step".equals(getLabel()) ? 1 : 1e-12);
+            if (r.getLength() < half * 0.2) {
+                setRange(new org.jfree.data.Range(c - half, c + half), false, false);
+            }
+        }
+    }
+
+    /** Lines only, drawn as one path each (a curve of one point as a dot); colour and width by the curve's role. */
     static final class RoleRenderer extends XYLineAndShapeRenderer {
         private static final Stroke THIN = new BasicStroke(1.0f);
         private static final Stroke THICK = new BasicStroke(2.0f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND);
@@ -144,6 +166,11 @@ final class TrainingCharts {
             super(true, false);
             this.data = data;
             setDrawSeriesLineAsPath(true);
+        }
+
+        @Override
+        public boolean getItemShapeVisible(int series, int item) {
+            return data.getItemCount(series) == 1; // a line needs two points: show a lone one
         }
 
         private TrainingViewModel.Role role(int series) {

@@ -234,13 +234,19 @@ public final class TrainingPane implements StudioPane {
         logView.setId("training-log");
         logView.setItems(vm.log());
         logView.getStyleClass().add("figure");
-        logView.setFixedCellSize(20);
+        logView.setFixedCellSize(22); // monospace 12 px with its descenders, and the cell's padding
         logView.setPlaceholder(new Label("The run's log.txt shows here."));
         follow.setSelected(true);
         follow.setTooltip(new Tooltip("Keep the newest log line in view"));
         vm.log().addListener((ListChangeListener<String>) c -> {
             if (follow.isSelected() && !vm.log().isEmpty()) {
                 logView.scrollTo(vm.log().size() - 1);
+                // once more after the layout pass that adds the new rows (and perhaps the horizontal bar)
+                javafx.application.Platform.runLater(() -> {
+                    if (follow.isSelected() && !vm.log().isEmpty()) {
+                        logView.scrollTo(vm.log().size() - 1);
+                    }
+                });
             }
         });
         Region logSpacer = new Region();

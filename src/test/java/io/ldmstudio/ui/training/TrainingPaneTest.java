@@ -178,7 +178,8 @@ class TrainingPaneTest {
             run.appendMetrics(new MetricsRow(s, 1.0 / s, 1e-3, 0.5, 100, s));
         }
         String why = "non-finite loss at step 7 (lr 0.100, loss NaN, grad norm NaN): the run stopped without applying it; "
-                + "the last good checkpoint is none yet — resume with a lower optim.lr or a grad_clip";
+                + "the last good checkpoint is none yet — start it again with gradient clipping (optim.grad_clip=1.0) or a lower "
+                + "learning rate (optim.lr=0.0100)";
         run.setState(RunStatus.FAILED, why);
         StudioFixture.onFx(studio::refreshRuns);
         await(30, "listing", () -> studio.runs().size() == 3);
