@@ -494,9 +494,9 @@ public final class HyperparametersViewModel {
         long params = size.parameters();
         double activations = size.activationBytes().orElseThrow();
         parameters.set(String.format(Locale.ROOT, "%,d U-Net parameters (%.1f MB float32)", params, params * 4 / 1e6));
-        memory.set(String.format(Locale.ROOT, "≈ %.0f MB: %.0f MB weights, gradients, AdamW state and EMA + ≈ %.0f MB "
-                        + "activations at batch %d (rough)", size.stateBytes() / 1e6 + activations / 1e6,
-                size.stateBytes() / 1e6, activations / 1e6, c.optim().batchSize()));
+        memory.set(String.format(Locale.ROOT, "≈ %s: %s weights, gradients, AdamW state and EMA + ≈ %s "
+                        + "activations at batch %d (rough)", bytes(size.stateBytes() + activations),
+                bytes(size.stateBytes()), bytes(activations), c.optim().batchSize()));
     }
 
     /**
