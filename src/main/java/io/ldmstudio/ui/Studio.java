@@ -40,6 +40,8 @@ public final class Studio {
     private final ObjectProperty<Message> message = new SimpleObjectProperty<>(this, "message");
     private Consumer<String> navigator = id -> {};
     private Consumer<io.ldmstudio.config.RunConfig> configEditor = c -> {};
+    private java.util.function.BiConsumer<io.ldmstudio.config.RunConfig, String> namedConfigEditor =
+            (c, name) -> configEditor.accept(c);
 
     /** Something the user should read: an error names what is wrong. */
     public record Message(String text, boolean error) {}
@@ -173,6 +175,18 @@ public final class Studio {
 
     public void setConfigEditor(Consumer<io.ldmstudio.config.RunConfig> editor) {
         this.configEditor = editor;
+    }
+
+    /**
+     * Opens {@code config} in the Hyperparameters pane as a new run's draft, proposing a run name that
+     * starts with {@code runName} (made unique there).
+     */
+    public void editConfig(io.ldmstudio.config.RunConfig config, String runName) {
+        namedConfigEditor.accept(config, runName);
+    }
+
+    public void setNamedConfigEditor(java.util.function.BiConsumer<io.ldmstudio.config.RunConfig, String> editor) {
+        this.namedConfigEditor = editor;
     }
 
     /** The runs folder, for file choosers. */

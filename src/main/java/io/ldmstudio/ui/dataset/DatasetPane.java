@@ -42,6 +42,11 @@ public final class DatasetPane implements StudioPane {
         return view.grid();
     }
 
+    /** Replaces what opens the folder chooser, to count the calls (tests). */
+    void setFolderChooser(java.util.function.Consumer<DatasetViewModel.Kind> chooser) {
+        view.setFolderChooser(chooser);
+    }
+
     @Override
     public void dispose() {
         vm.dispose();

@@ -58,6 +58,8 @@ final class DatasetView {
     private final Label originalCaption = caption();
     private final Label transformedCaption = caption();
     private final Label flippedCaption = caption();
+    /** Opens the folder chooser for a kind; only on an explicit action (tests count the calls). */
+    private java.util.function.Consumer<DatasetViewModel.Kind> folderChooser = this::chooseFolder;
 
     DatasetView(DatasetViewModel vm) {
         this.vm = vm;
@@ -73,7 +75,7 @@ final class DatasetView {
         root.addEventHandler(KeyEvent.KEY_PRESSED, e -> {
             if (new KeyCodeCombination(KeyCode.O, KeyCombination.SHORTCUT_DOWN).match(e)) {
                 e.consume();
-                chooseFolder(DatasetViewModel.Kind.FOLDER);
+                folderChooser.accept(DatasetViewModel.Kind.FOLDER);
             }
         });
     }
@@ -84,6 +86,11 @@ final class DatasetView {
 
     ThumbnailGrid grid() {
         return grid;
+    }
+
+    /** Replaces what opens the folder chooser (tests). */
+    void setFolderChooser(java.util.function.Consumer<DatasetViewModel.Kind> chooser) {
+        folderChooser = chooser;
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -111,15 +118,49 @@ final class DatasetView {
             if (programmatic[0] || k == null || k == vm.kindProperty().get()) {
                 return;
             }
-            // the user picked another kind
-            if (k == DatasetViewModel.Kind.PROCEDURAL) {
-                vm.choose(k, "");
-            } else if (k == DatasetViewModel.Kind.IDX) {
-                vm.choose(k, "");
-            } else {
-                vm.kindProperty().set(k);
-                vm.pathProperty().set("");
-                chooseFolder(k);
+            // the user picked another kind, maybe only passing it with the arrow keys: no modal chooser here
+            // (a click or Enter on the entry, Browse… or Ctrl+O opens one)
+            vm.pick(k);
+        });
+        // an explicit choice of an entry that reads a folder opens the chooser: a click on it in the list...
+        // the closed box's own cell is not one of these: a click that opens the list opens no chooser
+        kind.setButtonCell(new javafx.scene.control.ListCell<>() {
+            @Override
+            protected void updateItem(DatasetViewModel.Kind item, boolean empty) {
+                super.updateItem(item, empty);
+                setText(empty || item == null ? null : item.toString());
+            }
+        });
+        kind.setCellFactory(lv -> {
+            javafx.scene.control.ListCell<DatasetViewModel.Kind> cell = new javafx.scene.control.ListCell<>() {
+                @Override
+                protected void updateItem(DatasetViewModel.Kind item, boolean empty) {
+                    super.updateItem(item, empty);
+                    setText(empty || item == null ? null : item.toString());
+                }
+            };
+            cell.setOnMouseReleased(e -> {
+                if (!cell.isEmpty() && cell.getItem() != null) {
+                    chooseOnAction(cell.getItem());
+                }
+            });
+            return cell;
+        });
+        // ...or Enter on it, in the open list or on the closed box
+        kind.addEventFilter(KeyEvent.KEY_PRESSED, e -> {
+            if (e.getCode() == KeyCode.ENTER && kind.getValue() != null) {
+                chooseOnAction(kind.getValue());
+            }
+        });
+        kind.setOnShown(e -> {
+            Node list = kind.getSkin() instanceof javafx.scene.control.skin.ComboBoxListViewSkin<?> skin
+                    ? skin.getPopupContent() : null;
+            if (list != null && list.getProperties().putIfAbsent("dataset-enter", Boolean.TRUE) == null) {
+                list.addEventFilter(KeyEvent.KEY_PRESSED, k -> {
+                    if (k.getCode() == KeyCode.ENTER && kind.getValue() != null) {
+                        chooseOnAction(kind.getValue());
+                    }
+                });
             }
         });
 
@@ -135,7 +176,7 @@ final class DatasetView {
         Button browse = new Button("Browse…");
         browse.setId("dataset-browse");
         browse.setTooltip(new Tooltip("Choose a folder of images, CIFAR-10 batches or IDX files (Ctrl+O for an image folder)"));
-        browse.setOnAction(e -> chooseFolder(vm.kindProperty().get() == DatasetViewModel.Kind.PROCEDURAL
+        browse.setOnAction(e -> folderChooser.accept(vm.kindProperty().get() == DatasetViewModel.Kind.PROCEDURAL
                 ? DatasetViewModel.Kind.FOLDER : vm.kindProperty().get()));
         Button file = new Button("File…");
         file.setTooltip(new Tooltip("Choose one CIFAR-10 batch file (.bin) or an IDX images file"));
@@ -173,12 +214,19 @@ final class DatasetView {
                 + " run is selected), and follow the run selection again"));
         runData.setOnAction(e -> vm.useRunData());
 
+        Button train = new Button("Train on this dataset");
+        train.setId("dataset-train");
+        train.setTooltip(new Tooltip("Open a new run's draft in the Hyperparameters pane on this dataset, at this"
+                + " resolution and these channels (a small CPU preset: Fashion-MNIST's for gray, quickstart's for RGB)"));
+        train.disableProperty().bind(vm.canTrainProperty().not());
+        train.setOnAction(e -> vm.trainOnThis());
+
         ProgressIndicator busy = new ProgressIndicator();
         busy.setPrefSize(18, 18);
         busy.visibleProperty().bind(vm.loadingProperty());
         busy.managedProperty().bind(busy.visibleProperty());
 
-        HBox bar = new HBox(6, title, spacer(8), kind, path, browse, file, split, open, runData, busy);
+        HBox bar = new HBox(6, title, spacer(8), kind, path, browse, file, split, open, runData, train, busy);
         bar.setAlignment(Pos.CENTER_LEFT);
 
         Label error = new Label();
@@ -202,6 +250,13 @@ final class DatasetView {
             return d;
         }, vm.statusProperty(), vm.descriptionProperty(), vm.originProperty()));
         return new VBox(3, bar, error, desc);
+    }
+
+    /** A click or Enter on a kind's entry: the chooser for kinds that read a folder (after the popup closes). */
+    private void chooseOnAction(DatasetViewModel.Kind k) {
+        if (k == DatasetViewModel.Kind.FOLDER || k == DatasetViewModel.Kind.CIFAR10) {
+            javafx.application.Platform.runLater(() -> folderChooser.accept(k));
+        }
     }
 
     private void chooseFolder(DatasetViewModel.Kind k) {
@@ -334,8 +389,12 @@ final class DatasetView {
         names.setMinWidth(60);
         ColumnConstraints bars = new ColumnConstraints();
         bars.setHgrow(Priority.ALWAYS);
-        bars.setMinWidth(80);
-        g.getColumnConstraints().addAll(names, bars, new ColumnConstraints());
+        bars.setMinWidth(40);
+        // the counts and percentages keep their whole width; the bars give way
+        ColumnConstraints counts = new ColumnConstraints();
+        counts.setMinWidth(Region.USE_PREF_SIZE);
+        counts.setHgrow(Priority.NEVER);
+        g.getColumnConstraints().addAll(names, bars, counts);
         for (int i = 0; i < c.length; i++) {
             Label name = new Label(h.names().get(i));
             name.setMinWidth(Region.USE_PREF_SIZE);
@@ -351,6 +410,7 @@ final class DatasetView {
             Label n = new Label(String.format(Locale.ROOT, "%,d  (%.1f%%)", c[i], 100.0 * c[i] / Math.max(1, total)));
             n.getStyleClass().add("figure");
             n.setMinWidth(Region.USE_PREF_SIZE);
+            n.setTextOverrun(javafx.scene.control.OverrunStyle.CLIP);
             g.addRow(i, name, barBox, n);
         }
         Label sum = new Label(String.format(Locale.ROOT, "%d classes, %,d images in all", c.length, total));
@@ -412,8 +472,10 @@ final class DatasetView {
     }
 
     private Node previewRow() {
-        HBox images = new HBox(10, figure(original, originalCaption), figure(transformed, transformedCaption),
-                figure(flipped, flippedCaption));
+        // a flow, not a row: on a narrow side panel the three images wrap, so the panel's content is never
+        // wider than the panel (which pushed the class table's percentages out of sight)
+        javafx.scene.layout.FlowPane images = new javafx.scene.layout.FlowPane(10, 6, figure(original, originalCaption),
+                figure(transformed, transformedCaption), figure(flipped, flippedCaption));
         images.setAlignment(Pos.TOP_LEFT);
         Label steps = new Label();
         steps.setId("dataset-transform-steps");

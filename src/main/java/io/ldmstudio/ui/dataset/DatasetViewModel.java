@@ -1,6 +1,7 @@
 package io.ldmstudio.ui.dataset;
 
 import io.ldmstudio.config.RunConfig;
+import io.ldmstudio.data.ImageFolderSource;
 import io.ldmstudio.data.ImageSource;
 import io.ldmstudio.data.Pixels;
 import io.ldmstudio.data.ProceduralSource;
@@ -12,7 +13,10 @@ import io.ldmstudio.ui.common.CurrentDataset;
 import io.ldmstudio.ui.common.FxImages;
 import io.ldmstudio.ui.common.NearestScale;
 import io.ldmstudio.ui.common.UiErrors;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -230,6 +234,93 @@ public final class DatasetViewModel {
         followRun = false;
         origin.set("opened here");
         open("opened here");
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Training on the open dataset
+
+    /** Whether a run can be made on what is open: a source opened and nothing opening. */
+    public javafx.beans.binding.BooleanBinding canTrainProperty() {
+        return source.isNotNull().and(loading.not());
+    }
+
+    /**
+     * The preset a run on the open dataset starts from: the Fashion-MNIST CPU preset (a small grayscale
+     * pixel-space U-Net) for one channel, else quickstart (a small RGB one); both train on a CPU.
+     */
+    String trainingPreset() {
+        List<String> names = studio.presetNames();
+        if (channels.get() == 1 && names.contains("fashion-mnist-pixel-cpu")) {
+            return "fashion-mnist-pixel-cpu";
+        }
+        return names.contains("quickstart") || names.isEmpty() ? "quickstart" : names.get(0);
+    }
+
+    /**
+     * A new run's config on the open dataset: {@code preset} with the data section of what is open
+     * here (source, absolute path, resolution, channels, crop, flip) and a description naming it
+     * ("trained on /data/faces (1,794 images)"). The run trains on the training split even when the
+     * test split is shown.
+     */
+    RunConfig trainingDraft(String preset) {
+        Opened o = lastOpened;
+        if (o == null || source.get() == null) {
+            throw new IllegalStateException("open a dataset first");
+        }
+        RunConfig c = io.ldmstudio.config.ConfigResolver.resolve(studio.presets(), preset, List.of());
+        String p = o.kind().needsPath() && !o.path().isEmpty() ? Sources.expand(o.path()).toAbsolutePath().toString()
+                : o.kind() == Kind.IDX ? Sources.DEFAULT_FASHION_MNIST.toString() : null;
+        RunConfig.Data d = new RunConfig.Data(o.kind().config, p, resolution.get(), channels.get(), centerCrop.get(),
+                flip.get(), c.data().limit(), c.data().workers());
+        String what = p == null ? "the built-in procedural shapes" : p;
+        String description = "trained on " + what + (o.test() ? "" : String.format(Locale.ROOT, " (%,d images)",
+                count.get())) + ", from preset " + preset;
+        return new RunConfig(c.preset(), description, c.task(), d, c.autoencoder(), c.vae(), c.model(), c.diffusion(),
+                c.optim(), c.sampling(), c.logging(), c.device());
+    }
+
+    /** The start of a run name on the open dataset: {@code <folder>-<preset>} ("faces-quickstart"). */
+    String trainingRunName(String preset) {
+        RunConfig.Data d = trainingDraft(preset).data();
+        if (d.path() == null) {
+            return "shapes-" + preset;
+        }
+        Path name = Path.of(d.path()).getFileName();
+        String n = name == null ? "data" : name.toString();
+        if (!Files.isDirectory(Path.of(d.path())) && n.contains(".")) {
+            n = n.substring(0, n.lastIndexOf('.')); // a batch or IDX file: its name without the extension
+        }
+        return n + "-" + preset;
+    }
+
+    /**
+     * Loads a suitable preset into the Hyperparameters pane as a new run's draft on the open dataset
+     * (see {@link #trainingDraft}) and shows that pane.
+     */
+    public void trainOnThis() {
+        try {
+            String preset = trainingPreset();
+            studio.editConfig(trainingDraft(preset), trainingRunName(preset));
+            studio.navigate("hyperparameters");
+        } catch (RuntimeException e) {
+            studio.error(e);
+        }
+    }
+
+    /**
+     * The user picked kind {@code k} in the list (maybe only passing it with the arrow keys): the
+     * built-in shapes and IDX (Fashion-MNIST's folder) open at once; a folder or CIFAR-10 waits for its
+     * path, and the path field says how to give it. Opens no chooser.
+     */
+    public void pick(Kind k) {
+        if (k == Kind.PROCEDURAL || k == Kind.IDX) {
+            choose(k, "");
+            return;
+        }
+        kind.set(k);
+        path.set("");
+        pathError.set("choose " + (k == Kind.FOLDER ? "a folder of images" : "the folder or file of the " + k.label
+                + " data") + " (Browse…), or type its path and press Enter");
     }
 
     /** Chooses a kind; IDX with an empty path gets the Fashion-MNIST default. */
@@ -537,6 +628,32 @@ public final class DatasetViewModel {
     /** Thumbnails decoded so far (cache hits do not count): shows that only visible cells load. */
     public ReadOnlyIntegerProperty thumbnailsDecodedProperty() {
         return thumbnailsDecoded.getReadOnlyProperty();
+    }
+
+    /**
+     * Image {@code i} in a few words for its thumbnail's tooltip: the file (relative to the dataset's
+     * folder), its size and class for an image folder ("cats/img3.png · 20×30 px · class cats"); the
+     * index and class for the other sources.
+     */
+    public String imageText(int i) {
+        ImageSource s = source.get();
+        if (s == null || i < 0 || i >= s.size()) {
+            return "";
+        }
+        String cls = className(i);
+        String text;
+        if (s instanceof ImageFolderSource folder) {
+            Path file = folder.file(i);
+            Path rel = file.startsWith(folder.root()) ? folder.root().relativize(file) : file;
+            StringBuilder name = new StringBuilder();
+            for (Path part : rel) {
+                name.append(name.length() == 0 ? "" : "/").append(part);
+            }
+            text = name + String.format(Locale.ROOT, " · %d×%d px", folder.width(i), folder.height(i));
+        } else {
+            text = String.format(Locale.ROOT, "image %,d", i);
+        }
+        return text + (cls.isEmpty() ? "" : " · class " + cls);
     }
 
     /** The label of image {@code i} ("Sneaker"), or "" when the source has no classes. */

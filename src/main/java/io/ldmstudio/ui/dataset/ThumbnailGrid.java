@@ -260,8 +260,7 @@ final class ThumbnailGrid {
             root.setVisible(true);
             String cls = vm.className(i);
             caption.setText(String.format(Locale.ROOT, "%,d", i) + (cls.isEmpty() ? "" : " " + cls));
-            tip.setText("image " + String.format(Locale.ROOT, "%,d", i) + (cls.isEmpty() ? "" : " · class " + cls)
-                    + " — click to preview its training transform");
+            tip.setText(vm.imageText(i) + " — click to preview its training transform");
             Tooltip.install(root, tip);
             ticket = vm.thumbnails().request(i, this::ready);
         }
@@ -274,7 +273,7 @@ final class ThumbnailGrid {
             if (t.image() == null) {
                 image.setImage(null);
                 caption.setText(String.format(Locale.ROOT, "%,d unreadable", index));
-                tip.setText("image " + index + ": " + t.problem());
+                tip.setText(vm.imageText(index) + ": " + t.problem());
                 return;
             }
             image.setImage(t.image()); // already at its shown size
@@ -287,6 +286,18 @@ final class ThumbnailGrid {
             for (Tile t : c.tiles) {
                 if (t.index == index && !c.isEmpty() && t.image.getImage() != null) {
                     return t.image.getImage();
+                }
+            }
+        }
+        return null;
+    }
+
+    /** For tests: the tooltip of the tile of {@code index}, if that tile is on screen. */
+    String tooltipText(int index) {
+        for (RowCell c : cells) {
+            for (Tile t : c.tiles) {
+                if (t.index == index && !c.isEmpty()) {
+                    return t.tip.getText();
                 }
             }
         }

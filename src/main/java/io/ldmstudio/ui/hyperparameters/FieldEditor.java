@@ -1,9 +1,13 @@
 package io.ldmstudio.ui.hyperparameters;
 
 import io.ldmstudio.config.ConfigSchema;
+import java.util.Optional;
+import java.util.function.Function;
 import javafx.beans.binding.Bindings;
+import javafx.beans.value.ObservableBooleanValue;
 import javafx.geometry.Pos;
 import javafx.scene.Node;
+import javafx.scene.control.Button;
 import javafx.scene.control.CheckBox;
 import javafx.scene.control.ComboBox;
 import javafx.scene.control.Control;
@@ -16,15 +20,31 @@ import javafx.scene.layout.VBox;
 import org.controlsfx.property.editor.PropertyEditor;
 
 /**
- * The editor of one field: a text field, a choice box or a check box; beside it the preset's value when
- * changed; under it the field's message in red when the value can't be used.
+ * The editor of one field: a text field, a choice box or a check box (a path field with Browse…/File…
+ * beside it); beside it the preset's value when changed; under it the field's message in red when the
+ * value can't be used.
  */
 final class FieldEditor implements PropertyEditor<Object> {
     private final HyperparametersViewModel.Field field;
     private final VBox node;
     private final Control input;
 
+    /**
+     * The buttons beside a path field: Browse… chooses a folder, File… (shown where the source also
+     * takes one file) a file; {@code choose} opens the chooser (true: a folder) and gives the path
+     * picked, or empty when cancelled.
+     *
+     * @param needed whether the field is read at all (else both buttons are disabled)
+     * @param file   whether a single file is allowed too
+     */
+    record PathButtons(ObservableBooleanValue needed, ObservableBooleanValue file,
+            Function<Boolean, Optional<String>> choose) {}
+
     FieldEditor(HyperparametersViewModel.Field field) {
+        this(field, null);
+    }
+
+    FieldEditor(HyperparametersViewModel.Field field, PathButtons buttons) {
         this.field = field;
         if (field.key().kind() == ConfigSchema.Kind.BOOLEAN) {
             CheckBox box = new CheckBox();
@@ -78,7 +98,26 @@ final class FieldEditor implements PropertyEditor<Object> {
         field.errorProperty().addListener((o, a, b) -> invalid(!b.isEmpty()));
         invalid(!field.errorProperty().get().isEmpty());
 
-        HBox row = new HBox(8, input, was);
+        HBox row = new HBox(8, input);
+        if (buttons != null) {
+            String id = field.path().replace('.', '-');
+            Button browse = new Button("Browse…");
+            browse.setId("browse-" + id);
+            browse.setTooltip(new Tooltip("Choose the folder " + field.path() + " names"));
+            browse.disableProperty().bind(Bindings.createBooleanBinding(() -> !buttons.needed().get(), buttons.needed()));
+            browse.setOnAction(e -> buttons.choose().apply(true).ifPresent(field.textProperty()::set));
+            Button file = new Button("File…");
+            file.setId("file-" + id);
+            file.setTooltip(new Tooltip("Choose one file instead (a CIFAR-10 batch file, an IDX images file)"));
+            file.visibleProperty().bind(Bindings.createBooleanBinding(() -> buttons.needed().get() && buttons.file().get(),
+                    buttons.needed(), buttons.file()));
+            file.managedProperty().bind(file.visibleProperty());
+            file.setOnAction(e -> buttons.choose().apply(false).ifPresent(field.textProperty()::set));
+            browse.setMinWidth(Control.USE_PREF_SIZE);
+            file.setMinWidth(Control.USE_PREF_SIZE);
+            row.getChildren().addAll(browse, file);
+        }
+        row.getChildren().add(was);
         row.setAlignment(Pos.CENTER_LEFT);
         node = new VBox(2, row, error);
     }

@@ -3,17 +3,24 @@ package io.ldmstudio.ui.hyperparameters;
 import io.ldmstudio.config.RunConfig;
 import io.ldmstudio.runs.Run;
 import io.ldmstudio.runs.RunInfo;
+import io.ldmstudio.data.Sources;
 import io.ldmstudio.runs.Workspace;
+import io.ldmstudio.service.Devices;
 import io.ldmstudio.ui.Studio;
 import io.ldmstudio.ui.StudioPane;
+import java.lang.management.ManagementFactory;
+import java.io.File;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import javafx.beans.binding.Bindings;
+import javafx.beans.property.StringProperty;
 import javafx.geometry.Insets;
 import javafx.geometry.Pos;
 import javafx.scene.Node;
@@ -28,6 +35,8 @@ import javafx.scene.layout.HBox;
 import javafx.scene.layout.Priority;
 import javafx.scene.layout.Region;
 import javafx.scene.layout.VBox;
+import javafx.stage.DirectoryChooser;
+import javafx.stage.FileChooser;
 import org.controlsfx.control.PropertySheet;
 
 /**
@@ -62,7 +71,8 @@ public final class HyperparametersPane implements StudioPane {
         // the sheet asks again on every search keystroke, mode switch and task change: one editor per
         // field, or each request would leave another set of listeners on the field for good
         Map<HyperparametersViewModel.Field, FieldEditor> editors = new java.util.HashMap<>();
-        sheet.setPropertyEditorFactory(item -> editors.computeIfAbsent(((FieldItem) item).field(), FieldEditor::new));
+        sheet.setPropertyEditorFactory(item -> editors.computeIfAbsent(((FieldItem) item).field(),
+                f -> new FieldEditor(f, f.path().equals("data.path") ? dataPathButtons() : null)));
         Map<String, FieldItem> items = new LinkedHashMap<>();
         vm.fields().forEach(f -> items.put(f.path(), new FieldItem(f)));
         Runnable showRelevant = () -> sheet.getItems().setAll(vm.relevantFields().stream()
@@ -76,6 +86,10 @@ public final class HyperparametersPane implements StudioPane {
         root.setBottom(startBar());
 
         studio.setConfigEditor(this::edit);
+        studio.setNamedConfigEditor(this::edit);
+        // runs train on the studio's device: a batch that can't fit in its memory is refused at the field
+        studio.background().submit("reading the memory of the training device", () -> memoryOf(studio.device()),
+                vm::setDeviceMemory, e -> { }); // the status bar says why the engine failed; no memory check then
         vm.validProperty().addListener((o, a, b) -> updateProblems());
         vm.fields().forEach(f -> f.errorProperty().addListener((o, a, b) -> updateProblems()));
         String first = studio.presetNames().contains("quickstart") ? "quickstart"
@@ -83,6 +97,46 @@ public final class HyperparametersPane implements StudioPane {
         if (first != null) {
             loadPreset(first);
         }
+    }
+
+    /** Browse… / File… beside data.path, as the data source reads it (a folder, or for cifar10/idx one file too). */
+    private FieldEditor.PathButtons dataPathButtons() {
+        StringProperty source = vm.field("data.source").orElseThrow().textProperty();
+        return new FieldEditor.PathButtons(
+                Bindings.createBooleanBinding(() -> HyperparametersViewModel.readsPath(source.get()), source),
+                Bindings.createBooleanBinding(() -> HyperparametersViewModel.takesFile(source.get()), source),
+                folder -> choosePath(source.get(), folder));
+    }
+
+    private Optional<String> choosePath(String source, boolean folder) {
+        String now = vm.field("data.path").map(f -> f.textProperty().get()).orElse("");
+        File start = null;
+        try {
+            Path p = now == null || now.isBlank() ? null : Sources.expand(now).toAbsolutePath();
+            Path dir = p == null ? null : Files.isDirectory(p) ? p : p.getParent();
+            start = dir != null && Files.isDirectory(dir) ? dir.toFile() : null;
+        } catch (RuntimeException e) {
+            // an unusable path: the chooser starts where it likes
+        }
+        javafx.stage.Window owner = root.getScene() == null ? null : root.getScene().getWindow();
+        String kind = source == null ? "" : source.strip();
+        File chosen;
+        if (folder) {
+            DirectoryChooser dc = new DirectoryChooser();
+            dc.setTitle(switch (kind) {
+                case "cifar10" -> "data.path: the folder of CIFAR-10 data_batch_*.bin files";
+                case "idx" -> "data.path: the folder of IDX files (train-images-idx3-ubyte[.gz] …)";
+                default -> "data.path: a folder of images (one sub-folder per class labels them)";
+            });
+            dc.setInitialDirectory(start);
+            chosen = dc.showDialog(owner);
+        } else {
+            FileChooser fc = new FileChooser();
+            fc.setTitle(kind.equals("idx") ? "data.path: an IDX images file" : "data.path: a CIFAR-10 batch file (.bin)");
+            fc.setInitialDirectory(start);
+            chosen = fc.showOpenDialog(owner);
+        }
+        return Optional.ofNullable(chosen).map(File::getPath);
     }
 
     private Node toolbar() {
@@ -171,7 +225,12 @@ public final class HyperparametersPane implements StudioPane {
         problems.setWrapText(true);
         problems.setMaxWidth(Double.MAX_VALUE);
         HBox.setHgrow(problems, Priority.ALWAYS);
-        HBox bar = new HBox(8, new Label("Run name"), runName, start, problems);
+        Label nameLabel = new Label("Run name");
+        // a long list of problems wraps beside them instead of squeezing the name and the button to "…"
+        for (Region r : List.of(nameLabel, runName, start)) {
+            r.setMinWidth(Region.USE_PREF_SIZE);
+        }
+        HBox bar = new HBox(8, nameLabel, runName, start, problems);
         bar.setAlignment(Pos.CENTER_LEFT);
         bar.setPadding(new Insets(8, 0, 0, 0));
         return bar;
@@ -197,9 +256,27 @@ public final class HyperparametersPane implements StudioPane {
 
     /** Shows {@code config} as the draft of a new run. */
     public void edit(RunConfig config) {
+        edit(config, config.preset() == null ? "run" : config.preset());
+    }
+
+    /** Shows {@code config} as the draft of a new run named after {@code name} (made unique). */
+    public void edit(RunConfig config, String name) {
         vm.load(config);
         preset.setValue(config.preset());
-        runName.setText(studio.workspace().uniqueName(config.preset() == null ? "run" : config.preset()));
+        runName.setText(studio.workspace().uniqueName(name));
+    }
+
+    /**
+     * Where the memory of {@code device} is read: the CPU's is the machine's physical memory as the JVM
+     * sees it (a container's limit); a GPU's is not known here (null: no check).
+     */
+    static Supplier<HyperparametersViewModel.DeviceMemory> memoryOf(Devices.DeviceInfo device) {
+        if (device.isGpu() || !(ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os)) {
+            return null;
+        }
+        return () -> new HyperparametersViewModel.DeviceMemory("the CPU", os.getTotalMemorySize(),
+                os.getFreeMemorySize());
     }
 
     private void fromSelectedRun() {

@@ -10,6 +10,7 @@ import io.ldmstudio.config.ConfigValidator;
 import io.ldmstudio.config.Configs;
 import io.ldmstudio.config.Presets;
 import io.ldmstudio.config.RunConfig;
+import io.ldmstudio.data.Sources;
 import io.ldmstudio.runs.AtomicFiles;
 import io.ldmstudio.runs.Workspace;
 import io.ldmstudio.service.ModelSizes;
@@ -123,6 +124,8 @@ public final class HyperparametersViewModel {
     private final BooleanProperty loading = new SimpleBooleanProperty();
     private RunConfig base;
     private RunConfig current;
+    /** What the training device holds, read when checked; null until known (then no memory check is made). */
+    private java.util.function.Supplier<DeviceMemory> deviceMemory;
     /** Parameter counts and memory figures; builds the network again only when its shape changed. */
     private final ModelSizes sizes = new ModelSizes();
 
@@ -223,6 +226,25 @@ public final class HyperparametersViewModel {
         return memory.getReadOnlyProperty();
     }
 
+    /**
+     * The memory of the device runs train on, in bytes: a config whose training-memory estimate exceeds
+     * {@code total} is refused at the field that makes it too big.
+     *
+     * @param device a word for messages ("the CPU")
+     * @param total  what the device has
+     * @param free   what is free now, or -1 when not known
+     */
+    public record DeviceMemory(String device, long total, long free) {}
+
+    /**
+     * Sets (null: forgets) where the device's memory is read, asked again at each check (what is free
+     * changes), and checks the config against it.
+     */
+    public void setDeviceMemory(java.util.function.Supplier<DeviceMemory> memory) {
+        deviceMemory = memory;
+        revalidate();
+    }
+
     /** The fields that differ from the preset, as {@code key=value} assignments. */
     public List<String> changes() {
         List<String> out = new ArrayList<>();
@@ -264,9 +286,12 @@ public final class HyperparametersViewModel {
             }
         }
         RunConfig candidate = null;
+        boolean validated = false;
         try {
             candidate = ConfigOverrides.apply(base, good);
-            for (ConfigError e : ConfigValidator.validate(candidate)) {
+            List<ConfigError> refused = ConfigValidator.validate(candidate);
+            validated = refused.isEmpty();
+            for (ConfigError e : refused) {
                 Field f = byPath.get(e.field());
                 if (f == null) {
                     f = fields.stream().filter(x -> e.field().startsWith(x.path())).findFirst().orElse(null);
@@ -285,18 +310,157 @@ public final class HyperparametersViewModel {
             }
             errors += Math.max(1, e.errors().size());
         }
+        if (candidate != null) {
+            errors += refuse("data.path", dataPathProblem(candidate.data()));
+        }
+        if (validated) {
+            errors += refuseTooBig(candidate);
+        }
         current = errors == 0 ? candidate : null;
         valid.set(errors == 0);
         long n = fields.stream().filter(f -> f.changed.get()).count();
         summary.set((n == 0 ? "as in " : n + (n == 1 ? " change from " : " changes from ")) + basePreset.get()
                 + (errors == 0 ? "" : " · " + errors + (errors == 1 ? " error" : " errors")));
-        derive(candidate != null && errors == 0 ? candidate : null);
+        // the figures follow any config the validator takes, so a refused batch size still shows its estimate
+        derive(validated ? candidate : null);
+    }
+
+    /** Shows {@code problem} at field {@code path} unless it has a message already; 1 when it is shown. */
+    private int refuse(String path, String problem) {
+        Field f = byPath.get(path);
+        if (problem.isEmpty() || f == null || !f.error.get().isEmpty()) {
+            return 0;
+        }
+        f.error.set(problem);
+        return 1;
+    }
+
+    /** {@code data.source} reads {@code data.path} (all but procedural). */
+    public static boolean readsPath(String source) {
+        String k = source == null ? "" : source.strip().toLowerCase(Locale.ROOT);
+        return List.of("folder", "cifar10", "idx").contains(k);
+    }
+
+    /** {@code data.source} takes one file as {@code data.path} as well as a folder (a CIFAR-10 batch, an IDX images file). */
+    public static boolean takesFile(String source) {
+        String k = source == null ? "" : source.strip().toLowerCase(Locale.ROOT);
+        return k.equals("cifar10") || k.equals("idx");
+    }
+
+    /**
+     * Why {@code data.path} can't be read for its {@code data.source}, or "" when it can (or the source
+     * reads no path, or the validator already says it is missing). The checks {@code Sources.open} makes
+     * first: the path exists and can be read, a folder source is a folder, and a folder given to cifar10
+     * or idx holds its training files. Relative paths are read from the studio's working folder, as the
+     * training process does.
+     */
+    static String dataPathProblem(RunConfig.Data d) {
+        if (d == null || d.source() == null) {
+            return "";
+        }
+        String kind = d.source().strip().toLowerCase(Locale.ROOT);
+        boolean blank = d.path() == null || d.path().isBlank();
+        if (!readsPath(kind) || (blank && !kind.equals("idx"))) {
+            return "";
+        }
+        String expected = switch (kind) {
+            case "folder" -> "a folder of images (optionally one sub-folder per class)";
+            case "cifar10" -> "a folder of CIFAR-10 data_batch_*.bin files, or one batch file";
+            default -> "a folder with train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz], or an images file";
+        };
+        Path p;
+        try {
+            p = blank ? Sources.DEFAULT_FASHION_MNIST : Sources.expand(d.path());
+        } catch (java.nio.file.InvalidPathException e) {
+            return "data.path '" + d.path() + "' is not a usable path: " + e.getReason();
+        }
+        String shown = p + (p.isAbsolute() ? "" : " (from " + Path.of("").toAbsolutePath() + ")");
+        if (!Files.exists(p)) {
+            return "data.path does not exist: " + shown + "; data.source = " + kind + " expects " + expected;
+        }
+        if (!Files.isReadable(p)) {
+            return "data.path cannot be read (permissions): " + shown;
+        }
+        boolean dir = Files.isDirectory(p);
+        if (kind.equals("folder") && !dir) {
+            return "data.path is a file, not a folder: " + shown + "; data.source = folder expects " + expected;
+        }
+        if (dir && kind.equals("cifar10") && !holds(p, "data_batch_\\d+\\.bin")
+                && !holds(p.resolve("cifar-10-batches-bin"), "data_batch_\\d+\\.bin")) {
+            return "data.path holds no CIFAR-10 training batches (data_batch_1.bin …): " + shown;
+        }
+        if (dir && kind.equals("idx") && !holds(p, "train-images[-.]idx3-ubyte(\\.gz)?")) {
+            return "data.path holds no train-images-idx3-ubyte[.gz]: " + shown + "; data.source = idx expects "
+                    + expected;
+        }
+        return "";
+    }
+
+    /** {@code dir} is a folder with a regular file whose name matches {@code regex}. */
+    private static boolean holds(Path dir, String regex) {
+        if (!Files.isDirectory(dir)) {
+            return false;
+        }
+        try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+            return s.anyMatch(f -> f.getFileName().toString().matches(regex) && Files.isRegularFile(f));
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Refuses a config whose training-memory estimate exceeds the device's memory: at the batch size
+     * when the model's state fits and the activations at that batch do not (saying what batch fits), else
+     * at the field that sizes the network. 1 when refused.
+     */
+    private int refuseTooBig(RunConfig c) {
+        DeviceMemory m = deviceMemory == null ? null : deviceMemory.get();
+        if (m == null || m.total() <= 0) {
+            return 0;
+        }
+        ModelSizes.Size size = sizes.of(c);
+        double activations = size.activationBytes().orElse(0);
+        double need = size.stateBytes() + activations;
+        if (need <= m.total()) {
+            return 0;
+        }
+        String has = m.device() + " has " + bytes(m.total()) + (m.free() >= 0 ? " (" + bytes(m.free()) + " free now)" : "");
+        if (size.stateBytes() < m.total() && activations > 0) {
+            int batch = c.optim().batchSize();
+            long fits = (long) Math.floor((m.total() - size.stateBytes()) / (activations / batch));
+            return refuse("optim.batch_size", String.format(Locale.ROOT,
+                    "optim.batch_size %,d needs ≈ %s of memory to train (rough: %s weights and optimiser state + %s"
+                            + " activations); %s: a batch of at most ≈ %,d fits", batch, bytes(need),
+                    bytes(size.stateBytes()), bytes(activations), has, fits));
+        }
+        String field = c.trainsAutoencoder() ? "vae.block_out_channels" : "model.model_channels";
+        return refuse(field, String.format(Locale.ROOT, "%s: the network's weights and optimiser state alone need ≈ %s"
+                + " of memory; %s", field, bytes(size.stateBytes()), has));
+    }
+
+    /** "812 MB", "3.4 GB", "1.2 TB". */
+    static String bytes(double b) {
+        if (b >= 1e12) {
+            return String.format(Locale.ROOT, "%.1f TB", b / 1e12);
+        }
+        if (b >= 1e9) {
+            return String.format(Locale.ROOT, "%.1f GB", b / 1e9);
+        }
+        return String.format(Locale.ROOT, "%.0f MB", b / 1e6);
     }
 
     private static String message(Field f, ConfigException e) {
         List<ConfigError> list = e.errors();
         String m = list.isEmpty() ? e.getMessage() : list.get(0).message();
-        return m == null ? f.path() + ": not a usable value" : m;
+        if (m == null) {
+            return f.path() + ": not a usable value";
+        }
+        // the parser's example integer is one for any key ("e.g. 1500"): give this field's own value instead
+        if (f.key.kind() == ConfigSchema.Kind.INT || f.key.kind() == ConfigSchema.Kind.LONG) {
+            String example = f.presetText.matches("\\d+") ? "e.g. " + f.presetText : "";
+            m = m.replaceFirst(example.isEmpty() ? ", e\\.g\\. \\d+" : "e\\.g\\. \\d+", example);
+        }
+        return m;
     }
 
     /** The figures that follow from the config: latent shape, U-Net size, a memory estimate. */
@@ -330,9 +494,9 @@ public final class HyperparametersViewModel {
         long params = size.parameters();
         double activations = size.activationBytes().orElseThrow();
         parameters.set(String.format(Locale.ROOT, "%,d U-Net parameters (%.1f MB float32)", params, params * 4 / 1e6));
-        memory.set(String.format(Locale.ROOT, "≈ %.0f MB: %.0f MB weights, gradients, AdamW state and EMA + ≈ %.0f MB "
-                        + "activations at batch %d (rough)", size.stateBytes() / 1e6 + activations / 1e6,
-                size.stateBytes() / 1e6, activations / 1e6, c.optim().batchSize()));
+        memory.set(String.format(Locale.ROOT, "≈ %s: %s weights, gradients, AdamW state and EMA + ≈ %s "
+                        + "activations at batch %d (rough)", bytes(size.stateBytes() + activations),
+                bytes(size.stateBytes()), bytes(activations), c.optim().batchSize()));
     }
 
     /**

@@ -322,4 +322,64 @@ class DatasetPaneTest {
         assertEquals(1100, img.getWidth());
         assertNotNull(img);
     }
+
+    @Test
+    void arrowingThroughTheSourcesOpensNoChooserButEnterOnOneDoes(FxRobot robot) throws Exception {
+        waitFor("the default source", () -> vm.sourceProperty().get() != null && !vm.loadingProperty().get());
+        List<DatasetViewModel.Kind> opened = new java.util.concurrent.CopyOnWriteArrayList<>();
+        StudioFixture.onFx(() -> pane.setFolderChooser(opened::add));
+        robot.clickOn("#dataset-kind"); // opens the list (its own cell is not an entry: no chooser)
+        WaitForAsyncUtils.waitForFxEvents();
+        List<DatasetViewModel.Kind> passed = new java.util.ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            robot.type(javafx.scene.input.KeyCode.DOWN);
+            WaitForAsyncUtils.waitForFxEvents();
+            passed.add(vm.kindProperty().get());
+        }
+        assertEquals(List.of(DatasetViewModel.Kind.FOLDER, DatasetViewModel.Kind.CIFAR10), passed,
+                "the arrows pass the entries");
+        assertEquals(List.of(), opened, "no chooser while arrowing");
+        assertTrue(vm.pathErrorProperty().get().contains("Browse…"), vm.pathErrorProperty().get());
+
+        robot.type(javafx.scene.input.KeyCode.UP); // back to the image folder, then Enter on it
+        robot.type(javafx.scene.input.KeyCode.ENTER);
+        waitFor("the chooser", () -> !opened.isEmpty());
+        assertEquals(List.of(DatasetViewModel.Kind.FOLDER), opened);
+    }
+
+    @Test
+    void aThumbnailsTooltipNamesItsFileSizeAndClass(FxRobot robot) throws Exception {
+        waitFor("the default source", () -> vm.sourceProperty().get() != null);
+        ImageSource[] before = {vm.sourceProperty().get()};
+        png(tmp.resolve("cats").resolve("tabby.png"), 20, 30, 1);
+        png(tmp.resolve("cats").resolve("siamese.png"), 24, 24, 2);
+        png(tmp.resolve("dogs").resolve("small").resolve("pug.png"), 16, 12, 3);
+        StudioFixture.onFx(() -> vm.choose(DatasetViewModel.Kind.FOLDER, tmp.toString()));
+        waitForSource(before);
+        ThumbnailGrid grid = pane.grid();
+        waitFor("the tiles", () -> grid.tooltipText(2) != null);
+        // images are ordered by relative path: cats/siamese, cats/tabby, dogs/small/pug
+        assertEquals("cats/siamese.png · 24×24 px · class cats — click to preview its training transform",
+                grid.tooltipText(0));
+        assertEquals("cats/tabby.png · 20×30 px · class cats — click to preview its training transform",
+                grid.tooltipText(1));
+        assertTrue(grid.tooltipText(2).startsWith("dogs/small/pug.png · 16×12 px"), grid.tooltipText(2));
+        // the class table's counts keep their percentages however narrow the side panel is made
+        StudioFixture.onFx(() -> ((javafx.scene.control.SplitPane) robot.lookup(".split-pane").query())
+                .setDividerPositions(0.62));
+        WaitForAsyncUtils.waitForFxEvents();
+        List<Label> counts = robot.lookup("#dataset-histogram .figure").queryAllAs(Label.class).stream().toList();
+        assertEquals(2, counts.size());
+        for (Label l : counts) {
+            assertTrue(l.getText().endsWith("%)"), l.getText());
+            assertTrue(l.getWidth() >= l.prefWidth(-1) - 0.5, "clipped: " + l.getText() + " " + l.getWidth());
+            var right = l.localToScene(l.getLayoutBounds()).getMaxX();
+            var viewport = robot.lookup(".scroll-pane").queryAllAs(javafx.scene.control.ScrollPane.class).stream()
+                    .filter(sp -> sp.getContent() != null && sp.getContent().lookup("#dataset-histogram") != null)
+                    .findFirst().orElseThrow();
+            double edge = viewport.localToScene(viewport.getLayoutBounds()).getMaxX();
+            assertTrue(right <= edge, l.getText() + " ends at " + right + ", past the panel's edge " + edge);
+        }
+        StudioFixture.onFx(() -> StudioFixture.screenshot(scene, "dataset-folder-classes"));
+    }
 }

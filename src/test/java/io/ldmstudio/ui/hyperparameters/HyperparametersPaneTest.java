@@ -99,4 +99,79 @@ class HyperparametersPaneTest {
         assertTrue(Files.size(file[0]) > 10_000);
         assertTrue(robot.lookup("#unet-parameters").queryAs(Label.class).getText().contains("U-Net parameters"));
     }
+
+    private static void waitFor(String what, java.util.concurrent.Callable<Boolean> condition) throws Exception {
+        try {
+            WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, condition);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new AssertionError("timed out waiting for " + what, e);
+        }
+        WaitForAsyncUtils.waitForFxEvents();
+    }
+
+    @Test
+    void aMissingDataPathIsRefusedAtTheFieldAndNoRunIsCreated(FxRobot robot) throws Exception {
+        java.nio.file.Path missing = StudioFixture.emptyWorkspace().resolve("no-such-images");
+        StudioFixture.onFx(() -> {
+            pane.viewModel().field("data.source").orElseThrow().textProperty().set("folder");
+            pane.viewModel().field("data.path").orElseThrow().textProperty().set(missing.toString());
+        });
+        expand(robot, "Data");
+        Label error = robot.lookup("#error-data-path").queryAs(Label.class);
+        assertTrue(error.isVisible(), "the field shows why");
+        assertTrue(error.getText().contains("does not exist") && error.getText().contains(missing.toString()),
+                error.getText());
+        assertTrue(field(robot, "data.path").getStyleClass().contains("invalid"));
+        Button start = robot.lookup("#start-training").queryAs(Button.class);
+        assertTrue(start.isDisabled(), "a run that can't read its data is not started");
+        // Browse… sits beside the path, and File… too where one file is allowed (not for a folder source)
+        assertFalse(robot.lookup("#browse-data-path").queryAs(Button.class).isDisabled());
+        assertFalse(robot.lookup("#file-data-path").queryAs(Button.class).isVisible());
+        StudioFixture.onFx(() -> StudioFixture.screenshot(scene, "hyperparameters-data-path"));
+
+        // neither Ctrl+Enter nor a direct start creates a run folder
+        robot.clickOn(field(robot, "data.path")).press(javafx.scene.input.KeyCode.CONTROL)
+                .press(javafx.scene.input.KeyCode.ENTER).release(javafx.scene.input.KeyCode.ENTER)
+                .release(javafx.scene.input.KeyCode.CONTROL);
+        StudioFixture.onFx(pane::startRun);
+        Thread.sleep(300);
+        WaitForAsyncUtils.waitForFxEvents();
+        java.nio.file.Path runs = studio.workspace().runsDir();
+        try (var list = Files.exists(runs) ? Files.list(runs) : java.util.stream.Stream.<java.nio.file.Path>empty()) {
+            assertEquals(0, list.count(), "no run folder under " + runs);
+        }
+        assertTrue(studio.messageProperty().get() != null && studio.messageProperty().get().error());
+
+        // the folder made, the same path is taken
+        Files.createDirectories(missing);
+        StudioFixture.onFx(() -> pane.viewModel().field("data.path").orElseThrow().textProperty().set(missing + "/"));
+        assertFalse(error.isVisible());
+        assertFalse(start.isDisabled());
+    }
+
+    @Test
+    void anAbsurdBatchSizeIsRefusedShowingTheMemoryTheMachineHas(FxRobot robot) throws Exception {
+        expand(robot, "Optimisation");
+        TextField batch = field(robot, "optim.batch_size");
+        robot.doubleClickOn(batch).eraseText(batch.getText().length()).write("lots");
+        Label error = robot.lookup("#error-optim-batch_size").queryAs(Label.class);
+        waitFor("the integer message", () -> error.isVisible() && batch.getText().equals("lots"));
+        assertTrue(error.getText().contains("must be an integer, e.g. 32"), error.getText());
+        assertFalse(error.getText().contains("1500"), error.getText());
+
+        robot.doubleClickOn(batch).eraseText(batch.getText().length()).write("100000000");
+        // the device's memory is read once the engine is up
+        waitFor("the memory refusal", () -> batch.getText().equals("100000000") && error.getText().contains("the CPU has"));
+        long total = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getTotalMemorySize();
+        String shown = HyperparametersViewModel.bytes(total);
+        assertTrue(error.getText().contains("the CPU has " + shown), error.getText() + " — expected " + shown);
+        assertTrue(error.getText().contains("optim.batch_size 100,000,000 needs"), error.getText());
+        assertTrue(robot.lookup("#start-training").queryAs(Button.class).isDisabled());
+        StudioFixture.onFx(() -> StudioFixture.screenshot(scene, "hyperparameters-batch-memory"));
+
+        robot.doubleClickOn(batch).eraseText(batch.getText().length()).write("64");
+        waitFor("the batch of 64 to be taken", () -> batch.getText().equals("64") && !error.isVisible());
+        assertFalse(robot.lookup("#start-training").queryAs(Button.class).isDisabled());
+    }
 }

@@ -154,4 +154,72 @@ class HyperparametersViewModelTest {
         assertFalse(vm.validProperty().get(), "f = 16 is refused");
         assertFalse(vm.field("vae.block_out_channels").orElseThrow().errorProperty().get().isEmpty());
     }
+
+    @Test
+    void aDataPathThatCannotBeReadIsRefusedAtItsField() throws Exception {
+        HyperparametersViewModel vm = vm();
+        var path = vm.field("data.path").orElseThrow();
+        Path missing = tmp.resolve("no-such-images");
+        set(vm, "data.source", "folder");
+        set(vm, "data.path", missing.toString());
+        assertTrue(path.errorProperty().get().contains("does not exist") && path.errorProperty().get()
+                .contains(missing.toString()), path.errorProperty().get());
+        assertFalse(vm.validProperty().get());
+        assertTrue(vm.config().isEmpty());
+
+        // a file where the folder source wants a folder
+        Path file = Files.writeString(tmp.resolve("notes.txt"), "x");
+        set(vm, "data.path", file.toString());
+        assertTrue(path.errorProperty().get().contains("not a folder"), path.errorProperty().get());
+
+        Files.createDirectories(missing);
+        set(vm, "data.path", missing.toString());
+        assertEquals("", path.errorProperty().get());
+        assertTrue(vm.validProperty().get());
+
+        // an IDX folder without its training images is refused; with them it is taken
+        set(vm, "data.source", "idx");
+        assertTrue(path.errorProperty().get().contains("train-images-idx3-ubyte"), path.errorProperty().get());
+        Files.write(missing.resolve("train-images-idx3-ubyte.gz"), new byte[] {1});
+        set(vm, "data.path", missing + "/");
+        assertEquals("", path.errorProperty().get());
+
+        // procedural reads no path: whatever it says is not checked
+        set(vm, "data.source", "procedural");
+        set(vm, "data.path", tmp.resolve("nowhere").toString());
+        assertEquals("", path.errorProperty().get());
+        assertTrue(vm.validProperty().get());
+    }
+
+    @Test
+    void aBatchThatCannotFitInTheDevicesMemoryIsRefusedWithWhatTheDeviceHas() {
+        HyperparametersViewModel vm = vm();
+        var batch = vm.field("optim.batch_size").orElseThrow();
+        set(vm, "optim.batch_size", "100000");
+        assertTrue(vm.validProperty().get(), "no memory check while the device's memory is unknown");
+
+        vm.setDeviceMemory(() -> new HyperparametersViewModel.DeviceMemory("the CPU", 8_000_000_000L, 3_000_000_000L));
+        String error = batch.errorProperty().get();
+        assertTrue(error.contains("the CPU has 8.0 GB (3.0 GB free now)"), error);
+        assertFalse(vm.validProperty().get());
+        // the batch it says fits does fit, and one more does not
+        long fits = Long.parseLong(error.replaceAll(".*at most ≈ ([0-9,]+) fits.*", "$1").replace(",", ""));
+        assertTrue(fits > 32 && fits < 100_000, error);
+        set(vm, "optim.batch_size", Long.toString(fits));
+        assertEquals("", batch.errorProperty().get());
+        assertTrue(vm.validProperty().get());
+        set(vm, "optim.batch_size", Long.toString(fits + 1));
+        assertFalse(batch.errorProperty().get().isEmpty());
+        // the figures still show what the refused batch would take
+        assertTrue(vm.memoryProperty().get().contains("at batch " + (fits + 1)), vm.memoryProperty().get());
+    }
+
+    @Test
+    void anIntegerFieldsMessageGivesAnExampleThatFitsTheField() {
+        HyperparametersViewModel vm = vm();
+        set(vm, "optim.batch_size", "lots");
+        String error = vm.field("optim.batch_size").orElseThrow().errorProperty().get();
+        assertTrue(error.contains("must be an integer, e.g. 32"), error);
+        assertFalse(error.contains("1500"), error);
+    }
 }
