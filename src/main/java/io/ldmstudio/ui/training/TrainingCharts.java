@@ -148,8 +148,9 @@ final class TrainingCharts {
             super.autoAdjustRange();
             org.jfree.data.Range r = getRange();
             double c = r.getCentralValue();
-            double half = Math.max(Math.abs(c) * 0.05, "step".equals(getLabel()) ? 1 : 1e-12);
-            if (r.getLength() < half * 0.2) {
+            boolean steps = "step".equals(getLabel());
+            double half = steps ? 1 : Math.max(Math.abs(c) * 0.05, 1e-12);
+            if (r.getLength() < (steps ? 2 : half * 0.2)) {
                 setRange(new org.jfree.data.Range(c - half, c + half), false, false);
             }
         }
