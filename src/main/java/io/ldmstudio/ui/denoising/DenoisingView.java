@@ -125,7 +125,15 @@ final class DenoisingView {
 
         ComboBox<String> run = new ComboBox<>(vm.runNames());
         run.setId("denoise-run");
-        run.valueProperty().bindBidirectional(vm.runNameProperty());
+        // not bound both ways: when the list of names is replaced (a run made or deleted) the combo's value
+        // passes through null, which would reload the run and put its checkpoint back to the newest
+        run.setValue(vm.runNameProperty().get());
+        run.valueProperty().addListener((o, a, b) -> {
+            if (b != null) {
+                vm.runNameProperty().set(b);
+            }
+        });
+        vm.runNameProperty().addListener((o, a, b) -> run.setValue(b));
         run.setMaxWidth(Double.MAX_VALUE);
         tip(run, "The run to sample from (follows the run selected in the sidebar)");
         row = field(g, row, "Run", run);
