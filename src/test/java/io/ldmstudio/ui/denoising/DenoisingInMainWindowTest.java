@@ -35,7 +35,8 @@ import org.testfx.util.WaitForAsyncUtils;
 
 /**
  * The Denoising pane inside the main window, beside the runs sidebar and the other tabs: the Run box
- * keeps the run a trajectory was generated from when the runs are listed again.
+ * keeps the run a trajectory was generated from when the runs are listed again, and ← → Home End
+ * scrub instead of switching tabs.
  */
 @ExtendWith(ApplicationExtension.class)
 class DenoisingInMainWindowTest {
@@ -158,6 +159,66 @@ class DenoisingInMainWindowTest {
         WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> "made-meanwhile".equals(vm.runNameProperty().get()));
         WaitForAsyncUtils.waitForFxEvents();
         assertEquals("made-meanwhile", runBox.getValue());
+    }
+
+    @Test
+    void arrowsHomeAndEndScrubInsideThePaneAndNeverSwitchTabs(FxRobot robot) throws Exception {
+        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> studio.runs().size() == 2);
+        StudioFixture.onFx(() -> studio.select(StudioFixture.RUN));
+        robot.press(KeyCode.CONTROL, KeyCode.DIGIT6).release(KeyCode.DIGIT6, KeyCode.CONTROL);
+        WaitForAsyncUtils.waitForFxEvents();
+        assertEquals("denoising", window.current());
+        awaitCheckpoints(StudioFixture.RUN);
+        generate(SamplerChoice.DDIM, 8);
+
+        // a click on a picture: no control takes it, and the tab pane must not get the focus
+        robot.clickOn("#denoise-frame-0-x0");
+        Node pane = scene.lookup("#denoising-pane");
+        Node focus = scene.getFocusOwner();
+        assertFalse(focus instanceof TabPane, "focus " + focus);
+        assertTrue(inside(focus, pane), "focus " + focus + " is in the Denoising pane");
+        StudioFixture.onFx(() -> vm.indexProperty().set(3));
+        press(robot, KeyCode.LEFT);
+        assertEquals(2, vm.indexProperty().get());
+        assertEquals("denoising", window.current());
+        press(robot, KeyCode.RIGHT);
+        press(robot, KeyCode.RIGHT);
+        assertEquals(4, vm.indexProperty().get());
+        press(robot, KeyCode.HOME);
+        assertEquals(0, vm.indexProperty().get());
+        press(robot, KeyCode.LEFT);
+        assertEquals(0, vm.indexProperty().get(), "the first step is as far back as it goes");
+        press(robot, KeyCode.END);
+        assertEquals(7, vm.indexProperty().get());
+        assertEquals("denoising", window.current());
+
+        // in a text field the keys move the caret: no scrubbing, no tab switch
+        robot.clickOn("#denoise-export-steps");
+        TextField steps = (TextField) scene.lookup("#denoise-export-steps");
+        assertSame(steps, scene.getFocusOwner());
+        press(robot, KeyCode.HOME);
+        assertEquals(0, steps.getCaretPosition());
+        press(robot, KeyCode.RIGHT);
+        assertEquals(1, steps.getCaretPosition());
+        press(robot, KeyCode.LEFT);
+        assertEquals(7, vm.indexProperty().get());
+        assertEquals("denoising", window.current());
+
+        // in an editable spinner too
+        robot.clickOn("#denoise-seed");
+        press(robot, KeyCode.END);
+        press(robot, KeyCode.LEFT);
+        assertEquals(7, vm.indexProperty().get());
+        assertEquals("denoising", window.current());
+
+        // a closed combo box has no use for them: they scrub
+        StudioFixture.onFx(() -> scene.lookup("#denoise-checkpoint").requestFocus());
+        press(robot, KeyCode.LEFT);
+        assertEquals(6, vm.indexProperty().get());
+        press(robot, KeyCode.HOME);
+        assertEquals(0, vm.indexProperty().get());
+        assertEquals("denoising", window.current());
+        StudioFixture.onFx(() -> StudioFixture.screenshot(scene, "denoising-in-main-window"));
     }
 
     private static boolean inside(Node n, Node ancestor) {
