@@ -136,7 +136,8 @@ final class AutoencoderView {
         run.setId("ae-run");
         run.setPromptText("studio run…");
         run.setPrefWidth(150);
-        run.setTooltip(new Tooltip("Use an autoencoder trained in the studio: pick its run"));
+        run.setTooltip(new Tooltip("Use an autoencoder trained in the studio: pick its run (autoencoder runs only)"));
+        run.setPlaceholder(new Label("No autoencoder runs yet: Train one… makes one"));
         run.setCellFactory(l -> new ListCell<>() {
             @Override
             protected void updateItem(RunInfo item, boolean empty) {

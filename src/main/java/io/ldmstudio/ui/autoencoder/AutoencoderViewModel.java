@@ -34,6 +34,7 @@ import javafx.beans.property.SimpleStringProperty;
 import javafx.beans.property.StringProperty;
 import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
+import javafx.collections.transformation.FilteredList;
 
 /**
  * The Autoencoder pane's state and logic: which autoencoder, what it is (f, latent shape, config,
@@ -70,6 +71,8 @@ public final class AutoencoderViewModel {
     private final StringProperty trainPreset = new SimpleStringProperty(this, "trainPreset", null);
     private final StringProperty trainWhyNot = new SimpleStringProperty(this, "trainWhyNot", "looking for vae-* presets…");
 
+    private final FilteredList<RunInfo> autoencoderRuns;
+
     private final AtomicLong loadGeneration = new AtomicLong();
     private volatile AtomicBoolean cancel = new AtomicBoolean();
     private final ProceduralSource fallback = new ProceduralSource();
@@ -78,6 +81,7 @@ public final class AutoencoderViewModel {
         this.studio = studio;
         this.dataset = CurrentDataset.of(studio);
         this.session = new AutoencoderSession(studio::device);
+        this.autoencoderRuns = studio.runs().filtered(r -> RunConfig.AUTOENCODER.equals(r.task()));
         resolution.addListener((o, a, b) -> updateLatentShape());
         weights.addListener((o, a, b) -> updateLatentShape());
         dataset.choiceProperty().addListener((o, a, b) -> datasetChanged());
@@ -313,6 +317,11 @@ public final class AutoencoderViewModel {
 
     // ---------------------------------------------------------------------------------------------
     // Properties
+
+    /** The workspace's autoencoder runs (config task {@code autoencoder}), newest first: all the run list offers. */
+    public ObservableList<RunInfo> autoencoderRuns() {
+        return autoencoderRuns;
+    }
 
     public StringProperty pathProperty() {
         return path;

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.ldmstudio.config.ConfigResolver;
 import io.ldmstudio.config.Presets;
 import io.ldmstudio.config.RunConfig;
 import io.ldmstudio.data.ImageSource;
@@ -18,6 +19,7 @@ import io.ldmstudio.eval.ImageMetrics;
 import io.ldmstudio.nn.AutoencoderKL;
 import io.ldmstudio.nn.GradMode;
 import io.ldmstudio.nn.VaeConfig;
+import io.ldmstudio.runs.RunInfo;
 import io.ldmstudio.runs.Workspace;
 import io.ldmstudio.ui.Studio;
 import io.ldmstudio.ui.StudioFixture;
@@ -34,7 +36,9 @@ import java.util.concurrent.TimeUnit;
 import javafx.geometry.VerticalDirection;
 import javafx.scene.Scene;
 import javafx.scene.control.Button;
+import javafx.scene.control.ComboBox;
 import javafx.scene.control.Label;
+import javafx.scene.control.ListCell;
 import javafx.scene.control.TableView;
 import javafx.stage.Stage;
 import org.junit.jupiter.api.AfterEach;
@@ -292,6 +296,45 @@ class AutoencoderPaneTest {
         waitFor("the second error", () -> vm.pathErrorProperty().get().contains(empty.toString())
                 && !vm.loadingProperty().get());
         assertTrue(vm.pathErrorProperty().get().contains("safetensors"), vm.pathErrorProperty().get());
+    }
+
+    private static RunConfig vaeConfig() {
+        return ConfigResolver.resolve(Presets.classpath(), "vae-procedural", List.of());
+    }
+
+    private void listRuns(int n) throws Exception {
+        StudioFixture.onFx(studio::refreshRuns);
+        waitFor(n + " runs", () -> studio.runs().size() == n);
+    }
+
+    @Test
+    void theRunListHoldsOnlyAutoencoderRuns(FxRobot robot) throws Exception {
+        Workspace ws = studio.workspace();
+        ws.create("pixel-diffusion", StudioFixture.tinyConfig());
+        ws.create("vae-a", vaeConfig());
+        listRuns(2);
+        @SuppressWarnings("unchecked")
+        ComboBox<RunInfo> box = robot.lookup("#ae-run").queryAs(ComboBox.class);
+        assertEquals(List.of("vae-a"), box.getItems().stream().map(RunInfo::name).toList());
+
+        // runs made later: the autoencoder one joins, the diffusion one does not
+        ws.create("vae-b", vaeConfig());
+        ws.create("latent-diffusion", StudioFixture.tinyConfig());
+        listRuns(4);
+        assertEquals(java.util.Set.of("vae-a", "vae-b"),
+                box.getItems().stream().map(RunInfo::name).collect(java.util.stream.Collectors.toSet()));
+
+        // the open list shows those two, and picking one loads its folder
+        robot.clickOn("#ae-run");
+        WaitForAsyncUtils.waitForFxEvents();
+        List<String> shown = robot.lookup(".combo-box-popup .list-cell").queryAllAs(ListCell.class).stream()
+                .map(c -> c.getText()).filter(t -> t != null && !t.isEmpty()).sorted().toList();
+        assertEquals(List.of("vae-a  (vae-procedural)", "vae-b  (vae-procedural)"), shown);
+        robot.clickOn("vae-a  (vae-procedural)");
+        waitFor("the run's error", () -> !vm.pathErrorProperty().get().isEmpty() && !vm.loadingProperty().get());
+        assertEquals(ws.runsDir().resolve("vae-a").toString(), vm.pathProperty().get());
+        assertTrue(vm.pathErrorProperty().get().contains("autoencoder run without weights yet"),
+                vm.pathErrorProperty().get());
     }
 
     @Test
