@@ -337,6 +337,56 @@ class AutoencoderPaneTest {
                 vm.pathErrorProperty().get());
     }
 
+    private static int occurrences(String text, String part) {
+        int n = 0;
+        for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + 1)) {
+            n++;
+        }
+        return n;
+    }
+
+    /** Loads {@code path} as the Folder… and File… choosers do, and returns the error shown under the path. */
+    private String pick(FxRobot robot, Path path) throws Exception {
+        StudioFixture.onFx(() -> {
+            vm.pathErrorProperty().set("");
+            vm.pathProperty().set(path.toString());
+            vm.load();
+        });
+        waitFor("the error of " + path, () -> !vm.pathErrorProperty().get().isEmpty() && !vm.loadingProperty().get());
+        String shown = robot.lookup("#ae-path-error").queryAs(Label.class).getText();
+        assertEquals(shown, studio.messageProperty().get().text(), "the message bar says the same");
+        assertTrue(studio.messageProperty().get().error());
+        assertEquals(1, occurrences(shown, path.toString()), "the path named once: " + shown);
+        assertFalse(shown.startsWith("reading"), shown);
+        return shown;
+    }
+
+    @Test
+    void aPickThatIsNoAutoencoderNamesItsPathOnceAndPointsAtTrainOne(FxRobot robot) throws Exception {
+        waitFor("the preset search", () -> vm.trainPresetProperty().get() != null);
+        Path diffusion = studio.workspace().create("pixel-diffusion", StudioFixture.tinyConfig()).dir();
+        String shown = pick(robot, diffusion);
+        assertEquals(diffusion + " is a diffusion run (preset quickstart), not an autoencoder: pick an autoencoder"
+                + " run, a diffusers AutoencoderKL folder or a .safetensors file; to make one, press Train one…", shown);
+        assertEquals(null, vm.weightsProperty().get());
+        StudioFixture.onFx(() -> StudioFixture.screenshot(scene, "autoencoder-wrong-pick"));
+
+        // a folder of something else
+        Path images = Files.createDirectories(vaeDir.getParent().resolve("some-images"));
+        Files.writeString(images.resolve("readme.txt"), "not a model");
+        shown = pick(robot, images);
+        assertTrue(shown.startsWith(images + ": "), shown);
+        assertTrue(shown.contains("safetensors") && shown.endsWith("; to make one, press Train one…"), shown);
+
+        // a typo is not a reason to train one, and an autoencoder run without weights says what it lacks
+        shown = pick(robot, images.resolveSibling("no-such-folder"));
+        assertFalse(shown.contains("Train one"), shown);
+        Path vaeRun = studio.workspace().create("vae-untrained", vaeConfig()).dir();
+        shown = pick(robot, vaeRun);
+        assertTrue(shown.contains("autoencoder run without weights yet"), shown);
+        assertFalse(shown.contains("Train one"), shown);
+    }
+
     @Test
     void trainingOneIsOfferedOnlyWhenAVaePresetExists(FxRobot robot) throws Exception {
         // the shipped presets include vae-fashion-mnist and vae-procedural: the first is offered
