@@ -38,6 +38,7 @@ import javafx.scene.Scene;
 import javafx.scene.control.Button;
 import javafx.scene.control.ComboBox;
 import javafx.scene.control.Label;
+import javafx.scene.control.Labeled;
 import javafx.scene.control.ListCell;
 import javafx.scene.control.TableView;
 import javafx.stage.Stage;
@@ -385,6 +386,24 @@ class AutoencoderPaneTest {
         shown = pick(robot, vaeRun);
         assertTrue(shown.contains("autoencoder run without weights yet"), shown);
         assertFalse(shown.contains("Train one"), shown);
+    }
+
+    @Test
+    void theSidePanelCaptionsTheLatentAsTheEncodersOutput(FxRobot robot) throws Exception {
+        loadTiny();
+        Label caption = robot.lookup("#ae-latent-caption").queryAs(Label.class);
+        assertTrue(caption.isVisible());
+        assertTrue(caption.getText().startsWith("the encoder's output"), caption.getText());
+        assertTrue(caption.getText().contains("what a latent diffusion U-Net trains on"), caption.getText());
+        // it wraps inside the panel rather than widening it
+        javafx.scene.Node info = robot.lookup("#ae-info").query();
+        assertTrue(caption.getBoundsInParent().getMaxX() <= info.getLayoutBounds().getWidth() + 0.5,
+                caption.getBoundsInParent() + " in " + info.getLayoutBounds());
+        assertTrue(caption.getHeight() > 1.5 * caption.getFont().getSize() * 1.2, "on more than one line");
+        // an autoencoder is not a U-Net's input: nothing in the pane says so
+        for (Labeled l : robot.from(pane.view()).lookup((javafx.scene.Node n) -> n instanceof Labeled).queryAllAs(Labeled.class)) {
+            assertFalse(l.getText() != null && l.getText().contains("Input of the U-Net"), l.toString());
+        }
     }
 
     @Test
