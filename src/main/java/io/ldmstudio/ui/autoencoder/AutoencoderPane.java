@@ -15,7 +15,7 @@ public final class AutoencoderPane implements StudioPane {
 
     public AutoencoderPane(Studio studio) {
         vm = new AutoencoderViewModel(studio);
-        view = new AutoencoderView(vm, studio.runs());
+        view = new AutoencoderView(vm, vm.autoencoderRuns());
     }
 
     @Override

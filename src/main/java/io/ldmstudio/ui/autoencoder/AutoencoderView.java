@@ -136,7 +136,8 @@ final class AutoencoderView {
         run.setId("ae-run");
         run.setPromptText("studio run…");
         run.setPrefWidth(150);
-        run.setTooltip(new Tooltip("Use an autoencoder trained in the studio: pick its run"));
+        run.setTooltip(new Tooltip("Use an autoencoder trained in the studio: pick its run (autoencoder runs only)"));
+        run.setPlaceholder(new Label("No autoencoder runs yet: Train one… makes one"));
         run.setCellFactory(l -> new ListCell<>() {
             @Override
             protected void updateItem(RunInfo item, boolean empty) {
@@ -450,6 +451,15 @@ final class AutoencoderView {
         info.add(resError, 1, row++);
         info.addRow(row++, key("f (downsampling)"), f);
         info.addRow(row++, key("latent"), latent);
+        // an autoencoder run trains no U-Net: its latent is what it hands one
+        Label latentCaption = new Label("the encoder's output (× the scaling factor): what a latent diffusion U-Net"
+                + " trains on and samples, and what the decoder turns back into an image");
+        latentCaption.setId("ae-latent-caption");
+        latentCaption.getStyleClass().add("dim");
+        latentCaption.setWrapText(true);
+        latentCaption.setPrefWidth(200);
+        latentCaption.setMaxWidth(Double.MAX_VALUE);
+        info.add(latentCaption, 1, row++);
         info.addRow(row++, key("parameters"), params);
         info.addRow(row++, key("blocks"), config);
         info.addRow(row++, key("scaling"), scaling);

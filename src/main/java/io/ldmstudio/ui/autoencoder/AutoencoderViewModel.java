@@ -5,13 +5,17 @@ import io.ldmstudio.data.ImageSource;
 import io.ldmstudio.data.ProceduralSource;
 import io.ldmstudio.eval.ImageResult;
 import io.ldmstudio.eval.MetricSummary;
+import io.ldmstudio.runs.Run;
 import io.ldmstudio.runs.RunInfo;
 import io.ldmstudio.service.AutoencoderDescription;
 import io.ldmstudio.service.AutoencoderSession;
 import io.ldmstudio.ui.Studio;
 import io.ldmstudio.ui.common.CurrentDataset;
 import io.ldmstudio.ui.common.UiErrors;
+import io.ldmstudio.ui.common.UiException;
 import io.ldmstudio.util.Rng;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -34,6 +38,7 @@ import javafx.beans.property.SimpleStringProperty;
 import javafx.beans.property.StringProperty;
 import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
+import javafx.collections.transformation.FilteredList;
 
 /**
  * The Autoencoder pane's state and logic: which autoencoder, what it is (f, latent shape, config,
@@ -70,6 +75,8 @@ public final class AutoencoderViewModel {
     private final StringProperty trainPreset = new SimpleStringProperty(this, "trainPreset", null);
     private final StringProperty trainWhyNot = new SimpleStringProperty(this, "trainWhyNot", "looking for vae-* presets…");
 
+    private final FilteredList<RunInfo> autoencoderRuns;
+
     private final AtomicLong loadGeneration = new AtomicLong();
     private volatile AtomicBoolean cancel = new AtomicBoolean();
     private final ProceduralSource fallback = new ProceduralSource();
@@ -78,6 +85,7 @@ public final class AutoencoderViewModel {
         this.studio = studio;
         this.dataset = CurrentDataset.of(studio);
         this.session = new AutoencoderSession(studio::device);
+        this.autoencoderRuns = studio.runs().filtered(r -> RunConfig.AUTOENCODER.equals(r.task()));
         resolution.addListener((o, a, b) -> updateLatentShape());
         weights.addListener((o, a, b) -> updateLatentShape());
         dataset.choiceProperty().addListener((o, a, b) -> datasetChanged());
@@ -105,7 +113,13 @@ public final class AutoencoderViewModel {
         cancelReconstruction();
         loading.set(true);
         pathError.set("");
-        studio.background().submit("reading the autoencoder " + file, () -> AutoencoderDescription.read(file), r -> {
+        studio.background().submit("reading the autoencoder " + file, () -> {
+            try {
+                return AutoencoderDescription.read(file);
+            } catch (Exception e) {
+                throw PickFailure.of(file, p, e);
+            }
+        }, r -> {
             if (g != loadGeneration.get()) {
                 return;
             }
@@ -124,12 +138,56 @@ public final class AutoencoderViewModel {
             loading.set(false);
             weights.set(null);
             parameters.set(null);
-            String m = UiErrors.message(e);
-            // name the path even when the engine's message does not
-            String text = m.contains(file.toString()) || m.contains(p) ? m : file + ": " + m;
+            // the cause, without the background task's "reading the autoencoder <path>: " in front
+            Throwable c = e instanceof UiException && e.getCause() != null ? e.getCause() : e;
+            String text = c instanceof PickFailure f ? f.getMessage() + (f.notAnAutoencoder && trainPreset.get() != null
+                    ? "; to make one, press Train one…" : "") : named(UiErrors.message(c), file, p);
             pathError.set(text);
             studio.error(text);
         });
+    }
+
+    /** {@code m}, with the path in front unless it names the path already. */
+    private static String named(String m, Path file, String typed) {
+        return m.contains(file.toString()) || m.contains(typed) ? m : file + ": " + m;
+    }
+
+    /**
+     * Why a pick could not be loaded, in one line that names the path once; and whether it holds no
+     * autoencoder at all (a diffusion run, a folder or file of something else), where the pane's own
+     * "Train one…" is the way to get one.
+     */
+    static final class PickFailure extends IOException {
+        private static final long serialVersionUID = 1L;
+        final boolean notAnAutoencoder;
+
+        private PickFailure(String text, boolean notAnAutoencoder, Throwable cause) {
+            super(text, cause);
+            this.notAnAutoencoder = notAnAutoencoder;
+        }
+
+        /** Reads what is at {@code file} (call off the FX thread) to say what it is instead. */
+        static PickFailure of(Path file, String typed, Throwable e) {
+            String text = named(UiErrors.message(e), file, typed);
+            if (!Files.exists(file)) {
+                return new PickFailure(text, false, e);
+            }
+            if (Files.isDirectory(file) && Run.isRunFolder(file)) {
+                RunConfig cfg;
+                try {
+                    cfg = Run.at(file).config();
+                } catch (IOException | RuntimeException unreadable) {
+                    return new PickFailure(text, false, e);
+                }
+                if (cfg.trainsAutoencoder()) {
+                    return new PickFailure(text, false, e); // an autoencoder run; the engine says what it lacks
+                }
+                return new PickFailure(file + " is a " + cfg.task() + " run (preset " + cfg.preset()
+                        + "), not an autoencoder: pick an autoencoder run, a diffusers AutoencoderKL folder or a"
+                        + " .safetensors file", true, e);
+            }
+            return new PickFailure(text, true, e);
+        }
     }
 
     /** Loads a run's autoencoder path when the selected run has one (latent runs). */
@@ -313,6 +371,11 @@ public final class AutoencoderViewModel {
 
     // ---------------------------------------------------------------------------------------------
     // Properties
+
+    /** The workspace's autoencoder runs (config task {@code autoencoder}), newest first: all the run list offers. */
+    public ObservableList<RunInfo> autoencoderRuns() {
+        return autoencoderRuns;
+    }
 
     public StringProperty pathProperty() {
         return path;

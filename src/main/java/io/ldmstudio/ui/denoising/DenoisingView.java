@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import javafx.beans.binding.Bindings;
 import javafx.beans.property.DoubleProperty;
 import javafx.beans.property.IntegerProperty;
@@ -35,6 +36,7 @@ import javafx.scene.control.ToggleGroup;
 import javafx.scene.control.Tooltip;
 import javafx.scene.input.KeyCode;
 import javafx.scene.input.KeyEvent;
+import javafx.scene.input.MouseEvent;
 import javafx.scene.layout.BorderPane;
 import javafx.scene.layout.ColumnConstraints;
 import javafx.scene.layout.GridPane;
@@ -62,6 +64,9 @@ final class DenoisingView {
     private final List<Object> bindings = new ArrayList<>();
     private final PixelView[][] views = new PixelView[2][FrameKind.values().length];
     private Button stripButton;
+    private Slider scrubber;
+    /** The keys that scrub: one step back and on, the first and the last step. */
+    private static final Set<KeyCode> SCRUB_KEYS = Set.of(KeyCode.LEFT, KeyCode.RIGHT, KeyCode.HOME, KeyCode.END);
 
     DenoisingView(DenoisingViewModel vm) {
         this.vm = vm;
@@ -78,6 +83,19 @@ final class DenoisingView {
         root.setLeft(left);
         root.setCenter(stage());
         root.addEventFilter(KeyEvent.KEY_PRESSED, this::keys);
+        // what the focused control left of ← → Home End stops here: above is the main window's tab pane,
+        // which would switch tabs with them
+        root.addEventHandler(KeyEvent.KEY_PRESSED, e -> {
+            if (SCRUB_KEYS.contains(e.getCode()) && !e.isShortcutDown() && !e.isAltDown()) {
+                e.consume();
+            }
+        });
+        // a press no control took (a picture, a label, empty space) puts the keyboard on the scrubber; left
+        // to bubble up, it would give the tab pane the focus, and ← → would then switch tabs
+        root.addEventHandler(MouseEvent.MOUSE_PRESSED, e -> {
+            (scrubber.isDisabled() ? root : scrubber).requestFocus();
+            e.consume();
+        });
     }
 
     Region view() {
@@ -125,7 +143,15 @@ final class DenoisingView {
 
         ComboBox<String> run = new ComboBox<>(vm.runNames());
         run.setId("denoise-run");
-        run.valueProperty().bindBidirectional(vm.runNameProperty());
+        // not bound both ways: when the list of names is replaced (a run made or deleted) the combo's value
+        // passes through null, which would reload the run and put its checkpoint back to the newest
+        run.setValue(vm.runNameProperty().get());
+        run.valueProperty().addListener((o, a, b) -> {
+            if (b != null) {
+                vm.runNameProperty().set(b);
+            }
+        });
+        vm.runNameProperty().addListener((o, a, b) -> run.setValue(b));
         run.setMaxWidth(Double.MAX_VALUE);
         tip(run, "The run to sample from (follows the run selected in the sidebar)");
         row = field(g, row, "Run", run);
@@ -473,6 +499,7 @@ final class DenoisingView {
         play.disableProperty().bind(vm.frameCountProperty().lessThan(2));
         tip(play, "Play or pause the trajectory at the frame rate on the right (Space)");
         Slider slider = new Slider(0, 0, 0);
+        scrubber = slider;
         slider.setId("denoise-slider");
         slider.setBlockIncrement(1);
         slider.setMajorTickUnit(1);
@@ -565,7 +592,6 @@ final class DenoisingView {
 
     private void keys(KeyEvent e) {
         Node focus = root.getScene() == null ? null : root.getScene().getFocusOwner();
-        boolean typing = focus instanceof TextInputControl;
         if (e.isShortcutDown() && e.getCode() == KeyCode.ENTER) {
             vm.generate();
             e.consume();
@@ -577,24 +603,38 @@ final class DenoisingView {
                 stripButton.fire();
             }
             e.consume();
-        } else if (typing || e.isShortcutDown() || e.isAltDown()) {
+        } else if (e.isShortcutDown() || e.isAltDown()) {
             return;
-        } else if (e.getCode() == KeyCode.LEFT || e.getCode() == KeyCode.RIGHT) {
-            if (focus instanceof ChoiceBox || focus instanceof ComboBox || focus instanceof Spinner) {
-                return;
+        } else if (SCRUB_KEYS.contains(e.getCode())) {
+            if (needsCaretKeys(focus)) {
+                return; // the control moves its caret or its list with them
             }
-            vm.step(e.getCode() == KeyCode.LEFT ? -1 : 1);
+            switch (e.getCode()) {
+                case LEFT -> vm.step(-1);
+                case RIGHT -> vm.step(1);
+                case HOME -> vm.first();
+                default -> vm.last();
+            }
             e.consume();
-        } else if (e.getCode() == KeyCode.HOME) {
-            vm.first();
-            e.consume();
-        } else if (e.getCode() == KeyCode.END) {
-            vm.last();
-            e.consume();
-        } else if (e.getCode() == KeyCode.SPACE && !(focus instanceof javafx.scene.control.ButtonBase)) {
+        } else if (e.getCode() == KeyCode.SPACE && !(focus instanceof TextInputControl)
+                && !(focus instanceof javafx.scene.control.ButtonBase)) {
             vm.togglePlay();
             e.consume();
         }
+    }
+
+    /**
+     * Whether {@code focus} uses ← → Home End itself: text (a field, an editable spinner or combo moves
+     * its caret) or an open list. A closed choice box or combo box does not: there they scrub.
+     */
+    static boolean needsCaretKeys(Node focus) {
+        if (focus instanceof TextInputControl || focus instanceof Spinner<?> s && s.isEditable()) {
+            return true;
+        }
+        if (focus instanceof ComboBox<?> c) {
+            return c.isEditable() || c.isShowing();
+        }
+        return focus instanceof ChoiceBox<?> c && c.isShowing();
     }
 
     private java.util.Optional<Path> chooseFile(String title, String suffix, String kind, String pattern) {

@@ -179,13 +179,16 @@ public final class DenoisingViewModel {
         }
         studio.runs().addListener((ListChangeListener<RunInfo>) c -> syncRunNames());
         syncRunNames();
-        studio.selectedRunProperty().addListener((o, a, b) -> {
+        // another run chosen in the sidebar, not a refresh of the list (every few seconds while training, F5):
+        // a refresh brings a new RunInfo of the same selected run and must not move the Run box off the run
+        // chosen here
+        studio.selectedRunNameProperty().addListener((o, a, b) -> {
             if (b != null) {
-                runName.set(b.name());
+                runName.set(b);
             }
         });
-        if (studio.selectedRunProperty().get() != null) {
-            runName.set(studio.selectedRunProperty().get().name());
+        if (studio.selectedRunNameProperty().get() != null) {
+            runName.set(studio.selectedRunNameProperty().get());
         }
         runName.addListener((o, a, b) -> loadRun(b, false));
         if (runName.get() != null) {

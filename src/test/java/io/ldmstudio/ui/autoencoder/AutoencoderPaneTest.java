@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.ldmstudio.config.ConfigResolver;
 import io.ldmstudio.config.Presets;
 import io.ldmstudio.config.RunConfig;
 import io.ldmstudio.data.ImageSource;
@@ -18,6 +19,7 @@ import io.ldmstudio.eval.ImageMetrics;
 import io.ldmstudio.nn.AutoencoderKL;
 import io.ldmstudio.nn.GradMode;
 import io.ldmstudio.nn.VaeConfig;
+import io.ldmstudio.runs.RunInfo;
 import io.ldmstudio.runs.Workspace;
 import io.ldmstudio.ui.Studio;
 import io.ldmstudio.ui.StudioFixture;
@@ -34,7 +36,10 @@ import java.util.concurrent.TimeUnit;
 import javafx.geometry.VerticalDirection;
 import javafx.scene.Scene;
 import javafx.scene.control.Button;
+import javafx.scene.control.ComboBox;
 import javafx.scene.control.Label;
+import javafx.scene.control.Labeled;
+import javafx.scene.control.ListCell;
 import javafx.scene.control.TableView;
 import javafx.stage.Stage;
 import org.junit.jupiter.api.AfterEach;
@@ -292,6 +297,113 @@ class AutoencoderPaneTest {
         waitFor("the second error", () -> vm.pathErrorProperty().get().contains(empty.toString())
                 && !vm.loadingProperty().get());
         assertTrue(vm.pathErrorProperty().get().contains("safetensors"), vm.pathErrorProperty().get());
+    }
+
+    private static RunConfig vaeConfig() {
+        return ConfigResolver.resolve(Presets.classpath(), "vae-procedural", List.of());
+    }
+
+    private void listRuns(int n) throws Exception {
+        StudioFixture.onFx(studio::refreshRuns);
+        waitFor(n + " runs", () -> studio.runs().size() == n);
+    }
+
+    @Test
+    void theRunListHoldsOnlyAutoencoderRuns(FxRobot robot) throws Exception {
+        Workspace ws = studio.workspace();
+        ws.create("pixel-diffusion", StudioFixture.tinyConfig());
+        ws.create("vae-a", vaeConfig());
+        listRuns(2);
+        @SuppressWarnings("unchecked")
+        ComboBox<RunInfo> box = robot.lookup("#ae-run").queryAs(ComboBox.class);
+        assertEquals(List.of("vae-a"), box.getItems().stream().map(RunInfo::name).toList());
+
+        // runs made later: the autoencoder one joins, the diffusion one does not
+        ws.create("vae-b", vaeConfig());
+        ws.create("latent-diffusion", StudioFixture.tinyConfig());
+        listRuns(4);
+        assertEquals(java.util.Set.of("vae-a", "vae-b"),
+                box.getItems().stream().map(RunInfo::name).collect(java.util.stream.Collectors.toSet()));
+
+        // the open list shows those two, and picking one loads its folder
+        robot.clickOn("#ae-run");
+        WaitForAsyncUtils.waitForFxEvents();
+        List<String> shown = robot.lookup(".combo-box-popup .list-cell").queryAllAs(ListCell.class).stream()
+                .map(c -> c.getText()).filter(t -> t != null && !t.isEmpty()).sorted().toList();
+        assertEquals(List.of("vae-a  (vae-procedural)", "vae-b  (vae-procedural)"), shown);
+        robot.clickOn("vae-a  (vae-procedural)");
+        waitFor("the run's error", () -> !vm.pathErrorProperty().get().isEmpty() && !vm.loadingProperty().get());
+        assertEquals(ws.runsDir().resolve("vae-a").toString(), vm.pathProperty().get());
+        assertTrue(vm.pathErrorProperty().get().contains("autoencoder run without weights yet"),
+                vm.pathErrorProperty().get());
+    }
+
+    private static int occurrences(String text, String part) {
+        int n = 0;
+        for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + 1)) {
+            n++;
+        }
+        return n;
+    }
+
+    /** Loads {@code path} as the Folder… and File… choosers do, and returns the error shown under the path. */
+    private String pick(FxRobot robot, Path path) throws Exception {
+        StudioFixture.onFx(() -> {
+            vm.pathErrorProperty().set("");
+            vm.pathProperty().set(path.toString());
+            vm.load();
+        });
+        waitFor("the error of " + path, () -> !vm.pathErrorProperty().get().isEmpty() && !vm.loadingProperty().get());
+        String shown = robot.lookup("#ae-path-error").queryAs(Label.class).getText();
+        assertEquals(shown, studio.messageProperty().get().text(), "the message bar says the same");
+        assertTrue(studio.messageProperty().get().error());
+        assertEquals(1, occurrences(shown, path.toString()), "the path named once: " + shown);
+        assertFalse(shown.startsWith("reading"), shown);
+        return shown;
+    }
+
+    @Test
+    void aPickThatIsNoAutoencoderNamesItsPathOnceAndPointsAtTrainOne(FxRobot robot) throws Exception {
+        waitFor("the preset search", () -> vm.trainPresetProperty().get() != null);
+        Path diffusion = studio.workspace().create("pixel-diffusion", StudioFixture.tinyConfig()).dir();
+        String shown = pick(robot, diffusion);
+        assertEquals(diffusion + " is a diffusion run (preset quickstart), not an autoencoder: pick an autoencoder"
+                + " run, a diffusers AutoencoderKL folder or a .safetensors file; to make one, press Train one…", shown);
+        assertEquals(null, vm.weightsProperty().get());
+        StudioFixture.onFx(() -> StudioFixture.screenshot(scene, "autoencoder-wrong-pick"));
+
+        // a folder of something else
+        Path images = Files.createDirectories(vaeDir.getParent().resolve("some-images"));
+        Files.writeString(images.resolve("readme.txt"), "not a model");
+        shown = pick(robot, images);
+        assertTrue(shown.startsWith(images + ": "), shown);
+        assertTrue(shown.contains("safetensors") && shown.endsWith("; to make one, press Train one…"), shown);
+
+        // a typo is not a reason to train one, and an autoencoder run without weights says what it lacks
+        shown = pick(robot, images.resolveSibling("no-such-folder"));
+        assertFalse(shown.contains("Train one"), shown);
+        Path vaeRun = studio.workspace().create("vae-untrained", vaeConfig()).dir();
+        shown = pick(robot, vaeRun);
+        assertTrue(shown.contains("autoencoder run without weights yet"), shown);
+        assertFalse(shown.contains("Train one"), shown);
+    }
+
+    @Test
+    void theSidePanelCaptionsTheLatentAsTheEncodersOutput(FxRobot robot) throws Exception {
+        loadTiny();
+        Label caption = robot.lookup("#ae-latent-caption").queryAs(Label.class);
+        assertTrue(caption.isVisible());
+        assertTrue(caption.getText().startsWith("the encoder's output"), caption.getText());
+        assertTrue(caption.getText().contains("what a latent diffusion U-Net trains on"), caption.getText());
+        // it wraps inside the panel rather than widening it
+        javafx.scene.Node info = robot.lookup("#ae-info").query();
+        assertTrue(caption.getBoundsInParent().getMaxX() <= info.getLayoutBounds().getWidth() + 0.5,
+                caption.getBoundsInParent() + " in " + info.getLayoutBounds());
+        assertTrue(caption.getHeight() > 1.5 * caption.getFont().getSize() * 1.2, "on more than one line");
+        // an autoencoder is not a U-Net's input: nothing in the pane says so
+        for (Labeled l : robot.from(pane.view()).lookup((javafx.scene.Node n) -> n instanceof Labeled).queryAllAs(Labeled.class)) {
+            assertFalse(l.getText() != null && l.getText().contains("Input of the U-Net"), l.toString());
+        }
     }
 
     @Test
