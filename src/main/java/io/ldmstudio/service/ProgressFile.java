@@ -33,14 +33,20 @@ final class ProgressFile implements TrainingListener, AutoCloseable {
         pending.set(e);
     }
 
+    private final Object tick = new Object();
+
     private void loop() {
         while (!closed) {
-            try {
-                Thread.sleep(EVERY_MILLIS);
-            } catch (InterruptedException e) {
-                return;
+            synchronized (tick) {
+                try {
+                    tick.wait(EVERY_MILLIS); // not an interrupt: that would break a write under way
+                } catch (InterruptedException e) {
+                    return;
+                }
             }
-            flush();
+            if (!closed) {
+                flush();
+            }
         }
     }
 
@@ -60,7 +66,14 @@ final class ProgressFile implements TrainingListener, AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        writer.interrupt();
+        synchronized (tick) {
+            tick.notifyAll();
+        }
+        try {
+            writer.join(5_000); // its write, if one is under way, ends before the run is said to have ended
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         flush();
     }
 }

@@ -89,11 +89,14 @@ public final class TrainingService {
         ControlChannel channel = new ControlChannel(run, job.control);
         Thread t = new Thread(() -> {
             channel.start();
+            Trainer.Outcome outcome = null;
+            Throwable error = null;
             try {
-                job.done.complete(trainer.run(job.control));
+                outcome = trainer.run(job.control);
             } catch (Throwable e) {
-                job.done.completeExceptionally(e);
+                error = e;
             } finally {
+                // everything the run writes is written, and the lock free, before anyone learns it ended
                 channel.close();
                 progress.close();
                 try {
@@ -101,6 +104,11 @@ public final class TrainingService {
                 } catch (Exception e) {
                     // the OS drops the lock with the process anyway
                 }
+            }
+            if (error != null) {
+                job.done.completeExceptionally(error);
+            } else {
+                job.done.complete(outcome);
             }
         }, "ldm-train-" + run.name() + "-" + THREADS.incrementAndGet());
         job.thread = t;

@@ -187,7 +187,11 @@ public final class HyperparametersPane implements StudioPane {
         Label shape = figure("latent-shape", vm.latentShapeProperty());
         Label params = figure("unet-parameters", vm.parametersProperty());
         Label memory = figure("memory-estimate", vm.memoryProperty());
-        VBox box = new VBox(6, head, new Label("Input of the U-Net"), shape, new Label("Model size"), params,
+        Label caption = new Label();
+        caption.setId("latent-caption");
+        caption.setWrapText(true);
+        caption.textProperty().bind(vm.latentCaptionProperty());
+        VBox box = new VBox(6, head, caption, shape, new Label("Model size"), params,
                 new Label("Training memory"), memory);
         box.getStyleClass().add("derived");
         box.setPrefWidth(270);

@@ -119,6 +119,7 @@ public final class HyperparametersViewModel {
     private final ReadOnlyBooleanWrapper valid = new ReadOnlyBooleanWrapper(true);
     private final ReadOnlyStringWrapper summary = new ReadOnlyStringWrapper("");
     private final ReadOnlyStringWrapper latentShape = new ReadOnlyStringWrapper("");
+    private final ReadOnlyStringWrapper latentCaption = new ReadOnlyStringWrapper("Input of the U-Net");
     private final ReadOnlyStringWrapper parameters = new ReadOnlyStringWrapper("");
     private final ReadOnlyStringWrapper memory = new ReadOnlyStringWrapper("");
     private final BooleanProperty loading = new SimpleBooleanProperty();
@@ -212,6 +213,11 @@ public final class HyperparametersViewModel {
     /** "2 changes from quickstart · 1 error" */
     public ReadOnlyStringProperty summaryProperty() {
         return summary.getReadOnlyProperty();
+    }
+
+    /** What the shape figure is: the U-Net's input, or (for an autoencoder run) the latent its encoder makes. */
+    public ReadOnlyStringProperty latentCaptionProperty() {
+        return latentCaption.getReadOnlyProperty();
     }
 
     public ReadOnlyStringProperty latentShapeProperty() {
@@ -471,6 +477,8 @@ public final class HyperparametersViewModel {
             memory.set("—");
             return;
         }
+        latentCaption.set(c.trainsAutoencoder() ? "Latent its encoder makes (what a latent U-Net trains on)"
+                : "Input of the U-Net");
         if (c.trainsAutoencoder()) {
             int f = 1 << (c.vae().blockOutChannels().size() - 1);
             int side = c.data().resolution() / f;

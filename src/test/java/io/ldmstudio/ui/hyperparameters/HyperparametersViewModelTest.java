@@ -143,6 +143,11 @@ class HyperparametersViewModelTest {
         int side = c.data().resolution() / f;
         assertEquals("autoencoder: " + c.data().resolution() + " px / f=" + f + " → " + side + "×" + side + "×"
                 + c.vae().latentChannels() + " latents", vm.latentShapeProperty().get());
+        assertFalse(vm.latentCaptionProperty().get().contains("U-Net's input")
+                || vm.latentCaptionProperty().get().startsWith("Input of the U-Net"), "an autoencoder has no U-Net input");
+        vm.loadPreset("quickstart");
+        assertEquals("Input of the U-Net", vm.latentCaptionProperty().get());
+        vm.loadPreset("vae-fashion-mnist");
         long params = new io.ldmstudio.nn.AutoencoderKL(io.ldmstudio.nn.VaeConfig.of(c.vae(), c.data().channels(),
                 c.data().resolution())).parameterCount();
         assertTrue(vm.parametersProperty().get().startsWith(String.format(java.util.Locale.ROOT, "%,d autoencoder", params)),
