@@ -369,8 +369,10 @@ public final class Trainer {
                     boolean timed = System.nanoTime() - lastCheckpointTime >= checkpointNanos;
                     if (step % lg.checkpointEvery() == 0 || step == totalSteps || requested || timed) {
                         if (timed && step % lg.checkpointEvery() != 0 && step != totalSteps) {
-                            log(String.format(Locale.ROOT, "%.0f minutes since the last checkpoint: one at step %d "
-                                    + "(logging.checkpoint_minutes)", lg.checkpointMinutes(), step));
+                            double m = lg.checkpointMinutes();
+                            log(String.format(Locale.ROOT, "%s minutes since the last checkpoint: one at step %d "
+                                    + "(logging.checkpoint_minutes)", m == Math.rint(m) ? String.valueOf((long) m)
+                                            : String.format(Locale.ROOT, "%.3g", m), step));
                         }
                         checkpoint(task, config, step, loader.position(), elapsed, r.loss());
                         lastCheckpoint = step;

@@ -238,4 +238,19 @@ class TrainingProcessTest {
         Optional<Checkpoint> cp = run.latestCheckpoint();
         assertEquals(2, cp.orElseThrow().step());
     }
+
+    @Test
+    void aCheckpointIsWrittenAfterTheMinutesOfTrainingTheConfigAllowsWhateverTheStep() throws Exception {
+        Workspace ws = new Workspace(root);
+        // 0.3 s between checkpoints by time, none by steps before the end
+        Run run = ws.create("timed", config("optim.steps=40", "logging.checkpoint_every=1000",
+                "logging.sample_every=1000", "logging.checkpoint_minutes=0.005", "logging.keep_checkpoints=100"));
+        TrainingService.Job job = new TrainingService().start(run, Devices.resolve("cpu"), 0, List.of());
+        assertEquals(Trainer.Outcome.FINISHED, job.await(), job.failure());
+        List<Checkpoint> cps = run.checkpoints();
+        assertTrue(cps.size() >= 3, "checkpoints by time before the last step: " + cps);
+        assertEquals(40, cps.get(cps.size() - 1).step());
+        assertTrue(Files.readString(run.logFile()).contains("minutes since the last checkpoint: one at step "
+                + cps.get(0).step() + " (logging.checkpoint_minutes)"), Files.readString(run.logFile()));
+    }
 }
