@@ -126,6 +126,22 @@ public final class StudioFixture {
         return write(img, name);
     }
 
+    /**
+     * Renders {@code scene} with an open popup (a context menu, which a scene snapshot leaves out)
+     * drawn at its place (call on the FX thread).
+     */
+    public static Path screenshot(Scene scene, javafx.stage.PopupWindow popup, String name) {
+        java.awt.image.BufferedImage base = javafx.embed.swing.SwingFXUtils.fromFXImage(scene.snapshot(null), null);
+        java.awt.image.BufferedImage menu = javafx.embed.swing.SwingFXUtils.fromFXImage(
+                popup.getScene().getRoot().snapshot(null, null), null);
+        java.awt.Graphics2D g = base.createGraphics();
+        double x = popup.getX() - scene.getWindow().getX() - scene.getX();
+        double y = popup.getY() - scene.getWindow().getY() - scene.getY();
+        g.drawImage(menu, (int) Math.round(x), (int) Math.round(y), null);
+        g.dispose();
+        return write(javafx.embed.swing.SwingFXUtils.toFXImage(base, null), name);
+    }
+
     /** Renders one node (call on the FX thread). */
     public static Path screenshot(Node node, String name) {
         WritableImage img = node.snapshot(null, null);

@@ -95,6 +95,19 @@ class TrainingProcessesTest {
         assertEquals(List.of("first"), studio.training().active(), "the first run goes on");
         await(30, "the pane says so", () -> fx(() -> vm().statusTextProperty().get()).startsWith("queued: waiting for first"));
         StudioFixture.onFx(() -> StudioFixture.screenshot(scene, "training-queued"));
+        // the sidebar's menu on the queued run offers to start it beside the other
+        javafx.scene.control.ListView<?> list = fx(() -> (javafx.scene.control.ListView<?>) scene.lookup("#runs-list"));
+        javafx.scene.control.ContextMenu menu = fx(list::getContextMenu);
+        StudioFixture.onFx(() -> {
+            javafx.geometry.Point2D at = list.localToScreen(60, 70);
+            menu.show(list, at.getX(), at.getY());
+        });
+        await(10, "the menu", () -> fx(menu::isShowing));
+        javafx.scene.control.MenuItem now = fx(() -> menu.getItems().stream().filter(i -> "run-start-now".equals(i.getId()))
+                .findFirst().orElseThrow());
+        assertTrue(fx(now::isVisible), "Start now is offered for a queued run");
+        StudioFixture.onFx(() -> StudioFixture.screenshot(scene, menu, "runs-sidebar-menu"));
+        StudioFixture.onFx(menu::hide);
         Run first = studio.workspace().open("first");
         Run second = studio.workspace().open("second");
         await(300, "both finished", () -> {
