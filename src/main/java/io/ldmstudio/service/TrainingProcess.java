@@ -91,7 +91,9 @@ public final class TrainingProcess {
     public static Job attach(Run run) {
         Job j = new Job(run, null);
         OptionalLong pid = run.trainerPid();
-        j.handle = pid.isPresent() ? ProcessHandle.of(pid.getAsLong()).orElse(null) : null;
+        // a run this very process trains (in a thread: tests, an embedding) is watched through its lock
+        boolean here = pid.isPresent() && pid.getAsLong() == ProcessHandle.current().pid();
+        j.handle = pid.isPresent() && !here ? ProcessHandle.of(pid.getAsLong()).orElse(null) : null;
         j.attached = true;
         RunControl c = RunControl.read(run);
         boolean paused = c.pause();
