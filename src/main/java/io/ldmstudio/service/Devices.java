@@ -119,4 +119,20 @@ public final class Devices {
             return false;
         }
     }
+
+    /**
+     * A CUDA device's memory as the driver reports it, {@code {total, free}} in bytes; empty for the CPU,
+     * MPS (Apple's unified memory has no separate figure) or when the driver cannot say.
+     */
+    public static java.util.Optional<long[]> gpuMemory(DeviceInfo info) {
+        if (!info.isGpu() || !"gpu".equals(info.device().getDeviceType())) {
+            return java.util.Optional.empty();
+        }
+        try {
+            java.lang.management.MemoryUsage m = ai.djl.util.cuda.CudaUtils.getGpuMemory(info.device());
+            return java.util.Optional.of(new long[] {m.getMax(), m.getMax() - m.getUsed()});
+        } catch (RuntimeException | LinkageError e) {
+            return java.util.Optional.empty();
+        }
+    }
 }

@@ -272,10 +272,20 @@ public final class HyperparametersPane implements StudioPane {
 
     /**
      * Where the memory of {@code device} is read: the CPU's is the machine's physical memory as the JVM
-     * sees it (a container's limit); a GPU's is not known here (null: no check).
+     * sees it (a container's limit); a CUDA GPU's is what its driver reports; MPS has none of its own
+     * (null: no check).
      */
     static Supplier<HyperparametersViewModel.DeviceMemory> memoryOf(Devices.DeviceInfo device) {
-        if (device.isGpu() || !(ManagementFactory.getOperatingSystemMXBean()
+        if (device.isGpu()) {
+            if (Devices.gpuMemory(device).isEmpty()) {
+                return null;
+            }
+            return () -> {
+                long[] m = Devices.gpuMemory(device).orElse(new long[] {Long.MAX_VALUE, Long.MAX_VALUE});
+                return new HyperparametersViewModel.DeviceMemory("GPU " + device.name(), m[0], m[1]);
+            };
+        }
+        if (!(ManagementFactory.getOperatingSystemMXBean()
                 instanceof com.sun.management.OperatingSystemMXBean os)) {
             return null;
         }
