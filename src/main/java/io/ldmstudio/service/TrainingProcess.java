@@ -31,6 +31,9 @@ import java.util.concurrent.CompletableFuture;
 public final class TrainingProcess {
     private TrainingProcess() {}
 
+    /** How much lower the training process's CPU priority is than the studio's (Unix nice; {@code -Dldm.training.nice}). */
+    static final int NICE = 19;
+
     /** The program's entry point (its CLI). */
     static final String MAIN = "io.ldmstudio.Main";
 
@@ -43,6 +46,11 @@ public final class TrainingProcess {
         if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
             cmd.add("/usr/bin/setsid"); // a session of its own: the studio's terminal closing or Ctrl+C does not reach it
         }
+        int nice = Integer.getInteger("ldm.training.nice", NICE);
+        if (nice > 0 && Files.isExecutable(Path.of("/usr/bin/nice"))) {
+            // the window is served first when both want the CPU: training loses nothing while the studio idles
+            cmd.addAll(List.of("/usr/bin/nice", "-n", Integer.toString(nice)));
+        }
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         for (String key : System.getProperties().stringPropertyNames().stream().sorted().toList()) {
             if (key.startsWith("ai.djl.") || key.equals("java.awt.headless") || key.equals("java.io.tmpdir")) {
@@ -50,6 +58,9 @@ public final class TrainingProcess {
             }
         }
         cmd.add("-XX:ErrorFile=" + run.dir().resolve("hs_err_pid%p.log"));
+        // its hot loop is libtorch's: the quick JIT tier and one GC thread leave the cores to PyTorch and the window
+        cmd.add("-XX:TieredStopAtLevel=1");
+        cmd.add("-XX:+UseSerialGC");
         cmd.add("-cp");
         cmd.add(classPath());
         cmd.add(MAIN);
@@ -180,6 +191,8 @@ public final class TrainingProcess {
             ProcessBuilder pb = new ProcessBuilder(command).directory(new File(System.getProperty("user.dir")))
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(run.trainOutFile().toFile()));
+            // OpenMP threads that sleep between parallel regions instead of spinning leave the cores to the window
+            pb.environment().putIfAbsent("OMP_WAIT_POLICY", "PASSIVE");
             Process p = pb.start();
             p.getOutputStream().close();
             process = p;
