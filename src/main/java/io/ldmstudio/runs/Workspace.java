@@ -303,18 +303,15 @@ public final class Workspace {
                 step = last.get().step();
                 loss = last.get().loss();
             }
-            Optional<Checkpoint> ckpt = run.latestCheckpoint();
-            if (ckpt.isPresent() && ckpt.get().step() > step) {
-                step = ckpt.get().step();
-            }
         } catch (Exception e) {
-            // metrics and checkpoints are extras in a listing; the run itself is readable
+            // metrics are an extra in a listing; the run itself is readable
         }
         long checkpointStep = 0;
         try {
             checkpointStep = run.latestCheckpoint().map(Checkpoint::step).orElse(0L);
-        } catch (IOException e) {
-            // none readable
+            step = Math.max(step, checkpointStep);
+        } catch (Exception e) {
+            // checkpoints too
         }
         if ((state.status() == RunStatus.RUNNING || state.status() == RunStatus.PAUSED) && !run.isBeingTrained()) {
             // state.json says running but nobody holds the training lock: the process died (killed,
