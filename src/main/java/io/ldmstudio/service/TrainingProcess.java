@@ -43,10 +43,17 @@ public final class TrainingProcess {
      */
     public static List<String> command(Run run, Path workspace, String device, long totalSteps) {
         List<String> cmd = new ArrayList<>();
+        int nice = Integer.getInteger("ldm.training.nice", NICE);
         if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
             cmd.add("/usr/bin/setsid"); // a session of its own: the studio's terminal closing or Ctrl+C does not reach it
+            if (nice > 0 && Files.exists(Path.of("/proc/self/autogroup")) && Files.isExecutable(Path.of("/bin/sh"))) {
+                // Linux puts a new session in a scheduling group of its own (autogroup), and nice only ranks
+                // threads inside a group: without the group's own nice the trainer would still take half of
+                // the CPU from the window. Best effort; the trainer starts either way.
+                cmd.addAll(List.of("/bin/sh", "-c", "echo " + nice + " > /proc/self/autogroup 2>/dev/null; exec \"$@\"",
+                        "ldm-training"));
+            }
         }
-        int nice = Integer.getInteger("ldm.training.nice", NICE);
         if (nice > 0 && Files.isExecutable(Path.of("/usr/bin/nice"))) {
             // the window is served first when both want the CPU: training loses nothing while the studio idles
             cmd.addAll(List.of("/usr/bin/nice", "-n", Integer.toString(nice)));

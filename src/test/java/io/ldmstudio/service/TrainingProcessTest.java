@@ -184,6 +184,35 @@ class TrainingProcessTest {
         assertFalse(run.isBeingTrained(), "the OS released the lock with the process");
     }
 
+    /**
+     * Linux gives a new session a scheduling group of its own, and nice ranks threads only inside a group:
+     * the trainer's group must be niced too, or it takes half of the CPU from the window.
+     */
+    @Test
+    void theTrainerRunsInASessionOfItsOwnWhoseSchedulingGroupIsNiced() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(Path.of("/proc/self/autogroup"))
+                && Files.isExecutable(Path.of("/usr/bin/setsid")) && Files.isExecutable(Path.of("/usr/bin/nice")),
+                "Linux with autogroup, setsid and nice");
+        Run run = new Workspace(root).create("nice", config());
+        List<String> cmd = new ArrayList<>(TrainingProcess.command(run, root, "cpu", 0));
+        int java = cmd.indexOf(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        assertTrue(java > 0, cmd.toString());
+        // the same launcher, with a probe in java's place: its session, scheduling group and nice
+        List<String> probe = new ArrayList<>(cmd.subList(0, java));
+        probe.addAll(List.of("/bin/sh", "-c", "cat /proc/$$/autogroup /proc/$$/stat"));
+        Process p = new ProcessBuilder(probe).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes()).trim();
+        assertEquals(0, p.waitFor(), out);
+        String[] lines = out.split("\\R");
+        assertTrue(lines[0].matches("/autogroup-\\d+ nice 19"), out);
+        assertFalse(lines[0].equals(Files.readString(Path.of("/proc/self/autogroup")).trim()), "a group of its own: " + out);
+        // /proc/PID/stat: pid (comm) state ppid pgrp session ... nice is the 19th field
+        String[] stat = lines[1].substring(lines[1].lastIndexOf(')') + 2).split(" ");
+        String pid = lines[1].substring(0, lines[1].indexOf(' '));
+        assertEquals(pid, stat[3], "the leader of its own session: " + out);
+        assertEquals("19", stat[16], "nice: " + out);
+    }
+
     @Test
     void aTermSignalWhileASampleGridIsDrawnEndsInACheckpointAndStopped() throws Exception {
         Workspace ws = new Workspace(root);
