@@ -198,8 +198,6 @@ public final class TrainingProcess {
             ProcessBuilder pb = new ProcessBuilder(command).directory(new File(System.getProperty("user.dir")))
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(run.trainOutFile().toFile()));
-            // OpenMP threads that sleep between parallel regions instead of spinning leave the cores to the window
-            pb.environment().putIfAbsent("OMP_WAIT_POLICY", "PASSIVE");
             Process p = pb.start();
             p.getOutputStream().close();
             process = p;
