@@ -14,6 +14,7 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -168,13 +169,20 @@ public final class Workspace {
     }
 
     /**
-     * Renames a run folder (atomically). Refused while the run trains, or when the new name is taken.
-     * Other runs that name this one's folder (a latent run's {@code autoencoder.path}) are not changed.
+     * Renames a run folder (atomically). Refused while the run trains, when the new name is taken, or
+     * when other runs use it as their autoencoder ({@link #dependents}): their configs are their record
+     * and are not rewritten, and a renamed folder would leave them unable to resume or sample.
      */
     public Run rename(String from, String to) throws IOException {
         Run run = open(from);
         validateName(to);
         run.checkNotBeingTrained();
+        List<String> users = dependents(from);
+        if (!users.isEmpty()) {
+            throw new IOException("run '" + from + "' is the autoencoder of " + (users.size() == 1 ? "run " : "runs ")
+                    + String.join(", ", users) + " (their autoencoder.path names its folder): renamed, they could "
+                    + "no longer resume or sample. Duplicate it instead, or delete those runs first");
+        }
         Path target = runsDir().resolve(to);
         if (Files.exists(target)) {
             throw new FileAlreadyExistsException(target.toString(), null, "a run named '" + to + "' exists");
@@ -183,6 +191,32 @@ public final class Workspace {
         Run renamed = new Run(target, clock);
         renamed.log("renamed from " + from + " to " + to);
         return renamed;
+    }
+
+    /**
+     * The runs whose {@code autoencoder.path} lies in run {@code name}'s folder (relative paths as the
+     * trainer reads them, against the working directory), by name; runs whose config cannot be read are
+     * skipped.
+     */
+    public List<String> dependents(String name) throws IOException {
+        Path dir = open(name).dir().toAbsolutePath().normalize();
+        List<String> out = new ArrayList<>();
+        for (RunInfo info : list()) {
+            if (info.name().equals(name) || info.status() == RunStatus.BROKEN) {
+                continue;
+            }
+            try {
+                RunConfig.Autoencoder ae = new Run(info.dir(), clock).manifest().config().autoencoder();
+                if (ae != null && ae.path() != null && !ae.path().isBlank()
+                        && Path.of(ae.path()).toAbsolutePath().normalize().startsWith(dir)) {
+                    out.add(info.name());
+                }
+            } catch (IOException | RuntimeException e) {
+                // an unreadable config names nothing
+            }
+        }
+        Collections.sort(out);
+        return out;
     }
 
     /** A new run with {@code name}'s config (and note) and none of its history. */

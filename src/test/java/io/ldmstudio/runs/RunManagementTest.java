@@ -51,6 +51,24 @@ class RunManagementTest {
     }
 
     @Test
+    void anAutoencoderRunThatOtherRunsUseIsNotRenamedFromUnderThem() throws Exception {
+        ws.create("vae", ConfigResolver.resolve(Presets.classpath(), "vae-procedural", List.of()).withPreset("vae-procedural"));
+        Path inside = root.resolve("ws/runs/vae/exports/../exports/diffusers");
+        ws.create("latent", ConfigResolver.resolve(Presets.classpath(), "fashion-mnist-latent-cpu",
+                List.of("autoencoder.path=" + inside)).withPreset("fashion-mnist-latent-cpu"));
+        ws.create("vae-2", ConfigResolver.resolve(Presets.classpath(), "vae-procedural", List.of()).withPreset("vae-procedural"));
+        ws.create("pixel", config);
+        assertEquals(List.of("latent"), ws.dependents("vae"));
+        assertEquals(List.of(), ws.dependents("vae-2"), "a folder whose name begins the same is another folder");
+        java.io.IOException e = assertThrows(java.io.IOException.class, () -> ws.rename("vae", "vae-renamed"));
+        assertTrue(e.getMessage().contains("autoencoder of run latent"), e.getMessage());
+        assertTrue(Files.isDirectory(root.resolve("ws/runs/vae")));
+        assertEquals("vae-3", ws.rename("vae-2", "vae-3").name());
+        ws.delete("latent");
+        assertEquals("vae-renamed", ws.rename("vae", "vae-renamed").name(), "free once nothing uses it");
+    }
+
+    @Test
     void aRunThatTrainsCannotBeRenamedOrDeleted() throws Exception {
         Run run = ws.create("busy", config);
         try (AutoCloseable lock = run.lockForTraining()) {

@@ -150,13 +150,24 @@ public final class RunsSidebar {
     private void confirmDelete(RunInfo info) {
         javafx.scene.control.Alert a = new javafx.scene.control.Alert(javafx.scene.control.Alert.AlertType.CONFIRMATION,
                 "Delete run '" + info.name() + "' (" + info.dir() + ")?\n\nIt goes to the trash (or the workspace's "
-                        + ".trash folder), from where it can be restored.",
+                        + ".trash folder), from where it can be restored." + dependentsWarning(info.name()),
                 javafx.scene.control.ButtonType.OK, javafx.scene.control.ButtonType.CANCEL);
         a.setHeaderText("Delete '" + info.name() + "'?");
         if (root.getScene() != null) {
             a.initOwner(root.getScene().getWindow());
         }
         a.showAndWait().filter(b -> b == javafx.scene.control.ButtonType.OK).ifPresent(b -> delete(info.name()));
+    }
+
+    /** A line for the delete confirmation when other runs use this one as their autoencoder. */
+    private String dependentsWarning(String name) {
+        try {
+            List<String> users = studio.workspace().dependents(name);
+            return users.isEmpty() ? "" : "\n\n" + String.join(", ", users) + (users.size() == 1 ? " uses" : " use")
+                    + " it as the autoencoder: without it they can no longer resume or sample.";
+        } catch (java.io.IOException e) {
+            return "";
+        }
     }
 
     /** Renames run {@code from} to {@code to} (off the FX thread), keeps it selected. */
