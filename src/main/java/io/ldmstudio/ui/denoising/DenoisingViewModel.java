@@ -183,11 +183,11 @@ public final class DenoisingViewModel {
         // a refresh brings a new RunInfo of the same selected run and must not move the Run box off the run
         // chosen here
         studio.selectedRunNameProperty().addListener((o, a, b) -> {
-            if (b != null) {
+            if (b != null && !isAutoencoderRun(b)) {
                 runName.set(b);
             }
         });
-        if (studio.selectedRunNameProperty().get() != null) {
+        if (studio.selectedRunNameProperty().get() != null && !isAutoencoderRun(studio.selectedRunNameProperty().get())) {
             runName.set(studio.selectedRunNameProperty().get());
         }
         runName.addListener((o, a, b) -> loadRun(b, false));
@@ -230,8 +230,14 @@ public final class DenoisingViewModel {
 
     // ================= runs and checkpoints =================
 
+    /** Autoencoder runs have nothing to denoise: the Autoencoder pane is theirs. */
+    private boolean isAutoencoderRun(String name) {
+        return studio.runs().stream().anyMatch(r -> r.name().equals(name) && RunConfig.AUTOENCODER.equals(r.task()));
+    }
+
     private void syncRunNames() {
-        List<String> names = studio.runs().stream().map(RunInfo::name).toList();
+        List<String> names = studio.runs().stream().filter(r -> !RunConfig.AUTOENCODER.equals(r.task()))
+                .map(RunInfo::name).toList();
         if (!names.equals(runNames)) {
             runNames.setAll(names);
         }
