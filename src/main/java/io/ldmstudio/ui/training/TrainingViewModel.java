@@ -338,6 +338,15 @@ public final class TrainingViewModel {
     }
 
     /** What is on disk for a run: its metrics, the end of its log, and its manifest. */
+    /** The device a run records ("cpu (PyTorch 2.7.1)"), or "—". */
+    static String deviceOf(RunManifest m) {
+        if (m.device() == null) {
+            return "—";
+        }
+        String d = m.device().endsWith("()") ? m.device().substring(0, m.device().length() - 2) : m.device();
+        return d + (m.engine() == null ? "" : " (" + m.engine() + ")");
+    }
+
     record History(List<MetricsRow> rows, List<String> logLines, long configSteps, String device) {}
 
     private History readHistory(String name, boolean withLog) throws IOException {
@@ -349,10 +358,7 @@ public final class TrainingViewModel {
         try {
             RunManifest m = run.manifest();
             steps = m.config().optim().steps();
-            if (m.device() != null) {
-                String d = m.device().endsWith("()") ? m.device().substring(0, m.device().length() - 2) : m.device();
-                dev = d + (m.engine() == null ? "" : " (" + m.engine() + ")");
-            }
+            dev = deviceOf(m);
         } catch (IOException | RuntimeException e) {
             // a run without a readable config still shows its curves
         }
@@ -433,6 +439,14 @@ public final class TrainingViewModel {
                 statusMessage.set(s.message() == null ? "" : s.message());
                 if (s.status() != RunStatus.RUNNING) {
                     etaEstimator.reset();
+                } else {
+                    // the trainer records the device it resolved (config.device may say auto) as it starts
+                    studio.background().submit("reading the device of run '" + t.name + "'",
+                            () -> deviceOf(studio.workspace().open(t.name).manifest()), d -> {
+                                if (main == t && !"—".equals(d)) {
+                                    device.set(d);
+                                }
+                            }, failure -> { });
                 }
             } else if (e instanceof LogLine l && t.main) {
                 if (t.loaded) {

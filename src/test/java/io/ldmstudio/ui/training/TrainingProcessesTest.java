@@ -58,9 +58,11 @@ class TrainingProcessesTest {
         return fx(() -> ((TrainingPane) window.pane("training")).viewModel());
     }
 
-    private void create(String name, long steps) throws Exception {
-        studio.workspace().create(name, StudioFixture.tinyConfig("optim.steps=" + steps, "logging.checkpoint_every=1000",
-                "logging.sample_every=1000").withPreset("quickstart"));
+    private void create(String name, long steps, String... more) throws Exception {
+        List<String> o = new java.util.ArrayList<>(List.of("optim.steps=" + steps, "logging.checkpoint_every=1000",
+                "logging.sample_every=1000"));
+        o.addAll(List.of(more));
+        studio.workspace().create(name, StudioFixture.tinyConfig(o.toArray(String[]::new)).withPreset("quickstart"));
         StudioFixture.onFx(studio::refreshRuns);
         await(30, "listing", () -> fx(() -> studio.runs().stream().anyMatch(r -> r.name().equals(name))));
     }
@@ -174,9 +176,11 @@ class TrainingProcessesTest {
 
     @Test
     void aTrainingProcessKilledOutrightShowsFailedWithTheReasonAndTheWindowStays(FxRobot robot) throws Exception {
-        create("victim", 1_000_000);
+        create("victim", 1_000_000, "device=auto");
         startFromThePane(robot, "victim");
         await(180, "training", () -> fx(() -> vm().stepProperty().get() >= 3));
+        // the header names the device the trainer resolved, not the config's "auto"
+        await(10, "the device", () -> fx(() -> vm().deviceProperty().get()).startsWith("cpu ("));
         Run run = studio.workspace().open("victim");
         OptionalLong pid = run.trainerPid();
         assertTrue(ProcessHandle.of(pid.orElseThrow()).orElseThrow().destroyForcibly()); // kill -9
