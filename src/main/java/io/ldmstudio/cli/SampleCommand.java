@@ -32,8 +32,12 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "noise seed (default: ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--n", defaultValue = "16", description = "number of images (default: ${DEFAULT-VALUE})")
-    int n;
+    @Option(names = "--n", description = "number of images (default: 16, or as many as --noise holds)")
+    Integer n;
+
+    @Option(names = "--noise", paramLabel = "FILE.npy", description = "start from this x_T instead of the seed's: a NumPy "
+            + "float32 array [n, C, H, W] of the denoiser's input (latents for a latent run); sample i is image i")
+    Path noise;
 
     @Option(names = "--out", required = true, description = "a .png gets one grid; any other path is a folder of PNGs")
     Path out;
@@ -55,6 +59,21 @@ final class SampleCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        io.ldmstudio.data.Npy.Array xT = null;
+        if (noise != null) {
+            xT = io.ldmstudio.data.Npy.read(noise);
+            long[] shape = xT.shape();
+            if (shape.length != 4) {
+                throw new IllegalArgumentException(noise + ": shape " + xT.shapeText() + " where [n, C, H, W] was expected");
+            }
+            if (n != null && n != shape[0]) {
+                throw new IllegalArgumentException("--n " + n + " but " + noise + " holds " + shape[0] + " images' x_T");
+            }
+            n = Math.toIntExact(shape[0]);
+        }
+        if (n == null) {
+            n = 16;
+        }
         SamplingService.Request req = new SamplingService.Request(sampler.toLowerCase(Locale.ROOT), steps, eta, seed, n,
                 !noEma, checkpoint);
         Run run = common.openRun(runName);
@@ -76,7 +95,7 @@ final class SampleCommand implements Callable<Integer> {
             tw = new TrajectoryWriter(trajectory, progress);
             listener = tw;
         }
-        SamplingService.Result r = SamplingService.sample(run, req, info, listener, () -> false);
+        SamplingService.Result r = SamplingService.sample(run, req, info, listener, () -> false, null, xT, noise);
         bar.finish();
         if (out.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".png")) {
             if (out.toAbsolutePath().getParent() != null) {

@@ -40,6 +40,16 @@ public final class SamplingLoop {
      */
     public static NDArray sample(Denoiser denoiser, Sampler sampler, Shape shape, long seed,
             NDManager manager, StepListener listener, BooleanSupplier cancelled) {
+        return sample(denoiser, sampler, shape, null, seed, manager, listener, cancelled);
+    }
+
+    /**
+     * As {@link #sample(Denoiser, Sampler, Shape, long, NDManager, StepListener, BooleanSupplier)}, from a
+     * given x_T ({@code initial}, {@code shape}'s values in C order) instead of the seed's; the seed still
+     * supplies the noise of stochastic steps. {@code initial} null means the seed's x_T.
+     */
+    public static NDArray sample(Denoiser denoiser, Sampler sampler, Shape shape, float[] initial, long seed,
+            NDManager manager, StepListener listener, BooleanSupplier cancelled) {
         Objects.requireNonNull(denoiser, "denoiser");
         Objects.requireNonNull(sampler, "sampler");
         Objects.requireNonNull(shape, "shape");
@@ -58,7 +68,15 @@ public final class SamplingLoop {
         Rng rng = new Rng(seed);
 
         sampler.reset();
-        NDArray x = manager.create(rng.gaussians(Math.toIntExact(shape.size())), shape);
+        float[] xT = rng.gaussians(Math.toIntExact(shape.size())); // drawn either way: the steps' noise follows it
+        if (initial != null) {
+            if (initial.length != shape.size()) {
+                throw new IllegalArgumentException("x_T has " + initial.length + " values where " + shape + " needs "
+                        + shape.size());
+            }
+            xT = initial;
+        }
+        NDArray x = manager.create(xT, shape);
         boolean done = false;
         try {
             for (int i = 0; i < timesteps.length; i++) {

@@ -83,6 +83,17 @@ public final class SamplingService {
      */
     public static Result sample(Run run, Request req, Devices.DeviceInfo device, StepListener listener,
             BooleanSupplier cancelled, LatentDecoder decoder) throws IOException {
+        return sample(run, req, device, listener, cancelled, decoder, null, null);
+    }
+
+    /**
+     * As {@link #sample(Run, Request, Devices.DeviceInfo, StepListener, BooleanSupplier, LatentDecoder)},
+     * from a given x_T ({@code noise}, read from {@code noiseFile}) of the denoiser's input shape
+     * {@code [n, C, H, W]}, n = the request's; null = the seed's x_T.
+     */
+    public static Result sample(Run run, Request req, Devices.DeviceInfo device, StepListener listener,
+            BooleanSupplier cancelled, LatentDecoder decoder, io.ldmstudio.data.Npy.Array noise, Path noiseFile)
+            throws IOException {
         RunConfig config = run.config();
         if (config.trainsAutoencoder()) {
             throw new IllegalArgumentException("run " + run.name() + " trains an autoencoder, which has nothing to sample:"
@@ -103,14 +114,22 @@ public final class SamplingService {
                     + " (the run's diffusion.timesteps)");
         }
         sampler.setTimesteps(req.steps());
+        if (noise != null) {
+            long[] want = {req.n(), c, res, res};
+            if (!java.util.Arrays.equals(noise.shape(), want)) {
+                throw new IllegalArgumentException((noiseFile == null ? "--noise" : noiseFile.toString()) + ": shape "
+                        + noise.shapeText() + " where run " + run.name() + "'s denoiser takes [n, C, H, W] = "
+                        + new Shape(want) + (config.pixelSpace() ? " (pixels)" : " (latents)"));
+            }
+        }
         long t0 = System.nanoTime();
         GradMode.disable();
         try (NDManager manager = NDManager.newBaseManager(device.device())) {
             UNet2DModel unet = new UNet2DModel(uc);
             unet.initialize(manager, new io.ldmstudio.util.Rng(0), false);
             unet.loadStateDict(UNetWeights.readFor(unet, weights), manager);
-            NDArray x = SamplingLoop.sample(new NetworkDenoiser(unet), sampler, new Shape(req.n(), c, res, res), req.seed(),
-                    manager, listener, cancelled);
+            NDArray x = SamplingLoop.sample(new NetworkDenoiser(unet), sampler, new Shape(req.n(), c, res, res),
+                    noise == null ? null : noise.data(), req.seed(), manager, listener, cancelled);
             float[] all = x.toFloatArray();
             if (!config.pixelSpace()) { // decode with the run's autoencoder
                 int latentSize = res;

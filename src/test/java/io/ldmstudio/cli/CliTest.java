@@ -1,6 +1,8 @@
 package io.ldmstudio.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ldmstudio.runs.RacingClock;
@@ -155,6 +157,60 @@ class CliTest {
             assertEquals(1, o.err().strip().lines().count(), o.err());
             assertTrue(o.err().contains(missing.toString()) && o.err().contains("no such file"), o.err());
         }
+    }
+
+    static int[] pixels(Path png) throws java.io.IOException {
+        BufferedImage im = ImageIO.read(png.toFile());
+        return im.getRGB(0, 0, im.getWidth(), im.getHeight(), null, 0, im.getWidth());
+    }
+
+    /** Another tool's x_T: sample i of --noise is image i, and the seed's own x_T gives the seed's samples. */
+    @Test
+    void samplingFromAGivenXtKeepsItsOrderAndNamesAWrongShape() throws Exception {
+        assertEquals(0, run(train("nz", 2)).code());
+        Run run = new Workspace(tmp).open("nz");
+        int c = run.config().unetChannels();
+        int r = run.config().unetResolution();
+        int per = c * r * r;
+        float[] seeds = new io.ldmstudio.util.Rng(9).gaussians(2 * per);
+        Path noise = tmp.resolve("xT.npy");
+        io.ldmstudio.data.Npy.write(noise, new long[] {2, c, r, r}, seeds);
+        float[] swapped = new float[2 * per];
+        System.arraycopy(seeds, per, swapped, 0, per);
+        System.arraycopy(seeds, 0, swapped, per, per);
+        Path reversed = tmp.resolve("reversed.npy");
+        io.ldmstudio.data.Npy.write(reversed, new long[] {2, c, r, r}, swapped);
+
+        String[] common = {"--sampler", "ddim", "--eta", "0", "--steps", "4", "--workspace", tmp.toString()};
+        java.util.function.Function<String[], Outcome> sample = extra -> {
+            List<String> a = new ArrayList<>(List.of("sample", "nz"));
+            a.addAll(List.of(common));
+            a.addAll(List.of(extra));
+            return run(a.toArray(String[]::new));
+        };
+        Outcome bySeed = sample.apply(new String[] {"--seed", "9", "--n", "2", "--out", tmp.resolve("seed").toString()});
+        assertEquals(0, bySeed.code(), bySeed.err());
+        Outcome given = sample.apply(new String[] {"--seed", "1", "--noise", noise.toString(), "--out", tmp.resolve("given").toString()});
+        assertEquals(0, given.code(), given.err());
+        Outcome rev = sample.apply(new String[] {"--noise", reversed.toString(), "--out", tmp.resolve("rev").toString()});
+        assertEquals(0, rev.code(), rev.err());
+        for (int i = 0; i < 2; i++) {
+            String name = String.format("sample-%04d.png", i);
+            assertArrayEquals(pixels(tmp.resolve("seed").resolve(name)), pixels(tmp.resolve("given").resolve(name)), name);
+            assertArrayEquals(pixels(tmp.resolve("seed").resolve(name)),
+                    pixels(tmp.resolve("rev").resolve(String.format("sample-%04d.png", 1 - i))), "the noise's order: " + name);
+        }
+        assertFalse(java.util.Arrays.equals(pixels(tmp.resolve("seed/sample-0000.png")), pixels(tmp.resolve("seed/sample-0001.png"))));
+
+        Path wrong = tmp.resolve("wrong.npy");
+        io.ldmstudio.data.Npy.write(wrong, new long[] {2, c, r / 2, r / 2}, new float[2 * per / 4]);
+        Outcome bad = sample.apply(new String[] {"--noise", wrong.toString(), "--out", tmp.resolve("bad").toString()});
+        assertEquals(2, bad.code(), bad.err());
+        assertTrue(bad.err().contains("wrong.npy") && bad.err().contains("(2, " + c + ", " + r / 2 + ", " + r / 2 + ")")
+                && bad.err().contains("(2, " + c + ", " + r + ", " + r + ")"), bad.err());
+        Outcome count = sample.apply(new String[] {"--n", "3", "--noise", noise.toString(), "--out", tmp.resolve("bad").toString()});
+        assertEquals(2, count.code(), count.err());
+        assertTrue(count.err().contains("--n 3") && count.err().contains("holds 2"), count.err());
     }
 
     @Test
