@@ -21,6 +21,7 @@ import io.ldmstudio.nn.UNetConfig;
 import io.ldmstudio.runs.AtomicFiles;
 import io.ldmstudio.runs.Run;
 import io.ldmstudio.weights.UNetWeights;
+import io.ldmstudio.weights.VaeWeights;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -153,9 +154,11 @@ final class DiffusionTask implements TrainingTask {
     }
 
     /**
-     * Writes {@code exports/diffusers/} as a diffusers {@code DDPMPipeline} folder: {@code model_index.json},
-     * {@code unet/} (config + diffusion_pytorch_model.safetensors) and {@code scheduler/}, so
-     * {@code DDPMPipeline.from_pretrained(folder)} opens the trained model.
+     * Writes {@code exports/diffusers/} as a diffusers pipeline folder: {@code model_index.json},
+     * {@code unet/} (config + diffusion_pytorch_model.safetensors) and {@code scheduler/} — a
+     * {@code DDPMPipeline} for a pixel run; a latent run's is an {@code LDMPipeline} with its autoencoder
+     * in {@code vqvae/} (an {@code AutoencoderKL}), so {@code LDMPipeline.from_pretrained(folder)} gives
+     * decoded images.
      */
     @Override
     public String export(Run run, long step) throws IOException {
@@ -169,12 +172,25 @@ final class DiffusionTask implements TrainingTask {
         AtomicFiles.writeString(dir.resolve("scheduler").resolve("scheduler_config.json"),
                 JSON.writerWithDefaultPrettyPrinter().writeValueAsString(schedulerConfig(config)));
         ObjectNode index = JSON.createObjectNode();
-        index.put("_class_name", "DDPMPipeline");
+        String pipeline = latent == null ? "DDPMPipeline" : "LDMPipeline";
+        index.put("_class_name", pipeline);
         index.put("_diffusers_version", "0.27.0");
+        String note = "";
+        if (latent != null) {
+            // LDMPipeline decodes vqvae.decode(latents / vqvae.config.scaling_factor): the autoencoder goes
+            // along with the scaling factor the run trained with, so diffusers hands back images, not latents
+            index.putArray("vqvae").add("diffusers").add("AutoencoderKL");
+            VaeWeights.save(latent.vae(), dir.resolve("vqvae"));
+            Double shift = latent.vae().config().shiftFactor();
+            if (shift != null && shift != 0) {
+                note = "; its autoencoder has shift_factor " + shift + ", which diffusers' LDMPipeline does not add back";
+            }
+        }
         index.putArray("scheduler").add("diffusers").add("DDPMScheduler");
         index.putArray("unet").add("diffusers").add("UNet2DModel");
         AtomicFiles.writeString(dir.resolve("model_index.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(index));
-        return "exported a diffusers DDPMPipeline (" + (trained.ema() != null ? "EMA" : "raw") + " weights) to " + dir;
+        return "exported a diffusers " + pipeline + " (" + (trained.ema() != null ? "EMA" : "raw") + " weights"
+                + (latent != null ? ", with its autoencoder as vqvae" : "") + ") to " + dir + note;
     }
 
     @Override

@@ -118,6 +118,23 @@ class LatentTrainingTest {
         assertTrue(log.contains("autoencoder: " + vaeRun.autoencoderExportDir().resolve(VaeWeights.DIFFUSERS_WEIGHTS))
                 && log.contains("scaling factor " + scale), log);
         assertEquals(16 * 2 + 3 * 2, ImageIO.read(run.sampleGrid(2).toFile()).getWidth());
+        // the export is a whole LDMPipeline: its vqvae is the autoencoder with the scale the run trained with
+        Path export = run.exportsDir().resolve("diffusers");
+        io.ldmstudio.pipeline.PipelineFolder folder = io.ldmstudio.pipeline.PipelineFolder.open(export);
+        assertEquals("LDMPipeline", folder.pipelineClass());
+        assertEquals("AutoencoderKL", folder.component("vqvae").orElseThrow().className());
+        assertEquals(scale, VaeWeights.readConfig(export.resolve("vqvae")).scalingFactor());
+        assertEquals(3, io.ldmstudio.weights.UNetWeights.readConfig(export.resolve("unet")).inChannels(),
+                "the U-Net of 3-channel latents");
+        io.ldmstudio.weights.SafeTensors.Contents source = io.ldmstudio.weights.SafeTensors.read(
+                vaeRun.autoencoderExportDir().resolve(VaeWeights.DIFFUSERS_WEIGHTS));
+        io.ldmstudio.weights.SafeTensors.Contents copy = io.ldmstudio.weights.SafeTensors.read(
+                export.resolve("vqvae").resolve(VaeWeights.DIFFUSERS_WEIGHTS));
+        assertEquals(source.tensors().keySet(), copy.tensors().keySet());
+        for (String name : source.tensors().keySet()) {
+            org.junit.jupiter.api.Assertions.assertArrayEquals(source.tensors().get(name).toFloatArray(),
+                    copy.tensors().get(name).toFloatArray(), name);
+        }
 
         // a diffusion run is not an autoencoder: the message says so before anything is trained
         List<String> wrong = new ArrayList<>(o);
