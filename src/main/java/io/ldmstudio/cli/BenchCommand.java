@@ -1,7 +1,7 @@
 package io.ldmstudio.cli;
 
 import io.ldmstudio.service.Benchmark;
-import io.ldmstudio.service.Devices;
+import io.ldmstudio.engine.Devices;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ldmstudio.runs.Run;
 import io.ldmstudio.runs.RunInfo;
 import io.ldmstudio.runs.Workspace;
-import io.ldmstudio.service.Devices;
+import io.ldmstudio.engine.Devices;
 import io.ldmstudio.weights.WeightFiles;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,7 +1,7 @@
 package io.ldmstudio.cli;
 
 import io.ldmstudio.runs.Run;
-import io.ldmstudio.service.Devices;
+import io.ldmstudio.engine.Devices;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -1,7 +1,7 @@
 package io.ldmstudio.cli;
 
 import io.ldmstudio.runs.Run;
-import io.ldmstudio.service.Devices;
+import io.ldmstudio.engine.Devices;
 import io.ldmstudio.service.TrainingService;
 import io.ldmstudio.training.Trainer;
 import java.util.List;

@@ -3,7 +3,7 @@ package io.ldmstudio.cli;
 import io.ldmstudio.data.ImageWriter;
 import io.ldmstudio.diffusion.StepListener;
 import io.ldmstudio.runs.Run;
-import io.ldmstudio.service.Devices;
+import io.ldmstudio.engine.Devices;
 import io.ldmstudio.service.SamplingService;
 import io.ldmstudio.service.TrajectoryWriter;
 import java.nio.file.Files;

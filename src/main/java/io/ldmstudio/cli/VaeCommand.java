@@ -7,7 +7,7 @@ import io.ldmstudio.eval.MetricSummary;
 import io.ldmstudio.eval.MetricTable;
 import io.ldmstudio.nn.VaeConfig;
 import io.ldmstudio.runs.Run;
-import io.ldmstudio.service.Devices;
+import io.ldmstudio.engine.Devices;
 import io.ldmstudio.service.ReconstructionService;
 import io.ldmstudio.service.VaeBenchmark;
 import io.ldmstudio.weights.VaeWeights;

@@ -12,6 +12,12 @@ import java.util.regex.Pattern;
  */
 public record Checkpoint(long step, Path dir) {
     private static final Pattern NAME = Pattern.compile("step-(\\d{8,18})");
+    /** The model's weights (diffusers names). */
+    public static final String MODEL_FILE = "model.safetensors";
+    /** The exponential moving average of the weights, when the run keeps one. */
+    public static final String EMA_FILE = "ema.safetensors";
+    /** AdamW's moments and step count. */
+    public static final String OPTIMIZER_FILE = "optimizer.safetensors";
 
     /** {@code step-00001000}. */
     public static String dirName(long step) {
@@ -29,5 +35,10 @@ public record Checkpoint(long step, Path dir) {
 
     public Path file(String name) {
         return dir.resolve(name);
+    }
+
+    /** The weights to sample with: the EMA's when asked for and present, else the model's. */
+    public Path weights(boolean ema) {
+        return ema && java.nio.file.Files.exists(dir.resolve(EMA_FILE)) ? dir.resolve(EMA_FILE) : dir.resolve(MODEL_FILE);
     }
 }

@@ -1,5 +1,6 @@
 package io.ldmstudio.service;
 
+import io.ldmstudio.engine.Devices;
 import io.ldmstudio.config.RunConfig;
 import io.ldmstudio.nn.GradMode;
 import io.ldmstudio.training.LatentSpace;

@@ -1,5 +1,6 @@
 package io.ldmstudio.service;
 
+import io.ldmstudio.engine.Devices;
 import ai.djl.ndarray.NDManager;
 import io.ldmstudio.config.RunConfig;
 import io.ldmstudio.data.ImageFolderSource;

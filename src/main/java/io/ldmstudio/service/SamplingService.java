@@ -1,5 +1,6 @@
 package io.ldmstudio.service;
 
+import io.ldmstudio.engine.Devices;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -102,8 +103,7 @@ public final class SamplingService {
         }
         Trainer.checkTrainable(config);
         Checkpoint cp = checkpointFor(run, req.checkpointStep());
-        Path weights = cp.dir().resolve(req.useEma() && Files.exists(cp.dir().resolve(Trainer.EMA_FILE))
-                ? Trainer.EMA_FILE : Trainer.MODEL_FILE);
+        Path weights = cp.weights(req.useEma());
         int c = config.unetChannels();
         int res = config.unetResolution();
         UNetConfig uc = UNetConfig.of(config.model(), c, res);

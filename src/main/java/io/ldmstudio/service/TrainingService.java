@@ -1,5 +1,6 @@
 package io.ldmstudio.service;
 
+import io.ldmstudio.engine.Devices;
 import io.ldmstudio.runs.Run;
 import io.ldmstudio.training.Trainer;
 import io.ldmstudio.training.TrainingControl;

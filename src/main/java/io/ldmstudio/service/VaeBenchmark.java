@@ -1,5 +1,6 @@
 package io.ldmstudio.service;
 
+import io.ldmstudio.engine.Devices;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ldmstudio.runs.Checkpoint;
 import io.ldmstudio.config.RunConfig;
 import io.ldmstudio.nn.Module;
 import io.ldmstudio.util.Rng;
@@ -79,9 +80,9 @@ final class TrainedModel<M extends Module> implements AutoCloseable {
 
     /** Writes the weights, EMA weights and optimizer state into {@code dir}; adds their counters to {@code state}. */
     void save(Path dir, Map<String, String> meta, ObjectNode state) throws IOException {
-        UNetWeights.writeWeights(model, dir.resolve(Trainer.MODEL_FILE), meta);
+        UNetWeights.writeWeights(model, dir.resolve(Checkpoint.MODEL_FILE), meta);
         if (ema != null) {
-            UNetWeights.writeWeights(ema.model(), dir.resolve(Trainer.EMA_FILE), meta);
+            UNetWeights.writeWeights(ema.model(), dir.resolve(Checkpoint.EMA_FILE), meta);
         }
         Map<String, SafeTensors.Source> os = new LinkedHashMap<>();
         Map<String, Shape> shapes = new LinkedHashMap<>();
@@ -90,20 +91,20 @@ final class TrainedModel<M extends Module> implements AutoCloseable {
             String param = e.getKey().substring(e.getKey().indexOf('.') + 1);
             os.put(e.getKey(), SafeTensors.Source.of(e.getValue(), shapes.get(param).getShape()));
         }
-        SafeTensors.write(dir.resolve(Trainer.OPTIMIZER_FILE), os, meta, "F32");
+        SafeTensors.write(dir.resolve(Checkpoint.OPTIMIZER_FILE), os, meta, "F32");
         state.put("optimizer_step", optimizer.stepCount());
         state.put("ema_updates", ema == null ? 0 : ema.updates());
     }
 
     /** Loads what {@link #save} wrote ({@code state} is the checkpoint's state.json). */
     void restore(Path dir, JsonNode state) throws IOException {
-        model.loadStateDict(reader.read(model, dir.resolve(Trainer.MODEL_FILE)), manager);
-        if (ema != null && Files.exists(dir.resolve(Trainer.EMA_FILE))) {
-            ema.model().loadStateDict(reader.read(ema.model(), dir.resolve(Trainer.EMA_FILE)), manager);
+        model.loadStateDict(reader.read(model, dir.resolve(Checkpoint.MODEL_FILE)), manager);
+        if (ema != null && Files.exists(dir.resolve(Checkpoint.EMA_FILE))) {
+            ema.model().loadStateDict(reader.read(ema.model(), dir.resolve(Checkpoint.EMA_FILE)), manager);
             ema.setUpdates(state.path("ema_updates").asLong());
         }
         Map<String, float[]> optState = new LinkedHashMap<>();
-        SafeTensors.Contents optimizerFile = SafeTensors.read(dir.resolve(Trainer.OPTIMIZER_FILE));
+        SafeTensors.Contents optimizerFile = SafeTensors.read(dir.resolve(Checkpoint.OPTIMIZER_FILE));
         for (String name : optimizerFile.tensors().keySet()) {
             optState.put(name, optimizerFile.finiteValues(name));
         }

@@ -15,7 +15,7 @@ import io.ldmstudio.runs.Checkpoint;
 import io.ldmstudio.runs.MetricsRow;
 import io.ldmstudio.runs.Run;
 import io.ldmstudio.runs.RunStatus;
-import io.ldmstudio.service.Devices;
+import io.ldmstudio.engine.Devices;
 import io.ldmstudio.weights.VaeWeights;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -39,9 +39,6 @@ public final class Trainer {
     /** How a call to {@link #run} ended. */
     public enum Outcome { FINISHED, STOPPED, FAILED }
 
-    public static final String MODEL_FILE = "model.safetensors";
-    public static final String EMA_FILE = "ema.safetensors";
-    public static final String OPTIMIZER_FILE = "optimizer.safetensors";
     private static final ObjectMapper JSON = new ObjectMapper();
     /** How many parameters with non-finite gradients log.txt names (the message names three). */
     static final int NON_FINITE_LOGGED = 25;

@@ -4,7 +4,7 @@ import io.ldmstudio.config.Presets;
 import io.ldmstudio.runs.Run;
 import io.ldmstudio.runs.RunInfo;
 import io.ldmstudio.runs.Workspace;
-import io.ldmstudio.service.Devices;
+import io.ldmstudio.engine.Devices;
 import io.ldmstudio.ui.common.Background;
 import io.ldmstudio.ui.common.UiErrors;
 import java.io.IOException;

@@ -5,7 +5,7 @@ import io.ldmstudio.runs.Run;
 import io.ldmstudio.runs.RunState;
 import io.ldmstudio.runs.RunStatus;
 import io.ldmstudio.runs.Workspace;
-import io.ldmstudio.service.Devices;
+import io.ldmstudio.engine.Devices;
 import io.ldmstudio.service.RunFollower;
 import io.ldmstudio.service.TrainingJob;
 import io.ldmstudio.service.TrainingProcess;

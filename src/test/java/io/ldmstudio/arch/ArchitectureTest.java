@@ -1,6 +1,8 @@
 package io.ldmstudio.arch;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
@@ -52,6 +54,44 @@ class ArchitectureTest {
     void theUiDrivesTheEngineOnlyThroughServices() {
         noClasses().that().resideInAPackage("io.ldmstudio.ui..")
                 .should().dependOnClassesThat().resideInAnyPackage("ai.djl..", "io.ldmstudio.nn..")
+                .check(classes);
+    }
+
+    /** No two packages import each other, directly or round a loop (ui's panes count as one package). */
+    @Test
+    void packagesAreFreeOfCycles() {
+        slices().matching("io.ldmstudio.(*)..").should().beFreeOfCycles().check(classes);
+    }
+
+    /**
+     * DESIGN.md's layers, top to bottom: ui/cli → service → pipeline → training → the core packages →
+     * config/util. A layer may use any layer below it, never one above.
+     */
+    @Test
+    void layersOnlyPointDown() {
+        layeredArchitecture().consideringOnlyDependenciesInLayers()
+                .layer("Front").definedBy("io.ldmstudio.ui..", "io.ldmstudio.cli..")
+                .layer("Service").definedBy("io.ldmstudio.service..")
+                .layer("Pipeline").definedBy("io.ldmstudio.pipeline..")
+                .layer("Training").definedBy("io.ldmstudio.training..")
+                .layer("Core").definedBy("io.ldmstudio.diffusion..", "io.ldmstudio.nn..", "io.ldmstudio.data..",
+                        "io.ldmstudio.eval..", "io.ldmstudio.weights..", "io.ldmstudio.runs..", "io.ldmstudio.engine..")
+                .layer("Base").definedBy("io.ldmstudio.config..", "io.ldmstudio.util..")
+                .whereLayer("Front").mayNotBeAccessedByAnyLayer()
+                .whereLayer("Service").mayOnlyBeAccessedByLayers("Front")
+                .whereLayer("Pipeline").mayOnlyBeAccessedByLayers("Service", "Front")
+                .whereLayer("Training").mayOnlyBeAccessedByLayers("Pipeline", "Service", "Front")
+                .whereLayer("Core").mayOnlyBeAccessedByLayers("Training", "Pipeline", "Service", "Front")
+                .whereLayer("Base").mayOnlyBeAccessedByLayers("Core", "Training", "Pipeline", "Service", "Front")
+                .check(classes);
+    }
+
+    /** The checkpoint folder's file names belong to runs (the folder layout), not to the trainer. */
+    @Test
+    void checkpointFileNamesLiveInRuns() {
+        com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noFields()
+                .that().haveNameMatching("(MODEL|EMA|OPTIMIZER)_FILE")
+                .should().beDeclaredInClassesThat().resideOutsideOfPackage("io.ldmstudio.runs..")
                 .check(classes);
     }
 }

@@ -1,5 +1,6 @@
 package io.ldmstudio.service;
 
+import io.ldmstudio.engine.Devices;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -21,7 +21,7 @@ import io.ldmstudio.runs.MetricsRow;
 import io.ldmstudio.runs.Run;
 import io.ldmstudio.runs.RunStatus;
 import io.ldmstudio.runs.Workspace;
-import io.ldmstudio.service.Devices;
+import io.ldmstudio.engine.Devices;
 import io.ldmstudio.util.Rng;
 import io.ldmstudio.weights.VaeWeights;
 import java.awt.image.BufferedImage;
@@ -179,7 +179,7 @@ class AutoencoderTrainingTest {
 
         Checkpoint latest = run.latestCheckpoint().orElseThrow();
         assertEquals(12, latest.step());
-        for (String f : List.of(Trainer.MODEL_FILE, Trainer.OPTIMIZER_FILE, VaeWeights.CONFIG, Run.CHECKPOINT_STATE)) {
+        for (String f : List.of(Checkpoint.MODEL_FILE, Checkpoint.OPTIMIZER_FILE, VaeWeights.CONFIG, Run.CHECKPOINT_STATE)) {
             assertTrue(Files.isRegularFile(latest.dir().resolve(f)), f);
         }
         Path export = run.autoencoderExportDir();

@@ -11,7 +11,7 @@ import io.ldmstudio.nn.AutoencoderKL;
 import io.ldmstudio.nn.VaeConfig;
 import io.ldmstudio.runs.Run;
 import io.ldmstudio.runs.Workspace;
-import io.ldmstudio.service.Devices;
+import io.ldmstudio.engine.Devices;
 import io.ldmstudio.service.SamplingService;
 import io.ldmstudio.util.Rng;
 import io.ldmstudio.weights.VaeWeights;

@@ -14,7 +14,7 @@ import io.ldmstudio.runs.MetricsRow;
 import io.ldmstudio.runs.Run;
 import io.ldmstudio.runs.RunStatus;
 import io.ldmstudio.runs.Workspace;
-import io.ldmstudio.service.Devices;
+import io.ldmstudio.engine.Devices;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,7 +75,7 @@ class TrainerTest {
         assertEquals(2 * 16 + 3 * 2, grid.getWidth()); // 2x2 grid of 16 px with 2 px padding
         Checkpoint latest = run.latestCheckpoint().orElseThrow();
         assertEquals(12, latest.step());
-        for (String f : List.of(Trainer.MODEL_FILE, Trainer.EMA_FILE, Trainer.OPTIMIZER_FILE, "config.json",
+        for (String f : List.of(Checkpoint.MODEL_FILE, Checkpoint.EMA_FILE, Checkpoint.OPTIMIZER_FILE, "config.json",
                 "scheduler_config.json", Run.CHECKPOINT_STATE)) {
             assertTrue(Files.isRegularFile(latest.dir().resolve(f)), f);
         }
@@ -188,7 +188,7 @@ class TrainerTest {
         Workspace ws = new Workspace(tmp);
         Run run = ws.create("nan", tiny("optim.steps=6"));
         assertEquals(Trainer.Outcome.FINISHED, new Trainer(run, cpu()).run(new TrainingControl()));
-        byte[] goodWeights = Files.readAllBytes(run.checkpointDir(6).resolve(Trainer.MODEL_FILE));
+        byte[] goodWeights = Files.readAllBytes(run.checkpointDir(6).resolve(Checkpoint.MODEL_FILE));
 
         // continue the run with an absurd learning rate and no clipping: the weights blow up
         RunConfig wild = ConfigOverrides.apply(run.config(), List.of("optim.lr=1e30", "optim.lr_schedule=constant",
@@ -212,7 +212,7 @@ class TrainerTest {
                 + "conv_norm_out.bias, conv_norm_out.weight, up_blocks.1.resnets.1.conv_shortcut.bias"), log);
         Checkpoint latest = run.latestCheckpoint().orElseThrow();
         assertEquals(6, latest.step());
-        assertTrue(java.util.Arrays.equals(goodWeights, Files.readAllBytes(latest.dir().resolve(Trainer.MODEL_FILE))));
+        assertTrue(java.util.Arrays.equals(goodWeights, Files.readAllBytes(latest.dir().resolve(Checkpoint.MODEL_FILE))));
         for (MetricsRow r : run.metrics()) {
             assertTrue(Double.isFinite(r.loss()), "only applied steps are logged");
         }

@@ -5,7 +5,7 @@ import io.ldmstudio.config.Presets;
 import io.ldmstudio.config.RunConfig;
 import io.ldmstudio.runs.Run;
 import io.ldmstudio.runs.Workspace;
-import io.ldmstudio.service.Devices;
+import io.ldmstudio.engine.Devices;
 import io.ldmstudio.service.TrainingService;
 import io.ldmstudio.training.Trainer;
 import io.ldmstudio.ui.common.Background;

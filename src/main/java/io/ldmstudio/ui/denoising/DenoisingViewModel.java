@@ -4,7 +4,7 @@ import io.ldmstudio.config.RunConfig;
 import io.ldmstudio.runs.Checkpoint;
 import io.ldmstudio.runs.Run;
 import io.ldmstudio.runs.RunInfo;
-import io.ldmstudio.service.Devices;
+import io.ldmstudio.engine.Devices;
 import io.ldmstudio.service.LatentDecoder;
 import io.ldmstudio.service.SamplingService;
 import io.ldmstudio.training.Trainer;
@@ -267,7 +267,7 @@ public final class DenoisingViewModel {
             List<CheckpointChoice> out = new ArrayList<>();
             for (int i = cps.size() - 1; i >= 0; i--) {
                 Checkpoint c = cps.get(i);
-                out.add(new CheckpointChoice(c.step(), Files.exists(c.file(Trainer.EMA_FILE)), c.step() == newest));
+                out.add(new CheckpointChoice(c.step(), Files.exists(c.file(Checkpoint.EMA_FILE)), c.step() == newest));
             }
             return new RunDetails(name, cfg, out);
         }, d -> {

@@ -5,7 +5,7 @@ import io.ldmstudio.runs.Run;
 import io.ldmstudio.runs.RunInfo;
 import io.ldmstudio.data.Sources;
 import io.ldmstudio.runs.Workspace;
-import io.ldmstudio.service.Devices;
+import io.ldmstudio.engine.Devices;
 import io.ldmstudio.ui.Studio;
 import io.ldmstudio.ui.StudioPane;
 import java.lang.management.ManagementFactory;

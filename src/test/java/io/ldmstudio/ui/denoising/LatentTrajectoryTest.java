@@ -14,7 +14,7 @@ import io.ldmstudio.nn.AutoencoderKL;
 import io.ldmstudio.nn.VaeConfig;
 import io.ldmstudio.runs.Run;
 import io.ldmstudio.runs.Workspace;
-import io.ldmstudio.service.Devices;
+import io.ldmstudio.engine.Devices;
 import io.ldmstudio.service.LatentDecoder;
 import io.ldmstudio.service.SamplingService;
 import io.ldmstudio.training.Trainer;

@@ -1,4 +1,4 @@
-package io.ldmstudio.service;
+package io.ldmstudio.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package io.ldmstudio.service;
+package io.ldmstudio.engine;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
