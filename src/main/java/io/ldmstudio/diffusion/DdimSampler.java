@@ -18,6 +18,8 @@ public final class DdimSampler extends BaseSampler {
     private final double finalAlphaCumprod;
     /** Built from a diffusers config: step exactly as diffusers' DDIMScheduler does. */
     private final boolean diffusers;
+    /** ε̂ re-derived from the clipped x̂0 (diffusers' step argument {@code use_clipped_model_output}). */
+    private final boolean useClippedModelOutput;
 
     public DdimSampler(NoiseSchedule schedule, double eta) {
         this(schedule, eta, false);
@@ -33,6 +35,7 @@ public final class DdimSampler extends BaseSampler {
         this.eta = checkEta(eta);
         this.finalAlphaCumprod = 1.0;
         this.diffusers = false;
+        this.useClippedModelOutput = true;
     }
 
     /**
@@ -45,15 +48,26 @@ public final class DdimSampler extends BaseSampler {
      * step and of DDIMPipeline).
      */
     public DdimSampler(SchedulerConfig config, double eta) {
-        this(config.asClass(SchedulerConfig.DDIM), config.asClass(SchedulerConfig.DDIM)
-                .noiseSchedule(), eta);
+        this(config, eta, false);
     }
 
-    private DdimSampler(SchedulerConfig c, NoiseSchedule schedule, double eta) {
+    /**
+     * As {@link #DdimSampler(SchedulerConfig, double)}, with diffusers' step argument
+     * {@code use_clipped_model_output}: true re-derives ε̂ from the clipped x̂0, as the studio's own
+     * DDIM always does.
+     */
+    public DdimSampler(SchedulerConfig config, double eta, boolean useClippedModelOutput) {
+        this(config.asClass(SchedulerConfig.DDIM), config.asClass(SchedulerConfig.DDIM)
+                .noiseSchedule(), eta, useClippedModelOutput);
+    }
+
+    private DdimSampler(SchedulerConfig c, NoiseSchedule schedule, double eta,
+            boolean useClippedModelOutput) {
         super(schedule, c.timestepSpacing(), c.clipSample(), c.clipSampleRange(), c::timesteps);
         this.eta = checkEta(eta);
         this.finalAlphaCumprod = c.finalAlphaCumprod(schedule);
         this.diffusers = true;
+        this.useClippedModelOutput = useClippedModelOutput;
     }
 
     private static double checkEta(double eta) {
@@ -89,9 +103,9 @@ public final class DdimSampler extends BaseSampler {
         double alphaBarPrev = prevT >= 0 ? schedule.alphaBar(prevT) : finalAlphaCumprod;
 
         // 2. "predicted x0" and ε̂ (eq. 9 and 12); if x̂0 was clipped, ε̂ is re-derived from it
-        //    (diffusers' use_clipped_model_output; not from a diffusers config, whose default is off)
+        //    (diffusers' use_clipped_model_output: always here, off by default from a config)
         NDArray predX0 = predictX0(modelOutput, t, sample);
-        NDArray eps = clipSample && !diffusers
+        NDArray eps = clipSample && useClippedModelOutput
                 ? schedule.predictEpsFromX0(sample, new int[] {t}, predX0)
                 : schedule.predictEps(sample, t, modelOutput);
 

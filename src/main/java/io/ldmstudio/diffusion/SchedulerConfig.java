@@ -273,9 +273,11 @@ public record SchedulerConfig(
             if (lambdaMin != Double.NEGATIVE_INFINITY) {
                 throw k.bad("lambda_min_clipped", lambdaMin, "-inf");
             }
-            JsonNode vt = k.get("variance_type");
-            if (vt != null && !vt.isNull()) {
-                throw k.bad("variance_type", vt.isTextual() ? vt.asText() : vt, "null");
+            // DPM-Solver only looks at learned / learned_range (it then keeps the first 3 channels of
+            // the output); any other value, e.g. a DDPM config's fixed_small, changes nothing
+            String vt = k.string("variance_type", null);
+            if ("learned".equals(vt) || "learned_range".equals(vt)) {
+                throw k.bad("variance_type", vt, "null, or a fixed variance type");
             }
         }
         return new SchedulerConfig(source, className, tTrain, betaSchedule, betaStart, betaEnd,
@@ -604,7 +606,7 @@ public record SchedulerConfig(
 
         String string(String key, String def) {
             JsonNode v = get(key);
-            if (v == null) {
+            if (v == null || (def == null && v.isNull())) {
                 return def;
             }
             if (v.isTextual()) {
