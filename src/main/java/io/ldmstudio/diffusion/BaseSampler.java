@@ -4,29 +4,57 @@ import ai.djl.ndarray.NDArray;
 import io.ldmstudio.util.Rng;
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.function.IntFunction;
 
 /** Timesteps bookkeeping and x̂0 handling shared by the samplers. */
 abstract class BaseSampler implements Sampler {
     protected final NoiseSchedule schedule;
     protected final TimestepSpacing spacing;
     protected final boolean clipSample;
+    /** x̂0 is clipped to [−clipRange, clipRange] (diffusers' {@code clip_sample_range}). */
+    protected final double clipRange;
+    /**
+     * Timesteps for n inference steps as a diffusers scheduler's {@code set_timesteps} gives them,
+     * or null to use {@link #spacing} (the studio's own rule).
+     */
+    private final IntFunction<int[]> timestepRule;
     /** The run's timesteps, descending. */
     protected int[] timesteps = new int[0];
     /** position of each training timestep in {@link #timesteps}, or −1. */
     private int[] indexOf = new int[0];
 
     BaseSampler(NoiseSchedule schedule, TimestepSpacing spacing, boolean clipSample) {
+        this(schedule, spacing, clipSample, 1.0, null);
+    }
+
+    /** From a diffusers config: its timesteps rule and clip range. */
+    BaseSampler(NoiseSchedule schedule, TimestepSpacing spacing, boolean clipSample,
+            double clipRange, IntFunction<int[]> timestepRule) {
         this.schedule = Objects.requireNonNull(schedule, "schedule");
         this.spacing = Objects.requireNonNull(spacing, "spacing");
         this.clipSample = clipSample;
+        if (!(clipRange > 0)) {
+            throw new IllegalArgumentException("clip_sample_range: must be positive, got " + clipRange);
+        }
+        this.clipRange = clipRange;
+        this.timestepRule = timestepRule;
     }
 
     @Override
     public void setTimesteps(int numInferenceSteps) {
-        int[] ts = spacing.timesteps(schedule.numTimesteps(), numInferenceSteps);
+        int[] ts = timestepRule == null
+                ? spacing.timesteps(schedule.numTimesteps(), numInferenceSteps)
+                : timestepRule.apply(numInferenceSteps);
         int[] idx = new int[schedule.numTimesteps()];
         Arrays.fill(idx, -1);
         for (int i = 0; i < ts.length; i++) {
+            if (ts[i] < 0 || ts[i] >= idx.length || (timestepRule != null && idx[ts[i]] >= 0)) {
+                // diffusers itself would index out of range or revisit a timestep here
+                throw new IllegalArgumentException(name() + ": " + numInferenceSteps
+                        + " steps give the timesteps " + Arrays.toString(ts) + ", which are not "
+                        + "distinct values in [0, " + idx.length + "); choose another number of steps"
+                        + " or timestep_spacing");
+            }
             idx[ts[i]] = i;
         }
         timesteps = ts;
@@ -71,11 +99,11 @@ abstract class BaseSampler implements Sampler {
         return i + 1 < timesteps.length ? timesteps[i + 1] : -1;
     }
 
-    /** x̂0 from the network's output, clipped to [−1, 1] when asked. A new array. */
+    /** x̂0 from the network's output, clipped to [−clipRange, clipRange] when asked. A new array. */
     protected NDArray predictX0(NDArray modelOutput, int t, NDArray sample) {
         NDArray x0 = schedule.predictX0(sample, t, modelOutput);
         if (clipSample) {
-            NDArray clipped = x0.clip(-1f, 1f);
+            NDArray clipped = x0.clip(-clipRange, clipRange);
             x0.close();
             x0 = clipped;
         }

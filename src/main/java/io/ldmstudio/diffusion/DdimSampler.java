@@ -14,6 +14,12 @@ import io.ldmstudio.util.Rng;
  */
 public final class DdimSampler extends BaseSampler {
     private final double eta;
+    /** ᾱ after the last step: 1, or ᾱ_0 from a config with {@code set_alpha_to_one = false}. */
+    private final double finalAlphaCumprod;
+    /** Built from a diffusers config: step exactly as diffusers' DDIMScheduler does. */
+    private final boolean diffusers;
+    /** ε̂ re-derived from the clipped x̂0 (diffusers' step argument {@code use_clipped_model_output}). */
+    private final boolean useClippedModelOutput;
 
     public DdimSampler(NoiseSchedule schedule, double eta) {
         this(schedule, eta, false);
@@ -26,10 +32,54 @@ public final class DdimSampler extends BaseSampler {
     public DdimSampler(NoiseSchedule schedule, double eta, TimestepSpacing spacing,
             boolean clipSample) {
         super(schedule, spacing, clipSample);
+        this.eta = checkEta(eta);
+        this.finalAlphaCumprod = 1.0;
+        this.diffusers = false;
+        this.useClippedModelOutput = true;
+    }
+
+    /**
+     * DDIM as diffusers' {@code DDIMScheduler.from_config(config)} steps (scheduling_ddim.py), whatever
+     * the config's {@code _class_name}: its betas and {@code prediction_type}; the timesteps of its
+     * {@code set_timesteps} ({@code timestep_spacing}, {@code steps_offset}); the previous timestep
+     * t − T div n, which goes to ᾱ = 1 or, with {@code set_alpha_to_one = false}, to ᾱ_0 after the
+     * last step; x̂0 clipped to ±{@code clip_sample_range} when {@code clip_sample}; and ε̂ taken from
+     * the unclipped output (diffusers' {@code use_clipped_model_output = False}, the default of its
+     * step and of DDIMPipeline).
+     */
+    public DdimSampler(SchedulerConfig config, double eta) {
+        this(config, eta, false);
+    }
+
+    /**
+     * As {@link #DdimSampler(SchedulerConfig, double)}, with diffusers' step argument
+     * {@code use_clipped_model_output}: true re-derives ε̂ from the clipped x̂0, as the studio's own
+     * DDIM always does.
+     */
+    public DdimSampler(SchedulerConfig config, double eta, boolean useClippedModelOutput) {
+        this(config.asClass(SchedulerConfig.DDIM), config.asClass(SchedulerConfig.DDIM)
+                .noiseSchedule(), eta, useClippedModelOutput);
+    }
+
+    private DdimSampler(SchedulerConfig c, NoiseSchedule schedule, double eta,
+            boolean useClippedModelOutput) {
+        super(schedule, c.timestepSpacing(), c.clipSample(), c.clipSampleRange(), c::timesteps);
+        this.eta = checkEta(eta);
+        this.finalAlphaCumprod = c.finalAlphaCumprod(schedule);
+        this.diffusers = true;
+        this.useClippedModelOutput = useClippedModelOutput;
+    }
+
+    private static double checkEta(double eta) {
         if (!(eta >= 0 && eta <= 1)) {
             throw new IllegalArgumentException("sampling.eta: must lie in [0, 1], got " + eta);
         }
-        this.eta = eta;
+        return eta;
+    }
+
+    /** ᾱ after the last step (1 unless a config said {@code set_alpha_to_one = false}). */
+    public double finalAlphaCumprod() {
+        return finalAlphaCumprod;
     }
 
     public double eta() {
@@ -43,14 +93,19 @@ public final class DdimSampler extends BaseSampler {
 
     @Override
     public StepOutput step(NDArray modelOutput, int t, NDArray sample, Rng rng) {
-        // 1. the previous timestep t' of the run, ᾱ_t and ᾱ_{t'} (1 after the last step)
+        // 1. the previous timestep t' of the run, ᾱ_t and ᾱ_{t'} (1 after the last step); from a
+        //    diffusers config t' = t − T div n and the final ᾱ may be ᾱ_0, as scheduling_ddim.py
         int prevT = prevTimestep(t);
+        if (diffusers) {
+            prevT = t - schedule.numTimesteps() / timesteps.length;
+        }
         double alphaBar = schedule.alphaBar(t);
-        double alphaBarPrev = schedule.alphaBarOrOne(prevT);
+        double alphaBarPrev = prevT >= 0 ? schedule.alphaBar(prevT) : finalAlphaCumprod;
 
         // 2. "predicted x0" and ε̂ (eq. 9 and 12); if x̂0 was clipped, ε̂ is re-derived from it
+        //    (diffusers' use_clipped_model_output: always here, off by default from a config)
         NDArray predX0 = predictX0(modelOutput, t, sample);
-        NDArray eps = clipSample
+        NDArray eps = clipSample && useClippedModelOutput
                 ? schedule.predictEpsFromX0(sample, new int[] {t}, predX0)
                 : schedule.predictEps(sample, t, modelOutput);
 

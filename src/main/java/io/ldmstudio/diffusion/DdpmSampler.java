@@ -13,6 +13,10 @@ import io.ldmstudio.util.Rng;
  * last step adds no noise.
  */
 public final class DdpmSampler extends BaseSampler {
+    /** diffusers' {@code variance_type = fixed_large}: σ² = β'_t instead of β̃_t. */
+    private final boolean fixedLarge;
+    /** Built from a diffusers config: noise is added whenever t &gt; 0, as diffusers does. */
+    private final boolean diffusers;
 
     /** Pixel-space default: x̂0 clipped to [−1, 1]. */
     public DdpmSampler(NoiseSchedule schedule) {
@@ -25,6 +29,33 @@ public final class DdpmSampler extends BaseSampler {
 
     public DdpmSampler(NoiseSchedule schedule, TimestepSpacing spacing, boolean clipSample) {
         super(schedule, spacing, clipSample);
+        this.fixedLarge = false;
+        this.diffusers = false;
+    }
+
+    /**
+     * DDPM as diffusers' {@code DDPMScheduler.from_config(config)} steps (scheduling_ddpm.py): its
+     * betas, {@code prediction_type}, timesteps ({@code timestep_spacing}, {@code steps_offset}), x̂0
+     * clipped to ±{@code clip_sample_range} when {@code clip_sample}, and the variance of
+     * {@code variance_type}: {@code fixed_small} (and {@code fixed_small_log}, the same σ) β̃_t =
+     * (1 − ᾱ_{t'})/(1 − ᾱ_t) β'_t clamped at 1e-20, or {@code fixed_large} β'_t = 1 − ᾱ_t/ᾱ_{t'}.
+     * Noise is added at every step with t &gt; 0 (diffusers' test), so a run that ends above t = 0
+     * (trailing spacing, or {@code steps_offset}) gets noise at its last step too.
+     */
+    public DdpmSampler(SchedulerConfig config) {
+        this(config.asClass(SchedulerConfig.DDPM), config.asClass(SchedulerConfig.DDPM)
+                .noiseSchedule());
+    }
+
+    private DdpmSampler(SchedulerConfig c, NoiseSchedule schedule) {
+        super(schedule, c.timestepSpacing(), c.clipSample(), c.clipSampleRange(), c::timesteps);
+        this.fixedLarge = c.varianceType().equals("fixed_large");
+        this.diffusers = true;
+    }
+
+    /** True for diffusers' {@code fixed_large} variance, false for {@code fixed_small}. */
+    public boolean fixedLarge() {
+        return fixedLarge;
     }
 
     @Override
@@ -52,8 +83,10 @@ public final class DdpmSampler extends BaseSampler {
 
         // 4. x_{t'} = μ̃ + σ z with σ² = β̃_t = (1−ᾱ_{t'})/(1−ᾱ_t) β'_t (eq. 7, "fixed_small"); z = 0
         //    at the last step
-        if (prevT >= 0) {
-            double variance = Math.max((1 - alphaBarPrev) / (1 - alphaBar) * betaT, 1e-20);
+        if (diffusers ? t > 0 : prevT >= 0) {
+            double variance = fixedLarge
+                    ? betaT
+                    : Math.max((1 - alphaBarPrev) / (1 - alphaBar) * betaT, 1e-20);
             try (NDArray z = gaussian(rng, sample)) {
                 try (NDArray sz = z.mul((float) Math.sqrt(variance))) {
                     prev.addi(sz);

@@ -35,6 +35,14 @@ public final class DpmSolverPlusPlusSampler extends BaseSampler {
     private NDArray prevX0;
     private double prevLambda;
     private int nextIndex;
+    /** 2, or 1 from a config with {@code solver_order = 1}. */
+    private final int solverOrder;
+    /** ᾱ after the last step: 1 ({@code final_sigmas_type = zero}) or ᾱ_0 ({@code sigma_min}). */
+    private final double finalAlphaCumprod;
+    /** {@code euler_at_final}, {@code lower_order_final} and whether the final σ is zero. */
+    private final boolean eulerAtFinal;
+    private final boolean lowerOrderFinal;
+    private final boolean finalSigmaZero;
 
     public DpmSolverPlusPlusSampler(NoiseSchedule schedule) {
         this(schedule, false);
@@ -47,6 +55,38 @@ public final class DpmSolverPlusPlusSampler extends BaseSampler {
     public DpmSolverPlusPlusSampler(NoiseSchedule schedule, TimestepSpacing spacing,
             boolean clipSample) {
         super(schedule, spacing, clipSample);
+        this.solverOrder = 2;
+        this.finalAlphaCumprod = 1.0;
+        this.eulerAtFinal = false;
+        this.lowerOrderFinal = true;
+        this.finalSigmaZero = true;
+    }
+
+    /**
+     * DPM-Solver++ as diffusers' {@code DPMSolverMultistepScheduler.from_config(config)} steps
+     * (scheduling_dpmsolver_multistep.py, algorithm_type dpmsolver++, solver_type midpoint): its betas,
+     * {@code prediction_type} and timesteps (this class's {@code set_timesteps}; its default spacing is
+     * {@code linspace}); {@code solver_order} 1 or 2; {@code final_sigmas_type} zero (to ᾱ = 1) or
+     * sigma_min (to ᾱ_0); the last step is first order when {@code euler_at_final}, or
+     * {@code lower_order_final} with fewer than 15 steps, or the final σ is zero. diffusers' DPM-Solver
+     * has no {@code clip_sample}: x̂0 is never clipped.
+     */
+    public DpmSolverPlusPlusSampler(SchedulerConfig config) {
+        this(config.asClass(SchedulerConfig.DPM_SOLVER), config.asClass(SchedulerConfig.DPM_SOLVER)
+                .noiseSchedule());
+    }
+
+    private DpmSolverPlusPlusSampler(SchedulerConfig c, NoiseSchedule schedule) {
+        super(schedule, c.timestepSpacing(), false, 1.0, c::timesteps);
+        this.solverOrder = c.solverOrder();
+        this.finalAlphaCumprod = c.finalSigmasType().equals("zero") ? 1.0 : schedule.alphaBar(0);
+        this.eulerAtFinal = c.eulerAtFinal();
+        this.lowerOrderFinal = c.lowerOrderFinal();
+        this.finalSigmaZero = c.finalSigmasType().equals("zero");
+    }
+
+    public int solverOrder() {
+        return solverOrder;
     }
 
     @Override
@@ -78,8 +118,9 @@ public final class DpmSolverPlusPlusSampler extends BaseSampler {
         double alphaBarT = schedule.alphaBar(t);
         double alphaT = Math.sqrt(alphaBarT);
         double sigmaT = Math.sqrt(1 - alphaBarT);
-        double alphaS = Math.sqrt(schedule.alphaBarOrOne(s));
-        double sigmaS = Math.sqrt(1 - schedule.alphaBarOrOne(s));
+        double alphaBarS = s < 0 ? finalAlphaCumprod : schedule.alphaBar(s);
+        double alphaS = Math.sqrt(alphaBarS);
+        double sigmaS = Math.sqrt(1 - alphaBarS);
         double lambdaT = Math.log(alphaT / sigmaT);
         boolean last = s < 0;
 
@@ -91,8 +132,10 @@ public final class DpmSolverPlusPlusSampler extends BaseSampler {
 
         // 4. D: first order (DPM-Solver++(1) = DDIM) at the first and the final step, else the
         //    multistep second-order combination of Algorithm 2 with r = h_{i−1}/h_i
+        boolean firstOrderFinal = last && (eulerAtFinal || finalSigmaZero
+                || (lowerOrderFinal && timesteps.length < 15));
         NDArray d;
-        if (prevX0 == null || last) {
+        if (prevX0 == null || solverOrder == 1 || firstOrderFinal) {
             d = predX0;
         } else {
             double h = Math.log(alphaS / sigmaS) - lambdaT;

@@ -384,23 +384,41 @@ public final class NoiseSchedule {
     /** x̂0 from the network's output, read as this schedule's {@link #prediction()}. */
     public NDArray predictX0(NDArray xt, int t, NDArray modelOutput) {
         int[] ts = {t};
-        return prediction == Prediction.EPSILON
-                ? predictX0FromEps(xt, ts, modelOutput)
-                : predictX0FromV(xt, ts, modelOutput);
+        switch (prediction) {
+            case EPSILON:
+                return predictX0FromEps(xt, ts, modelOutput);
+            case V_PREDICTION:
+                return predictX0FromV(xt, ts, modelOutput);
+            case SAMPLE:
+                return modelOutput.duplicate();
+            default:
+                throw new AssertionError(prediction);
+        }
     }
 
     /** ε̂ from the network's output, read as this schedule's {@link #prediction()}. */
     public NDArray predictEps(NDArray xt, int t, NDArray modelOutput) {
-        return prediction == Prediction.EPSILON
-                ? modelOutput.duplicate()
-                : predictEpsFromV(xt, new int[] {t}, modelOutput);
+        switch (prediction) {
+            case EPSILON:
+                return modelOutput.duplicate();
+            case V_PREDICTION:
+                return predictEpsFromV(xt, new int[] {t}, modelOutput);
+            case SAMPLE:
+                return predictEpsFromX0(xt, new int[] {t}, modelOutput);
+            default:
+                throw new AssertionError(prediction);
+        }
     }
 
     /**
      * What the network should output for (x0, ε, t): ε itself for {@link Prediction#EPSILON} (the
-     * {@code noise} array, not a copy), v for {@link Prediction#V_PREDICTION}.
+     * {@code noise} array, not a copy), v for {@link Prediction#V_PREDICTION}, x0 itself (not a copy)
+     * for {@link Prediction#SAMPLE}.
      */
     public NDArray trainingTarget(NDArray x0, NDArray noise, int[] t, Prediction p) {
+        if (p == Prediction.SAMPLE) {
+            return x0;
+        }
         return p == Prediction.EPSILON ? noise : velocity(x0, noise, t);
     }
 

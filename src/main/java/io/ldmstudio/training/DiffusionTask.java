@@ -204,24 +204,14 @@ final class DiffusionTask implements TrainingTask {
         trained.close();
     }
 
-    /** diffusers DDPMScheduler config matching the run's schedule, saved beside the weights. */
+    /**
+     * diffusers DDPMScheduler config matching the run's schedule, saved beside the weights: see
+     * {@link io.ldmstudio.diffusion.SchedulerConfig#forStudio} for the mapping (reading it back gives
+     * the identical schedule, and the timesteps of the run's sampler).
+     */
     static ObjectNode schedulerConfig(RunConfig config) {
-        RunConfig.Diffusion d = config.diffusion();
-        ObjectNode n = JSON.createObjectNode();
-        n.put("_class_name", "DDPMScheduler");
-        n.put("_diffusers_version", "0.27.0");
-        n.put("num_train_timesteps", d.timesteps());
-        n.put("beta_schedule", switch (d.schedule()) {
-            case "cosine" -> "squaredcos_cap_v2";
-            case "quadratic" -> "scaled_linear";
-            default -> "linear";
-        });
-        n.put("beta_start", d.betaStart());
-        n.put("beta_end", d.betaEnd());
-        n.put("prediction_type", d.prediction());
-        n.put("variance_type", "fixed_small");
-        n.put("clip_sample", config.pixelSpace());
-        return n;
+        return io.ldmstudio.diffusion.SchedulerConfig.forStudio(config.diffusion(),
+                config.sampling().sampler(), config.pixelSpace()).toJson();
     }
 
     /** Samples the fixed-seed grid (the same noise every time) and writes it as a PNG. */
