@@ -8,9 +8,6 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ldmstudio.config.RunConfig;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -109,16 +106,6 @@ public record SchedulerConfig(
     }
 
     // ---------------------------------------------------------------- reading
-
-    /** Reads a {@code scheduler_config.json}; messages name {@code file}. */
-    public static SchedulerConfig read(Path file) throws IOException {
-        return parse(Files.readString(file), file.toString());
-    }
-
-    /** Reads {@code file} as {@code className.from_config(that config)}. */
-    public static SchedulerConfig read(Path file, String className) throws IOException {
-        return parse(Files.readString(file), file.toString(), className);
-    }
 
     /** Parses the JSON text of a config whose {@code _class_name} is one of {@link #CLASSES}. */
     public static SchedulerConfig parse(String json, String source) {
