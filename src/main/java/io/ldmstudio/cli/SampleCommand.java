@@ -20,7 +20,8 @@ final class SampleCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "RUN", description = "run name")
     String runName;
 
-    @Option(names = "--sampler", defaultValue = "ddim", description = "ddpm|ddim|dpmpp (default: ${DEFAULT-VALUE})")
+    @Option(names = "--sampler", defaultValue = "ddim", completionCandidates = SamplerKeys.class,
+            description = "${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})")
     String sampler;
 
     @Option(names = "--steps", defaultValue = "50", description = "sampling steps (default: ${DEFAULT-VALUE})")
@@ -117,5 +118,13 @@ final class SampleCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "%s-%d from %s of step %d in %.1f s%n", sampler, steps, r.weights(),
                 r.checkpointStep(), r.seconds());
         return 0;
+    }
+
+    /** The sampler names, from the one registry ({@link io.ldmstudio.config.SamplerKind}). */
+    static final class SamplerKeys implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return io.ldmstudio.config.SamplerKind.keys().iterator();
+        }
     }
 }

@@ -19,10 +19,10 @@ public final class ConfigValidator {
             "data.source", List.of("procedural", "folder", "cifar10", "idx"),
             "autoencoder.kind", List.of("none", "pretrained", "studio"),
             "autoencoder.cache_dtype", List.of("float16", "float32"),
-            "diffusion.schedule", List.of("linear", "cosine", "quadratic"),
+            "diffusion.schedule", BetaSchedule.keys(),
             "diffusion.prediction", List.of("epsilon", "v_prediction"),
             "optim.lr_schedule", List.of("constant", "warmup_constant", "cosine"),
-            "sampling.sampler", List.of("ddpm", "ddim", "dpmpp"));
+            "sampling.sampler", SamplerKind.keys());
 
     /** {@code auto | cpu | cuda | cuda:N | mps}. */
     public static final Pattern DEVICE = Pattern.compile("auto|cpu|cuda|cuda:\\d{1,3}|mps");
@@ -263,7 +263,7 @@ public final class ConfigValidator {
     private void diffusion(RunConfig.Diffusion d) {
         range("diffusion.timesteps", d.timesteps(), 1, MAX_TIMESTEPS);
         choice("diffusion.schedule", d.schedule());
-        if ("linear".equals(d.schedule()) || "quadratic".equals(d.schedule())) {
+        if (BetaSchedule.keys().contains(d.schedule()) && BetaSchedule.parse(d.schedule(), "diffusion.schedule").usesBetaRange) {
             if (!(d.betaStart() > 0 && d.betaStart() < 1)) {
                 error("diffusion.beta_start", d.betaStart(), "must be in (0, 1) and below beta_end (DDPM: 1e-4)");
             }

@@ -88,7 +88,7 @@ public final class DdimSampler extends BaseSampler {
 
     @Override
     public String name() {
-        return "ddim";
+        return io.ldmstudio.config.SamplerKind.DDIM.key;
     }
 
     @Override

@@ -60,7 +60,7 @@ public final class DdpmSampler extends BaseSampler {
 
     @Override
     public String name() {
-        return "ddpm";
+        return io.ldmstudio.config.SamplerKind.DDPM.key;
     }
 
     @Override

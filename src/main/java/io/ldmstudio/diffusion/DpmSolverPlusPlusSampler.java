@@ -91,7 +91,7 @@ public final class DpmSolverPlusPlusSampler extends BaseSampler {
 
     @Override
     public String name() {
-        return "dpmpp";
+        return io.ldmstudio.config.SamplerKind.DPMPP.key;
     }
 
     @Override

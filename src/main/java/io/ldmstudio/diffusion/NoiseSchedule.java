@@ -3,6 +3,7 @@ package io.ldmstudio.diffusion;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.ldmstudio.config.BetaSchedule;
 import io.ldmstudio.config.RunConfig;
 import java.util.Arrays;
 import java.util.Locale;
@@ -163,22 +164,11 @@ public final class NoiseSchedule {
             throw new IllegalArgumentException("diffusion: missing");
         }
         Prediction p = Prediction.parse(d.prediction());
-        String kind = d.schedule() == null ? "" : d.schedule().trim().toLowerCase(Locale.ROOT);
-        NoiseSchedule s;
-        switch (kind) {
-            case "linear":
-                s = linear(d.timesteps(), d.betaStart(), d.betaEnd());
-                break;
-            case "cosine":
-                s = cosine(d.timesteps());
-                break;
-            case "quadratic":
-                s = quadratic(d.timesteps(), d.betaStart(), d.betaEnd());
-                break;
-            default:
-                throw new IllegalArgumentException("diffusion.schedule: unknown schedule '"
-                        + d.schedule() + "'; expected one of linear, cosine, quadratic");
-        }
+        NoiseSchedule s = switch (BetaSchedule.parse(d.schedule(), "diffusion.schedule")) {
+            case LINEAR -> linear(d.timesteps(), d.betaStart(), d.betaEnd());
+            case COSINE -> cosine(d.timesteps());
+            case QUADRATIC -> quadratic(d.timesteps(), d.betaStart(), d.betaEnd());
+        };
         return s.withPrediction(p);
     }
 

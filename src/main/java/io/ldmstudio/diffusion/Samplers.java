@@ -1,13 +1,14 @@
 package io.ldmstudio.diffusion;
 
 import io.ldmstudio.config.RunConfig;
+import io.ldmstudio.config.SamplerKind;
 import java.util.List;
 import java.util.Locale;
 
 /** Makes samplers by their config name ({@code sampling.sampler}). */
 public final class Samplers {
     /** The names {@link #create} accepts. */
-    public static final List<String> NAMES = List.of("ddpm", "ddim", "dpmpp");
+    public static final List<String> NAMES = SamplerKind.keys();
 
     private Samplers() {}
 
@@ -19,18 +20,11 @@ public final class Samplers {
      */
     public static Sampler create(String name, NoiseSchedule schedule, double eta,
             boolean clipSample) {
-        String n = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
-        switch (n) {
-            case "ddpm":
-                return new DdpmSampler(schedule, clipSample);
-            case "ddim":
-                return new DdimSampler(schedule, eta, clipSample);
-            case "dpmpp":
-                return new DpmSolverPlusPlusSampler(schedule, clipSample);
-            default:
-                throw new IllegalArgumentException("sampling.sampler: unknown sampler '" + name
-                        + "'; expected one of " + String.join(", ", NAMES));
-        }
+        return switch (SamplerKind.parse(name, "sampling.sampler")) {
+            case DDPM -> new DdpmSampler(schedule, clipSample);
+            case DDIM -> new DdimSampler(schedule, eta, clipSample);
+            case DPMPP -> new DpmSolverPlusPlusSampler(schedule, clipSample);
+        };
     }
 
     /**

@@ -438,24 +438,11 @@ public record SchedulerConfig(
     public static SchedulerConfig forStudio(RunConfig.Diffusion d, String sampler,
             boolean pixelSpace) {
         NoiseSchedule s = NoiseSchedule.fromConfig(d); // validates with the run config's field names
-        String kind = d.schedule().trim().toLowerCase(Locale.ROOT);
-        String betaSchedule;
+        // every studio schedule has a diffusers name (BetaSchedule.diffusersName): no trained_betas needed
+        String betaSchedule = io.ldmstudio.config.BetaSchedule.parse(d.schedule(), "diffusion.schedule").diffusersName;
         double[] trained = null;
-        switch (kind) {
-            case "linear":
-                betaSchedule = "linear";
-                break;
-            case "cosine":
-                betaSchedule = "squaredcos_cap_v2";
-                break;
-            case "quadratic":
-                betaSchedule = "scaled_linear";
-                break;
-            default: // not reachable after fromConfig; any other schedule goes as its betas
-                betaSchedule = "linear";
-                trained = s.betas();
-        }
-        boolean dpm = sampler != null && sampler.trim().equalsIgnoreCase("dpmpp");
+        boolean dpm = sampler != null && io.ldmstudio.config.SamplerKind.parse(sampler, "sampling.sampler")
+                == io.ldmstudio.config.SamplerKind.DPMPP;
         TimestepSpacing spacing = dpm ? TimestepSpacing.TRAILING : TimestepSpacing.LEADING;
         SchedulerConfig c = new SchedulerConfig("scheduler_config.json", DDPM, d.timesteps(),
                 betaSchedule, d.betaStart(), d.betaEnd(), trained, s.prediction(), spacing, 0, true,

@@ -120,6 +120,10 @@ class CliTest {
             assertEquals(0, h.code(), String.join(" ", viaHelp) + ": " + h.err());
             assertTrue(h.out().contains("Usage: " + path), String.join(" ", viaHelp) + " printed: " + h.out());
         }
+        Outcome sample = run("sample", "--help");
+        for (io.ldmstudio.config.SamplerKind k : io.ldmstudio.config.SamplerKind.values()) {
+            assertTrue(sample.out().contains(k.key), "sample's help lists the samplers of the registry: " + sample.out());
+        }
         Outcome train = run("train", "--help");
         assertTrue(train.out().contains("--preset"), "train's usage names its options: " + train.out());
     }

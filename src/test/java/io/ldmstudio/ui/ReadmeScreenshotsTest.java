@@ -1,5 +1,6 @@
 package io.ldmstudio.ui;
 
+import io.ldmstudio.config.SamplerKind;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ldmstudio.runs.RunInfo;
@@ -150,7 +151,7 @@ class ReadmeScreenshotsTest {
         DenoisingViewModel dm = denoising.model();
         await(60, () -> dm.canGenerate().get());
         StudioFixture.onFx(() -> {
-            dm.samplerProperty().set(DenoisingViewModel.SamplerChoice.DDIM);
+            dm.samplerProperty().set(SamplerKind.DDIM);
             dm.stepsProperty().set(50);
             dm.imagesProperty().set(16);
             dm.seedProperty().set(3);

@@ -1,7 +1,7 @@
 package io.ldmstudio.ui.denoising;
 
+import io.ldmstudio.config.SamplerKind;
 import io.ldmstudio.ui.denoising.DenoisingViewModel.CheckpointChoice;
-import io.ldmstudio.ui.denoising.DenoisingViewModel.SamplerChoice;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -252,10 +252,10 @@ final class DenoisingView {
         return box;
     }
 
-    private int samplerFields(GridPane g, int row, String label, String idSuffix, ObjectProperty<SamplerChoice> sampler,
+    private int samplerFields(GridPane g, int row, String label, String idSuffix, ObjectProperty<SamplerKind> sampler,
             IntegerProperty steps, DoubleProperty eta, boolean second) {
-        ChoiceBox<SamplerChoice> choice = new ChoiceBox<>();
-        choice.getItems().setAll(SamplerChoice.values());
+        ChoiceBox<SamplerKind> choice = new ChoiceBox<>();
+        choice.getItems().setAll(SamplerKind.values());
         choice.valueProperty().bindBidirectional(sampler);
         choice.setId("denoise-sampler" + idSuffix);
         choice.setMaxWidth(Double.MAX_VALUE);
@@ -278,8 +278,8 @@ final class DenoisingView {
         editable(e);
         e.setId("denoise-eta" + idSuffix);
         e.setMaxWidth(Double.MAX_VALUE);
-        e.disableProperty().bind(second ? sampler.isNotEqualTo(SamplerChoice.DDIM).or(vm.compareProperty().not())
-                : sampler.isNotEqualTo(SamplerChoice.DDIM));
+        e.disableProperty().bind(second ? sampler.isNotEqualTo(SamplerKind.DDIM).or(vm.compareProperty().not())
+                : sampler.isNotEqualTo(SamplerKind.DDIM));
         tip(e, "DDIM's η: 0 is deterministic, 1 adds as much fresh noise per step as DDPM (DDIM only)");
         if (second) {
             choice.disableProperty().bind(vm.compareProperty().not());

@@ -1,5 +1,6 @@
 package io.ldmstudio.ui.denoising;
 
+import io.ldmstudio.config.SamplerKind;
 import io.ldmstudio.config.RunConfig;
 import io.ldmstudio.runs.Checkpoint;
 import io.ldmstudio.runs.Run;
@@ -66,28 +67,6 @@ import javafx.util.Duration;
  * here is called on the FX thread.
  */
 public final class DenoisingViewModel {
-    /** The samplers offered, by their engine names. */
-    public enum SamplerChoice {
-        DDPM("ddpm", "DDPM", "ancestral sampling (Ho et al. 2020): stochastic, needs many steps"),
-        DDIM("ddim", "DDIM", "DDIM (Song et al. 2021): deterministic at η = 0, good in few steps"),
-        DPMPP("dpmpp", "DPM-Solver++", "DPM-Solver++(2M) (Lu et al. 2022): second order, good in 10–25 steps");
-
-        public final String key;
-        public final String title;
-        public final String description;
-
-        SamplerChoice(String key, String title, String description) {
-            this.key = key;
-            this.title = title;
-            this.description = description;
-        }
-
-        @Override
-        public String toString() {
-            return title;
-        }
-    }
-
     /** A checkpoint of the chosen run. */
     public record CheckpointChoice(long step, boolean hasEma, boolean newest) {
         @Override
@@ -113,13 +92,13 @@ public final class DenoisingViewModel {
     private final ReadOnlyStringWrapper runSummary = new ReadOnlyStringWrapper(this, "runSummary", "");
     private final ObjectProperty<RunConfig> config = new SimpleObjectProperty<>(this, "config");
     private final BooleanProperty useEma = new SimpleBooleanProperty(this, "useEma", true);
-    private final ObjectProperty<SamplerChoice> sampler = new SimpleObjectProperty<>(this, "sampler", SamplerChoice.DDIM);
+    private final ObjectProperty<SamplerKind> sampler = new SimpleObjectProperty<>(this, "sampler", SamplerKind.DDIM);
     private final IntegerProperty steps = new SimpleIntegerProperty(this, "steps", 50);
     private final DoubleProperty eta = new SimpleDoubleProperty(this, "eta", 0);
     private final IntegerProperty seed = new SimpleIntegerProperty(this, "seed", 0);
     private final IntegerProperty images = new SimpleIntegerProperty(this, "images", 4);
     private final BooleanProperty compare = new SimpleBooleanProperty(this, "compare", false);
-    private final ObjectProperty<SamplerChoice> sampler2 = new SimpleObjectProperty<>(this, "sampler2", SamplerChoice.DDPM);
+    private final ObjectProperty<SamplerKind> sampler2 = new SimpleObjectProperty<>(this, "sampler2", SamplerKind.DDPM);
     private final IntegerProperty steps2 = new SimpleIntegerProperty(this, "steps2", 100);
     private final DoubleProperty eta2 = new SimpleDoubleProperty(this, "eta2", 0);
     private final IntegerProperty maxSteps = new SimpleIntegerProperty(this, "maxSteps", 1000);
@@ -916,7 +895,7 @@ public final class DenoisingViewModel {
         return useEma;
     }
 
-    public ObjectProperty<SamplerChoice> samplerProperty() {
+    public ObjectProperty<SamplerKind> samplerProperty() {
         return sampler;
     }
 
@@ -940,7 +919,7 @@ public final class DenoisingViewModel {
         return compare;
     }
 
-    public ObjectProperty<SamplerChoice> sampler2Property() {
+    public ObjectProperty<SamplerKind> sampler2Property() {
         return sampler2;
     }
 

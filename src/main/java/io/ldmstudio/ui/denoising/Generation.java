@@ -1,5 +1,6 @@
 package io.ldmstudio.ui.denoising;
 
+import io.ldmstudio.config.SamplerKind;
 import io.ldmstudio.config.RunConfig;
 import io.ldmstudio.diffusion.Trajectory;
 import io.ldmstudio.service.LatentDecoder;
@@ -26,14 +27,14 @@ public final class Generation {
     /** What to sample; {@code checkpointStep} 0 means the newest. */
     public record Settings(String sampler, int steps, double eta, long seed, int n, boolean ema, long checkpointStep) {
         public SamplingService.Request request() {
-            return new SamplingService.Request(sampler, steps, sampler.equals("ddim") ? eta : 0, seed, n, ema,
+            return new SamplingService.Request(sampler, steps, usesEta(sampler) ? eta : 0, seed, n, ema,
                     checkpointStep);
         }
 
         /** {@code DDIM · 8 steps · η 0}. */
         public String title() {
             String s = samplerTitle(sampler) + " · " + steps + (steps == 1 ? " step" : " steps");
-            return sampler.equals("ddim") ? s + String.format(Locale.ROOT, " · η %s", fmt(eta)) : s;
+            return usesEta(sampler) ? s + String.format(Locale.ROOT, " · η %s", fmt(eta)) : s;
         }
 
         /** {@code ddim-8}, for file names. */
@@ -78,9 +79,19 @@ public final class Generation {
                 config.data().resolution(), !config.pixelSpace());
     }
 
+    /** Whether the sampler of this key has a η (DDIM). */
+    static boolean usesEta(String sampler) {
+        for (SamplerKind c : SamplerKind.values()) {
+            if (c.key.equals(sampler)) {
+                return c.usesEta;
+            }
+        }
+        return false;
+    }
+
     /** "DDPM", "DDIM", "DPM-Solver++" for a sampler key; the key itself when unknown. */
     public static String samplerTitle(String sampler) {
-        for (DenoisingViewModel.SamplerChoice c : DenoisingViewModel.SamplerChoice.values()) {
+        for (SamplerKind c : SamplerKind.values()) {
             if (c.key.equals(sampler)) {
                 return c.title;
             }

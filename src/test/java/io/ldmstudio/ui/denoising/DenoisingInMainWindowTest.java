@@ -1,5 +1,6 @@
 package io.ldmstudio.ui.denoising;
 
+import io.ldmstudio.config.SamplerKind;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -9,7 +10,6 @@ import io.ldmstudio.runs.Workspace;
 import io.ldmstudio.ui.MainWindow;
 import io.ldmstudio.ui.Studio;
 import io.ldmstudio.ui.StudioFixture;
-import io.ldmstudio.ui.denoising.DenoisingViewModel.SamplerChoice;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -88,7 +88,7 @@ class DenoisingInMainWindowTest {
         WaitForAsyncUtils.waitForFxEvents();
     }
 
-    private void generate(SamplerChoice sampler, int steps) throws Exception {
+    private void generate(SamplerKind sampler, int steps) throws Exception {
         StudioFixture.onFx(() -> {
             vm.samplerProperty().set(sampler);
             vm.stepsProperty().set(steps);
@@ -128,7 +128,7 @@ class DenoisingInMainWindowTest {
         awaitCheckpoints(StudioFixture.RUN);
         StudioFixture.onFx(() -> vm.checkpointProperty().set(vm.checkpoints().get(1)));
         assertEquals(StudioFixture.EVERY, vm.checkpointProperty().get().step());
-        generate(SamplerChoice.DDIM, 5);
+        generate(SamplerKind.DDIM, 5);
         assertEquals(StudioFixture.RUN, vm.primaryProperty().get().runName());
 
         List<Object> moved = new ArrayList<>();
@@ -169,7 +169,7 @@ class DenoisingInMainWindowTest {
         WaitForAsyncUtils.waitForFxEvents();
         assertEquals("denoising", window.current());
         awaitCheckpoints(StudioFixture.RUN);
-        generate(SamplerChoice.DDIM, 8);
+        generate(SamplerKind.DDIM, 8);
 
         // a click on a picture: no control takes it, and the tab pane must not get the focus
         robot.clickOn("#denoise-frame-0-x0");

@@ -1,5 +1,6 @@
 package io.ldmstudio.ui.denoising;
 
+import io.ldmstudio.config.SamplerKind;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.ldmstudio.diffusion.Trajectory;
 import io.ldmstudio.ui.Studio;
 import io.ldmstudio.ui.StudioFixture;
-import io.ldmstudio.ui.denoising.DenoisingViewModel.SamplerChoice;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,7 +66,7 @@ class DenoisingPaneTest {
         assertEquals(2, vm.checkpoints().size());
     }
 
-    void settings(SamplerChoice sampler, int steps) {
+    void settings(SamplerKind sampler, int steps) {
         StudioFixture.onFx(() -> {
             vm.samplerProperty().set(sampler);
             vm.stepsProperty().set(steps);
@@ -116,7 +116,7 @@ class DenoisingPaneTest {
     @Test
     void generatingFillsTheTrajectoryAndTheScrubberShowsEveryStep(FxRobot robot) throws Exception {
         awaitRun();
-        settings(SamplerChoice.DDIM, 8);
+        settings(SamplerKind.DDIM, 8);
         generate(robot);
         Generation g = vm.primaryProperty().get();
         assertEquals(8, g.size());
@@ -184,23 +184,23 @@ class DenoisingPaneTest {
         assertTrue(robot.lookup("#denoise-empty").query().isVisible(), "the empty pane says what to do");
         javafx.scene.Node eta = robot.lookup("#denoise-eta").query();
         javafx.scene.Node eta2 = robot.lookup("#denoise-eta2").query();
-        settings(SamplerChoice.DDPM, 6);
+        settings(SamplerKind.DDPM, 6);
         WaitForAsyncUtils.waitForFxEvents();
         assertTrue(eta.isDisabled(), "η is DDIM's");
-        settings(SamplerChoice.DDIM, 6);
+        settings(SamplerKind.DDIM, 6);
         WaitForAsyncUtils.waitForFxEvents();
         assertFalse(eta.isDisabled());
         StudioFixture.onFx(() -> {
             vm.compareProperty().set(true);
-            vm.sampler2Property().set(SamplerChoice.DPMPP);
+            vm.sampler2Property().set(SamplerKind.DPMPP);
             vm.steps2Property().set(12);
         });
         WaitForAsyncUtils.waitForFxEvents();
         assertTrue(eta2.isDisabled());
-        StudioFixture.onFx(() -> vm.sampler2Property().set(SamplerChoice.DDIM));
+        StudioFixture.onFx(() -> vm.sampler2Property().set(SamplerKind.DDIM));
         WaitForAsyncUtils.waitForFxEvents();
         assertFalse(eta2.isDisabled());
-        StudioFixture.onFx(() -> vm.sampler2Property().set(SamplerChoice.DPMPP));
+        StudioFixture.onFx(() -> vm.sampler2Property().set(SamplerKind.DPMPP));
         generate(robot);
         assertFalse(robot.lookup("#denoise-empty").query().isVisible());
         assertEquals(12, vm.secondaryProperty().get().size());
@@ -253,7 +253,7 @@ class DenoisingPaneTest {
     @Test
     void ddimWithEtaZeroAndTheSameSeedGivesIdenticalFrames(FxRobot robot) throws Exception {
         awaitRun();
-        settings(SamplerChoice.DDIM, 6);
+        settings(SamplerKind.DDIM, 6);
         generate(robot);
         Generation first = vm.primaryProperty().get();
         generate(robot);
@@ -277,7 +277,7 @@ class DenoisingPaneTest {
     @Test
     void cancelStopsALongGenerationAndLeavesThePaneUsable(FxRobot robot) throws Exception {
         awaitRun();
-        settings(SamplerChoice.DDPM, 1000);
+        settings(SamplerKind.DDPM, 1000);
         WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> !robot.lookup("#denoise-generate").queryButton().isDisabled());
         robot.clickOn("#denoise-generate");
         WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> vm.frameCountProperty().get() >= 3);
@@ -298,7 +298,7 @@ class DenoisingPaneTest {
         // the steps so far can be scrubbed, and the pane generates again
         scrubTo(0);
         assertNotNull(pane.denoisingView().frameView(0, FrameKind.X0).getImage());
-        settings(SamplerChoice.DPMPP, 5);
+        settings(SamplerKind.DPMPP, 5);
         generate(robot);
         assertEquals(5, vm.primaryProperty().get().size());
         assertTrue(vm.primaryProperty().get().complete());
@@ -307,7 +307,7 @@ class DenoisingPaneTest {
     @Test
     void theStripHasExactlyTheSizeOfItsStepsAndScale(FxRobot robot) throws Exception {
         awaitRun();
-        settings(SamplerChoice.DDIM, 8);
+        settings(SamplerKind.DDIM, 8);
         generate(robot);
         robot.clickOn("#denoise-export-steps").eraseText(20).write("0,3,7");
         WaitForAsyncUtils.waitForFxEvents();
@@ -349,7 +349,7 @@ class DenoisingPaneTest {
     @Test
     void aBadStepListIsNamedAtTheFieldAndBlocksTheStrip(FxRobot robot) throws Exception {
         awaitRun();
-        settings(SamplerChoice.DDIM, 8);
+        settings(SamplerKind.DDIM, 8);
         generate(robot);
         robot.clickOn("#denoise-export-steps").eraseText(20).write("0,x,99999");
         WaitForAsyncUtils.waitForFxEvents();
@@ -375,7 +375,7 @@ class DenoisingPaneTest {
     @Test
     void theGifHasOneFrameAStepAndLoops(FxRobot robot) throws Exception {
         awaitRun();
-        settings(SamplerChoice.DDIM, 8);
+        settings(SamplerKind.DDIM, 8);
         generate(robot);
         StudioFixture.onFx(() -> vm.fpsProperty().set(10));
         Path file = tmp.resolve("trajectory.gif");
@@ -411,7 +411,7 @@ class DenoisingPaneTest {
     @Test
     void rawFramesAreOnePngPerStepAndKind(FxRobot robot) throws Exception {
         awaitRun();
-        settings(SamplerChoice.DDIM, 8);
+        settings(SamplerKind.DDIM, 8);
         generate(robot);
         StudioFixture.onFx(() -> assertTrue(vm.exportFrames(tmp)));
         WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> vm.lastExportProperty().get() != null);
@@ -436,10 +436,10 @@ class DenoisingPaneTest {
     @Test
     void screenshotWithACompareTrajectoryAndAnExportedStrip(FxRobot robot) throws Exception {
         awaitRun();
-        settings(SamplerChoice.DDIM, 10);
+        settings(SamplerKind.DDIM, 10);
         StudioFixture.onFx(() -> {
             vm.compareProperty().set(true);
-            vm.sampler2Property().set(SamplerChoice.DDPM);
+            vm.sampler2Property().set(SamplerKind.DDPM);
             vm.steps2Property().set(40);
         });
         generate(robot);
