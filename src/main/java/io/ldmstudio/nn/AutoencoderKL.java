@@ -163,7 +163,10 @@ public final class AutoencoderKL extends Module {
     // ------------------------------------------------------------------------------------------
     // Parts
 
-    /** diffusers' {@code Encoder} (double_z: conv_out gives mean and log-variance). */
+    /**
+     * diffusers' {@code Encoder}: with {@code double_z} (the KL autoencoder) conv_out gives 2L channels,
+     * mean and log-variance; without (the {@link VQModel}) it gives L.
+     */
     public static final class Encoder extends Module {
         private final Conv2d convIn;
         private final ModuleList<DownEncoderBlock2D> downBlocks;
@@ -172,6 +175,10 @@ public final class AutoencoderKL extends Module {
         private final Conv2d convOut;
 
         Encoder(VaeConfig c) {
+            this(c, true);
+        }
+
+        Encoder(VaeConfig c, boolean doubleZ) {
             List<Integer> outs = c.blockOutChannels();
             int g = c.normNumGroups();
             convIn = child("conv_in", new Conv2d(c.inChannels(), outs.get(0), 3, 1, 1));
@@ -185,10 +192,10 @@ public final class AutoencoderKL extends Module {
             int top = outs.get(outs.size() - 1);
             midBlock = child("mid_block", new MidBlock(top, g, c.midBlockAddAttention()));
             convNormOut = child("conv_norm_out", new GroupNorm(g, top, NORM_EPS));
-            convOut = child("conv_out", new Conv2d(top, 2 * c.latentChannels(), 3, 1, 1));
+            convOut = child("conv_out", new Conv2d(top, (doubleZ ? 2 : 1) * c.latentChannels(), 3, 1, 1));
         }
 
-        /** Images (B, in, H, W) to moments (B, 2L, H/f, W/f), before quant_conv. */
+        /** Images (B, in, H, W) to moments (B, 2L, H/f, W/f) (or (B, L, …) without double_z), before quant_conv. */
         public NDArray forward(NDArray x) {
             NDArray h = convIn.forward(x);
             for (DownEncoderBlock2D block : downBlocks.items()) {

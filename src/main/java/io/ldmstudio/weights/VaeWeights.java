@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ldmstudio.config.RunConfig;
 import io.ldmstudio.nn.AutoencoderKL;
 import io.ldmstudio.nn.Module;
+import io.ldmstudio.nn.VQConfig;
+import io.ldmstudio.nn.VQModel;
 import io.ldmstudio.nn.VaeConfig;
 import io.ldmstudio.runs.Checkpoint;
 import io.ldmstudio.runs.Run;
@@ -45,7 +47,11 @@ import java.util.regex.Pattern;
  *       {@code exports/vae/} diffusers folder, or its newest checkpoint while it trains ({@link #runWeights}).
  * </ul>
  *
- * Missing, unexpected and wrongly shaped tensors are reported together in one {@link
+ * <p>VQ autoencoders (diffusers' {@code VQModel}, e.g. {@code CompVis/ldm-celebahq-256}'s {@code vqvae/})
+ * load from a diffusers folder through {@link #loadVq}, with the same folder resolution, names and
+ * checks ({@link #resolveVq}).
+ *
+ * <p>Missing, unexpected and wrongly shaped tensors are reported together in one {@link
  * WeightFiles.WeightFileException}; pickle files are refused ({@link WeightFiles#checkNotPickle}).
  * {@link #save} writes the diffusers layout, which {@code AutoencoderKL.from_pretrained(dir)} opens.
  */
@@ -57,6 +63,11 @@ public final class VaeWeights {
     public static final String LDM_PREFIX = "first_stage_model.";
     /** Metadata key under which {@link #saveSingleFile} stores the diffusers config JSON. */
     public static final String CONFIG_METADATA_KEY = "ldm_studio.vae_config";
+
+    /** diffusers' {@code _class_name} of a KL autoencoder config. */
+    public static final String KL_CLASS = "AutoencoderKL";
+    /** diffusers' {@code _class_name} of a VQ autoencoder config. */
+    public static final String VQ_CLASS = "VQModel";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -106,6 +117,9 @@ public final class VaeWeights {
      * the config was inferred from a single file), the naming, and the config to build.
      */
     public record Source(Path weightsFile, Path configFile, Layout layout, VaeConfig config, boolean configInferred) {}
+
+    /** Where a VQ model's weights are: the weights file, its {@code config.json}, the naming, the config. */
+    public record VqSource(Path weightsFile, Path configFile, Layout layout, VQConfig config) {}
 
     /** What {@code vae info} shows. */
     public record Info(Source source, VaeConfig config, long parameterCount, int downFactor, int imageSize,
@@ -182,14 +196,67 @@ public final class VaeWeights {
      * Anything the studio's network does not implement is an error naming the field.
      */
     public static VaeConfig fromDiffusersConfig(JsonNode n, Path file) throws IOException {
+        checkClass(n, file, KL_CLASS, "a KL autoencoder");
+        List<Integer> outs = blockOutChannels(n, file);
+        JsonNode shift = n.path("shift_factor");
+        Double shiftFactor = shift.isMissingNode() || shift.isNull() ? null : number(n, "shift_factor", 0, file);
+        double scaling = scalingFactor(n, file);
+        int in = integer(n, "in_channels", 3, file);
+        try {
+            return new VaeConfig(in, integer(n, "out_channels", 3, file), outs, integer(n, "layers_per_block", 1, file),
+                    integer(n, "latent_channels", 4, file), integer(n, "norm_num_groups", 32, file),
+                    integer(n, "sample_size", 32, file), scaling, shiftFactor, bool(n, "force_upcast", true, file),
+                    bool(n, "use_quant_conv", true, file), bool(n, "use_post_quant_conv", true, file),
+                    bool(n, "mid_block_add_attention", true, file));
+        } catch (IllegalArgumentException e) {
+            throw new WeightFiles.WeightFileException(file, e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Reads a diffusers {@code VQModel} config, with diffusers' defaults for absent fields (latent
+     * channels 3, 256 codebook entries, vq_embed_dim = latent channels, force_upcast false).
+     * {@code norm_type "spatial"} (MoVQ's decoder) and anything else the studio's network does not
+     * implement is an error naming the field.
+     */
+    public static VQConfig fromVqConfig(JsonNode n, Path file) throws IOException {
+        checkClass(n, file, VQ_CLASS, "a VQ autoencoder");
+        List<Integer> outs = blockOutChannels(n, file);
+        String norm = n.path("norm_type").isNull() ? "group" : n.path("norm_type").asText("group");
+        if (!norm.equals("group")) {
+            throw new WeightFiles.WeightFileException(file, "norm_type " + norm + " is not supported (group); the"
+                    + " studio's VQ decoder has no SpatialNorm");
+        }
+        int latent = integer(n, "latent_channels", 3, file);
+        JsonNode embedDim = n.path("vq_embed_dim");
+        int vqEmbedDim = embedDim.isMissingNode() || embedDim.isNull() ? latent : integer(n, "vq_embed_dim", latent, file);
+        try {
+            return new VQConfig(integer(n, "in_channels", 3, file), integer(n, "out_channels", 3, file), outs,
+                    integer(n, "layers_per_block", 1, file), latent, integer(n, "norm_num_groups", 32, file),
+                    integer(n, "sample_size", 32, file), integer(n, "num_vq_embeddings", 256, file), vqEmbedDim,
+                    scalingFactor(n, file), bool(n, "mid_block_add_attention", true, file),
+                    bool(n, "lookup_from_codebook", false, file), bool(n, "force_upcast", false, file));
+        } catch (IllegalArgumentException e) {
+            throw new WeightFiles.WeightFileException(file, e.getMessage(), e);
+        }
+    }
+
+    /** {@code _class_name} (absent: taken as {@code expected}) must be {@code expected}; the message names the file. */
+    private static void checkClass(JsonNode n, Path file, String expected, String what) throws IOException {
         if (!n.isObject()) {
             throw new WeightFiles.WeightFileException(file, "is not a JSON object");
         }
-        String cls = n.path("_class_name").asText("AutoencoderKL");
-        if (!cls.equals("AutoencoderKL")) {
-            throw new WeightFiles.WeightFileException(file, "_class_name is " + cls
-                    + "; this is not a KL autoencoder config (AutoencoderKL expected)");
+        String cls = n.path("_class_name").asText(expected);
+        if (!cls.equals(expected)) {
+            String hint = cls.equals(VQ_CLASS) ? " (a VQ autoencoder: load it as a VQModel)"
+                    : cls.equals(KL_CLASS) ? " (a KL autoencoder: load it as an AutoencoderKL)" : "";
+            throw new WeightFiles.WeightFileException(file, "_class_name is " + cls + "; this is not " + what
+                    + " config (" + expected + " expected)" + hint);
         }
+    }
+
+    /** act_fn, block_out_channels and the block types, shared by AutoencoderKL and VQModel configs. */
+    private static List<Integer> blockOutChannels(JsonNode n, Path file) throws IOException {
         String act = n.path("act_fn").asText("silu");
         if (!act.equals("silu")) {
             throw new WeightFiles.WeightFileException(file, "act_fn " + act + " is not supported (silu)");
@@ -211,21 +278,13 @@ public final class VaeWeights {
         }
         checkBlockTypes(n, "down_block_types", "DownEncoderBlock2D", outs.size(), file);
         checkBlockTypes(n, "up_block_types", "UpDecoderBlock2D", outs.size(), file);
-        JsonNode shift = n.path("shift_factor");
-        Double shiftFactor = shift.isMissingNode() || shift.isNull() ? null : number(n, "shift_factor", 0, file);
+        return outs;
+    }
+
+    private static double scalingFactor(JsonNode n, Path file) throws IOException {
         JsonNode scale = n.path("scaling_factor");
-        double scaling = scale.isMissingNode() || scale.isNull() ? VaeConfig.SD_SCALING_FACTOR
+        return scale.isMissingNode() || scale.isNull() ? VaeConfig.SD_SCALING_FACTOR
                 : number(n, "scaling_factor", VaeConfig.SD_SCALING_FACTOR, file);
-        int in = integer(n, "in_channels", 3, file);
-        try {
-            return new VaeConfig(in, integer(n, "out_channels", 3, file), outs, integer(n, "layers_per_block", 1, file),
-                    integer(n, "latent_channels", 4, file), integer(n, "norm_num_groups", 32, file),
-                    integer(n, "sample_size", 32, file), scaling, shiftFactor, bool(n, "force_upcast", true, file),
-                    bool(n, "use_quant_conv", true, file), bool(n, "use_post_quant_conv", true, file),
-                    bool(n, "mid_block_add_attention", true, file));
-        } catch (IllegalArgumentException e) {
-            throw new WeightFiles.WeightFileException(file, e.getMessage(), e);
-        }
     }
 
     private static void checkBlockTypes(JsonNode n, String key, String expected, int levels, Path file)
@@ -286,16 +345,24 @@ public final class VaeWeights {
     /** Reads {@code config.json} of a diffusers folder (or the config file itself). */
     public static VaeConfig readConfig(Path dirOrConfig) throws IOException {
         Path cfg = Files.isDirectory(dirOrConfig) ? dirOrConfig.resolve(CONFIG) : dirOrConfig;
+        return fromDiffusersConfig(readJson(cfg, KL_CLASS), cfg);
+    }
+
+    /** Reads {@code config.json} of a diffusers {@code VQModel} folder (or the config file itself). */
+    public static VQConfig readVqConfig(Path dirOrConfig) throws IOException {
+        Path cfg = Files.isDirectory(dirOrConfig) ? dirOrConfig.resolve(CONFIG) : dirOrConfig;
+        return fromVqConfig(readJson(cfg, VQ_CLASS), cfg);
+    }
+
+    private static JsonNode readJson(Path cfg, String className) throws IOException {
         if (!Files.isRegularFile(cfg)) {
-            throw new WeightFiles.WeightFileException(cfg, "not found (a diffusers AutoencoderKL config.json is expected)");
+            throw new WeightFiles.WeightFileException(cfg, "not found (a diffusers " + className + " config.json is expected)");
         }
-        JsonNode n;
         try {
-            n = JSON.readTree(cfg.toFile());
+            return JSON.readTree(cfg.toFile());
         } catch (IOException e) {
             throw new WeightFiles.WeightFileException(cfg, "not valid JSON (" + e.getMessage() + ")", e);
         }
-        return fromDiffusersConfig(n, cfg);
     }
 
     /** Writes {@code config.json} into {@code dir} (atomically). */
@@ -571,27 +638,9 @@ public final class VaeWeights {
             return resolve(runWeights(path), opts);
         }
         if (Files.isDirectory(path)) {
-            Path dir = path;
-            if (!Files.isRegularFile(dir.resolve(CONFIG)) && Files.isRegularFile(dir.resolve("vae").resolve(CONFIG))) {
-                dir = dir.resolve("vae");
-            }
+            Path dir = modelFolder(path, "vae");
             Path cfg = dir.resolve(CONFIG);
-            Path weights = null;
-            for (String name : new String[] {DIFFUSERS_WEIGHTS, MODEL_WEIGHTS}) {
-                if (Files.isRegularFile(dir.resolve(name))) {
-                    weights = dir.resolve(name);
-                    break;
-                }
-            }
-            if (weights == null) {
-                for (String pickle : new String[] {"diffusion_pytorch_model.bin", "pytorch_model.bin", "model.ckpt"}) {
-                    if (Files.isRegularFile(dir.resolve(pickle))) {
-                        WeightFiles.checkNotPickle(dir.resolve(pickle)); // throws with the conversion hint
-                    }
-                }
-                throw new WeightFiles.WeightFileException(dir, "no " + DIFFUSERS_WEIGHTS + " or " + MODEL_WEIGHTS
-                        + " in this folder (a diffusers AutoencoderKL folder is expected)");
-            }
+            Path weights = folderWeights(dir, KL_CLASS);
             if (!Files.isRegularFile(cfg)) {
                 return inferred(weights, opts);
             }
@@ -612,6 +661,82 @@ public final class VaeWeights {
             return new Source(path, beside, layout, config, false);
         }
         return inferred(path, opts);
+    }
+
+    /** {@code path}, or its {@code sub}-folder when only that holds a {@code config.json} (a pipeline folder). */
+    private static Path modelFolder(Path path, String... subs) {
+        if (Files.isRegularFile(path.resolve(CONFIG))) {
+            return path;
+        }
+        for (String sub : subs) {
+            if (Files.isRegularFile(path.resolve(sub).resolve(CONFIG))) {
+                return path.resolve(sub);
+            }
+        }
+        return path;
+    }
+
+    /** The weights file of a diffusers folder; a folder with only pickle weights, or none, is an error. */
+    private static Path folderWeights(Path dir, String className) throws IOException {
+        for (String name : new String[] {DIFFUSERS_WEIGHTS, MODEL_WEIGHTS}) {
+            if (Files.isRegularFile(dir.resolve(name))) {
+                return dir.resolve(name);
+            }
+        }
+        for (String pickle : new String[] {"diffusion_pytorch_model.bin", "pytorch_model.bin", "model.ckpt"}) {
+            if (Files.isRegularFile(dir.resolve(pickle))) {
+                WeightFiles.checkNotPickle(dir.resolve(pickle)); // throws with the conversion hint
+            }
+        }
+        throw new WeightFiles.WeightFileException(dir, "no " + DIFFUSERS_WEIGHTS + " or " + MODEL_WEIGHTS
+                + " in this folder (a diffusers " + className + " folder is expected)");
+    }
+
+    /**
+     * Resolves a diffusers {@code VQModel}: a folder with {@code config.json} and weights, a pipeline
+     * folder with a {@code vqvae/} (diffusers' LDM pipelines) or {@code vae/} sub-folder, or the
+     * weights file with {@code config.json} beside it. Reads headers and the config only.
+     */
+    public static VqSource resolveVq(Path path) throws IOException {
+        Path dir;
+        Path weights;
+        if (Files.isDirectory(path)) {
+            dir = modelFolder(path, "vqvae", "vae");
+            weights = folderWeights(dir, VQ_CLASS);
+        } else {
+            WeightFiles.checkNotPickle(path);
+            if (!Files.isRegularFile(path)) {
+                throw new WeightFiles.WeightFileException(path, "not found");
+            }
+            weights = path;
+            dir = path.toAbsolutePath().getParent();
+        }
+        Path cfg = dir.resolve(CONFIG);
+        if (!Files.isRegularFile(cfg)) {
+            throw new WeightFiles.WeightFileException(weights, "has no " + CONFIG + " beside it (a VQ model's config"
+                    + " cannot be inferred: a diffusers VQModel folder is expected)");
+        }
+        VQConfig config = readVqConfig(cfg);
+        Layout layout = new Mapped(shapesOf(SafeTensors.readHeader(weights))).layout;
+        return new VqSource(weights, cfg, layout, config);
+    }
+
+    /** Loads a diffusers {@code VQModel} (see {@link #resolveVq}), every parameter checked by name and shape. */
+    public static VQModel loadVq(Path path, NDManager manager) throws IOException {
+        VqSource source = resolveVq(path);
+        VQModel model = new VQModel(source.config());
+        model.loadStateDict(readFor(model, source.weightsFile()), manager);
+        return model;
+    }
+
+    /**
+     * Reads weights for a VQ model, as {@link #readFor(AutoencoderKL, Path)}: names in either layout
+     * (the codebook is {@code quantize.embedding.weight} in both), every problem in one exception.
+     */
+    public static Map<String, float[]> readFor(VQModel model, Path file) throws IOException {
+        VQConfig c = model.config();
+        return readTensors(model, file, "VQ autoencoder", "config " + c.blockOutChannels() + " × " + c.layersPerBlock()
+                + " layers, latent " + c.latentChannels() + ", codebook " + c.numVqEmbeddings() + "×" + c.vqEmbedDim());
     }
 
     /**
@@ -678,6 +803,13 @@ public final class VaeWeights {
      * exception, under the file's own names.
      */
     public static Map<String, float[]> readFor(AutoencoderKL model, Path file) throws IOException {
+        return readTensors(model, file, "autoencoder", "config " + model.config().blockOutChannels() + " × "
+                + model.config().layersPerBlock() + " layers, latent " + model.config().latentChannels());
+    }
+
+    /** The shared check-and-read of {@link #readFor}: {@code what} and {@code shape} only word the message. */
+    private static Map<String, float[]> readTensors(Module model, Path file, String what, String shape)
+            throws IOException {
         WeightFiles.checkNotPickle(file);
         SafeTensors.Contents contents = SafeTensors.read(file);
         Map<String, long[]> fileShapes = new LinkedHashMap<>();
@@ -714,10 +846,9 @@ public final class VaeWeights {
             }
         }
         if (!missing.isEmpty() || !unexpected.isEmpty() || !wrongShape.isEmpty()) {
-            StringBuilder sb = new StringBuilder("the weights do not fit the autoencoder (")
-                    .append(mapped.layout == Layout.LDM ? "LDM/CompVis" : "diffusers").append(" names, config ")
-                    .append(model.config().blockOutChannels()).append(" × ").append(model.config().layersPerBlock())
-                    .append(" layers, latent ").append(model.config().latentChannels()).append("):");
+            StringBuilder sb = new StringBuilder("the weights do not fit the ").append(what).append(" (")
+                    .append(mapped.layout == Layout.LDM ? "LDM/CompVis" : "diffusers").append(" names, ")
+                    .append(shape).append("):");
             WeightFiles.appendList(sb, "missing", missing);
             WeightFiles.appendList(sb, "unexpected", unexpected);
             WeightFiles.appendList(sb, "wrong shape", wrongShape);
