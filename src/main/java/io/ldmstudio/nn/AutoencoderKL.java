@@ -34,7 +34,7 @@ import java.util.List;
  * intermediate ones included, is created on the input's manager, so a pass run in a sub-manager
  * leaves nothing behind in the model's.
  */
-public final class AutoencoderKL extends Module {
+public final class AutoencoderKL extends Module implements LatentAutoencoder {
     /** GroupNorm ε of every block (diffusers' resnet_eps for the VAE). */
     public static final float NORM_EPS = 1e-6f;
 
@@ -61,6 +61,27 @@ public final class AutoencoderKL extends Module {
     }
 
     /** f = 2^(levels − 1). */
+    @Override
+    public String kind() {
+        return "AutoencoderKL";
+    }
+
+    @Override
+    public int latentChannels() {
+        return config().latentChannels();
+    }
+
+    @Override
+    public int imageChannels() {
+        return config().outChannels();
+    }
+
+    @Override
+    public double scalingFactor() {
+        return config().scalingFactor();
+    }
+
+    @Override
     public int downFactor() {
         return config.downFactor();
     }

@@ -29,7 +29,7 @@ import io.ldmstudio.nn.Layers.Conv2d;
  * <p>Parameters live in the manager passed to {@link #initialize} or the loader; results, on the
  * input's manager.
  */
-public final class VQModel extends Module {
+public final class VQModel extends Module implements LatentAutoencoder {
     /** diffusers' fixed commitment weight β of {@code VQModel}'s quantiser. */
     public static final double BETA = 0.25;
 
@@ -191,6 +191,26 @@ public final class VQModel extends Module {
     /** How often each entry was chosen in {@code indices} (any shape, values in [0, K)). */
     public CodebookUsage codebookUsage(NDArray indices) {
         return quantize.usage(indices);
+    }
+
+    @Override
+    public String kind() {
+        return "VQModel";
+    }
+
+    @Override
+    public int latentChannels() {
+        return config.latentChannels();
+    }
+
+    @Override
+    public int imageChannels() {
+        return config.outChannels();
+    }
+
+    @Override
+    public double scalingFactor() {
+        return config.scalingFactor();
     }
 
     /** Latents for the diffusion model: encode(x)·scaling_factor (not quantised, as diffusers' pipelines). */

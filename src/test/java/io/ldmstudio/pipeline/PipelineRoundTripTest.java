@@ -1,0 +1,129 @@
+package io.ldmstudio.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import io.ldmstudio.config.ConfigResolver;
+import io.ldmstudio.config.Presets;
+import io.ldmstudio.config.SamplerKind;
+import io.ldmstudio.engine.Devices;
+import io.ldmstudio.nn.AutoencoderKL;
+import io.ldmstudio.nn.VaeConfig;
+import io.ldmstudio.runs.Run;
+import io.ldmstudio.runs.Workspace;
+import io.ldmstudio.service.SamplingService;
+import io.ldmstudio.training.Trainer;
+import io.ldmstudio.training.TrainingControl;
+import io.ldmstudio.ui.StudioFixture;
+import io.ldmstudio.util.Rng;
+import io.ldmstudio.weights.VaeWeights;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A run's export, opened as a pipeline, gives the images the studio gives from the same x_T: the
+ * denoiser, the scheduler config (as diffusers reads it) and, in latent space, the autoencoder and its
+ * scale all survive the trip.
+ */
+class PipelineRoundTripTest {
+    @TempDir
+    Path tmp;
+
+    Run train(String name, List<String> more) throws Exception {
+        List<String> o = new ArrayList<>(StudioFixture.TINY);
+        o.addAll(List.of("optim.steps=3", "logging.checkpoint_every=3", "logging.sample_every=1000"));
+        o.addAll(more);
+        Run run = new Workspace(tmp.resolve("ws")).create(name, ConfigResolver.resolve(Presets.classpath(), "quickstart", o));
+        Trainer trainer = new Trainer(run, Devices.resolve("cpu"));
+        assertEquals(Trainer.Outcome.FINISHED, trainer.run(new TrainingControl()), trainer.failure());
+        return run;
+    }
+
+    /** The studio's images (its own sampling service) and the pipeline's from the same x_T. */
+    static void sameImages(Run run, Pipeline p, String sampler, int n) throws Exception {
+        long[] shape = p.noiseShape(n);
+        float[] xT = new Rng(5).gaussians((int) Arrays.stream(shape).reduce(1, (a, b) -> a * b));
+        SamplingService.Result studio = SamplingService.sample(run,
+                new SamplingService.Request(sampler, 4, 0, 5, n, true, 0), Devices.resolve("cpu"), null, () -> false);
+        Pipeline.Result theirs;
+        try (NDManager m = NDManager.newBaseManager()) {
+            // the same seed: it also draws a stochastic sampler's noise after x_T
+            theirs = p.generate(new Pipeline.Request(SamplerKind.parse(sampler, "sampler"), 4, 0, 5, n, xT), m, null,
+                    () -> false);
+        }
+        assertEquals(studio.channels(), theirs.channels());
+        assertEquals(studio.width(), theirs.width());
+        for (int i = 0; i < n; i++) {
+            assertArrayEquals(studio.images().get(i), theirs.images().get(i), 1e-5f, sampler + " image " + i);
+        }
+    }
+
+    @Test
+    void aPixelRunsDdpmPipelineSamplesAsTheStudioDoes() throws Exception {
+        Run run = train("pixel", List.of());
+        Pipeline p = Pipeline.open(run.exportsDir().resolve("diffusers"));
+        assertEquals("DDPMPipeline", p.folder().pipelineClass());
+        assertFalse(p.hasAutoencoder());
+        assertTrue(p.latentScale().isEmpty());
+        assertEquals(16, p.imageSize());
+        sameImages(run, p, "ddpm", 2);
+        assertThrows(IllegalArgumentException.class, () -> p.withLatentScale(1.0), "no autoencoder to scale for");
+    }
+
+    Run latentRun(String name, String sampler) throws Exception {
+        Path vae = tmp.resolve("vae");
+        if (!java.nio.file.Files.exists(vae)) {
+            try (NDManager m = NDManager.newBaseManager()) {
+                AutoencoderKL model = new AutoencoderKL(VaeConfig.of(3, 3, List.of(16, 32), 1, 4, 8, 16)); // f = 2
+                model.initialize(m, new Rng(1), false);
+                VaeWeights.save(model, vae);
+            }
+        }
+        return train(name, List.of("autoencoder.kind=pretrained", "autoencoder.path=" + vae, "sampling.sampler=" + sampler,
+                "autoencoder.downsample_factor=2", "autoencoder.latent_channels=4", "autoencoder.scaling_factor=0.5"));
+    }
+
+    /**
+     * The exported scheduler config carries the spacing of the run's sampler (DPM-Solver++: trailing), so a
+     * dpmpp run's pipeline samples with DPM-Solver++ as the studio does.
+     */
+    @Test
+    void aDpmSolverRunsPipelineSamplesAsTheStudioDoes() throws Exception {
+        Run run = latentRun("dpm", "dpmpp");
+        Pipeline p = Pipeline.open(run.exportsDir().resolve("diffusers"));
+        sameImages(run, p, "dpmpp", 2);
+    }
+
+    @Test
+    void aLatentRunsLdmPipelineDecodesAsTheStudioDoes() throws Exception {
+        Run run = latentRun("latent", "ddim");
+        Pipeline p = Pipeline.open(run.exportsDir().resolve("diffusers"));
+        assertEquals("LDMPipeline", p.folder().pipelineClass());
+        assertEquals(0.5, p.latentScale().orElseThrow());
+        assertEquals(16, p.imageSize());
+        assertEquals(3, p.imageChannels());
+        assertArrayEquals(new long[] {2, 4, 8, 8}, p.noiseShape(2));
+        assertEquals(SamplerKind.DDPM, p.defaultSampler(), "the export's scheduler is a DDPMScheduler");
+        sameImages(run, p, "ddim", 2);
+
+        // another latent scale decodes the same latents to other images, and says which it used
+        Pipeline scaled = p.withLatentScale(1.0);
+        assertEquals(1.0, scaled.latentScale().orElseThrow());
+        float[] xT = new Rng(5).gaussians(4 * 8 * 8);
+        try (NDManager m = NDManager.newBaseManager()) {
+            float[] a = p.generate(new Pipeline.Request(SamplerKind.DDIM, 3, 0, 1, 1, xT), m, null, () -> false).images().get(0);
+            float[] b = scaled.generate(new Pipeline.Request(SamplerKind.DDIM, 3, 0, 1, 1, xT), m, null, () -> false)
+                    .images().get(0);
+            assertFalse(Arrays.equals(a, b));
+        }
+        assertThrows(IllegalArgumentException.class, () -> p.withLatentScale(0));
+    }
+}
