@@ -15,13 +15,18 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "sample", description = "Sample images from a run's checkpoint (EMA weights by default).")
+@Command(name = "sample", description = "Sample images from a run's checkpoint (EMA weights by default), or from a "
+        + "diffusers pipeline folder (DDPMPipeline, DDIMPipeline, LDMPipeline; subfolders or the flat layout).")
 final class SampleCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "RUN", description = "run name")
+    @Parameters(index = "0", paramLabel = "SOURCE", description = "a run name, a run folder or a pipeline folder")
     String runName;
 
-    @Option(names = "--sampler", defaultValue = "ddim", completionCandidates = SamplerKeys.class,
-            description = "${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})")
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "for a pipeline: vqvae.scaling_factor=X decodes with "
+            + "latent scale X instead of its config's (CompVis/ldm-celebahq-256 needs 1.0)")
+    java.util.List<String> sets = new java.util.ArrayList<>();
+
+    @Option(names = "--sampler", completionCandidates = SamplerKeys.class,
+            description = "${COMPLETION-CANDIDATES} (default: ddim; for a pipeline, its scheduler's)")
     String sampler;
 
     @Option(names = "--steps", defaultValue = "50", description = "sampling steps (default: ${DEFAULT-VALUE})")
@@ -75,10 +80,35 @@ final class SampleCommand implements Callable<Integer> {
         if (n == null) {
             n = 16;
         }
-        SamplingService.Request req = new SamplingService.Request(sampler.toLowerCase(Locale.ROOT), steps, eta, seed, n,
-                !noEma, checkpoint);
-        Run run = common.openRun(runName);
-        Devices.DeviceInfo info = Common.device(device != null ? device : run.config().device());
+        Path asPath = Path.of(runName);
+        io.ldmstudio.pipeline.Pipeline pipeline = null;
+        Run run = null;
+        if (Files.isDirectory(asPath) && Run.isRunFolder(asPath)) {
+            run = Run.at(asPath);
+        } else if (Files.isDirectory(asPath) && io.ldmstudio.pipeline.PipelineFolder.looksLike(asPath)) {
+            pipeline = io.ldmstudio.pipeline.Pipeline.open(asPath);
+        } else {
+            run = common.openRun(runName);
+        }
+        for (String s : sets) {
+            int eq = s.indexOf('=');
+            String key = eq < 0 ? s : s.substring(0, eq).trim();
+            if (pipeline == null || !key.equals("vqvae.scaling_factor")) {
+                throw new IllegalArgumentException("--set " + s + ": sample takes only vqvae.scaling_factor=X, for a pipeline"
+                        + " folder (a run's latent scale is its config's autoencoder.scaling_factor)");
+            }
+            try {
+                pipeline = pipeline.withLatentScale(Double.parseDouble(s.substring(eq + 1).trim()));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--set " + s + ": expected a number, e.g. vqvae.scaling_factor=1.0");
+            }
+        }
+        String samplerName = sampler != null ? sampler.toLowerCase(Locale.ROOT)
+                : pipeline != null ? pipeline.defaultSampler().key : "ddim";
+        sampler = samplerName;
+        io.ldmstudio.config.SamplerKind kind = io.ldmstudio.config.SamplerKind.parse(samplerName, "--sampler");
+        SamplingService.Request req = new SamplingService.Request(samplerName, steps, eta, seed, n, !noEma, checkpoint);
+        Devices.DeviceInfo info = Common.device(device != null ? device : run != null ? run.config().device() : "auto");
         Progress bar = new Progress(System.out, sampler, steps, "step", Progress.isTerminal());
         StepListener progress = new StepListener() {
             @Override
@@ -96,7 +126,17 @@ final class SampleCommand implements Callable<Integer> {
             tw = new TrajectoryWriter(trajectory, progress);
             listener = tw;
         }
-        SamplingService.Result r = SamplingService.sample(run, req, info, listener, () -> false, null, xT, noise);
+        SamplingService.Result r;
+        if (pipeline != null) {
+            if (xT != null && !java.util.Arrays.equals(xT.shape(), pipeline.noiseShape(n))) {
+                throw new IllegalArgumentException(noise + ": shape " + xT.shapeText() + " where " + asPath + "'s denoiser"
+                        + " takes [n, C, H, W] = " + java.util.Arrays.toString(pipeline.noiseShape(n)));
+            }
+            r = SamplingService.sample(pipeline, kind, steps, kind.usesEta ? eta : 0, seed, n, xT == null ? null : xT.data(),
+                    info, listener, () -> false);
+        } else {
+            r = SamplingService.sample(run, req, info, listener, () -> false, null, xT, noise);
+        }
         bar.finish();
         if (out.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".png")) {
             if (out.toAbsolutePath().getParent() != null) {
@@ -115,8 +155,13 @@ final class SampleCommand implements Callable<Integer> {
         if (tw != null) {
             System.out.println("wrote the trajectory (" + tw.stepsWritten() + " steps, x_t and x̂0) to " + trajectory);
         }
-        System.out.printf(Locale.ROOT, "%s-%d from %s of step %d in %.1f s%n", sampler, steps, r.weights(),
-                r.checkpointStep(), r.seconds());
+        if (pipeline != null) {
+            System.out.printf(Locale.ROOT, "%s-%d from %s%s in %.1f s%n", sampler, steps, r.weights(),
+                    pipeline.latentScale().map(s -> String.format(Locale.ROOT, " (latent scale %s)", s)).orElse(""), r.seconds());
+        } else {
+            System.out.printf(Locale.ROOT, "%s-%d from %s of step %d in %.1f s%n", sampler, steps, r.weights(),
+                    r.checkpointStep(), r.seconds());
+        }
         return 0;
     }
 

@@ -13,6 +13,7 @@ import io.ldmstudio.diffusion.StepListener;
 import io.ldmstudio.nn.GradMode;
 import io.ldmstudio.nn.UNet2DModel;
 import io.ldmstudio.nn.UNetConfig;
+import io.ldmstudio.pipeline.Pipeline;
 import io.ldmstudio.runs.Checkpoint;
 import io.ldmstudio.runs.Run;
 import io.ldmstudio.training.LatentSpace;
@@ -53,6 +54,25 @@ public final class SamplingService {
             String weights, double seconds) {}
 
     private SamplingService() {}
+
+    /**
+     * Samples from a diffusers pipeline (either layout) on {@code device}: {@code sampler} null means the
+     * pipeline's own scheduler class; {@code noise} a given x_T of {@link Pipeline#noiseShape} or null.
+     */
+    public static Result sample(Pipeline pipeline, io.ldmstudio.config.SamplerKind sampler, int steps, double eta,
+            long seed, int n, float[] noise, Devices.DeviceInfo device, StepListener listener, BooleanSupplier cancelled)
+            throws IOException {
+        if (steps > pipeline.scheduler().numTrainTimesteps()) {
+            throw new IllegalArgumentException("--steps " + steps + ": at most " + pipeline.scheduler().numTrainTimesteps()
+                    + " (the scheduler's num_train_timesteps)");
+        }
+        try (NDManager manager = NDManager.newBaseManager(device.device())) {
+            Pipeline.Result r = pipeline.generate(new Pipeline.Request(sampler, steps, eta, seed, n, noise), manager,
+                    listener, cancelled);
+            return new Result(r.images(), r.channels(), r.height(), r.width(), 0,
+                    pipeline.folder().pipelineClass() + " " + pipeline.folder().dir(), r.seconds());
+        }
+    }
 
     /** The checkpoint a request names, or the newest. */
     public static Checkpoint checkpointFor(Run run, long step) throws IOException {

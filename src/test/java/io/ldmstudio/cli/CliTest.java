@@ -217,6 +217,44 @@ class CliTest {
         assertTrue(count.err().contains("--n 3") && count.err().contains("holds 2"), count.err());
     }
 
+    /** A pipeline folder is a SOURCE like a run: its export (subfolders) and the same model laid out flat. */
+    @Test
+    void samplingFromAPipelineFolderOfEitherLayoutGivesTheRunsImages() throws Exception {
+        assertEquals(0, run(train("pl", 2)).code());
+        Path export = tmp.resolve("runs/pl/exports/diffusers");
+        Path flat = Files.createDirectories(tmp.resolve("flat"));
+        Files.copy(export.resolve("unet/config.json"), flat.resolve("config.json"));
+        Files.copy(export.resolve("unet/diffusion_pytorch_model.safetensors"), flat.resolve("diffusion_pytorch_model.safetensors"));
+        Files.copy(export.resolve("scheduler/scheduler_config.json"), flat.resolve("scheduler_config.json"));
+        String[] common = {"--sampler", "ddpm", "--steps", "4", "--seed", "5", "--n", "2", "--workspace", tmp.toString()};
+        for (String[] source : new String[][] {{"pl", "byrun"}, {tmp.resolve("runs/pl").toString(), "byfolder"},
+            {export.toString(), "export"}, {flat.toString(), "flat"}}) {
+            List<String> a = new ArrayList<>(List.of("sample", source[0]));
+            a.addAll(List.of(common));
+            a.addAll(List.of("--out", tmp.resolve(source[1]).toString()));
+            Outcome o = run(a.toArray(String[]::new));
+            assertEquals(0, o.code(), source[0] + ": " + o.err());
+            if (!source[1].startsWith("by")) {
+                assertTrue(o.out().contains("DDPMPipeline"), o.out());
+            }
+        }
+        for (String dir : List.of("byfolder", "export", "flat")) {
+            for (int i = 0; i < 2; i++) {
+                String name = String.format("sample-%04d.png", i);
+                assertArrayEquals(pixels(tmp.resolve("byrun").resolve(name)), pixels(tmp.resolve(dir).resolve(name)), dir + "/" + name);
+            }
+        }
+        Outcome scale = run("sample", export.toString(), "--set", "vqvae.scaling_factor=1.0", "--out", tmp.resolve("x").toString());
+        assertEquals(2, scale.code(), scale.err());
+        assertTrue(scale.err().contains("no autoencoder to scale for"), scale.err());
+        Outcome other = run("sample", export.toString(), "--set", "unet.sample_size=8", "--out", tmp.resolve("x").toString());
+        assertEquals(2, other.code(), other.err());
+        assertTrue(other.err().contains("vqvae.scaling_factor"), other.err());
+        Files.delete(flat.resolve("diffusion_pytorch_model.safetensors"));
+        Outcome broken = run("sample", flat.toString(), "--out", tmp.resolve("x").toString());
+        assertTrue(broken.code() != 0 && broken.err().contains("has no weights"), broken.err());
+    }
+
     @Test
     void trainSampleResumeAndListARunEndToEnd() throws Exception {
         Outcome t = run(train("t1", 4));
