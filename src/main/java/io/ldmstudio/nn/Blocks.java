@@ -110,16 +110,31 @@ public final class Blocks {
         }
     }
 
-    /** diffusers {@code Downsample2D} with a stride-2 3×3 conv named {@code conv}. */
+    /**
+     * diffusers {@code Downsample2D} with a stride-2 3×3 conv named {@code conv}. With {@code padding} 0
+     * (diffusers' {@code downsample_padding=0}, as in google/ddpm-*) the input is first padded by one zero
+     * column on the right and one zero row at the bottom ({@code F.pad(x, (0, 1, 0, 1))} in
+     * diffusers' downsampling.py), and the convolution itself does not pad.
+     */
     public static final class Downsample2D extends Module {
+        private static final Shape RIGHT_BOTTOM = new Shape(0, 1, 0, 1); // torch pad order: W (left, right), H (top, bottom)
         private final Conv2d conv;
+        private final int padding;
 
         public Downsample2D(int channels) {
-            conv = child("conv", new Conv2d(channels, channels, 3, 2, 1));
+            this(channels, 1);
+        }
+
+        public Downsample2D(int channels, int padding) {
+            if (padding != 0 && padding != 1) {
+                throw new IllegalArgumentException("Downsample2D padding " + padding + ": 0 or 1");
+            }
+            conv = child("conv", new Conv2d(channels, channels, 3, 2, padding));
+            this.padding = padding;
         }
 
         public NDArray forward(NDArray x) {
-            return conv.forward(x);
+            return conv.forward(padding == 0 ? x.pad(RIGHT_BOTTOM, 0) : x);
         }
     }
 

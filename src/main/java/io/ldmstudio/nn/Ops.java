@@ -44,8 +44,27 @@ public final class Ops {
      * a process read NaN and later ones finite garbage (relative error 0.1–0.5 against float64), and the
      * error flowed into every gradient upstream. The U-Net's {@code conv_out} (1 or 3 channels) and the
      * autoencoder's latent convolutions hit it; {@code ConvolutionGradientTest} holds the fix.
+     *
+     * <p>On the CPU, when the input channels are more than {@value #CPU_CHANNEL_BLOCK} and not a multiple of
+     * it, the input and the filters get zero channels appended up to the next multiple (the same sum).
+     * The forward pass of libtorch 2.7.1 as DJL 0.36 runs it computed such convolutions wrong for batches of
+     * 2 or more with gradients off: 20, 24 or 40 input channels, 4×4 or 8×8, gave errors of ~10 on unit
+     * inputs, everywhere but the first output row; batch 1 and 3, 8, 16, 32, 48 channels were right
+     * ({@code ConvolutionForwardTest}). The U-Net's up path concatenates skips into such widths when
+     * block_out_channels are not multiples of 16 (8 + 16 = 24); multiples of 16 never take this path.
      */
     public static NDArray conv2d(NDArray x, NDArray weight, NDArray bias, int stride, int padding) {
+        long inChannels = weight.getShape().get(1);
+        long missingIn = (CPU_CHANNEL_BLOCK - inChannels % CPU_CHANNEL_BLOCK) % CPU_CHANNEL_BLOCK;
+        if (missingIn > 0 && inChannels > CPU_CHANNEL_BLOCK && Device.Type.CPU.equals(x.getDevice().getDeviceType())) {
+            NDManager m = x.getManager();
+            Shape xs = x.getShape();
+            Shape ws = weight.getShape();
+            x = x.concat(m.zeros(new Shape(xs.get(0), missingIn, xs.get(2), xs.get(3)), x.getDataType()), 1);
+            NDArray w = weight.concat(m.zeros(new Shape(ws.get(0), missingIn, ws.get(2), ws.get(3)), weight.getDataType()), 1);
+            w.attach(m); // made from the parameter: freed with the caller's step, not kept in the model's manager
+            weight = w;
+        }
         long outChannels = weight.getShape().get(0);
         long missing = (CPU_CHANNEL_BLOCK - outChannels % CPU_CHANNEL_BLOCK) % CPU_CHANNEL_BLOCK;
         if (missing == 0 || !Device.Type.CPU.equals(x.getDevice().getDeviceType()) || !JniUtils.isGradMode()) {

@@ -82,7 +82,7 @@ public final class UNet2DModel extends DiffusionNetwork {
                 }
             }
             if (!last) {
-                level.resamplers.add(new Downsample2D(out));
+                level.resamplers.add(new Downsample2D(out, c.downsamplePadding()));
             }
             level.registerRest();
             downBlocks.add(level);

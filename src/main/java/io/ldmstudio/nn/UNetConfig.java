@@ -9,8 +9,12 @@ import java.util.List;
  *
  * @param blockOutChannels channels of each resolution level (model_channels × channel_mult)
  * @param attention        whether each level's blocks have self-attention ({@code AttnDownBlock2D})
- * @param numHeads         heads in every attention layer when > 0; otherwise channels / headDim
- * @param attentionHeadDim diffusers' {@code attention_head_dim}, used when numHeads is 0
+ * @param numHeads         heads in every attention layer when > 0 (the studio's own networks); otherwise
+ *                         per block as diffusers: channels / attentionHeadDim
+ * @param attentionHeadDim diffusers' {@code attention_head_dim}, used when numHeads is 0; 0 stands for
+ *                         diffusers' {@code null}: each block's own channels, i.e. one head per attention
+ * @param downsamplePadding diffusers' {@code downsample_padding}: 1 pads the stride-2 convolution by one on
+ *                         every side; 0 pads only right and bottom, before a convolution without padding
  */
 public record UNetConfig(
         int inChannels,
@@ -26,13 +30,17 @@ public record UNetConfig(
         float dropout,
         boolean flipSinToCos,
         double freqShift,
-        boolean midBlockAttention) {
+        boolean midBlockAttention,
+        int downsamplePadding) {
 
     public UNetConfig {
         blockOutChannels = List.copyOf(blockOutChannels);
         attention = List.copyOf(attention);
         if (blockOutChannels.isEmpty() || attention.size() != blockOutChannels.size()) {
             throw new IllegalArgumentException("attention flags must match block_out_channels");
+        }
+        if (downsamplePadding != 0 && downsamplePadding != 1) {
+            throw new IllegalArgumentException("downsample_padding " + downsamplePadding + ": 0 or 1");
         }
     }
 
@@ -45,18 +53,30 @@ public record UNetConfig(
             attn.add(m.attentionResolutions().contains(1 << i));
         }
         return new UNetConfig(channels, channels, sampleSize, outs, attn, m.numResBlocks(), m.numHeads(), 0,
-                m.normGroups(), 1e-5f, (float) m.dropout(), true, 0.0, true);
+                m.normGroups(), 1e-5f, (float) m.dropout(), true, 0.0, true, 1);
     }
 
     public int levels() {
         return blockOutChannels.size();
     }
 
+    /**
+     * Heads of an attention layer over {@code channels}: {@code numHeads} when set; otherwise as diffusers'
+     * {@code AttnDownBlock2D}/{@code AttnUpBlock2D}/{@code UNetMidBlock2D}: {@code channels // attention_head_dim},
+     * with {@code attention_head_dim} null (0 here) meaning the block's channels, so one head.
+     */
     public int headsFor(int channels) {
         if (numHeads > 0) {
             return numHeads;
         }
-        return Math.max(1, channels / attentionHeadDim);
+        if (attentionHeadDim <= 0) {
+            return 1;
+        }
+        if (channels % attentionHeadDim != 0) {
+            throw new IllegalArgumentException("attention_head_dim " + attentionHeadDim + " does not divide "
+                    + channels + " channels");
+        }
+        return channels / attentionHeadDim;
     }
 
     public int timeEmbedDim() {

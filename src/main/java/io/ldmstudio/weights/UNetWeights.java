@@ -12,7 +12,11 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import ai.djl.ndarray.NDManager;
 import io.ldmstudio.nn.Module;
+import io.ldmstudio.nn.UNet2DModel;
+import io.ldmstudio.util.Rng;
 import io.ldmstudio.nn.UNetConfig;
 
 /**
@@ -52,13 +56,19 @@ public final class UNetWeights {
         c.blockOutChannels().forEach(outs::add);
         n.put("layers_per_block", c.layersPerBlock());
         n.put("mid_block_scale_factor", 1);
-        n.put("downsample_padding", 1);
+        n.put("downsample_padding", c.downsamplePadding());
         n.put("downsample_type", "conv");
         n.put("upsample_type", "conv");
         n.put("dropout", c.dropout());
         n.put("act_fn", "silu");
         int midChannels = c.blockOutChannels().get(c.levels() - 1);
-        n.put("attention_head_dim", c.numHeads() > 0 ? midChannels / c.numHeads() : c.attentionHeadDim());
+        if (c.numHeads() > 0) {
+            n.put("attention_head_dim", midChannels / c.numHeads());
+        } else if (c.attentionHeadDim() > 0) {
+            n.put("attention_head_dim", c.attentionHeadDim());
+        } else {
+            n.putNull("attention_head_dim"); // one head per attention layer
+        }
         n.put("norm_num_groups", c.normGroups());
         n.putNull("attn_norm_num_groups");
         n.put("norm_eps", c.normEps());
@@ -73,22 +83,57 @@ public final class UNetWeights {
     }
 
     /**
+     * Every key of diffusers' {@code UNet2DModel.__init__} (models/unets/unet_2d.py), plus the studio's own
+     * {@code studio_num_heads}; keys starting with {@code _} are diffusers' bookkeeping.
+     */
+    static final Set<String> KNOWN_KEYS = Set.of("sample_size", "in_channels", "out_channels", "center_input_sample",
+            "time_embedding_type", "time_embedding_dim", "freq_shift", "flip_sin_to_cos", "down_block_types",
+            "mid_block_type", "up_block_types", "block_out_channels", "layers_per_block", "mid_block_scale_factor",
+            "downsample_padding", "downsample_type", "upsample_type", "dropout", "act_fn", "attention_head_dim",
+            "norm_num_groups", "attn_norm_num_groups", "norm_eps", "resnet_time_scale_shift", "add_attention",
+            "class_embed_type", "num_class_embeds", "num_train_timesteps", "studio_num_heads");
+
+    /**
      * Reads a diffusers {@code UNet2DModel} config. Only what the studio's network implements is
-     * accepted; anything else is an error naming the field and the value.
+     * accepted; anything else is an error naming the file, the key and the value. Settings follow
+     * diffusers' unet_2d.py: {@code attention_head_dim} null means one head per attention layer (each
+     * block passes its own channels as the head dimension), a number d means {@code channels / d} heads
+     * in each block; {@code downsample_padding} 0 or 1 (see {@code Blocks.Downsample2D}).
      */
     public static UNetConfig fromDiffusersConfig(JsonNode n, Path file) throws IOException {
+        if (!n.isObject()) {
+            throw new IOException(file + ": not a JSON object");
+        }
         String cls = n.path("_class_name").asText("UNet2DModel");
         if (!cls.equals("UNet2DModel")) {
             throw new IOException(file + ": _class_name is " + cls + "; the studio opens UNet2DModel");
         }
+        for (java.util.Iterator<String> it = n.fieldNames(); it.hasNext();) {
+            String key = it.next();
+            if (!key.startsWith("_") && !KNOWN_KEYS.contains(key)) {
+                throw new IOException(file + ": key " + key + " is not a UNet2DModel setting the studio supports");
+            }
+        }
         expect(n, "time_embedding_type", "positional", file);
         expect(n, "resnet_time_scale_shift", "default", file);
         expect(n, "act_fn", "silu", file);
+        expect(n, "mid_block_type", "UNetMidBlock2D", file);
+        expect(n, "downsample_type", "conv", file);
+        expect(n, "upsample_type", "conv", file);
         if (n.path("center_input_sample").asBoolean(false)) {
             throw new IOException(file + ": center_input_sample true is not supported");
         }
-        if (!n.path("class_embed_type").isMissingNode() && !n.path("class_embed_type").isNull()) {
-            throw new IOException(file + ": class_embed_type " + n.get("class_embed_type") + " is not supported (expected null)");
+        for (String key : new String[] {"class_embed_type", "num_class_embeds"}) {
+            if (isSet(n, key)) {
+                throw new IOException(file + ": " + key + " " + n.get(key) + " is not supported (expected null)");
+            }
+        }
+        if (n.has("mid_block_type") && n.get("mid_block_type").isNull()) {
+            throw new IOException(file + ": mid_block_type null (no middle block) is not supported; the studio has UNetMidBlock2D");
+        }
+        if (isSet(n, "mid_block_scale_factor") && n.get("mid_block_scale_factor").asDouble() != 1.0) {
+            throw new IOException(file + ": mid_block_scale_factor " + n.get("mid_block_scale_factor")
+                    + " is not supported (the studio supports 1)");
         }
         List<Integer> outs = new ArrayList<>();
         n.path("block_out_channels").forEach(x -> outs.add(x.asInt()));
@@ -115,6 +160,10 @@ public final class UNetWeights {
             }
         }
         JsonNode up = n.path("up_block_types");
+        if (up.size() != outs.size()) {
+            throw new IOException(file + ": up_block_types has " + up.size() + " entries where block_out_channels has "
+                    + outs.size());
+        }
         for (int i = 0; i < up.size(); i++) {
             String expected = attn.get(outs.size() - 1 - i) ? "AttnUpBlock2D" : "UpBlock2D";
             if (!up.get(i).asText().equals(expected)) {
@@ -123,16 +172,64 @@ public final class UNetWeights {
             }
         }
         int c0 = outs.get(0);
-        int headDim = n.path("attention_head_dim").isNull() || n.path("attention_head_dim").isMissingNode()
-                ? outs.get(outs.size() - 1) : n.path("attention_head_dim").asInt(8);
+        if (isSet(n, "time_embedding_dim") && n.get("time_embedding_dim").asInt() != 4 * c0) {
+            throw new IOException(file + ": time_embedding_dim " + n.get("time_embedding_dim")
+                    + " is not supported (the studio uses 4 × block_out_channels[0] = " + 4 * c0 + ")");
+        }
+        int groups = n.path("norm_num_groups").asInt(32);
+        if (isSet(n, "attn_norm_num_groups") && n.get("attn_norm_num_groups").asInt() != groups) {
+            throw new IOException(file + ": attn_norm_num_groups " + n.get("attn_norm_num_groups")
+                    + " is not supported (null, or norm_num_groups = " + groups + ")");
+        }
+        int padding = n.path("downsample_padding").asInt(1);
+        if (!n.path("downsample_padding").isMissingNode() && (!n.get("downsample_padding").isIntegralNumber()
+                || (padding != 0 && padding != 1))) {
+            throw new IOException(file + ": downsample_padding " + n.get("downsample_padding")
+                    + " is not supported (0 or 1)");
+        }
         int numHeads = n.path("studio_num_heads").asInt(0);
+        boolean midAttention = n.path("add_attention").asBoolean(true);
+        // diffusers' default is 8 when the key is absent; null means each block's channels (one head)
+        int headDim = 8;
+        if (n.has("attention_head_dim")) {
+            JsonNode h = n.get("attention_head_dim");
+            if (h.isNull()) {
+                headDim = 0;
+            } else if (h.isIntegralNumber() && h.asInt() > 0) {
+                headDim = h.asInt();
+            } else {
+                throw new IOException(file + ": attention_head_dim " + h + " is not supported (a positive integer or null)");
+            }
+        }
+        if (numHeads <= 0 && headDim > 0) {
+            for (int i = 0; i <= outs.size(); i++) {
+                boolean has = i < outs.size() ? attn.get(i) : midAttention;
+                int ch = i < outs.size() ? outs.get(i) : outs.get(outs.size() - 1);
+                if (has && ch % headDim != 0) {
+                    throw new IOException(file + ": attention_head_dim " + headDim + " does not divide the " + ch
+                            + " channels of an attention block");
+                }
+            }
+        }
+        int sampleSize = 32;
+        JsonNode ss = n.path("sample_size");
+        if (ss.isArray()) {
+            if (ss.size() != 2 || ss.get(0).asInt() != ss.get(1).asInt()) {
+                throw new IOException(file + ": sample_size " + ss + " is not supported (square samples only)");
+            }
+            sampleSize = ss.get(0).asInt();
+        } else if (ss.isNumber()) {
+            sampleSize = ss.asInt();
+        }
         int inCh = n.path("in_channels").asInt(3);
-        return new UNetConfig(inCh, n.path("out_channels").asInt(inCh), n.path("sample_size").asInt(32), outs, attn,
-                n.path("layers_per_block").asInt(2), numHeads, headDim, n.path("norm_num_groups").asInt(32),
+        return new UNetConfig(inCh, n.path("out_channels").asInt(inCh), sampleSize, outs, attn,
+                n.path("layers_per_block").asInt(2), numHeads, headDim, groups,
                 (float) n.path("norm_eps").asDouble(1e-5), (float) n.path("dropout").asDouble(0),
-                n.path("flip_sin_to_cos").asBoolean(true), n.path("freq_shift").asDouble(0),
-                n.path("add_attention").asBoolean(true));
-        // c0 kept for readability of the time embedding width (4 × c0)
+                n.path("flip_sin_to_cos").asBoolean(true), n.path("freq_shift").asDouble(0), midAttention, padding);
+    }
+
+    private static boolean isSet(JsonNode n, String key) {
+        return n.has(key) && !n.get(key).isNull();
     }
 
     private static void expect(JsonNode n, String key, String value, Path file) throws IOException {
@@ -189,6 +286,18 @@ public final class UNetWeights {
             }
         }
         throw new IOException(dirOrFile + ": no " + DIFFUSERS_WEIGHTS + " or model.safetensors in this folder");
+    }
+
+    /**
+     * Opens a diffusers {@code UNet2DModel} folder ({@code config.json} beside
+     * {@code diffusion_pytorch_model.safetensors} or {@code model.safetensors}): the network built from the
+     * config, its parameters owned by {@code manager} and set from the file.
+     */
+    public static UNet2DModel open(Path dir, NDManager manager) throws IOException {
+        UNet2DModel unet = new UNet2DModel(readConfig(dir));
+        unet.initialize(manager, new Rng(0), false);
+        unet.loadStateDict(readFor(unet, weightsFile(dir, null)), manager);
+        return unet;
     }
 
     /** Maps the older diffusers attention names onto the current ones. */
