@@ -56,6 +56,28 @@ public record UNetConfig(
                 m.normGroups(), 1e-5f, (float) m.dropout(), true, 0.0, true, 1);
     }
 
+    /**
+     * The attention widths at which diffusers would use another head count than this network: a studio
+     * network has {@code numHeads} heads everywhere, but its config can only say
+     * {@code attention_head_dim} = middle width / numHeads, and diffusers gives a block of C channels
+     * C / attention_head_dim heads. Empty when every attention level is as wide as the middle block (or
+     * the heads are diffusers' own).
+     */
+    public List<Integer> widthsWithOtherHeadsInDiffusers() {
+        if (numHeads <= 0) {
+            return List.of();
+        }
+        int mid = blockOutChannels.get(blockOutChannels.size() - 1);
+        List<Integer> out = new ArrayList<>();
+        for (int i = 0; i < blockOutChannels.size(); i++) {
+            int c = blockOutChannels.get(i);
+            if (attention.get(i) && c != mid && !out.contains(c)) {
+                out.add(c);
+            }
+        }
+        return out;
+    }
+
     public int levels() {
         return blockOutChannels.size();
     }

@@ -25,6 +25,7 @@ import io.ldmstudio.weights.VaeWeights;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -189,6 +190,14 @@ final class DiffusionTask implements TrainingTask {
         index.putArray("scheduler").add("diffusers").add("DDPMScheduler");
         index.putArray("unet").add("diffusers").add("UNet2DModel");
         AtomicFiles.writeString(dir.resolve("model_index.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(index));
+        List<Integer> widths = unetConfig.widthsWithOtherHeadsInDiffusers();
+        if (!widths.isEmpty()) {
+            int mid = unetConfig.blockOutChannels().get(unetConfig.levels() - 1);
+            note += "; diffusers will not compute it as the studio does: this network has " + unetConfig.numHeads()
+                    + " attention heads at every width, but diffusers' attention_head_dim (" + mid / unetConfig.numHeads()
+                    + ") gives " + widths.stream().map(c -> c + " channels " + c * unetConfig.numHeads() / mid + " heads")
+                            .toList() + " (the studio samples it exactly)";
+        }
         return "exported a diffusers " + pipeline + " (" + (trained.ema() != null ? "EMA" : "raw") + " weights"
                 + (latent != null ? ", with its autoencoder as vqvae" : "") + ") to " + dir + note;
     }
