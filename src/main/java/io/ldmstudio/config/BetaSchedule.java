@@ -1,8 +1,6 @@
 package io.ldmstudio.config;
 
-import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * The noise schedules a run can train with ({@code diffusion.schedule}): the one list config validation,
@@ -31,18 +29,10 @@ public enum BetaSchedule {
 
     /** Every {@link #key}, in order. */
     public static List<String> keys() {
-        return Arrays.stream(values()).map(k -> k.key).toList();
+        return Configs.keys(values(), k -> k.key);
     }
 
     /** The schedule called {@code name} (any case); an unknown name is refused naming {@code field} and the choices. */
     public static BetaSchedule parse(String name, String field) {
-        String n = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
-        for (BetaSchedule k : values()) {
-            if (k.key.equals(n)) {
-                return k;
-            }
-        }
-        throw new IllegalArgumentException(field + ": unknown schedule '" + name + "'; expected one of "
-                + String.join(", ", keys()));
-    }
-}
+        return Configs.byKey(values(), k -> k.key, name, field, "schedule");
+    }}

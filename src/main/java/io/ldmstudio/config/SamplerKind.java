@@ -1,8 +1,6 @@
 package io.ldmstudio.config;
 
-import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * The samplers the studio has: the one list that config validation, the CLI's help, the Denoising pane
@@ -36,19 +34,12 @@ public enum SamplerKind {
 
     /** Every {@link #key}, in order. */
     public static List<String> keys() {
-        return Arrays.stream(values()).map(k -> k.key).toList();
+        return Configs.keys(values(), k -> k.key);
     }
 
     /** The sampler called {@code name} (any case); an unknown name is refused naming {@code field} and the choices. */
     public static SamplerKind parse(String name, String field) {
-        String n = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
-        for (SamplerKind k : values()) {
-            if (k.key.equals(n)) {
-                return k;
-            }
-        }
-        throw new IllegalArgumentException(field + ": unknown sampler '" + name + "'; expected one of "
-                + String.join(", ", keys()));
+        return Configs.byKey(values(), k -> k.key, name, field, "sampler");
     }
 
     @Override
