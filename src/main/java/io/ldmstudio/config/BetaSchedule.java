@@ -35,4 +35,5 @@ public enum BetaSchedule {
     /** The schedule called {@code name} (any case); an unknown name is refused naming {@code field} and the choices. */
     public static BetaSchedule parse(String name, String field) {
         return Configs.byKey(values(), k -> k.key, name, field, "schedule");
-    }}
+    }
+}
