@@ -5,6 +5,7 @@ import io.ldmstudio.config.Presets;
 import io.ldmstudio.config.RunConfig;
 import io.ldmstudio.eval.MetricSummary;
 import io.ldmstudio.eval.MetricTable;
+import io.ldmstudio.nn.VQModel;
 import io.ldmstudio.nn.VaeConfig;
 import io.ldmstudio.runs.Run;
 import io.ldmstudio.engine.Devices;
@@ -25,7 +26,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "vae", description = "Train, inspect, measure and time KL autoencoders.",
+@Command(name = "vae", description = "Train, inspect, measure and time KL autoencoders; info, recon and eval also take a diffusers VQModel folder.",
         subcommands = {VaeCommand.Train.class, VaeCommand.Info.class, VaeCommand.Recon.class, VaeCommand.Eval.class,
             VaeCommand.Bench.class, HelpCommand.class})
 final class VaeCommand implements Runnable {
@@ -36,7 +37,7 @@ final class VaeCommand implements Runnable {
 
     /** Where an autoencoder can come from, for option descriptions. */
     static final String VAE_PATH = "studio autoencoder run folder (or the name of a run in the workspace), diffusers "
-            + "folder or safetensors file";
+            + "AutoencoderKL or VQModel folder (or a pipeline folder with vae/ or vqvae/), or safetensors file";
 
     @Command(name = "train", description = "Train a KL autoencoder from a preset (task = autoencoder, e.g. "
             + "vae-fashion-mnist) into a new run folder; it ends exported to the run's exports/vae in diffusers layout.")
@@ -69,7 +70,12 @@ final class VaeCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            VaeWeights.Info info = VaeWeights.info(common.vaeOrRun(path, "PATH"), size, loading.options());
+            Path p = common.vaeOrRun(path, "PATH");
+            if (VaeWeights.isVq(p)) {
+                VaeWeights.vqInfo(p, size).lines().forEach(System.out::println);
+                return 0;
+            }
+            VaeWeights.Info info = VaeWeights.info(p, size, loading.options());
             info.lines().forEach(System.out::println);
             return 0;
         }
@@ -118,6 +124,9 @@ final class VaeCommand implements Runnable {
             System.out.println("latent shape for " + r.sizes().keySet().iterator().next() + " px: "
                     + Arrays.toString(r.latentShape()));
             System.out.print(MetricTable.format(r.summary()));
+            if (r.usage() != null) {
+                System.out.println(usageLine(r.usage(), r.images()));
+            }
             System.out.println("wrote " + r.images() + " reconstructions and " + r.grid());
             return 0;
         }
@@ -127,6 +136,12 @@ final class VaeCommand implements Runnable {
             sizes.forEach((wh, n) -> parts.add(wh + (n > 1 ? " (" + n + ")" : "")));
             return String.join(", ", parts);
         }
+    }
+
+    /** "codebook usage: U of K entries used (N images, V latent vectors)". */
+    static String usageLine(VQModel.CodebookUsage usage, long images) {
+        return String.format(Locale.ROOT, "codebook usage: %d of %d entries used (%.1f%%) over %d images, %d latent vectors",
+                usage.used(), usage.size(), 100.0 * usage.used() / usage.size(), images, usage.total());
     }
 
     @Command(name = "eval", description = "Reconstruct a dataset (its test split by default) and report mean PSNR, SSIM "
@@ -203,6 +218,9 @@ final class VaeCommand implements Runnable {
             System.out.printf(Locale.ROOT, "SSIM  mean %.4f     (std %.4f, min %.4f, max %.4f)%n", s.ssim().mean(),
                     s.ssim().std(), s.ssim().min(), s.ssim().max());
             System.out.printf(Locale.ROOT, "MSE   mean %.3e  (images in [-1, 1] measured on [0, 1])%n", s.mse().mean());
+            if (e.usage() != null) {
+                System.out.println(usageLine(e.usage(), s.count()));
+            }
             System.out.printf(Locale.ROOT, "%.1f s, %.0f images/s%n", e.seconds(), s.count() / Math.max(e.seconds(), 1e-9));
             if (e.grid() != null) {
                 System.out.println("wrote " + e.grid());

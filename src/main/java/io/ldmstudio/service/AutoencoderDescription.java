@@ -1,5 +1,6 @@
 package io.ldmstudio.service;
 
+import io.ldmstudio.nn.VQConfig;
 import io.ldmstudio.nn.VaeConfig;
 import io.ldmstudio.weights.VaeWeights;
 import java.io.IOException;
@@ -23,10 +24,15 @@ import java.util.List;
  * @param midBlockAddAttention whether the mid blocks have self-attention
  * @param scalingFactor        the latent scale
  * @param shiftFactor          subtracted before scaling; null when absent
+ * @param kind                 the diffusers class: AutoencoderKL or VQModel
+ * @param numVqEmbeddings      a VQ model's codebook size K; 0 for a KL autoencoder
+ * @param vqEmbedDim           a VQ model's codebook entry size D (its latents' channels); 0 for a KL
+ *                             autoencoder
  */
 public record AutoencoderDescription(VaeWeights.Source source, long parameterCount, int downFactor, int levels,
         int inChannels, int latentChannels, List<Integer> blockOutChannels, int layersPerBlock, int normNumGroups,
-        boolean midBlockAddAttention, double scalingFactor, Double shiftFactor) {
+        boolean midBlockAddAttention, double scalingFactor, Double shiftFactor, String kind, int numVqEmbeddings,
+        int vqEmbedDim) {
 
     public AutoencoderDescription {
         blockOutChannels = List.copyOf(blockOutChannels);
@@ -38,7 +44,23 @@ public record AutoencoderDescription(VaeWeights.Source source, long parameterCou
      * config only.
      */
     public static AutoencoderDescription read(Path path) throws IOException {
+        if (VaeWeights.isVq(path)) {
+            VaeWeights.VqSource vs = VaeWeights.resolveVq(path);
+            VQConfig c = vs.config();
+            long params = new io.ldmstudio.nn.VQModel(c).parameterCount(); // builds the graph only
+            // the encoder/decoder as a KL config (the weights file, config file and naming are the VQ model's)
+            VaeWeights.Source s = new VaeWeights.Source(vs.weightsFile(), vs.configFile(), vs.layout(), c.backbone(), false);
+            return new AutoencoderDescription(s, params, c.downFactor(), c.levels(), c.inChannels(),
+                    c.latentChannels(), c.blockOutChannels(), c.layersPerBlock(), c.normNumGroups(),
+                    c.midBlockAddAttention(), c.scalingFactor(), null, VaeWeights.VQ_CLASS, c.numVqEmbeddings(),
+                    c.vqEmbedDim());
+        }
         return of(VaeWeights.resolve(path, VaeWeights.Options.DEFAULTS));
+    }
+
+    /** Whether this is a VQ model (it has a codebook). */
+    public boolean isVq() {
+        return numVqEmbeddings > 0;
     }
 
     /** The description of resolved weights (builds the modules to count parameters; no tensors). */
@@ -47,7 +69,7 @@ public record AutoencoderDescription(VaeWeights.Source source, long parameterCou
         long n = VaeWeights.info(c, c.downFactor()).parameterCount();
         return new AutoencoderDescription(s, n, c.downFactor(), c.levels(), c.inChannels(), c.latentChannels(),
                 c.blockOutChannels(), c.layersPerBlock(), c.normNumGroups(), c.midBlockAddAttention(),
-                c.scalingFactor(), c.shiftFactor());
+                c.scalingFactor(), c.shiftFactor(), VaeWeights.KL_CLASS, 0, 0);
     }
 
     /**
@@ -57,6 +79,10 @@ public record AutoencoderDescription(VaeWeights.Source source, long parameterCou
      *                                  positive multiple of f
      */
     public long[] latentShape(int resolution) {
-        return source.config().latentShape(resolution);
+        long[] shape = source.config().latentShape(resolution);
+        if (isVq()) {
+            shape[0] = vqEmbedDim; // what VQModel.encode gives: quant_conv's output
+        }
+        return shape;
     }
 }

@@ -13,6 +13,8 @@ import io.ldmstudio.eval.ImageResult;
 import io.ldmstudio.eval.PixelRange;
 import io.ldmstudio.nn.AutoencoderKL;
 import io.ldmstudio.nn.GradMode;
+import io.ldmstudio.nn.LatentAutoencoder;
+import io.ldmstudio.nn.VQModel;
 import io.ldmstudio.nn.VaeConfig;
 import io.ldmstudio.weights.VaeWeights;
 import java.io.IOException;
@@ -34,8 +36,8 @@ import java.util.function.Supplier;
  * old one. Hands out plain arrays only.
  */
 public final class AutoencoderSession implements AutoCloseable {
-    private final ModelThread<AutoencoderKL> thread =
-            new ModelThread<>("ldm-autoencoder-session", Thread.NORM_PRIORITY - 1, AutoencoderKL::close);
+    private final ModelThread<LatentAutoencoder> thread =
+            new ModelThread<>("ldm-autoencoder-session", Thread.NORM_PRIORITY - 1, LatentAutoencoder::close);
     private final Supplier<Devices.DeviceInfo> device;
 
     // touched on the session thread only: what the model held was loaded from
@@ -75,10 +77,12 @@ public final class AutoencoderSession implements AutoCloseable {
      * @param difference  |input − output| magnified ({@link DifferenceImage#of}), CHW
      * @param latentMin   per latent channel, its smallest value
      * @param latentMax   per latent channel, its largest value
+     * @param codebookCounts for a VQ model, how often each codebook entry was chosen for this image's
+     *                    latents (K counts); null for a KL autoencoder
      */
     public record Result(int sample, int index, String label, int channels, int size, float[] input, float[] output,
             ImageResult metrics, float[] latents, long[] latentShape, float[] difference, float[] latentMin,
-            float[] latentMax) {}
+            float[] latentMax, long[] codebookCounts) {}
 
     /**
      * Reconstructs the images of {@code job} one by one with the weights {@code weights} points at,
@@ -87,8 +91,8 @@ public final class AutoencoderSession implements AutoCloseable {
      */
     public void reconstruct(VaeWeights.Source weights, Job job, Consumer<Result> onImage, BooleanSupplier cancelled)
             throws IOException {
-        AutoencoderKL vae = ensure(weights);
-        VaeConfig c = vae.config();
+        LatentAutoencoder vae = ensure(weights);
+        VaeConfig c = vae instanceof VQModel vq ? vq.config().backbone() : ((AutoencoderKL) vae).config();
         if (c.outChannels() != c.inChannels()) {
             throw new IllegalArgumentException("the autoencoder turns " + c.inChannels() + "-channel images into "
                     + c.outChannels() + "-channel ones; reconstructions need as many channels out as in");
@@ -98,6 +102,9 @@ public final class AutoencoderSession implements AutoCloseable {
             throw new IllegalArgumentException("the autoencoder takes " + ch + "-channel images; the dataset gives 1 or 3");
         }
         long[] latentShape = c.latentShape(job.size()); // throws with the f advice when not a multiple
+        if (vae instanceof VQModel vq) {
+            latentShape[0] = vq.config().vqEmbedDim();
+        }
         Transform tf = new Transform(job.size(), ch, job.centerCrop());
         int n = job.indices().length;
         int r = job.size();
@@ -109,11 +116,19 @@ public final class AutoencoderSession implements AutoCloseable {
             float[] x = job.source().load(idx, tf, false);
             float[] y;
             float[] z;
+            long[] counts = null;
             try (NDManager step = thread.manager().newSubManager()) {
                 NDArray in = step.create(x, new Shape(1, ch, r, r));
-                NDArray lat = vae.encodeLatents(in);
-                z = lat.toFloatArray();
-                y = vae.decodeLatents(lat).clip(-1, 1).toFloatArray();
+                if (vae instanceof VQModel vq) { // decode(encode(x)) quantising, as VQModel.forward
+                    NDArray h = vq.encode(in);
+                    counts = vq.codebookUsage(vq.quantize(h).indices()).counts();
+                    z = h.mul(vq.scalingFactor()).toFloatArray();
+                    y = vq.decode(h).clip(-1, 1).toFloatArray();
+                } else {
+                    NDArray lat = vae.encodeLatents(in);
+                    z = lat.toFloatArray();
+                    y = vae.decodeLatents(lat).clip(-1, 1).toFloatArray();
+                }
             }
             List<String> names = job.source().classNames();
             int l = names.isEmpty() ? -1 : job.source().label(idx);
@@ -136,22 +151,24 @@ public final class AutoencoderSession implements AutoCloseable {
                 mins[i] = lo;
                 maxs[i] = hi;
             }
-            onImage.accept(new Result(k, idx, label, ch, r, x, y, m, z, latentShape, d, mins, maxs));
+            onImage.accept(new Result(k, idx, label, ch, r, x, y, m, z, latentShape, d, mins, maxs, counts));
         }
     }
 
     /** The model for {@code weights}, loading it when it is not the one held. */
-    private AutoencoderKL ensure(VaeWeights.Source weights) throws IOException {
+    private LatentAutoencoder ensure(VaeWeights.Source weights) throws IOException {
         Device d = device.get().device(); // waits for the engine to start
         GradMode.disable();
         Path file = weights.weightsFile().toAbsolutePath().normalize();
         FileTime time = Files.getLastModifiedTime(file);
-        AutoencoderKL held = thread.model();
+        LatentAutoencoder held = thread.model();
         if (held != null && file.equals(loadedFile) && time.equals(loadedTime)
                 && Objects.equals(weights.config(), loadedConfig)) {
             return held;
         }
-        AutoencoderKL model = thread.load(d, m -> VaeWeights.load(weights, m));
+        // a VQ model's description carries its weights file with its config.json beside it
+        boolean vq = VaeWeights.isVq(file);
+        LatentAutoencoder model = thread.load(d, m -> vq ? VaeWeights.loadVq(file, m) : VaeWeights.load(weights, m));
         loadedFile = file;
         loadedTime = time;
         loadedConfig = weights.config();

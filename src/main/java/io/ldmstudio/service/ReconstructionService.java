@@ -17,6 +17,8 @@ import io.ldmstudio.eval.MetricSummary;
 import io.ldmstudio.eval.PixelRange;
 import io.ldmstudio.nn.AutoencoderKL;
 import io.ldmstudio.nn.GradMode;
+import io.ldmstudio.nn.LatentAutoencoder;
+import io.ldmstudio.nn.VQModel;
 import io.ldmstudio.training.Reconstructions;
 import io.ldmstudio.weights.VaeWeights;
 import java.io.IOException;
@@ -44,9 +46,11 @@ public final class ReconstructionService {
      * @param f           the autoencoder's downsampling factor
      * @param cropped     images cropped to multiples of f (taken at their own size)
      * @param sizes       image sizes reconstructed ("WxH") and how many of each, in order of appearance
+     * @param usage       for a VQ model, how often each codebook entry was chosen over the images
+     *                    reconstructed; null for a KL autoencoder
      */
     public record Result(MetricSummary summary, Path grid, int images, long[] latentShape, List<String> skipped, int f,
-            int cropped, Map<String, Integer> sizes) {}
+            int cropped, Map<String, Integer> sizes, VQModel.CodebookUsage usage) {}
 
     /** Images of an evaluation grid (input | reconstruction | difference rows). */
     public static final int EVAL_GRID_IMAGES = 8;
@@ -61,9 +65,39 @@ public final class ReconstructionService {
      * @param seconds wall time of encoding, decoding and measuring
      * @param skipped the files the source left out ("path: reason"), at its scan or because they did
      *                not decode; they are not measured
+     * @param usage   for a VQ model, how often each codebook entry was chosen over the images measured;
+     *                null for a KL autoencoder
      */
     public record Evaluation(MetricSummary summary, String dataset, Path weights, Path grid, double seconds,
-            List<String> skipped) {}
+            List<String> skipped, VQModel.CodebookUsage usage) {}
+
+    /**
+     * Loads what {@code vae} points at: a diffusers VQModel ({@link VaeWeights#isVq}) or else a KL
+     * autoencoder as {@link VaeWeights#resolve} finds it.
+     */
+    static LatentAutoencoder load(Path vae, VaeWeights.Options options, NDManager manager) throws IOException {
+        return VaeWeights.isVq(vae) ? VaeWeights.loadVq(vae, manager) : VaeWeights.load(vae, manager, options);
+    }
+
+    private static int inChannels(LatentAutoencoder model) {
+        return model instanceof VQModel vq ? vq.config().inChannels() : ((AutoencoderKL) model).config().inChannels();
+    }
+
+    private static long[] latentShape(LatentAutoencoder model, int h, int w) {
+        return model instanceof VQModel vq ? vq.config().latentShape(h, w)
+                : ((AutoencoderKL) model).config().latentShape(h, w);
+    }
+
+    /** Reconstructions of one batch; a VQ model's codebook usage is added to {@code usage[0]}. */
+    private static List<float[]> reconstruct(LatentAutoencoder model, NDManager manager, List<float[]> images, int ch,
+            int h, int w, int batchSize, VQModel.CodebookUsage[] usage) {
+        if (model instanceof VQModel vq) {
+            Reconstructions.Quantized q = Reconstructions.reconstruct(vq, manager, images, ch, h, w, batchSize);
+            usage[0] = usage[0] == null ? q.usage() : usage[0].plus(q.usage());
+            return q.images();
+        }
+        return Reconstructions.reconstruct((AutoencoderKL) model, manager, images, ch, h, w, batchSize);
+    }
 
     /**
      * Reconstructs a dataset — the held-out split when {@code test} (Fashion-MNIST's t10k files,
@@ -85,15 +119,20 @@ public final class ReconstructionService {
         List<ImageResult> results = new ArrayList<>(n);
         List<float[]> firstImages = new ArrayList<>();
         List<float[]> firstRecons = new ArrayList<>();
-        VaeWeights.Source src = VaeWeights.resolve(vae, options);
-        if (src.config().inChannels() != data.channels()) {
-            throw new IllegalArgumentException("the autoencoder at " + vae + " encodes " + src.config().inChannels()
+        boolean vq = VaeWeights.isVq(vae);
+        VaeWeights.VqSource vqSrc = vq ? VaeWeights.resolveVq(vae) : null;
+        VaeWeights.Source src = vq ? null : VaeWeights.resolve(vae, options);
+        int inChannels = vq ? vqSrc.config().inChannels() : src.config().inChannels();
+        Path weightsFile = vq ? vqSrc.weightsFile() : src.weightsFile();
+        if (inChannels != data.channels()) {
+            throw new IllegalArgumentException("the autoencoder at " + vae + " encodes " + inChannels
                     + "-channel images but data.channels is " + data.channels());
         }
+        VQModel.CodebookUsage[] usage = new VQModel.CodebookUsage[1];
         long t0 = System.nanoTime();
         GradMode.disable();
         try (NDManager manager = NDManager.newBaseManager(device.device())) {
-            AutoencoderKL model = VaeWeights.load(src, manager);
+            LatentAutoencoder model = vq ? VaeWeights.loadVq(vae, manager) : VaeWeights.load(src, manager);
             int res = data.resolution();
             for (int start = 0; start < n; start += batchSize) {
                 List<float[]> images = new ArrayList<>();
@@ -108,8 +147,8 @@ public final class ReconstructionService {
                     }
                 }
                 if (!images.isEmpty()) {
-                    List<float[]> recons = Reconstructions.reconstruct(model, manager, images, data.channels(), res,
-                            batchSize);
+                    List<float[]> recons = reconstruct(model, manager, images, data.channels(), res, res, batchSize,
+                            usage);
                     for (int k = 0; k < images.size(); k++) {
                         results.add(ImageMetrics.compare(Integer.toString(indices.get(k)), images.get(k), recons.get(k),
                                 data.channels(), res, res, PixelRange.MINUS_ONE_TO_ONE));
@@ -141,8 +180,8 @@ public final class ReconstructionService {
                     data.resolution(), data.resolution(), PixelRange.MINUS_ONE_TO_ONE, DifferenceImage.DEFAULT_GAIN), grid);
         }
         String split = "folder".equals(data.source()) ? "" : test ? " (test split)" : " (training split)";
-        return new Evaluation(MetricSummary.of(results), source.describe() + split, src.weightsFile(), grid, seconds,
-                List.copyOf(skipped));
+        return new Evaluation(MetricSummary.of(results), source.describe() + split, weightsFile, grid, seconds,
+                List.copyOf(skipped), usage[0]);
     }
 
     /**
@@ -170,14 +209,16 @@ public final class ReconstructionService {
         int cropped = 0;
         int f;
         int ch;
+        VQModel.CodebookUsage[] usage = new VQModel.CodebookUsage[1];
         GradMode.disable();
         try (NDManager manager = NDManager.newBaseManager(device.device())) {
-            AutoencoderKL model = VaeWeights.load(vae, manager, options);
-            ch = model.config().inChannels();
+            LatentAutoencoder model = load(vae, options, manager);
+            ch = inChannels(model);
             f = model.downFactor();
-            if (model.config().outChannels() != ch) {
+            if (model.imageChannels() != ch) {
+                model.close();
                 throw new IllegalArgumentException("the autoencoder at " + vae + " turns " + ch + "-channel images into "
-                        + model.config().outChannels() + "-channel ones; reconstructions need as many channels out as in");
+                        + model.imageChannels() + "-channel ones; reconstructions need as many channels out as in");
             }
             if (size != null && size % f != 0) {
                 throw new IllegalArgumentException("--size " + size + ": the autoencoder at " + vae + " has f = " + f
@@ -212,7 +253,7 @@ public final class ReconstructionService {
                     }
                     x = Transform.centerCrop(p, ch, w, h);
                 }
-                float[] y = Reconstructions.reconstruct(model, manager, List.of(x), ch, h, w, 1).get(0);
+                float[] y = reconstruct(model, manager, List.of(x), ch, h, w, 1, usage).get(0);
                 Path target = out.resolve(rel.toString().replaceAll("\\.[^.]+$", "") + ".png");
                 if (target.getParent() != null) {
                     Files.createDirectories(target.getParent());
@@ -221,7 +262,7 @@ public final class ReconstructionService {
                 pairs.add(new DifferenceImage.Pair(x, y, h, w));
                 sizes.merge(w + "x" + h, 1, Integer::sum);
                 if (latent == null) {
-                    latent = model.config().latentShape(h, w);
+                    latent = latentShape(model, h, w);
                 }
                 results.add(ImageMetrics.compare(rel.toString(), x, y, ch, h, w, PixelRange.MINUS_ONE_TO_ONE));
                 if (progress != null) {
@@ -237,6 +278,6 @@ public final class ReconstructionService {
         Path grid = out.resolve("grid.png");
         ImageWriter.writePng(DifferenceImage.comparisonRows(pairs, ch, PixelRange.MINUS_ONE_TO_ONE,
                 DifferenceImage.DEFAULT_GAIN), grid);
-        return new Result(MetricSummary.of(results), grid, pairs.size(), latent, skipped, f, cropped, sizes);
+        return new Result(MetricSummary.of(results), grid, pairs.size(), latent, skipped, f, cropped, sizes, usage[0]);
     }
 }

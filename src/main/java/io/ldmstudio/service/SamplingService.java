@@ -160,7 +160,7 @@ public final class SamplingService {
                 } else {
                     LatentSpace latent = LatentSpace.load(config, manager);
                     all = latent.decode(all, req.n(), latentSize);
-                    c = latent.vae().config().outChannels();
+                    c = latent.vae().imageChannels();
                     latent.close();
                 }
             }

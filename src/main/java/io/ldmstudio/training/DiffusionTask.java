@@ -79,10 +79,10 @@ final class DiffusionTask implements TrainingTask {
             Transform imgTf = Transform.of(config.data());
             LatentCache.Key key = new LatentCache.Key(source.describe() + " (" + source.size() + " images)",
                     imgTf.toString(), config.data().resolution(), LatentCache.sha256(latent.weightsFile()) + " x"
-                    + latent.vae().config().scalingFactor(), config.data().flip(), config.autoencoder().cacheDtype());
-            log.accept("autoencoder: " + latent.weightsFile() + " (f = " + latent.vae().downFactor() + ", latents "
+                    + latent.vae().scalingFactor(), config.data().flip(), config.autoencoder().cacheDtype());
+            log.accept("autoencoder: " + latent.weightsFile() + " (" + latent.vae().kind() + ", f = " + latent.vae().downFactor() + ", latents "
                     + config.unetChannels() + "x" + config.unetResolution() + "x" + config.unetResolution()
-                    + ", scaling factor " + latent.vae().config().scalingFactor() + ")");
+                    + ", scaling factor " + latent.vae().scalingFactor() + ")");
             int total = source.size() * (config.data().flip() ? 2 : 1);
             int[] lastLogged = {0};
             long t0 = System.nanoTime();
@@ -180,11 +180,16 @@ final class DiffusionTask implements TrainingTask {
         if (latent != null) {
             // LDMPipeline decodes vqvae.decode(latents / vqvae.config.scaling_factor): the autoencoder goes
             // along with the scaling factor the run trained with, so diffusers hands back images, not latents
-            index.putArray("vqvae").add("diffusers").add("AutoencoderKL");
-            VaeWeights.save(latent.vae(), dir.resolve("vqvae"));
-            Double shift = latent.vae().config().shiftFactor();
-            if (shift != null && shift != 0) {
-                note = "; its autoencoder has shift_factor " + shift + ", which diffusers' LDMPipeline does not add back";
+            index.putArray("vqvae").add("diffusers").add(latent.vae().kind());
+            if (latent.vae() instanceof io.ldmstudio.nn.VQModel vq) {
+                VaeWeights.saveVq(vq, vq.config(), dir.resolve("vqvae"));
+            } else {
+                io.ldmstudio.nn.AutoencoderKL kl = (io.ldmstudio.nn.AutoencoderKL) latent.vae();
+                VaeWeights.save(kl, dir.resolve("vqvae"));
+                Double shift = kl.config().shiftFactor();
+                if (shift != null && shift != 0) {
+                    note = "; its autoencoder has shift_factor " + shift + ", which diffusers' LDMPipeline does not add back";
+                }
             }
         }
         index.putArray("scheduler").add("diffusers").add("DDPMScheduler");
@@ -238,7 +243,7 @@ final class DiffusionTask implements TrainingTask {
         }
         if (latent != null) { // decode the latents into images
             values = latent.decode(values, s.n(), res);
-            c = latent.vae().config().outChannels();
+            c = latent.vae().imageChannels();
             res = config.data().resolution();
         }
         ImageWriter.writeGrid(Grids.split(values, s.n(), c * res * res), c, res, res, file);

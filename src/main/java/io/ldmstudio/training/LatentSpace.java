@@ -6,21 +6,24 @@ import ai.djl.ndarray.types.Shape;
 import io.ldmstudio.config.RunConfig;
 import io.ldmstudio.data.LatentCache;
 import io.ldmstudio.nn.AutoencoderKL;
+import io.ldmstudio.nn.LatentAutoencoder;
+import io.ldmstudio.nn.VQConfig;
+import io.ldmstudio.nn.VQModel;
 import io.ldmstudio.weights.VaeWeights;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The autoencoder of a latent-space run: loads it, checks it against the config, encodes for the
+ * The autoencoder of a latent-space run, a KL autoencoder or a VQ model: loads it, checks it against the config, encodes for the
  * latent cache and decodes samples. Lives on the thread that made it (it owns the VAE's tensors).
  */
 public final class LatentSpace implements LatentCache.Encoder {
-    private final AutoencoderKL vae;
+    private final LatentAutoencoder vae;
     private final NDManager manager;
     private final Path weightsFile;
 
-    private LatentSpace(AutoencoderKL vae, NDManager manager, Path weightsFile) {
+    private LatentSpace(LatentAutoencoder vae, NDManager manager, Path weightsFile) {
         this.vae = vae;
         this.manager = manager;
         this.weightsFile = weightsFile;
@@ -28,33 +31,58 @@ public final class LatentSpace implements LatentCache.Encoder {
 
     /**
      * Loads {@code autoencoder.path} (a diffusers folder, a safetensors file or a studio autoencoder
-     * run) with the config's scaling factor, or the autoencoder's own when that is 0; checks f and
-     * latent channels.
+     * run, or a diffusers VQModel folder: {@link VaeWeights#isVq}) with the config's scaling factor, or
+     * the autoencoder's own when that is 0; checks f and latent channels (a VQ model's latents are its
+     * vq_embed_dim channels, what {@link VQModel#encode} gives).
      */
     public static LatentSpace load(RunConfig config, NDManager manager) throws IOException {
         RunConfig.Autoencoder ae = config.autoencoder();
         if (ae.path() == null || !Files.exists(Path.of(ae.path()))) {
             throw new IOException("autoencoder.path: " + (ae.path() == null ? "not set" : ae.path() + " does not exist")
-                    + "; a diffusers AutoencoderKL folder, a safetensors file or a studio autoencoder run is expected");
+                    + "; a diffusers AutoencoderKL or VQModel folder, a safetensors file or a studio autoencoder run is"
+                    + " expected");
         }
+        LatentAutoencoder vae;
+        Path weightsFile;
+        if (VaeWeights.isVq(Path.of(ae.path()))) {
+            VaeWeights.VqSource src = VaeWeights.resolveVq(Path.of(ae.path()));
+            VQConfig c = src.config();
+            if (ae.scalingFactor() > 0) {
+                c = new VQConfig(c.inChannels(), c.outChannels(), c.blockOutChannels(), c.layersPerBlock(),
+                        c.latentChannels(), c.normNumGroups(), c.sampleSize(), c.numVqEmbeddings(), c.vqEmbedDim(),
+                        ae.scalingFactor(), c.midBlockAddAttention(), c.lookupFromCodebook(), c.forceUpcast());
+            }
+            VQModel vq = new VQModel(c);
+            vq.loadStateDict(VaeWeights.readFor(vq, src.weightsFile()), manager);
+            vae = vq;
+            weightsFile = src.weightsFile();
+        } else {
         VaeWeights.Options opts = ae.scalingFactor() > 0 ? VaeWeights.Options.scalingFactor(ae.scalingFactor())
                 : VaeWeights.Options.DEFAULTS;
         VaeWeights.Source src = VaeWeights.resolve(Path.of(ae.path()), opts);
-        AutoencoderKL vae = VaeWeights.load(src, manager);
+        vae = VaeWeights.load(src, manager);
+        weightsFile = src.weightsFile();
+        }
         if (vae.downFactor() != ae.downsampleFactor()) {
             throw new IOException("autoencoder.downsample_factor is " + ae.downsampleFactor() + " but " + ae.path()
                     + " has f = " + vae.downFactor() + "; set --set autoencoder.downsample_factor=" + vae.downFactor());
         }
-        if (vae.config().latentChannels() != ae.latentChannels()) {
+        int channels = latentChannels(vae);
+        if (channels != ae.latentChannels()) {
+            vae.close();
             throw new IOException("autoencoder.latent_channels is " + ae.latentChannels() + " but " + ae.path() + " has "
-                    + vae.config().latentChannels() + "; set --set autoencoder.latent_channels="
-                    + vae.config().latentChannels());
+                    + channels + "; set --set autoencoder.latent_channels=" + channels);
         }
-        return new LatentSpace(vae, manager, src.weightsFile());
+        return new LatentSpace(vae, manager, weightsFile);
     }
 
-    public AutoencoderKL vae() {
+    /** The autoencoder, KL or VQ ({@link LatentAutoencoder#kind}). */
+    public LatentAutoencoder vae() {
         return vae;
+    }
+
+    private static int latentChannels(LatentAutoencoder vae) {
+        return vae instanceof VQModel vq ? vq.config().vqEmbedDim() : vae.latentChannels();
     }
 
     public Path weightsFile() {
@@ -63,12 +91,13 @@ public final class LatentSpace implements LatentCache.Encoder {
 
     @Override
     public int latentChannels() {
-        return vae.config().latentChannels();
+        return latentChannels(vae);
     }
 
     @Override
     public int latentSize(int resolution) {
-        return (int) vae.latentShape(resolution)[1];
+        return (int) (vae instanceof VQModel vq ? vq.config().latentShape(resolution, resolution)[1]
+                : ((AutoencoderKL) vae).latentShape(resolution)[1]);
     }
 
     @Override

@@ -9,6 +9,7 @@ import io.ldmstudio.eval.ImageResult;
 import io.ldmstudio.eval.PixelRange;
 import io.ldmstudio.nn.AutoencoderKL;
 import io.ldmstudio.nn.GradMode;
+import io.ldmstudio.nn.VQModel;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -41,6 +42,37 @@ public final class Reconstructions {
             }
         }
         return out;
+    }
+
+    /**
+     * Reconstructions through a VQ model and the codebook entries they used.
+     *
+     * @param images one CHW array per image, clipped to [-1, 1]
+     * @param usage  how often each codebook entry was chosen over these images
+     */
+    public record Quantized(List<float[]> images, VQModel.CodebookUsage usage) {}
+
+    /**
+     * x̂ = decode(quantize(encode(x))), clipped to [-1, 1] (diffusers' {@code VQModel.forward}), with the
+     * codebook usage of the quantised latents; images of {@code height × width}, multiples of f.
+     */
+    public static Quantized reconstruct(VQModel model, NDManager manager, List<float[]> images, int channels, int height,
+            int width, int batchSize) {
+        GradMode.disable();
+        int per = channels * height * width;
+        List<float[]> out = new ArrayList<>(images.size());
+        VQModel.CodebookUsage usage = new VQModel.CodebookUsage(new long[model.config().numVqEmbeddings()]);
+        for (int start = 0; start < images.size(); start += batchSize) {
+            int n = Math.min(batchSize, images.size() - start);
+            try (NDManager m = manager.newSubManager()) {
+                NDArray x = m.create(stack(images, start, n, per), new Shape(n, channels, height, width));
+                NDArray h = model.encode(x);
+                usage = usage.plus(model.codebookUsage(model.quantize(h).indices()));
+                NDArray y = model.decode(h).clip(-1, 1); // quantises again: forward(x), whatever the config's flags
+                out.addAll(Grids.split(y.toFloatArray(), n, per));
+            }
+        }
+        return new Quantized(out, usage);
     }
 
     /**

@@ -133,8 +133,9 @@ public final class Trainer {
         checkTrainable(config);
         Sources.check(config.data());
         if (!config.trainsAutoencoder() && !config.pixelSpace()) {
-            io.ldmstudio.weights.WeightFiles.checkFinite(
-                    VaeWeights.resolve(Path.of(config.autoencoder().path()), null).weightsFile());
+            Path ae = Path.of(config.autoencoder().path());
+            io.ldmstudio.weights.WeightFiles.checkFinite(VaeWeights.isVq(ae) ? VaeWeights.resolveVq(ae).weightsFile()
+                    : VaeWeights.resolve(ae, null).weightsFile());
         }
     }
 

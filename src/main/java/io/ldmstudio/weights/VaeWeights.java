@@ -721,6 +721,127 @@ public final class VaeWeights {
         return new VqSource(weights, cfg, layout, config);
     }
 
+    /**
+     * Whether {@code path} holds a diffusers {@code VQModel}: a folder, a pipeline folder's {@code vqvae/}
+     * (or {@code vae/}), or a diffusers weights file, whose {@code config.json} has {@code _class_name}
+     * VQModel. Reads that config only; anything else (a KL autoencoder, a run, a single file) is false.
+     */
+    public static boolean isVq(Path path) {
+        Path cfg;
+        if (Files.isDirectory(path)) {
+            cfg = modelFolder(path, "vqvae", "vae").resolve(CONFIG);
+        } else {
+            Path parent = path.toAbsolutePath().getParent();
+            String name = path.getFileName() == null ? "" : path.getFileName().toString();
+            if (parent == null || !(name.equals(DIFFUSERS_WEIGHTS) || name.equals(MODEL_WEIGHTS))) {
+                return false;
+            }
+            cfg = parent.resolve(CONFIG);
+        }
+        if (!Files.isRegularFile(cfg)) {
+            return false;
+        }
+        try {
+            return VQ_CLASS.equals(JSON.readTree(cfg.toFile()).path("_class_name").asText(""));
+        } catch (IOException e) {
+            return false; // the KL route reads it again and reports what is wrong, naming the file
+        }
+    }
+
+    /** What {@code vae info} shows of a VQ model. */
+    public record VqInfo(VqSource source, long parameterCount, int imageSize, long[] latentShape) {
+        public VqInfo {
+            latentShape = latentShape.clone();
+        }
+
+        @Override
+        public long[] latentShape() {
+            return latentShape.clone();
+        }
+
+        /** A few human-readable lines (the CLI prints them). */
+        public List<String> lines() {
+            VQConfig c = source.config();
+            List<String> out = new ArrayList<>();
+            out.add("kind: " + VQ_CLASS);
+            out.add("weights: " + source.weightsFile() + " (" + (source.layout() == Layout.LDM ? "LDM/CompVis" : "diffusers")
+                    + " names)");
+            out.add("config: " + source.configFile());
+            out.add("block_out_channels: " + c.blockOutChannels() + ", layers_per_block: " + c.layersPerBlock()
+                    + ", norm_num_groups: " + c.normNumGroups());
+            out.add("channels: " + c.inChannels() + " in, " + c.outChannels() + " out, latent " + c.latentChannels());
+            out.add("codebook: num_vq_embeddings " + c.numVqEmbeddings() + ", vq_embed_dim " + c.vqEmbedDim());
+            out.add("scaling_factor: " + c.scalingFactor());
+            out.add(String.format(java.util.Locale.ROOT, "parameters: %,d", parameterCount));
+            out.add("downsampling factor f: " + c.downFactor());
+            out.add("latent for " + imageSize + "×" + imageSize + ": " + latentShape[0] + "×" + latentShape[1] + "×"
+                    + latentShape[2]);
+            return out;
+        }
+    }
+
+    /** Config, parameter count, codebook, f and the latent shape of a VQ model, without loading tensors. */
+    public static VqInfo vqInfo(Path path, int imageSize) throws IOException {
+        VqSource source = resolveVq(path);
+        VQConfig c = source.config();
+        long params = new VQModel(c).parameterCount(); // builds the graph only; nothing allocated
+        return new VqInfo(source, params, imageSize, c.latentShape(imageSize, imageSize));
+    }
+
+    /**
+     * Saves a VQ model in diffusers' layout: {@code dir/config.json} (diffusers' VQModel keys) and
+     * {@code dir/diffusion_pytorch_model.safetensors} (float32); the folder is created if needed.
+     * {@code config} may differ from the model's in the scaling factor only.
+     */
+    public static void saveVq(VQModel model, VQConfig config, Path dir) throws IOException {
+        VQConfig m = model.config();
+        if (!new VQConfig(config.inChannels(), config.outChannels(), config.blockOutChannels(), config.layersPerBlock(),
+                config.latentChannels(), config.normNumGroups(), config.sampleSize(), config.numVqEmbeddings(),
+                config.vqEmbedDim(), m.scalingFactor(), config.midBlockAddAttention(), config.lookupFromCodebook(),
+                config.forceUpcast()).equals(m)) {
+            throw new IllegalArgumentException("the VQ config to save has another shape than the model: " + config);
+        }
+        Files.createDirectories(dir);
+        UNetWeights.writeWeights(model, dir.resolve(DIFFUSERS_WEIGHTS), null);
+        byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(diffusersVqConfig(config));
+        WeightFiles.writeAtomically(dir.resolve(CONFIG), ch -> {
+            ByteBuffer b = ByteBuffer.wrap(bytes);
+            while (b.hasRemaining()) {
+                ch.write(b);
+            }
+        });
+    }
+
+    /** diffusers {@code VQModel} config for this shape (the keys {@link #fromVqConfig} reads). */
+    public static ObjectNode diffusersVqConfig(VQConfig c) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("_class_name", VQ_CLASS);
+        n.put("_diffusers_version", "0.27.0");
+        n.put("act_fn", "silu");
+        ArrayNode outs = n.putArray("block_out_channels");
+        c.blockOutChannels().forEach(outs::add);
+        ArrayNode down = n.putArray("down_block_types");
+        ArrayNode up = n.putArray("up_block_types");
+        for (int i = 0; i < c.levels(); i++) {
+            down.add("DownEncoderBlock2D");
+            up.add("UpDecoderBlock2D");
+        }
+        n.put("force_upcast", c.forceUpcast());
+        n.put("in_channels", c.inChannels());
+        n.put("latent_channels", c.latentChannels());
+        n.put("layers_per_block", c.layersPerBlock());
+        n.put("lookup_from_codebook", c.lookupFromCodebook());
+        n.put("mid_block_add_attention", c.midBlockAddAttention());
+        n.put("norm_num_groups", c.normNumGroups());
+        n.put("norm_type", "group");
+        n.put("num_vq_embeddings", c.numVqEmbeddings());
+        n.put("out_channels", c.outChannels());
+        n.put("sample_size", c.sampleSize());
+        n.put("scaling_factor", c.scalingFactor());
+        n.put("vq_embed_dim", c.vqEmbedDim());
+        return n;
+    }
+
     /** Loads a diffusers {@code VQModel} (see {@link #resolveVq}), every parameter checked by name and shape. */
     public static VQModel loadVq(Path path, NDManager manager) throws IOException {
         VqSource source = resolveVq(path);

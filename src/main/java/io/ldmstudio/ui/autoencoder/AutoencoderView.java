@@ -464,6 +464,17 @@ final class AutoencoderView {
         info.addRow(row++, key("blocks"), config);
         info.addRow(row++, key("scaling"), scaling);
         info.addRow(row++, key("weights"), weightsFile);
+        Label codebook = new Label();
+        codebook.setId("ae-codebook");
+        codebook.setWrapText(true);
+        codebook.setMaxWidth(Double.MAX_VALUE);
+        codebook.textProperty().bind(vm.codebookProperty());
+        Label codebookKey = key("codebook");
+        codebookKey.visibleProperty().bind(vm.codebookProperty().isNotEmpty());
+        codebook.visibleProperty().bind(codebookKey.visibleProperty());
+        codebookKey.managedProperty().bind(codebookKey.visibleProperty());
+        codebook.managedProperty().bind(codebookKey.visibleProperty());
+        info.addRow(row++, codebookKey, codebook);
 
         Runnable fill = () -> {
             AutoencoderDescription c = vm.weightsProperty().get();
@@ -482,7 +493,7 @@ final class AutoencoderView {
                             (double) c.inChannels() * r * r / (shape[0] * shape[1] * shape[2])));
             Long p = vm.parametersProperty().get();
             params.setText(p == null ? "—" : String.format(Locale.ROOT, "%,d", p));
-            config.setText(c.blockOutChannels() + " × " + c.layersPerBlock() + " layers, " + c.normNumGroups()
+            config.setText((c.isVq() ? c.kind() + ": " : "") + c.blockOutChannels() + " × " + c.layersPerBlock() + " layers, " + c.normNumGroups()
                     + " groups, " + c.inChannels() + " → " + c.latentChannels() + " channels"
                     + (c.midBlockAddAttention() ? ", mid attention" : ""));
             scaling.setText(c.scalingFactor() + (c.shiftFactor() != null ? ", shift " + c.shiftFactor() : ""));

@@ -68,6 +68,9 @@ public final class AutoencoderViewModel {
     private final IntegerProperty seed = new SimpleIntegerProperty(this, "seed", 0);
     private final BooleanProperty running = new SimpleBooleanProperty(this, "running", false);
     private final StringProperty progress = new SimpleStringProperty(this, "progress", "");
+    /** A VQ model's codebook and, after reconstructing, how much of it the images used; "" for a KL autoencoder. */
+    private final StringProperty codebook = new SimpleStringProperty(this, "codebook", "");
+    private long[] codebookCounts; // FX thread: summed over the reconstructions shown
     private final ObservableList<Reconstruction> rows = FXCollections.observableArrayList();
     private final ObjectProperty<Reconstruction> selected = new SimpleObjectProperty<>(this, "selected");
     private final ReadOnlyObjectWrapper<MetricSummary> summary = new ReadOnlyObjectWrapper<>(this, "summary");
@@ -100,7 +103,8 @@ public final class AutoencoderViewModel {
 
     /**
      * Reads what {@link #pathProperty()} points at: a diffusers folder, a single .safetensors file, or a
-     * studio run folder (whatever {@code VaeWeights.resolve} accepts). Headers and config only.
+     * studio run folder (whatever {@code VaeWeights.resolve} accepts), or a diffusers VQModel folder.
+     * Headers and config only.
      */
     public void load() {
         String p = path.get() == null ? "" : path.get().strip();
@@ -128,6 +132,8 @@ public final class AutoencoderViewModel {
             selected.set(null);
             summary.set(null);
             parameters.set(r.parameterCount());
+            codebookCounts = null;
+            codebook.set(codebookText(r, null, 0));
             weights.set(r);
             studio.inform("autoencoder " + file.getFileName() + ": f = " + downFactor() + ", "
                     + String.format(Locale.ROOT, "%,d", parameters.get()) + " parameters");
@@ -285,6 +291,8 @@ public final class AutoencoderViewModel {
         rows.clear();
         selected.set(null);
         summary.set(null);
+        codebookCounts = null;
+        codebook.set(codebookText(s, null, 0));
         running.set(true);
         progress.set("starting the engine and loading the weights…");
         List<ImageResult> results = new ArrayList<>();
@@ -292,11 +300,16 @@ public final class AutoencoderViewModel {
             try {
                 session.reconstruct(s.source(), job, plain -> {
                     Reconstruction r = Reconstruction.of(plain);
+                    long[] counts = plain.codebookCounts();
                     Platform.runLater(() -> {
                         if (stop.get()) {
                             return;
                         }
                         rows.add(r);
+                        if (counts != null) {
+                            codebookCounts = add(codebookCounts, counts);
+                            codebook.set(codebookText(s, codebookCounts, rows.size()));
+                        }
                         results.add(r.metrics());
                         summary.set(MetricSummary.of(results));
                         if (selected.get() == null) {
@@ -429,6 +442,41 @@ public final class AutoencoderViewModel {
 
     public ObjectProperty<Reconstruction> selectedProperty() {
         return selected;
+    }
+
+    /** A VQ model's codebook and how much of it the reconstructions used; "" for a KL autoencoder. */
+    public javafx.beans.property.ReadOnlyStringProperty codebookProperty() {
+        return codebook;
+    }
+
+    /**
+     * "K entries × D" and, once images were reconstructed, "U of K entries used over N images (V latent
+     * vectors)"; "" for a KL autoencoder.
+     */
+    static String codebookText(AutoencoderDescription d, long[] counts, int images) {
+        if (d == null || !d.isVq()) {
+            return "";
+        }
+        String size = d.numVqEmbeddings() + " entries × " + d.vqEmbedDim();
+        if (counts == null) {
+            return size;
+        }
+        int used = 0;
+        long total = 0;
+        for (long c : counts) {
+            used += c > 0 ? 1 : 0;
+            total += c;
+        }
+        return String.format(Locale.ROOT, "%s; %d of %d entries used over %d image%s (%d latent vectors)", size, used,
+                counts.length, images, images == 1 ? "" : "s", total);
+    }
+
+    private static long[] add(long[] sum, long[] counts) {
+        long[] out = sum == null ? new long[counts.length] : sum;
+        for (int i = 0; i < counts.length && i < out.length; i++) {
+            out[i] += counts[i];
+        }
+        return out;
     }
 
     public ReadOnlyObjectProperty<MetricSummary> summaryProperty() {

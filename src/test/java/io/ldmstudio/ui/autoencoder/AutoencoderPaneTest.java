@@ -274,6 +274,49 @@ class AutoencoderPaneTest {
     }
 
     @Test
+    void aVqFolderOpensAndTheSidePanelShowsItsCodebookUsage(FxRobot robot) throws Exception {
+        Path golden = Path.of("src/test/resources/golden/vq").toAbsolutePath(); // 16 px RGB, f = 2, K = 16
+        StudioFixture.onFx(() -> {
+            vm.pathProperty().set(golden.toString());
+            vm.load();
+        });
+        waitFor("the VQ model", () -> vm.weightsProperty().get() != null);
+        assertEquals("VQModel", vm.weightsProperty().get().kind());
+        assertEquals(2, vm.downFactor());
+        StudioFixture.onFx(() -> vm.resolutionProperty().set(16));
+        WaitForAsyncUtils.waitForFxEvents();
+        Label codebook = robot.lookup("#ae-codebook").queryAs(Label.class);
+        assertEquals("16 entries × 3", codebook.getText());
+        assertTrue(codebook.isVisible());
+
+        reconstruct(3);
+        // the usage counted here: the same images through the same model, their distinct indices
+        java.util.Set<Long> seen = new java.util.HashSet<>();
+        try (NDManager m = NDManager.newBaseManager()) {
+            GradMode.disable();
+            io.ldmstudio.nn.VQModel vq = VaeWeights.loadVq(golden, m);
+            for (Reconstruction r : vm.rows()) {
+                ai.djl.ndarray.NDArray x = m.create(r.input(), new ai.djl.ndarray.types.Shape(1, 3, 16, 16));
+                for (long k : vq.quantize(vq.encode(x)).indices().toType(ai.djl.ndarray.types.DataType.INT64, false)
+                        .toLongArray()) {
+                    seen.add(k);
+                }
+            }
+        }
+        assertEquals("16 entries × 3; " + seen.size() + " of 16 entries used over 3 images (192 latent vectors)",
+                codebook.getText());
+
+        // a KL autoencoder has no codebook row
+        StudioFixture.onFx(() -> {
+            vm.pathProperty().set(vaeDir.toString());
+            vm.load();
+        });
+        waitFor("the KL autoencoder", () -> "AutoencoderKL".equals(vm.weightsProperty().get().kind()));
+        assertEquals("", codebook.getText());
+        assertFalse(codebook.isVisible());
+    }
+
+    @Test
     void aBadPathShowsAMessageNamingIt(FxRobot robot) throws Exception {
         Path missing = vaeDir.getParent().resolve("no-such-vae");
         StudioFixture.onFx(() -> {
