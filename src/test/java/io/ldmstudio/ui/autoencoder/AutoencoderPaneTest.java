@@ -305,6 +305,7 @@ class AutoencoderPaneTest {
         }
         assertEquals("16 entries × 3; " + seen.size() + " of 16 entries used over 3 images (192 latent vectors)",
                 codebook.getText());
+        StudioFixture.onFx(() -> StudioFixture.screenshot(scene, "autoencoder-vq"));
 
         // a KL autoencoder has no codebook row
         StudioFixture.onFx(() -> {
