@@ -249,7 +249,8 @@ public final class VaeWeights {
         String cls = n.path("_class_name").asText(expected);
         if (!cls.equals(expected)) {
             String hint = cls.equals(VQ_CLASS) ? " (a VQ autoencoder: load it as a VQModel)"
-                    : cls.equals(KL_CLASS) ? " (a KL autoencoder: load it as an AutoencoderKL)" : "";
+                    : cls.equals(KL_CLASS) ? " (a KL autoencoder: load it as an AutoencoderKL)"
+                    : "; the studio opens diffusers' AutoencoderKL and VQModel autoencoders";
             throw new WeightFiles.WeightFileException(file, "_class_name is " + cls + "; this is not " + what
                     + " config (" + expected + " expected)" + hint);
         }
