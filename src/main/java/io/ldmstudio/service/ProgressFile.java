@@ -33,6 +33,12 @@ final class ProgressFile implements TrainingListener, AutoCloseable {
         pending.set(e);
     }
 
+    /** A change of state (paused, stopping) writes the newest step now, before the state itself is written. */
+    @Override
+    public void onState(io.ldmstudio.runs.RunStatus status, String message) {
+        flush();
+    }
+
     private final Object tick = new Object();
 
     private void loop() {

@@ -91,10 +91,12 @@ public final class Trainer {
     }
 
     private void state(RunStatus s, String message) throws IOException {
-        run.setState(s, message);
+        // listeners first: one that mirrors progress into the folder writes the last step before a follower
+        // can see the new state (a pause shows the step it paused at, not one from 250 ms before)
         for (TrainingListener l : listeners) {
             l.onState(s, message);
         }
+        run.setState(s, message);
     }
 
     /**

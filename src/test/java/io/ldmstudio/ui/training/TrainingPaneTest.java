@@ -270,7 +270,11 @@ class TrainingPaneTest {
 
         robot.clickOn("#training-pause");
         await(60, "paused", () -> vm.statusProperty().get() == RunStatus.PAUSED);
-        long pausedAt = fx(() -> vm.stepProperty().get());
+        // the pane shows the step the trainer paused at ("paused at step N" in its state)
+        String message = run.state().message();
+        assertTrue(message.startsWith("paused at step "), message);
+        long pausedAt = Long.parseLong(message.substring("paused at step ".length()).trim());
+        await(10, "the step it paused at", () -> vm.stepProperty().get() == pausedAt);
         int rowsAtPause = run.metrics().size();
         Thread.sleep(1500);
         WaitForAsyncUtils.waitForFxEvents();
