@@ -200,7 +200,7 @@ public final class VQModel extends Module implements LatentAutoencoder {
 
     @Override
     public int latentChannels() {
-        return config.latentChannels();
+        return config.vqEmbedDim(); // what encode gives after quant_conv (latent_channels → vq_embed_dim)
     }
 
     @Override

@@ -77,7 +77,7 @@ public final class Pipeline {
             if (ae.get().className().equals("VQModel")) {
                 io.ldmstudio.nn.VQConfig vc = VaeWeights.readVqConfig(aeDir);
                 configScale = vc.scalingFactor();
-                shape = new int[] {1 << (vc.blockOutChannels().size() - 1), vc.latentChannels(), vc.outChannels()};
+                shape = new int[] {1 << (vc.blockOutChannels().size() - 1), vc.vqEmbedDim(), vc.outChannels()};
             } else {
                 io.ldmstudio.nn.VaeConfig vc = VaeWeights.readConfig(aeDir);
                 configScale = vc.scalingFactor();

@@ -6,6 +6,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.ldmstudio.nn.AutoencoderKL;
 import io.ldmstudio.nn.GradMode;
+import io.ldmstudio.nn.LatentAutoencoder;
+import io.ldmstudio.nn.VQModel;
 import io.ldmstudio.nn.VaeConfig;
 import io.ldmstudio.util.Rng;
 import io.ldmstudio.weights.VaeWeights;
@@ -50,21 +52,34 @@ public final class VaeBenchmark {
         out.put("threads", device.threads());
         GradMode.disable();
         try (NDManager manager = NDManager.newBaseManager(device.device())) {
-            AutoencoderKL vae;
-            if (spec.weights() != null) {
+            LatentAutoencoder vae;
+            VaeConfig c;
+            if (spec.weights() != null && VaeWeights.isVq(spec.weights())) {
+                VaeWeights.VqSource source = VaeWeights.resolveVq(spec.weights());
+                VQModel vq = VaeWeights.loadVq(spec.weights(), manager);
+                vae = vq;
+                c = vq.config().backbone();
+                out.put("weights", source.weightsFile().toString());
+                out.put("kind", vq.kind());
+                out.put("codebook", vq.config().numVqEmbeddings() + "x" + vq.config().vqEmbedDim());
+            } else if (spec.weights() != null) {
                 VaeWeights.Source source = VaeWeights.resolve(spec.weights(), null);
-                vae = VaeWeights.load(source, manager);
+                AutoencoderKL kl = VaeWeights.load(source, manager);
+                vae = kl;
+                c = kl.config();
                 out.put("weights", source.weightsFile().toString());
             } else {
-                vae = new AutoencoderKL(spec.config());
-                vae.initialize(manager, new Rng(0), false);
+                AutoencoderKL kl = new AutoencoderKL(spec.config());
+                kl.initialize(manager, new Rng(0), false);
+                vae = kl;
+                c = kl.config();
                 out.put("weights", "random");
             }
-            VaeConfig c = vae.config();
-            long[] z = c.latentShape(spec.size());
+            int side = spec.size() / vae.downFactor();
+            long[] z = {vae.latentChannels(), side, side};
             out.put("block_out_channels", c.blockOutChannels().toString());
-            out.put("params", vae.parameterCount());
-            out.put("f", c.downFactor());
+            out.put("params", ((io.ldmstudio.nn.Module) vae).parameterCount());
+            out.put("f", vae.downFactor());
             out.put("image", c.inChannels() + "x" + spec.size() + "x" + spec.size());
             out.put("latent", z[0] + "x" + z[1] + "x" + z[2]);
             Rng rng = new Rng(1);
@@ -107,13 +122,13 @@ public final class VaeBenchmark {
         return out;
     }
 
-    private static void encode(AutoencoderKL vae, NDManager manager, float[] images, Shape shape) {
+    private static void encode(LatentAutoencoder vae, NDManager manager, float[] images, Shape shape) {
         try (NDManager m = manager.newSubManager()) {
             vae.encodeLatents(m.create(images, shape)).toFloatArray();
         }
     }
 
-    private static void decode(AutoencoderKL vae, NDManager manager, float[] latent, Shape shape) {
+    private static void decode(LatentAutoencoder vae, NDManager manager, float[] latent, Shape shape) {
         try (NDManager m = manager.newSubManager()) {
             vae.decodeLatents(m.create(latent, shape)).toFloatArray();
         }

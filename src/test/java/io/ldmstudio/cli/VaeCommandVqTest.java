@@ -34,6 +34,17 @@ class VaeCommandVqTest {
     @TempDir
     Path tmp;
 
+    /** vae bench times a VQModel as it times a KL autoencoder, and names its codebook. */
+    @Test
+    void vaeBenchTimesAVqModel() {
+        CliTest.Outcome o = CliTest.run("vae", "bench", "--vae", GOLDEN.toString(), "--size", "16", "--encode-images", "8",
+                "--batch", "4", "--decode-repeats", "2", "--device", "cpu", "--json");
+        assertEquals(0, o.code(), o.err());
+        assertTrue(o.out().contains("\"kind\":\"VQModel\"") && o.out().contains("\"codebook\":\"16x3\"")
+                && o.out().contains("\"latent\":\"3x8x8\"") && o.out().contains("\"f\":2")
+                && o.out().contains("\"encode_images\":8") && o.out().contains("\"decode_ms_median\""), o.out());
+    }
+
     @Test
     void infoShowsTheKindTheCodebookFTheLatentShapeAndTheParameterCount() throws Exception {
         CliTest.Outcome info = CliTest.run("vae", "info", GOLDEN.toString(), "--size", "16");

@@ -87,6 +87,21 @@ class VQModelTest {
         assertTrue(d <= tol, what + ": max difference " + d + " > " + tol);
     }
 
+    /** A VQ model whose codebook vectors are wider than its latents: the denoiser sees vq_embed_dim channels. */
+    @Test
+    void itsLatentsHaveTheCodebooksWidth() {
+        VQConfig c = new VQConfig(3, 3, List.of(8, 16), 1, 3, 4, 16, 8, 5, 1.0, true, false, false);
+        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+            VQModel vq = new VQModel(c);
+            vq.initialize(m, new io.ldmstudio.util.Rng(3), false);
+            LatentAutoencoder ae = vq;
+            assertEquals(5, ae.latentChannels());
+            ai.djl.ndarray.NDArray z = ae.encodeLatents(m.randomNormal(new ai.djl.ndarray.types.Shape(2, 3, 16, 16)));
+            assertEquals(new ai.djl.ndarray.types.Shape(2, 5, 8, 8), z.getShape());
+            assertEquals(new ai.djl.ndarray.types.Shape(2, 3, 16, 16), ae.decodeLatents(z).getShape());
+        }
+    }
+
     @Test
     void encodeQuantizeAndDecodeMatchPyTorch() throws IOException {
         try (NDManager m = NDManager.newBaseManager()) {
