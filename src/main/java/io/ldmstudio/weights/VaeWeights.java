@@ -156,20 +156,26 @@ public final class VaeWeights {
     // ------------------------------------------------------------------------------------------
     // Config
 
-    /** diffusers {@code AutoencoderKL} config for this shape. */
-    public static ObjectNode diffusersConfig(VaeConfig c) {
+    /** The keys AutoencoderKL and VQModel configs share first: class, activation, blocks. */
+    private static ObjectNode encoderDecoderKeys(String className, List<Integer> blockOutChannels) {
         ObjectNode n = JSON.createObjectNode();
-        n.put("_class_name", "AutoencoderKL");
+        n.put("_class_name", className);
         n.put("_diffusers_version", "0.27.0");
         n.put("act_fn", "silu");
         ArrayNode outs = n.putArray("block_out_channels");
-        c.blockOutChannels().forEach(outs::add);
+        blockOutChannels.forEach(outs::add);
         ArrayNode down = n.putArray("down_block_types");
         ArrayNode up = n.putArray("up_block_types");
-        for (int i = 0; i < c.levels(); i++) {
+        for (int i = 0; i < blockOutChannels.size(); i++) {
             down.add("DownEncoderBlock2D");
             up.add("UpDecoderBlock2D");
         }
+        return n;
+    }
+
+    /** diffusers {@code AutoencoderKL} config for this shape. */
+    public static ObjectNode diffusersConfig(VaeConfig c) {
+        ObjectNode n = encoderDecoderKeys(KL_CLASS, c.blockOutChannels());
         n.put("force_upcast", c.forceUpcast());
         n.put("in_channels", c.inChannels());
         n.put("latent_channels", c.latentChannels());
@@ -815,18 +821,7 @@ public final class VaeWeights {
 
     /** diffusers {@code VQModel} config for this shape (the keys {@link #fromVqConfig} reads). */
     public static ObjectNode diffusersVqConfig(VQConfig c) {
-        ObjectNode n = JSON.createObjectNode();
-        n.put("_class_name", VQ_CLASS);
-        n.put("_diffusers_version", "0.27.0");
-        n.put("act_fn", "silu");
-        ArrayNode outs = n.putArray("block_out_channels");
-        c.blockOutChannels().forEach(outs::add);
-        ArrayNode down = n.putArray("down_block_types");
-        ArrayNode up = n.putArray("up_block_types");
-        for (int i = 0; i < c.levels(); i++) {
-            down.add("DownEncoderBlock2D");
-            up.add("UpDecoderBlock2D");
-        }
+        ObjectNode n = encoderDecoderKeys(VQ_CLASS, c.blockOutChannels());
         n.put("force_upcast", c.forceUpcast());
         n.put("in_channels", c.inChannels());
         n.put("latent_channels", c.latentChannels());
