@@ -15,7 +15,7 @@ import io.ldmstudio.nn.GradMode;
 import io.ldmstudio.nn.LatentAutoencoder;
 import io.ldmstudio.nn.UNet2DModel;
 import io.ldmstudio.nn.UNetConfig;
-import io.ldmstudio.training.NetworkDenoiser;
+import io.ldmstudio.pipeline.NetworkDenoiser;
 import io.ldmstudio.util.Rng;
 import io.ldmstudio.weights.UNetWeights;
 import io.ldmstudio.weights.VaeWeights;

@@ -15,7 +15,7 @@ import io.ldmstudio.nn.UNet2DModel;
 import io.ldmstudio.nn.UNetConfig;
 import io.ldmstudio.training.AdamW;
 import io.ldmstudio.training.DiffusionTrainStep;
-import io.ldmstudio.training.NetworkDenoiser;
+import io.ldmstudio.pipeline.NetworkDenoiser;
 import io.ldmstudio.util.Rng;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -18,7 +18,7 @@ import io.ldmstudio.runs.Checkpoint;
 import io.ldmstudio.runs.Run;
 import io.ldmstudio.training.LatentSpace;
 import io.ldmstudio.training.Trainer;
-import io.ldmstudio.training.NetworkDenoiser;
+import io.ldmstudio.pipeline.NetworkDenoiser;
 import io.ldmstudio.weights.UNetWeights;
 import java.io.IOException;
 import java.nio.file.Files;

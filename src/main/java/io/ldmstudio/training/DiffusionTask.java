@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ldmstudio.pipeline.NetworkDenoiser;
 import io.ldmstudio.config.RunConfig;
 import io.ldmstudio.data.Batch;
 import io.ldmstudio.data.Grids;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.ldmstudio.pipeline.NetworkDenoiser;
 import io.ldmstudio.config.RunConfig;
 import io.ldmstudio.diffusion.NoiseSchedule;
 import io.ldmstudio.diffusion.Sampler;

@@ -1,4 +1,4 @@
-package io.ldmstudio.training;
+package io.ldmstudio.pipeline;
 
 import ai.djl.ndarray.NDArray;
 import io.ldmstudio.diffusion.Denoiser;
