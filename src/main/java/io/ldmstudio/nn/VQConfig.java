@@ -95,4 +95,10 @@ public record VQConfig(
         long[] s = backbone().latentShape(height, width);
         return new long[] {vqEmbedDim, s[1], s[2]};
     }
+
+    /** The same config with {@code scaling_factor} {@code s}. */
+    public VQConfig withScalingFactor(double s) {
+        return new VQConfig(inChannels, outChannels, blockOutChannels, layersPerBlock, latentChannels, normNumGroups,
+                sampleSize, numVqEmbeddings, vqEmbedDim, s, midBlockAddAttention, lookupFromCodebook, forceUpcast);
+    }
 }

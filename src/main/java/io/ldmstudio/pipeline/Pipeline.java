@@ -19,6 +19,14 @@ import io.ldmstudio.pipeline.NetworkDenoiser;
 import io.ldmstudio.util.Rng;
 import io.ldmstudio.weights.UNetWeights;
 import io.ldmstudio.weights.VaeWeights;
+import io.ldmstudio.runs.AtomicFiles;
+import io.ldmstudio.nn.AutoencoderKL;
+import io.ldmstudio.nn.VQModel;
+import io.ldmstudio.nn.VQConfig;
+import io.ldmstudio.nn.VaeConfig;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,31 +36,64 @@ import java.util.Optional;
 import java.util.function.BooleanSupplier;
 
 /**
- * A diffusers pipeline opened from its folder — the counterpart of {@code DiffusionPipeline}: the
- * denoiser ({@code UNet2DModel}), the scheduler config read as the class the pipeline names, and, for an
- * {@code LDMPipeline}, the autoencoder ({@code AutoencoderKL} or {@code VQModel}) that turns latents into
- * images. Opening reads configs only; {@link #generate} loads the weights for the call, on the manager
- * it is given, and frees them.
+ * A diffusion pipeline — the counterpart of diffusers' {@code DiffusionPipeline}: the denoiser
+ * ({@code UNet2DModel}), the noise scheduler config, and, for a latent pipeline ({@code LDMPipeline}), the
+ * autoencoder ({@code AutoencoderKL} or {@code VQModel}) that turns latents into images. It is the one
+ * assembly of model → sampler → loop → decode: the CLI, the studio, training's sample grids and the
+ * benchmark all call {@link #generate}.
  *
- * <p>The latent scale is the autoencoder config's {@code scaling_factor} unless set with
+ * <p>Three kinds, the same behaviour: {@link #open} a folder (configs read now; weights loaded for each
+ * call onto the manager it is given, then freed), {@link #assemble} components given as configs and
+ * loaders (a run's checkpoint), or {@link #of} models already in memory (training's live network; they
+ * are borrowed, never closed here). {@link #save} writes any of them as a diffusers pipeline folder.
+ *
+ * <p>The latent scale is the autoencoder's {@code scaling_factor} unless set with
  * {@link #withLatentScale}: some published models were trained with another scale than their config
  * says ({@code CompVis/ldm-celebahq-256}: 1.0, where its config has the default 0.18215).
  */
 public final class Pipeline {
+    /** Loads a component onto a manager for one call; the caller closes what it returns. */
+    @FunctionalInterface
+    public interface Loader<T> {
+        T load(NDManager manager) throws IOException;
+    }
+
+    /** Turns the denoiser's latents (n, C, h, w) into images in [−1, 1], off the caller's manager. */
+    @FunctionalInterface
+    public interface LatentDecoding {
+        float[] decode(float[] latents, int n) throws IOException;
+    }
+
+    /**
+     * A latent pipeline's autoencoder: its diffusers class, f, latent and image channels and config scale
+     * (null when not known before loading), read from its config, and how to load it.
+     */
+    public record Autoencoder(String className, int downFactor, int latentChannels, int imageChannels,
+            Double configScale, Loader<LatentAutoencoder> loader) {}
+
+    private final String pipelineClass;
+    private final String origin;
     private final PipelineFolder folder;
     private final UNetConfig unetConfig;
+    private final Loader<UNet2DModel> unetLoader;
+    private final UNet2DModel sharedUnet;
     private final SchedulerConfig scheduler;
+    private final Autoencoder autoencoder;
+    private final LatentAutoencoder sharedAutoencoder;
     private final Double latentScale;
-    private final Double configScale;
-    private final int[] autoencoderShape; // {f, latent channels, image channels}; null without one
 
-    private Pipeline(PipelineFolder folder, UNetConfig unetConfig, SchedulerConfig scheduler, Double configScale,
-            int[] autoencoderShape, Double latentScale) {
+    private Pipeline(String pipelineClass, String origin, PipelineFolder folder, UNetConfig unetConfig,
+            Loader<UNet2DModel> unetLoader, UNet2DModel sharedUnet, SchedulerConfig scheduler, Autoencoder autoencoder,
+            LatentAutoencoder sharedAutoencoder, Double latentScale) {
+        this.pipelineClass = pipelineClass;
+        this.origin = origin;
         this.folder = folder;
         this.unetConfig = unetConfig;
+        this.unetLoader = unetLoader;
+        this.sharedUnet = sharedUnet;
         this.scheduler = scheduler;
-        this.configScale = configScale;
-        this.autoencoderShape = autoencoderShape;
+        this.autoencoder = autoencoder;
+        this.sharedAutoencoder = sharedAutoencoder;
         this.latentScale = latentScale;
     }
 
@@ -69,26 +110,67 @@ public final class Pipeline {
         } catch (IllegalArgumentException e) {
             throw new IOException(e.getMessage(), e);
         }
-        Double configScale = null;
-        int[] shape = null;
-        Optional<PipelineFolder.Component> ae = folder.component("vqvae");
-        if (ae.isPresent()) {
-            Path aeDir = ae.get().config().getParent();
-            if (ae.get().className().equals("VQModel")) {
+        Autoencoder ae = null;
+        Optional<PipelineFolder.Component> aec = folder.component("vqvae");
+        if (aec.isPresent()) {
+            Path aeDir = aec.get().config().getParent();
+            if (aec.get().className().equals("VQModel")) {
                 io.ldmstudio.nn.VQConfig vc = VaeWeights.readVqConfig(aeDir);
-                configScale = vc.scalingFactor();
-                shape = new int[] {1 << (vc.blockOutChannels().size() - 1), vc.vqEmbedDim(), vc.outChannels()};
+                ae = new Autoencoder("VQModel", 1 << (vc.blockOutChannels().size() - 1), vc.vqEmbedDim(),
+                        vc.outChannels(), vc.scalingFactor(), m -> VaeWeights.loadVq(aeDir, m));
             } else {
                 io.ldmstudio.nn.VaeConfig vc = VaeWeights.readConfig(aeDir);
-                configScale = vc.scalingFactor();
-                shape = new int[] {1 << (vc.blockOutChannels().size() - 1), vc.latentChannels(), vc.outChannels()};
+                ae = new Autoencoder("AutoencoderKL", 1 << (vc.blockOutChannels().size() - 1), vc.latentChannels(),
+                        vc.outChannels(), vc.scalingFactor(), m -> VaeWeights.load(aeDir, m));
             }
-            if (uc.inChannels() != shape[1]) {
-                throw new IOException(unet.config() + ": in_channels " + uc.inChannels() + " but the " + ae.get().className()
-                        + " in " + aeDir + " makes " + shape[1] + "-channel latents");
+            if (uc.inChannels() != ae.latentChannels()) {
+                throw new IOException(unet.config() + ": in_channels " + uc.inChannels() + " but the " + ae.className()
+                        + " in " + aeDir + " makes " + ae.latentChannels() + "-channel latents");
             }
         }
-        return new Pipeline(folder, uc, scheduler, configScale, shape, null);
+        Path weights = unet.weights();
+        return new Pipeline(folder.pipelineClass(), dir.toString(), folder, uc,
+                m -> loadUnet(uc, weights, m), null, scheduler, ae, null, null);
+    }
+
+    /**
+     * A pipeline of components given as configs and loaders — a run's checkpoint: the U-Net of
+     * {@code unetConfig} with the weights of {@code unetWeights}, {@code scheduler}, and the autoencoder
+     * {@code ae} (null in pixel space). {@code origin} says where it comes from, in messages.
+     */
+    public static Pipeline assemble(UNetConfig unetConfig, Path unetWeights, SchedulerConfig scheduler,
+            Autoencoder ae, String origin) {
+        Loader<UNet2DModel> loader = m -> {
+            if (unetWeights == null) {
+                throw new IllegalStateException(origin + " has no U-Net weights");
+            }
+            return loadUnet(unetConfig, unetWeights, m);
+        };
+        return new Pipeline(ae == null ? "DDPMPipeline" : "LDMPipeline", origin, null, unetConfig, loader, null,
+                scheduler, ae, null, null);
+    }
+
+    /**
+     * A pipeline of models already in memory — training's network and autoencoder. They are borrowed:
+     * {@link #generate} neither loads nor closes them, and runs on their manager's device.
+     */
+    public static Pipeline of(UNet2DModel unet, SchedulerConfig scheduler, LatentAutoencoder ae, String origin) {
+        Autoencoder slot = ae == null ? null : new Autoencoder(ae.kind(), ae.downFactor(), ae.latentChannels(),
+                ae.imageChannels(), ae.scalingFactor(), m -> ae);
+        return new Pipeline(ae == null ? "DDPMPipeline" : "LDMPipeline", origin, null, unet.config(), m -> unet, unet,
+                scheduler, slot, ae, null);
+    }
+
+    private static UNet2DModel loadUnet(UNetConfig uc, Path weights, NDManager m) throws IOException {
+        UNet2DModel unet = new UNet2DModel(uc);
+        try {
+            unet.initialize(m, new Rng(0), false);
+            unet.loadStateDict(UNetWeights.readFor(unet, weights), m);
+            return unet;
+        } catch (IOException | RuntimeException e) {
+            unet.close();
+            throw e;
+        }
     }
 
     /** The same pipeline decoding with latent scale {@code scale} (> 0) instead of its config's. */
@@ -96,15 +178,27 @@ public final class Pipeline {
         if (!(scale > 0) || !Double.isFinite(scale)) {
             throw new IllegalArgumentException("latent scale: must be a positive number, got " + scale);
         }
-        if (autoencoderShape == null) {
-            throw new IllegalArgumentException("latent scale: " + folder.dir() + " is a " + folder.pipelineClass()
+        if (autoencoder == null) {
+            throw new IllegalArgumentException("latent scale: " + origin + " is a " + pipelineClass
                     + " in pixel space, with no autoencoder to scale for");
         }
-        return new Pipeline(folder, unetConfig, scheduler, configScale, autoencoderShape, scale);
+        return new Pipeline(pipelineClass, origin, folder, unetConfig, unetLoader, sharedUnet, scheduler, autoencoder,
+                sharedAutoencoder, scale);
     }
 
+    /** The folder it was opened from; null for a pipeline assembled from a run or from models in memory. */
     public PipelineFolder folder() {
         return folder;
+    }
+
+    /** The diffusers pipeline class: {@code DDPMPipeline}, {@code DDIMPipeline} or {@code LDMPipeline}. */
+    public String pipelineClass() {
+        return pipelineClass;
+    }
+
+    /** Where it comes from: its folder, or what assembled it. */
+    public String origin() {
+        return origin;
     }
 
     public UNetConfig unetConfig() {
@@ -117,12 +211,25 @@ public final class Pipeline {
     }
 
     public boolean hasAutoencoder() {
-        return autoencoderShape != null;
+        return autoencoder != null;
     }
 
-    /** The latent scale the decoder divides by: the one set, else the autoencoder config's; empty in pixel space. */
+    /** The autoencoder, if the pipeline is latent. */
+    public Optional<Autoencoder> autoencoder() {
+        return Optional.ofNullable(autoencoder);
+    }
+
+    /**
+     * The latent scale the decoder divides by: the one set, else the autoencoder config's; empty in pixel
+     * space or when only the loaded autoencoder knows it.
+     */
     public Optional<Double> latentScale() {
-        return Optional.ofNullable(latentScale != null ? latentScale : configScale);
+        return Optional.ofNullable(latentScale != null ? latentScale : autoencoder == null ? null : autoencoder.configScale());
+    }
+
+    /** Whether the latent scale was set with {@link #withLatentScale} rather than read from the config. */
+    public boolean latentScaleSet() {
+        return latentScale != null;
     }
 
     /** The sampler the pipeline's own scheduler class stands for. */
@@ -142,12 +249,12 @@ public final class Pipeline {
 
     /** The images' size: the U-Net's, times f when an autoencoder decodes. */
     public int imageSize() {
-        return unetConfig.sampleSize() * (autoencoderShape == null ? 1 : autoencoderShape[0]);
+        return unetConfig.sampleSize() * (autoencoder == null ? 1 : autoencoder.downFactor());
     }
 
     /** The images' channels. */
     public int imageChannels() {
-        return autoencoderShape == null ? unetConfig.outChannels() : autoencoderShape[2];
+        return autoencoder == null ? unetConfig.outChannels() : autoencoder.imageChannels();
     }
 
     /**
@@ -181,39 +288,61 @@ public final class Pipeline {
         };
     }
 
-    /**
-     * Generates on {@code manager}'s device: loads the weights, samples from x_T (the request's noise or the
-     * seed's) with {@code listener} told of every step, decodes latents, frees everything it loaded.
-     */
+    /** As {@link #generate(Request, NDManager, StepListener, BooleanSupplier, LatentDecoding)}, decoding here. */
     public Result generate(Request req, NDManager manager, StepListener listener, BooleanSupplier cancelled)
             throws IOException {
+        return generate(req, manager, listener, cancelled, null);
+    }
+
+    /**
+     * Generates on {@code manager}'s device: loads the weights (unless borrowed), samples from x_T (the
+     * request's noise or the seed's) with {@code listener} told of every step, decodes latents — with
+     * {@code decoding} when given (an autoencoder kept loaded elsewhere), else with the pipeline's
+     * autoencoder loaded for the call — and frees everything it loaded.
+     */
+    public Result generate(Request req, NDManager manager, StepListener listener, BooleanSupplier cancelled,
+            LatentDecoding decoding) throws IOException {
         SamplerKind kind = req.sampler() == null ? defaultSampler() : req.sampler();
+        if (req.steps() > scheduler.numTrainTimesteps()) {
+            throw new IllegalArgumentException("steps " + req.steps() + ": at most " + scheduler.numTrainTimesteps()
+                    + " (the scheduler's num_train_timesteps) for " + origin);
+        }
         Sampler sampler = sampler(kind, req.eta());
         sampler.setTimesteps(req.steps());
         long[] shape = noiseShape(req.n());
         if (req.noise() != null && req.noise().length != Arrays.stream(shape).reduce(1, Math::multiplyExact)) {
             throw new IllegalArgumentException("noise: " + req.noise().length + " values where x_T of " + req.n()
-                    + " images is " + new Shape(shape) + " for " + folder.dir());
+                    + " images is " + new Shape(shape) + " for " + origin);
         }
         long t0 = System.nanoTime();
         GradMode.disable();
         try (NDManager m = manager.newSubManager()) {
-            UNet2DModel unet = new UNet2DModel(unetConfig);
-            unet.initialize(m, new Rng(0), false);
-            unet.loadStateDict(UNetWeights.readFor(unet, folder.component("unet").orElseThrow().weights()), m);
-            NDArray x = SamplingLoop.sample(new NetworkDenoiser(unet), sampler, new Shape(shape), req.noise(), req.seed(),
-                    m, listener, cancelled);
-            int res = unetConfig.sampleSize();
-            int c = unetConfig.outChannels();
-            if (autoencoderShape != null) {
-                try (LatentAutoencoder ae = loadAutoencoder(m)) {
-                    x = decode(ae, x);
+            UNet2DModel unet = sharedUnet != null ? sharedUnet : unetLoader.load(m);
+            float[] all;
+            try {
+                NDArray x = SamplingLoop.sample(new NetworkDenoiser(unet), sampler, new Shape(shape), req.noise(),
+                        req.seed(), m, listener, cancelled);
+                if (autoencoder == null) {
+                    all = x.clip(-1, 1).toFloatArray();
+                } else if (decoding != null) {
+                    all = decoding.decode(x.toFloatArray(), req.n());
+                } else {
+                    LatentAutoencoder ae = sharedAutoencoder != null ? sharedAutoencoder : autoencoder.loader().load(m);
+                    try {
+                        all = decode(ae, x).clip(-1, 1).toFloatArray();
+                    } finally {
+                        if (ae != sharedAutoencoder) {
+                            ae.close();
+                        }
+                    }
                 }
-                res = imageSize();
-                c = imageChannels();
+            } finally {
+                if (unet != sharedUnet) {
+                    unet.close();
+                }
             }
-            float[] all = x.clip(-1, 1).toFloatArray();
-            unet.close();
+            int res = imageSize();
+            int c = imageChannels();
             return new Result(io.ldmstudio.data.Grids.split(all, req.n(), c * res * res), c, res, res, kind,
                     (System.nanoTime() - t0) / 1e9);
         }
@@ -221,16 +350,83 @@ public final class Pipeline {
 
     /** Decodes the denoiser's latents with this pipeline's latent scale. */
     public NDArray decode(LatentAutoencoder ae, NDArray latents) {
-        double use = latentScale().orElseThrow();
-        // decodeLatents divides by the config's factor: rescale so the division is by the one in use
+        double use = latentScale != null ? latentScale : ae.scalingFactor();
+        // decodeLatents divides by the autoencoder's factor: rescale so the division is by the one in use
         return ae.decodeLatents(use == ae.scalingFactor() ? latents : latents.mul((float) (ae.scalingFactor() / use)));
     }
 
-    /** Loads the pipeline's autoencoder onto {@code manager}; the caller closes it. */
+    /** Loads the pipeline's autoencoder onto {@code manager}; the caller closes it (unless it is borrowed). */
     public LatentAutoencoder loadAutoencoder(NDManager manager) throws IOException {
-        PipelineFolder.Component ae = folder.component("vqvae")
-                .orElseThrow(() -> new IllegalStateException(folder.dir() + " has no autoencoder"));
-        Path dir = ae.config().getParent();
-        return ae.className().equals("VQModel") ? VaeWeights.loadVq(dir, manager) : VaeWeights.load(dir, manager);
+        if (autoencoder == null) {
+            throw new IllegalStateException(origin + " has no autoencoder");
+        }
+        return sharedAutoencoder != null ? sharedAutoencoder : autoencoder.loader().load(manager);
+    }
+
+    /**
+     * Writes the pipeline as a diffusers pipeline folder in {@code dir} (subfolder layout):
+     * {@code model_index.json}, {@code unet/} (config and weights, with {@code metadata}),
+     * {@code scheduler/scheduler_config.json}, and for a latent pipeline {@code vqvae/} — so that
+     * {@code DiffusionPipeline.from_pretrained(dir)} gives images. Loads what is not in memory onto
+     * {@code manager}. Returns what diffusers will not do as the studio does (empty when nothing).
+     */
+    public List<String> save(Path dir, Map<String, String> metadata, NDManager manager) throws IOException {
+        List<String> notes = new ArrayList<>();
+        try (NDManager m = manager.newSubManager()) {
+            Files.createDirectories(dir.resolve("unet"));
+            Files.createDirectories(dir.resolve("scheduler"));
+            UNet2DModel unet = sharedUnet != null ? sharedUnet : unetLoader.load(m);
+            try {
+                UNetWeights.writeConfig(unetConfig, dir.resolve("unet"));
+                UNetWeights.writeWeights(unet, dir.resolve("unet").resolve(UNetWeights.DIFFUSERS_WEIGHTS), metadata);
+            } finally {
+                if (unet != sharedUnet) {
+                    unet.close();
+                }
+            }
+            AtomicFiles.writeString(dir.resolve("scheduler").resolve(PipelineFolder.SCHEDULER_CONFIG),
+                    scheduler.toJsonString());
+            Map<String, String> components = new LinkedHashMap<>();
+            if (autoencoder != null) {
+                // LDMPipeline decodes vqvae.decode(latents / vqvae.config.scaling_factor): the autoencoder goes
+                // along with the scaling factor in use, so diffusers hands back images, not latents
+                LatentAutoencoder ae = loadAutoencoder(m);
+                try {
+                    if (ae instanceof VQModel vq) {
+                        VQConfig c = vq.config();
+                        VaeWeights.saveVq(vq, latentScale == null ? c : c.withScalingFactor(latentScale), dir.resolve("vqvae"));
+                    } else {
+                        AutoencoderKL kl = (AutoencoderKL) ae;
+                        VaeConfig c = kl.config();
+                        VaeWeights.save(kl, latentScale == null ? c : c.withScalingFactor(latentScale), dir.resolve("vqvae"),
+                                null);
+                        Double shift = c.shiftFactor();
+                        if (shift != null && shift != 0) {
+                            notes.add("its autoencoder has shift_factor " + shift
+                                    + ", which diffusers' LDMPipeline does not add back");
+                        }
+                    }
+                } finally {
+                    if (ae != sharedAutoencoder) {
+                        ae.close();
+                    }
+                }
+                components.put("vqvae", autoencoder.className());
+            }
+            components.put("scheduler", scheduler.className());
+            components.put("unet", "UNet2DModel");
+            String cls = autoencoder != null ? "LDMPipeline" : pipelineClass.equals("LDMPipeline") ? "DDPMPipeline"
+                    : pipelineClass;
+            AtomicFiles.writeString(dir.resolve(PipelineFolder.INDEX), PipelineFolder.index(cls, components).toPrettyString());
+        }
+        List<Integer> widths = unetConfig.widthsWithOtherHeadsInDiffusers();
+        if (!widths.isEmpty()) {
+            int mid = unetConfig.blockOutChannels().get(unetConfig.levels() - 1);
+            notes.add("diffusers will not compute it as the studio does: this network has " + unetConfig.numHeads()
+                    + " attention heads at every width, but diffusers' attention_head_dim (" + mid / unetConfig.numHeads()
+                    + ") gives " + widths.stream().map(c -> c + " channels " + c * unetConfig.numHeads() / mid + " heads")
+                            .toList() + " (the studio samples it exactly)");
+        }
+        return notes;
     }
 }

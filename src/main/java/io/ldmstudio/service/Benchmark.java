@@ -1,21 +1,19 @@
 package io.ldmstudio.service;
 
 import io.ldmstudio.engine.Devices;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ldmstudio.config.RunConfig;
+import io.ldmstudio.config.SamplerKind;
+import io.ldmstudio.diffusion.SchedulerConfig;
+import io.ldmstudio.pipeline.Pipeline;
 import io.ldmstudio.diffusion.NoiseSchedule;
-import io.ldmstudio.diffusion.Sampler;
-import io.ldmstudio.diffusion.Samplers;
-import io.ldmstudio.diffusion.SamplingLoop;
 import io.ldmstudio.nn.UNet2DModel;
 import io.ldmstudio.nn.UNetConfig;
 import io.ldmstudio.training.AdamW;
 import io.ldmstudio.training.DiffusionTrainStep;
-import io.ldmstudio.pipeline.NetworkDenoiser;
 import io.ldmstudio.util.Rng;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -86,8 +84,8 @@ public final class Benchmark {
     public static Map<String, Object> run(Spec spec, Devices.DeviceInfo device, Consumer<String> progress) {
         UNetConfig uc = UNetConfig.of(spec.model(), spec.inChannels(), spec.resolution());
         UNet2DModel unet = new UNet2DModel(uc);
-        NoiseSchedule schedule = NoiseSchedule.fromConfig(
-                new RunConfig.Diffusion(spec.timesteps(), spec.schedule(), 1e-4, 0.02, "epsilon"));
+        RunConfig.Diffusion diffusion = new RunConfig.Diffusion(spec.timesteps(), spec.schedule(), 1e-4, 0.02, "epsilon");
+        NoiseSchedule schedule = NoiseSchedule.fromConfig(diffusion);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("name", spec.name());
         out.put("params", unet.parameterCount());
@@ -128,13 +126,14 @@ public final class Benchmark {
             out.put("train_wall_seconds", round(wallSeconds, 2));
 
             progress.accept("sampling: DDIM-" + spec.ddimSteps() + " of " + spec.sampleBatch() + " images");
-            Sampler ddim = Samplers.create("ddim", schedule, 0.0, false);
-            ddim.setTimesteps(spec.ddimSteps());
-            Shape sshape = new Shape(spec.sampleBatch(), spec.inChannels(), spec.resolution(), spec.resolution());
+            // the pipeline every caller samples through, with the latents left undecoded (no autoencoder)
+            Pipeline pipeline = Pipeline.of(unet, SchedulerConfig.forStudio(diffusion, "ddim", false), null, spec.name());
             long s0 = System.nanoTime();
-            try (NDManager sm = manager.newSubManager()) {
-                NDArray x = SamplingLoop.sample(new NetworkDenoiser(unet), ddim, sshape, 7, sm, null);
-                x.toFloatArray();
+            try {
+                pipeline.generate(new Pipeline.Request(SamplerKind.DDIM, spec.ddimSteps(), 0, 7, spec.sampleBatch(), null),
+                        manager, null, () -> false);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e); // nothing is read: the network is in memory
             }
             double ddimSeconds = (System.nanoTime() - s0) / 1e9;
             out.put("ddim_steps", spec.ddimSteps());

@@ -1,27 +1,17 @@
 package io.ldmstudio.service;
 
 import io.ldmstudio.engine.Devices;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.ldmstudio.config.RunConfig;
-import io.ldmstudio.diffusion.NoiseSchedule;
-import io.ldmstudio.diffusion.Sampler;
-import io.ldmstudio.diffusion.Samplers;
-import io.ldmstudio.diffusion.SamplingLoop;
+import io.ldmstudio.config.SamplerKind;
+import io.ldmstudio.training.RunPipelines;
 import io.ldmstudio.diffusion.StepListener;
-import io.ldmstudio.nn.GradMode;
-import io.ldmstudio.nn.UNet2DModel;
-import io.ldmstudio.nn.UNetConfig;
 import io.ldmstudio.pipeline.Pipeline;
 import io.ldmstudio.runs.Checkpoint;
 import io.ldmstudio.runs.Run;
-import io.ldmstudio.training.LatentSpace;
 import io.ldmstudio.training.Trainer;
-import io.ldmstudio.pipeline.NetworkDenoiser;
-import io.ldmstudio.weights.UNetWeights;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -59,18 +49,29 @@ public final class SamplingService {
      * Samples from a diffusers pipeline (either layout) on {@code device}: {@code sampler} null means the
      * pipeline's own scheduler class; {@code noise} a given x_T of {@link Pipeline#noiseShape} or null.
      */
-    public static Result sample(Pipeline pipeline, io.ldmstudio.config.SamplerKind sampler, int steps, double eta,
+    public static Result sample(Pipeline pipeline, SamplerKind sampler, int steps, double eta,
             long seed, int n, float[] noise, Devices.DeviceInfo device, StepListener listener, BooleanSupplier cancelled)
             throws IOException {
         if (steps > pipeline.scheduler().numTrainTimesteps()) {
             throw new IllegalArgumentException("--steps " + steps + ": at most " + pipeline.scheduler().numTrainTimesteps()
                     + " (the scheduler's num_train_timesteps)");
         }
+        return sample(pipeline, sampler, steps, eta, seed, n, noise, device, listener, cancelled, null);
+    }
+
+    /**
+     * As {@link #sample(Pipeline, SamplerKind, int, double, long, int, float[], Devices.DeviceInfo, StepListener,
+     * BooleanSupplier)}, decoding latents with {@code decoder} (kept loaded across calls) when it is not null.
+     */
+    public static Result sample(Pipeline pipeline, SamplerKind sampler, int steps, double eta, long seed, int n,
+            float[] noise, Devices.DeviceInfo device, StepListener listener, BooleanSupplier cancelled,
+            LatentDecoder decoder) throws IOException {
+        int latentSize = pipeline.unetConfig().sampleSize();
         try (NDManager manager = NDManager.newBaseManager(device.device())) {
             Pipeline.Result r = pipeline.generate(new Pipeline.Request(sampler, steps, eta, seed, n, noise), manager,
-                    listener, cancelled);
+                    listener, cancelled, decoder == null ? null : (latents, k) -> decoder.decode(latents, k, latentSize));
             return new Result(r.images(), r.channels(), r.height(), r.width(), 0,
-                    pipeline.folder().pipelineClass() + " " + pipeline.folder().dir(), r.seconds());
+                    pipeline.pipelineClass() + " " + pipeline.origin(), r.seconds());
         }
     }
 
@@ -124,50 +125,27 @@ public final class SamplingService {
         Trainer.checkTrainable(config);
         Checkpoint cp = checkpointFor(run, req.checkpointStep());
         Path weights = cp.weights(req.useEma());
-        int c = config.unetChannels();
-        int res = config.unetResolution();
-        UNetConfig uc = UNetConfig.of(config.model(), c, res);
-        NoiseSchedule schedule = NoiseSchedule.fromConfig(config.diffusion());
-        Sampler sampler = Samplers.create(req.sampler(), schedule, req.eta(), config.pixelSpace());
-        if (req.steps() > schedule.numTimesteps()) {
-            throw new IllegalArgumentException("--steps " + req.steps() + ": at most " + schedule.numTimesteps()
+        SamplerKind kind = SamplerKind.parse(req.sampler(), "--sampler");
+        Pipeline pipeline = RunPipelines.of(config, kind.key, weights, "run " + run.name() + " (step " + cp.step() + ")");
+        if (req.steps() > config.diffusion().timesteps()) {
+            throw new IllegalArgumentException("--steps " + req.steps() + ": at most " + config.diffusion().timesteps()
                     + " (the run's diffusion.timesteps)");
         }
-        sampler.setTimesteps(req.steps());
         if (noise != null) {
-            long[] want = {req.n(), c, res, res};
+            long[] want = pipeline.noiseShape(req.n());
             if (!java.util.Arrays.equals(noise.shape(), want)) {
                 throw new IllegalArgumentException((noiseFile == null ? "--noise" : noiseFile.toString()) + ": shape "
                         + noise.shapeText() + " where run " + run.name() + "'s denoiser takes [n, C, H, W] = "
                         + new Shape(want) + (config.pixelSpace() ? " (pixels)" : " (latents)"));
             }
         }
-        long t0 = System.nanoTime();
-        GradMode.disable();
+        int latentSize = config.unetResolution();
         try (NDManager manager = NDManager.newBaseManager(device.device())) {
-            UNet2DModel unet = new UNet2DModel(uc);
-            unet.initialize(manager, new io.ldmstudio.util.Rng(0), false);
-            unet.loadStateDict(UNetWeights.readFor(unet, weights), manager);
-            NDArray x = SamplingLoop.sample(new NetworkDenoiser(unet), sampler, new Shape(req.n(), c, res, res),
-                    noise == null ? null : noise.data(), req.seed(), manager, listener, cancelled);
-            float[] all = x.toFloatArray();
-            if (!config.pixelSpace()) { // decode with the run's autoencoder
-                int latentSize = res;
-                res = config.data().resolution();
-                if (decoder != null) {
-                    all = decoder.decode(all, req.n(), latentSize);
-                    c = all.length / (req.n() * res * res); // the autoencoder's out_channels
-                } else {
-                    LatentSpace latent = LatentSpace.load(config, manager);
-                    all = latent.decode(all, req.n(), latentSize);
-                    c = latent.vae().imageChannels();
-                    latent.close();
-                }
-            }
-            List<float[]> images = io.ldmstudio.data.Grids.split(all, req.n(), c * res * res);
-            unet.close();
-            return new Result(images, c, res, res, cp.step(), weights.getFileName().toString(),
-                    (System.nanoTime() - t0) / 1e9);
+            Pipeline.Result r = pipeline.generate(new Pipeline.Request(kind, req.steps(), req.eta(), req.seed(), req.n(),
+                    noise == null ? null : noise.data()), manager, listener, cancelled,
+                    decoder == null ? null : (latents, n) -> decoder.decode(latents, n, latentSize));
+            return new Result(r.images(), r.channels(), r.height(), r.width(), cp.step(),
+                    weights.getFileName().toString(), r.seconds());
         }
     }
 }

@@ -1,28 +1,20 @@
 package io.ldmstudio.training;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.ldmstudio.pipeline.NetworkDenoiser;
+import io.ldmstudio.pipeline.Pipeline;
+import io.ldmstudio.config.SamplerKind;
 import io.ldmstudio.config.RunConfig;
 import io.ldmstudio.data.Batch;
-import io.ldmstudio.data.Grids;
 import io.ldmstudio.data.ImageSource;
 import io.ldmstudio.data.ImageWriter;
 import io.ldmstudio.data.LatentCache;
 import io.ldmstudio.data.Transform;
 import io.ldmstudio.diffusion.NoiseSchedule;
-import io.ldmstudio.diffusion.Sampler;
-import io.ldmstudio.diffusion.Samplers;
-import io.ldmstudio.diffusion.SamplingLoop;
 import io.ldmstudio.nn.UNet2DModel;
 import io.ldmstudio.nn.UNetConfig;
-import io.ldmstudio.runs.AtomicFiles;
 import io.ldmstudio.runs.Run;
 import io.ldmstudio.weights.UNetWeights;
-import io.ldmstudio.weights.VaeWeights;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,10 +26,10 @@ import java.util.function.Consumer;
 /**
  * A diffusion run: a U-Net learns to predict the noise of images, or of their latents when the run
  * has an autoencoder (the dataset is then encoded once into the latent cache, and sample grids are
- * decoded). Exports a diffusers {@code DDPMPipeline}.
+ * decoded). Its sample grids and its export go through the run's {@link Pipeline} ({@link RunPipelines}):
+ * a {@code DDPMPipeline}, or an {@code LDMPipeline} with its autoencoder.
  */
 final class DiffusionTask implements TrainingTask {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final RunConfig config;
     private final NDManager manager;
@@ -144,15 +136,13 @@ final class DiffusionTask implements TrainingTask {
 
     @Override
     public void writeSamples(long step, Path file, java.util.function.BooleanSupplier cancelled) throws IOException {
-        writeSampleGrid(config, schedule, trained.forInference(config.sampling().useEma()), manager, file, latent,
-                cancelled);
+        writeSampleGrid(config, trained.forInference(config.sampling().useEma()), manager, file, latent, cancelled);
     }
 
     @Override
     public void writeCheckpointFiles(Path dir) throws IOException {
         UNetWeights.writeConfig(unetConfig, dir);
-        Files.writeString(dir.resolve("scheduler_config.json"),
-                JSON.writerWithDefaultPrettyPrinter().writeValueAsString(schedulerConfig(config)));
+        Files.writeString(dir.resolve("scheduler_config.json"), RunPipelines.scheduler(config, null).toJsonString());
     }
 
     /**
@@ -164,48 +154,12 @@ final class DiffusionTask implements TrainingTask {
      */
     @Override
     public String export(Run run, long step) throws IOException {
-        UNet2DModel model = trained.forInference(true);
         Path dir = run.exportsDir().resolve("diffusers");
-        Files.createDirectories(dir.resolve("unet"));
-        Files.createDirectories(dir.resolve("scheduler"));
-        UNetWeights.writeConfig(unetConfig, dir.resolve("unet"));
-        UNetWeights.writeWeights(model, dir.resolve("unet").resolve(UNetWeights.DIFFUSERS_WEIGHTS),
-                Map.of("step", Long.toString(step)));
-        AtomicFiles.writeString(dir.resolve("scheduler").resolve("scheduler_config.json"),
-                JSON.writerWithDefaultPrettyPrinter().writeValueAsString(schedulerConfig(config)));
-        ObjectNode index = JSON.createObjectNode();
-        String pipeline = latent == null ? "DDPMPipeline" : "LDMPipeline";
-        index.put("_class_name", pipeline);
-        index.put("_diffusers_version", "0.27.0");
-        String note = "";
-        if (latent != null) {
-            // LDMPipeline decodes vqvae.decode(latents / vqvae.config.scaling_factor): the autoencoder goes
-            // along with the scaling factor the run trained with, so diffusers hands back images, not latents
-            index.putArray("vqvae").add("diffusers").add(latent.vae().kind());
-            if (latent.vae() instanceof io.ldmstudio.nn.VQModel vq) {
-                VaeWeights.saveVq(vq, vq.config(), dir.resolve("vqvae"));
-            } else {
-                io.ldmstudio.nn.AutoencoderKL kl = (io.ldmstudio.nn.AutoencoderKL) latent.vae();
-                VaeWeights.save(kl, dir.resolve("vqvae"));
-                Double shift = kl.config().shiftFactor();
-                if (shift != null && shift != 0) {
-                    note = "; its autoencoder has shift_factor " + shift + ", which diffusers' LDMPipeline does not add back";
-                }
-            }
-        }
-        index.putArray("scheduler").add("diffusers").add("DDPMScheduler");
-        index.putArray("unet").add("diffusers").add("UNet2DModel");
-        AtomicFiles.writeString(dir.resolve("model_index.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(index));
-        List<Integer> widths = unetConfig.widthsWithOtherHeadsInDiffusers();
-        if (!widths.isEmpty()) {
-            int mid = unetConfig.blockOutChannels().get(unetConfig.levels() - 1);
-            note += "; diffusers will not compute it as the studio does: this network has " + unetConfig.numHeads()
-                    + " attention heads at every width, but diffusers' attention_head_dim (" + mid / unetConfig.numHeads()
-                    + ") gives " + widths.stream().map(c -> c + " channels " + c * unetConfig.numHeads() / mid + " heads")
-                            .toList() + " (the studio samples it exactly)";
-        }
-        return "exported a diffusers " + pipeline + " (" + (trained.ema() != null ? "EMA" : "raw") + " weights"
-                + (latent != null ? ", with its autoencoder as vqvae" : "") + ") to " + dir + note;
+        Pipeline pipeline = RunPipelines.live(config, trained.forInference(true), latent);
+        List<String> notes = pipeline.save(dir, Map.of("step", Long.toString(step)), manager);
+        return "exported a diffusers " + pipeline.pipelineClass() + " (" + (trained.ema() != null ? "EMA" : "raw")
+                + " weights" + (latent != null ? ", with its autoencoder as vqvae" : "") + ") to " + dir
+                + notes.stream().map(n -> "; " + n).collect(java.util.stream.Collectors.joining());
     }
 
     @Override
@@ -219,35 +173,14 @@ final class DiffusionTask implements TrainingTask {
         trained.close();
     }
 
-    /**
-     * diffusers DDPMScheduler config matching the run's schedule, saved beside the weights: see
-     * {@link io.ldmstudio.diffusion.SchedulerConfig#forStudio} for the mapping (reading it back gives
-     * the identical schedule, and the timesteps of the run's sampler).
-     */
-    static ObjectNode schedulerConfig(RunConfig config) {
-        return io.ldmstudio.diffusion.SchedulerConfig.forStudio(config.diffusion(),
-                config.sampling().sampler(), config.pixelSpace()).toJson();
-    }
-
-    /** Samples the fixed-seed grid (the same noise every time) and writes it as a PNG. */
-    static Path writeSampleGrid(RunConfig config, NoiseSchedule schedule, UNet2DModel model, NDManager manager,
-            Path file, LatentSpace latent, java.util.function.BooleanSupplier cancelled) throws IOException {
+    /** Samples the fixed-seed grid (the same noise every time) through the run's pipeline and writes it as a PNG. */
+    static Path writeSampleGrid(RunConfig config, UNet2DModel model, NDManager manager, Path file, LatentSpace latent,
+            java.util.function.BooleanSupplier cancelled) throws IOException {
         RunConfig.Sampling s = config.sampling();
-        int c = config.unetChannels();
-        int res = config.unetResolution();
-        Sampler sampler = Samplers.fromConfig(config, schedule);
-        float[] values;
-        try (NDManager sm = manager.newSubManager()) {
-            NDArray x = SamplingLoop.sample(new NetworkDenoiser(model), sampler, new Shape(s.n(), c, res, res), s.seed(), sm, null,
-                    cancelled);
-            values = x.toFloatArray();
-        }
-        if (latent != null) { // decode the latents into images
-            values = latent.decode(values, s.n(), res);
-            c = latent.vae().imageChannels();
-            res = config.data().resolution();
-        }
-        ImageWriter.writeGrid(Grids.split(values, s.n(), c * res * res), c, res, res, file);
+        Pipeline.Result r = RunPipelines.live(config, model, latent).generate(new Pipeline.Request(
+                SamplerKind.parse(s.sampler(), "sampling.sampler"), s.steps(), s.eta(), s.seed(), s.n(), null), manager,
+                null, cancelled);
+        ImageWriter.writeGrid(r.images(), r.channels(), r.height(), r.width(), file);
         return file;
     }
 }

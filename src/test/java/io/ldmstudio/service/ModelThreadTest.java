@@ -70,7 +70,14 @@ class ModelThreadTest {
         AutoencoderSession session = new AutoencoderSession(() -> Devices.resolve("cpu"));
         session.close();
         assertDoesNotThrow(session::close);
-        LatentDecoder decoder = new LatentDecoder((RunConfig) null, Devices.resolve("cpu"));
+        io.ldmstudio.pipeline.Pipeline latent = io.ldmstudio.pipeline.Pipeline.assemble(
+                io.ldmstudio.nn.UNetConfig.of(new RunConfig.Model(32, java.util.List.of(1), 1, java.util.List.of(), 1, 8, 0.0), 4, 8),
+                null, io.ldmstudio.diffusion.SchedulerConfig.forStudio(
+                        new RunConfig.Diffusion(1000, "linear", 1e-4, 0.02, "epsilon"), "ddim", false),
+                new io.ldmstudio.pipeline.Pipeline.Autoencoder("AutoencoderKL", 8, 4, 3, 0.18215, m -> {
+                    throw new java.io.IOException("never loaded here");
+                }), "test");
+        LatentDecoder decoder = new LatentDecoder(latent, Devices.resolve("cpu"));
         decoder.close();
         assertDoesNotThrow(decoder::close);
     }

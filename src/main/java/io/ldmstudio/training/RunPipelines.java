@@ -1,0 +1,54 @@
+package io.ldmstudio.training;
+
+import io.ldmstudio.config.RunConfig;
+import io.ldmstudio.diffusion.SchedulerConfig;
+import io.ldmstudio.nn.UNet2DModel;
+import io.ldmstudio.nn.UNetConfig;
+import io.ldmstudio.pipeline.Pipeline;
+import io.ldmstudio.weights.VaeWeights;
+import java.nio.file.Path;
+
+/**
+ * A run as a {@link Pipeline}: its U-Net (from a checkpoint, or the live network while it trains), the
+ * scheduler config its export writes ({@link SchedulerConfig#forStudio}), and in latent space its
+ * autoencoder ({@code autoencoder.path}, with the config's scaling factor when set). So a run samples,
+ * writes its grids and exports through the same pipeline code as a published model.
+ */
+public final class RunPipelines {
+    private RunPipelines() {}
+
+    /** The U-Net a run trains. */
+    public static UNetConfig unetConfig(RunConfig config) {
+        return UNetConfig.of(config.model(), config.unetChannels(), config.unetResolution());
+    }
+
+    /**
+     * The scheduler config of the run sampled with {@code sampler} (a key; null = the run's
+     * {@code sampling.sampler}): its timestep spacing is the one the studio uses with that sampler.
+     */
+    public static SchedulerConfig scheduler(RunConfig config, String sampler) {
+        return SchedulerConfig.forStudio(config.diffusion(), sampler == null ? config.sampling().sampler() : sampler,
+                config.pixelSpace());
+    }
+
+    /** The run's autoencoder as a pipeline component, loaded and checked by {@link LatentSpace#load}; null in pixel space. */
+    public static Pipeline.Autoencoder autoencoder(RunConfig config) {
+        if (config.pixelSpace()) {
+            return null;
+        }
+        RunConfig.Autoencoder ae = config.autoencoder();
+        String cls = ae.path() != null && VaeWeights.isVq(Path.of(ae.path())) ? "VQModel" : "AutoencoderKL";
+        return new Pipeline.Autoencoder(cls, ae.downsampleFactor(), config.unetChannels(), config.data().channels(),
+                ae.scalingFactor() > 0 ? ae.scalingFactor() : null, m -> LatentSpace.load(config, m).vae());
+    }
+
+    /** The run sampled with {@code sampler} (null: its own) from the U-Net weights in {@code unetWeights}. */
+    public static Pipeline of(RunConfig config, String sampler, Path unetWeights, String origin) {
+        return Pipeline.assemble(unetConfig(config), unetWeights, scheduler(config, sampler), autoencoder(config), origin);
+    }
+
+    /** The live network (and the run's loaded autoencoder, null in pixel space), borrowed, not closed. */
+    static Pipeline live(RunConfig config, UNet2DModel model, LatentSpace latent) {
+        return Pipeline.of(model, scheduler(config, null), latent == null ? null : latent.vae(), "training");
+    }
+}
