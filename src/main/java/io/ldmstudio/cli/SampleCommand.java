@@ -48,7 +48,7 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "a .png gets one grid; any other path is a folder of PNGs")
     Path out;
 
-    @Option(names = "--trajectory", description = "folder for a grid of x_t and of x̂0 at every step")
+    @Option(names = "--trajectory", description = "folder for a grid of x_t, x̂0 and ε̂ at every step (x_t and x̂0 decoded for a latent source)")
     Path trajectory;
 
     @Option(names = "--checkpoint", defaultValue = "0", description = "checkpoint step (default: the newest)")
@@ -122,45 +122,52 @@ final class SampleCommand implements Callable<Integer> {
         };
         StepListener listener = progress;
         TrajectoryWriter tw = null;
-        if (trajectory != null) {
-            tw = new TrajectoryWriter(trajectory, progress);
-            listener = tw;
-        }
-        SamplingService.Result r;
-        if (pipeline != null) {
-            if (xT != null && !java.util.Arrays.equals(xT.shape(), pipeline.noiseShape(n))) {
-                throw new IllegalArgumentException(noise + ": shape " + xT.shapeText() + " where " + asPath + "'s denoiser"
-                        + " takes [n, C, H, W] = " + java.util.Arrays.toString(pipeline.noiseShape(n)));
+        boolean latent = pipeline != null ? pipeline.hasAutoencoder() : !run.config().pixelSpace();
+        // one decoder for the trajectory's frames and the samples: the autoencoder loads once
+        try (io.ldmstudio.service.LatentDecoder decoder = trajectory == null || !latent ? null
+                : pipeline != null ? new io.ldmstudio.service.LatentDecoder(pipeline, info)
+                : new io.ldmstudio.service.LatentDecoder(run.config(), info)) {
+            if (trajectory != null) {
+                tw = new TrajectoryWriter(trajectory, progress, decoder);
+                listener = tw;
             }
-            r = SamplingService.sample(pipeline, kind, steps, kind.usesEta ? eta : 0, seed, n, xT == null ? null : xT.data(),
-                    info, listener, () -> false);
-        } else {
-            r = SamplingService.sample(run, req, info, listener, () -> false, null, xT, noise);
-        }
-        bar.finish();
-        if (out.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".png")) {
-            if (out.toAbsolutePath().getParent() != null) {
-                Files.createDirectories(out.toAbsolutePath().getParent());
+            SamplingService.Result r;
+            if (pipeline != null) {
+                if (xT != null && !java.util.Arrays.equals(xT.shape(), pipeline.noiseShape(n))) {
+                    throw new IllegalArgumentException(noise + ": shape " + xT.shapeText() + " where " + asPath + "'s denoiser"
+                            + " takes [n, C, H, W] = " + java.util.Arrays.toString(pipeline.noiseShape(n)));
+                }
+                r = SamplingService.sample(pipeline, kind, steps, kind.usesEta ? eta : 0, seed, n, xT == null ? null : xT.data(),
+                        info, listener, () -> false, decoder);
+            } else {
+                r = SamplingService.sample(run, req, info, listener, () -> false, decoder, xT, noise);
             }
-            ImageWriter.writeGrid(r.images(), r.channels(), r.height(), r.width(), out);
-            System.out.println("wrote a grid of " + n + " samples to " + out);
-        } else {
-            Files.createDirectories(out);
-            for (int i = 0; i < r.images().size(); i++) {
-                ImageWriter.writePng(r.images().get(i), r.channels(), r.height(), r.width(),
-                        out.resolve(String.format(Locale.ROOT, "sample-%04d.png", i)));
+            bar.finish();
+            if (out.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".png")) {
+                if (out.toAbsolutePath().getParent() != null) {
+                    Files.createDirectories(out.toAbsolutePath().getParent());
+                }
+                ImageWriter.writeGrid(r.images(), r.channels(), r.height(), r.width(), out);
+                System.out.println("wrote a grid of " + n + " samples to " + out);
+            } else {
+                Files.createDirectories(out);
+                for (int i = 0; i < r.images().size(); i++) {
+                    ImageWriter.writePng(r.images().get(i), r.channels(), r.height(), r.width(),
+                            out.resolve(String.format(Locale.ROOT, "sample-%04d.png", i)));
+                }
+                System.out.println("wrote " + n + " samples (" + r.width() + "x" + r.height() + ") to " + out);
             }
-            System.out.println("wrote " + n + " samples (" + r.width() + "x" + r.height() + ") to " + out);
-        }
-        if (tw != null) {
-            System.out.println("wrote the trajectory (" + tw.stepsWritten() + " steps, x_t and x̂0) to " + trajectory);
-        }
-        if (pipeline != null) {
-            System.out.printf(Locale.ROOT, "%s-%d from %s%s in %.1f s%n", sampler, steps, r.weights(),
-                    pipeline.latentScale().map(s -> String.format(Locale.ROOT, " (latent scale %s)", s)).orElse(""), r.seconds());
-        } else {
-            System.out.printf(Locale.ROOT, "%s-%d from %s of step %d in %.1f s%n", sampler, steps, r.weights(),
-                    r.checkpointStep(), r.seconds());
+            if (tw != null) {
+                System.out.println("wrote the trajectory (" + tw.stepsWritten() + " steps, x_t, x̂0 and ε̂"
+                        + (latent ? "; x_t and x̂0 decoded, ε̂ in latent space" : "") + ") to " + trajectory);
+            }
+            if (pipeline != null) {
+                System.out.printf(Locale.ROOT, "%s-%d from %s%s in %.1f s%n", sampler, steps, r.weights(),
+                        pipeline.latentScale().map(s -> String.format(Locale.ROOT, " (latent scale %s)", s)).orElse(""), r.seconds());
+            } else {
+                System.out.printf(Locale.ROOT, "%s-%d from %s of step %d in %.1f s%n", sampler, steps, r.weights(),
+                        r.checkpointStep(), r.seconds());
+            }
         }
         return 0;
     }

@@ -72,6 +72,11 @@ public final class LatentDecoder implements AutoCloseable {
         }
     }
 
+    /** Channels of the images it decodes. */
+    public int imageChannels() {
+        return pipeline.imageChannels();
+    }
+
     /** Frees the autoencoder (on its own thread) and ends the thread; does nothing once closed. */
     @Override
     public void close() {

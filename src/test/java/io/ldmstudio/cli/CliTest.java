@@ -271,8 +271,8 @@ class CliTest {
         assertEquals(2 * 16 + 3 * 2, g.getWidth());
         try (Stream<Path> files = Files.list(tmp.resolve("traj"))) {
             List<String> names = files.map(p -> p.getFileName().toString()).sorted().toList();
-            assertEquals(6, names.size(), names.toString()); // x_t and x̂0 for each of 3 steps
-            assertTrue(names.get(0).startsWith("x0-0000-t"), names.toString());
+            assertEquals(9, names.size(), names.toString()); // x_t, x̂0 and ε̂ for each of 3 steps
+            assertTrue(names.get(0).startsWith("eps-0000-t") && names.get(3).startsWith("x0-0000-t"), names.toString());
         }
 
         Path folder = tmp.resolve("out/each");

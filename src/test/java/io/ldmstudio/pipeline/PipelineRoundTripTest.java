@@ -126,4 +126,43 @@ class PipelineRoundTripTest {
         }
         assertThrows(IllegalArgumentException.class, () -> p.withLatentScale(0));
     }
+
+    /**
+     * The CLI's --trajectory of a latent pipeline: x_t and x̂0 decoded into images by the same decoder as the
+     * samples, ε̂ in latent space. DDIM ends on ᾱ = 1 (set_alpha_to_one), so the last step's x̂0 is the sample:
+     * its decoded grid is the samples' grid, pixel for pixel.
+     */
+    @Test
+    void aLatentPipelinesTrajectoryIsWrittenDecoded() throws Exception {
+        Run run = latentRun("traj", "ddim");
+        Pipeline p = Pipeline.open(run.exportsDir().resolve("diffusers"));
+        Path dir = tmp.resolve("traj");
+        Devices.DeviceInfo cpu = Devices.resolve("cpu");
+        SamplingService.Result r;
+        io.ldmstudio.service.TrajectoryWriter tw;
+        try (io.ldmstudio.service.LatentDecoder dec = new io.ldmstudio.service.LatentDecoder(p, cpu)) {
+            tw = new io.ldmstudio.service.TrajectoryWriter(dir, null, dec);
+            r = SamplingService.sample(p, SamplerKind.DDIM, 3, 0, 5, 2, null, cpu, tw, () -> false, dec);
+        }
+        assertEquals(3, tw.stepsWritten());
+        List<String> names;
+        try (var files = java.nio.file.Files.list(dir)) {
+            names = files.map(f -> f.getFileName().toString()).sorted().toList();
+        }
+        assertEquals(9, names.size(), names.toString());
+        Path grid = tmp.resolve("samples.png");
+        io.ldmstudio.data.ImageWriter.writeGrid(r.images(), r.channels(), r.height(), r.width(), grid);
+        java.awt.image.BufferedImage samples = javax.imageio.ImageIO.read(grid.toFile());
+        String last = names.stream().filter(n -> n.startsWith("x0-0002-")).findFirst().orElseThrow();
+        java.awt.image.BufferedImage x0 = javax.imageio.ImageIO.read(dir.resolve(last).toFile());
+        assertEquals(samples.getWidth(), x0.getWidth(), "x̂0 is decoded to the images' size (16 px)");
+        assertArrayEquals(samples.getRGB(0, 0, samples.getWidth(), samples.getHeight(), null, 0, samples.getWidth()),
+                x0.getRGB(0, 0, x0.getWidth(), x0.getHeight(), null, 0, x0.getWidth()));
+        java.awt.image.BufferedImage xt = javax.imageio.ImageIO.read(dir.resolve(
+                names.stream().filter(n -> n.startsWith("xt-0000-")).findFirst().orElseThrow()).toFile());
+        assertEquals(samples.getWidth(), xt.getWidth());
+        java.awt.image.BufferedImage eps = javax.imageio.ImageIO.read(dir.resolve(
+                names.stream().filter(n -> n.startsWith("eps-0000-")).findFirst().orElseThrow()).toFile());
+        assertTrue(eps.getWidth() < samples.getWidth(), "ε̂ stays at the latents' 8 px: " + eps.getWidth());
+    }
 }
