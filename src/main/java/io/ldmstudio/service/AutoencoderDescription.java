@@ -13,7 +13,8 @@ import java.util.List;
  * of its config a person reads (f, levels, channels, blocks, scaling). Made from the headers and
  * config alone; no tensors are loaded.
  *
- * @param source               the weights file, config file and naming ({@link VaeWeights#resolve})
+ * @param source               the weights file, config file and naming ({@link Autoencoders#resolve}; a VQ
+ *                             model's encoder/decoder as a KL config)
  * @param parameterCount       the number of parameters
  * @param downFactor           the spatial downsampling factor f
  * @param levels               the number of down (and up) blocks

@@ -62,17 +62,14 @@ public final class LatentSpace implements LatentCache.Encoder {
         return vae;
     }
 
-    private static int latentChannels(LatentAutoencoder vae) {
-        return vae instanceof VQModel vq ? vq.config().vqEmbedDim() : vae.latentChannels();
-    }
-
     public Path weightsFile() {
         return weightsFile;
     }
 
+    /** The latents' channels: a VQ model's are its vq_embed_dim ({@link LatentAutoencoder#latentChannels}). */
     @Override
     public int latentChannels() {
-        return latentChannels(vae);
+        return vae.latentChannels();
     }
 
     @Override
