@@ -7,6 +7,7 @@ import io.ldmstudio.eval.MetricSummary;
 import io.ldmstudio.eval.MetricTable;
 import io.ldmstudio.nn.VQModel;
 import io.ldmstudio.nn.VaeConfig;
+import io.ldmstudio.pipeline.Autoencoders;
 import io.ldmstudio.runs.Run;
 import io.ldmstudio.engine.Devices;
 import io.ldmstudio.service.ReconstructionService;
@@ -71,12 +72,7 @@ final class VaeCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             Path p = common.vaeOrRun(path, "PATH");
-            if (VaeWeights.isVq(p)) {
-                VaeWeights.vqInfo(p, size).lines().forEach(System.out::println);
-                return 0;
-            }
-            VaeWeights.Info info = VaeWeights.info(p, size, loading.options());
-            info.lines().forEach(System.out::println);
+            Autoencoders.infoLines(Autoencoders.resolve(p, loading.options()), size).forEach(System.out::println);
             return 0;
         }
     }

@@ -80,6 +80,12 @@ public record VQConfig(
                 sampleSize, scalingFactor, null, forceUpcast, true, true, midBlockAddAttention);
     }
 
+    /** The same model with another latent scale. */
+    public VQConfig withScalingFactor(double s) {
+        return new VQConfig(inChannels, outChannels, blockOutChannels, layersPerBlock, latentChannels, normNumGroups,
+                sampleSize, numVqEmbeddings, vqEmbedDim, s, midBlockAddAttention, lookupFromCodebook, forceUpcast);
+    }
+
     /** Number of down (and up) blocks. */
     public int levels() {
         return blockOutChannels.size();

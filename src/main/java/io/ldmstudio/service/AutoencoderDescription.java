@@ -2,6 +2,7 @@ package io.ldmstudio.service;
 
 import io.ldmstudio.nn.VQConfig;
 import io.ldmstudio.nn.VaeConfig;
+import io.ldmstudio.pipeline.Autoencoders;
 import io.ldmstudio.weights.VaeWeights;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -12,7 +13,8 @@ import java.util.List;
  * of its config a person reads (f, levels, channels, blocks, scaling). Made from the headers and
  * config alone; no tensors are loaded.
  *
- * @param source               the weights file, config file and naming ({@link VaeWeights#resolve})
+ * @param source               the weights file, config file and naming ({@link Autoencoders#resolve}; a VQ
+ *                             model's encoder/decoder as a KL config)
  * @param parameterCount       the number of parameters
  * @param downFactor           the spatial downsampling factor f
  * @param levels               the number of down (and up) blocks
@@ -39,23 +41,26 @@ public record AutoencoderDescription(VaeWeights.Source source, long parameterCou
     }
 
     /**
-     * Reads what {@code path} points at: a diffusers folder, a single .safetensors file, or a studio
-     * run folder (whatever {@link VaeWeights#resolve} accepts), with the default options. Headers and
-     * config only.
+     * Reads what {@code path} points at: whatever {@link Autoencoders#resolve} opens (a diffusers
+     * AutoencoderKL or VQModel folder, a pipeline folder, a single .safetensors file, a studio
+     * autoencoder run folder), with the default options. Headers and config only.
      */
     public static AutoencoderDescription read(Path path) throws IOException {
-        if (VaeWeights.isVq(path)) {
-            VaeWeights.VqSource vs = VaeWeights.resolveVq(path);
-            VQConfig c = vs.config();
-            long params = new io.ldmstudio.nn.VQModel(c).parameterCount(); // builds the graph only
-            // the encoder/decoder as a KL config (the weights file, config file and naming are the VQ model's)
-            VaeWeights.Source s = new VaeWeights.Source(vs.weightsFile(), vs.configFile(), vs.layout(), c.backbone(), false);
-            return new AutoencoderDescription(s, params, c.downFactor(), c.levels(), c.inChannels(),
-                    c.latentChannels(), c.blockOutChannels(), c.layersPerBlock(), c.normNumGroups(),
-                    c.midBlockAddAttention(), c.scalingFactor(), null, VaeWeights.VQ_CLASS, c.numVqEmbeddings(),
-                    c.vqEmbedDim());
+        return of(Autoencoders.resolve(path, VaeWeights.Options.DEFAULTS));
+    }
+
+    /** The description of a resolved autoencoder, KL or VQ (builds the modules to count parameters; no tensors). */
+    public static AutoencoderDescription of(Autoencoders.Source a) {
+        if (!a.isVq()) {
+            return of(a.kl());
         }
-        return of(VaeWeights.resolve(path, VaeWeights.Options.DEFAULTS));
+        VQConfig c = a.vq().config();
+        // the encoder/decoder as a KL config (the weights file, config file and naming are the VQ model's)
+        VaeWeights.Source s = new VaeWeights.Source(a.weightsFile(), a.configFile(), a.layout(), c.backbone(), false);
+        return new AutoencoderDescription(s, a.parameterCount(), c.downFactor(), c.levels(), c.inChannels(),
+                c.latentChannels(), c.blockOutChannels(), c.layersPerBlock(), c.normNumGroups(),
+                c.midBlockAddAttention(), c.scalingFactor(), null, VaeWeights.VQ_CLASS, c.numVqEmbeddings(),
+                c.vqEmbedDim());
     }
 
     /** Whether this is a VQ model (it has a codebook). */

@@ -16,6 +16,7 @@ import io.ldmstudio.nn.GradMode;
 import io.ldmstudio.nn.LatentAutoencoder;
 import io.ldmstudio.nn.VQModel;
 import io.ldmstudio.nn.VaeConfig;
+import io.ldmstudio.pipeline.Autoencoders;
 import io.ldmstudio.weights.VaeWeights;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -167,8 +168,8 @@ public final class AutoencoderSession implements AutoCloseable {
             return held;
         }
         // a VQ model's description carries its weights file with its config.json beside it
-        boolean vq = VaeWeights.isVq(file);
-        LatentAutoencoder model = thread.load(d, m -> vq ? VaeWeights.loadVq(file, m) : VaeWeights.load(weights, m));
+        Autoencoders.Source source = Autoencoders.of(weights);
+        LatentAutoencoder model = thread.load(d, m -> Autoencoders.load(source, m));
         loadedFile = file;
         loadedTime = time;
         loadedConfig = weights.config();

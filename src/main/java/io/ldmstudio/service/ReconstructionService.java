@@ -19,6 +19,7 @@ import io.ldmstudio.nn.AutoencoderKL;
 import io.ldmstudio.nn.GradMode;
 import io.ldmstudio.nn.LatentAutoencoder;
 import io.ldmstudio.nn.VQModel;
+import io.ldmstudio.pipeline.Autoencoders;
 import io.ldmstudio.training.Reconstructions;
 import io.ldmstudio.weights.VaeWeights;
 import java.io.IOException;
@@ -72,11 +73,10 @@ public final class ReconstructionService {
             List<String> skipped, VQModel.CodebookUsage usage) {}
 
     /**
-     * Loads what {@code vae} points at: a diffusers VQModel ({@link VaeWeights#isVq}) or else a KL
-     * autoencoder as {@link VaeWeights#resolve} finds it.
+     * Loads what {@code vae} points at, KL or VQ, as {@link Autoencoders#resolve} finds it.
      */
     static LatentAutoencoder load(Path vae, VaeWeights.Options options, NDManager manager) throws IOException {
-        return VaeWeights.isVq(vae) ? VaeWeights.loadVq(vae, manager) : VaeWeights.load(vae, manager, options);
+        return Autoencoders.load(vae, options, manager);
     }
 
     private static int inChannels(LatentAutoencoder model) {
@@ -119,11 +119,9 @@ public final class ReconstructionService {
         List<ImageResult> results = new ArrayList<>(n);
         List<float[]> firstImages = new ArrayList<>();
         List<float[]> firstRecons = new ArrayList<>();
-        boolean vq = VaeWeights.isVq(vae);
-        VaeWeights.VqSource vqSrc = vq ? VaeWeights.resolveVq(vae) : null;
-        VaeWeights.Source src = vq ? null : VaeWeights.resolve(vae, options);
-        int inChannels = vq ? vqSrc.config().inChannels() : src.config().inChannels();
-        Path weightsFile = vq ? vqSrc.weightsFile() : src.weightsFile();
+        Autoencoders.Source src = Autoencoders.resolve(vae, options);
+        int inChannels = src.inChannels();
+        Path weightsFile = src.weightsFile();
         if (inChannels != data.channels()) {
             throw new IllegalArgumentException("the autoencoder at " + vae + " encodes " + inChannels
                     + "-channel images but data.channels is " + data.channels());
@@ -132,7 +130,7 @@ public final class ReconstructionService {
         long t0 = System.nanoTime();
         GradMode.disable();
         try (NDManager manager = NDManager.newBaseManager(device.device())) {
-            LatentAutoencoder model = vq ? VaeWeights.loadVq(vae, manager) : VaeWeights.load(src, manager);
+            LatentAutoencoder model = Autoencoders.load(src, manager);
             int res = data.resolution();
             for (int start = 0; start < n; start += batchSize) {
                 List<float[]> images = new ArrayList<>();

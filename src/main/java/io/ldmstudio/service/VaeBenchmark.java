@@ -9,8 +9,8 @@ import io.ldmstudio.nn.GradMode;
 import io.ldmstudio.nn.LatentAutoencoder;
 import io.ldmstudio.nn.VQModel;
 import io.ldmstudio.nn.VaeConfig;
+import io.ldmstudio.pipeline.Autoencoders;
 import io.ldmstudio.util.Rng;
-import io.ldmstudio.weights.VaeWeights;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -54,20 +54,15 @@ public final class VaeBenchmark {
         try (NDManager manager = NDManager.newBaseManager(device.device())) {
             LatentAutoencoder vae;
             VaeConfig c;
-            if (spec.weights() != null && VaeWeights.isVq(spec.weights())) {
-                VaeWeights.VqSource source = VaeWeights.resolveVq(spec.weights());
-                VQModel vq = VaeWeights.loadVq(spec.weights(), manager);
-                vae = vq;
-                c = vq.config().backbone();
+            if (spec.weights() != null) {
+                Autoencoders.Source source = Autoencoders.resolve(spec.weights(), (Double) null);
+                vae = Autoencoders.load(source, manager);
+                c = source.backbone();
                 out.put("weights", source.weightsFile().toString());
-                out.put("kind", vq.kind());
-                out.put("codebook", vq.config().numVqEmbeddings() + "x" + vq.config().vqEmbedDim());
-            } else if (spec.weights() != null) {
-                VaeWeights.Source source = VaeWeights.resolve(spec.weights(), null);
-                AutoencoderKL kl = VaeWeights.load(source, manager);
-                vae = kl;
-                c = kl.config();
-                out.put("weights", source.weightsFile().toString());
+                if (vae instanceof VQModel vq) {
+                    out.put("kind", vq.kind());
+                    out.put("codebook", vq.config().numVqEmbeddings() + "x" + vq.config().vqEmbedDim());
+                }
             } else {
                 AutoencoderKL kl = new AutoencoderKL(spec.config());
                 kl.initialize(manager, new Rng(0), false);

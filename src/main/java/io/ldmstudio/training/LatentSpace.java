@@ -7,9 +7,8 @@ import io.ldmstudio.config.RunConfig;
 import io.ldmstudio.data.LatentCache;
 import io.ldmstudio.nn.AutoencoderKL;
 import io.ldmstudio.nn.LatentAutoencoder;
-import io.ldmstudio.nn.VQConfig;
 import io.ldmstudio.nn.VQModel;
-import io.ldmstudio.weights.VaeWeights;
+import io.ldmstudio.pipeline.Autoencoders;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,8 +29,8 @@ public final class LatentSpace implements LatentCache.Encoder {
     }
 
     /**
-     * Loads {@code autoencoder.path} (a diffusers folder, a safetensors file or a studio autoencoder
-     * run, or a diffusers VQModel folder: {@link VaeWeights#isVq}) with the config's scaling factor, or
+     * Loads {@code autoencoder.path} (whatever {@link Autoencoders#resolve} opens: a diffusers
+     * AutoencoderKL or VQModel folder, a safetensors file or a studio autoencoder run) with the config's scaling factor, or
      * the autoencoder's own when that is 0; checks f and latent channels (a VQ model's latents are its
      * vq_embed_dim channels, what {@link VQModel#encode} gives).
      */
@@ -42,37 +41,19 @@ public final class LatentSpace implements LatentCache.Encoder {
                     + "; a diffusers AutoencoderKL or VQModel folder, a safetensors file or a studio autoencoder run is"
                     + " expected");
         }
-        LatentAutoencoder vae;
-        Path weightsFile;
-        if (VaeWeights.isVq(Path.of(ae.path()))) {
-            VaeWeights.VqSource src = VaeWeights.resolveVq(Path.of(ae.path()));
-            VQConfig c = src.config();
-            if (ae.scalingFactor() > 0) {
-                c = new VQConfig(c.inChannels(), c.outChannels(), c.blockOutChannels(), c.layersPerBlock(),
-                        c.latentChannels(), c.normNumGroups(), c.sampleSize(), c.numVqEmbeddings(), c.vqEmbedDim(),
-                        ae.scalingFactor(), c.midBlockAddAttention(), c.lookupFromCodebook(), c.forceUpcast());
-            }
-            VQModel vq = new VQModel(c);
-            vq.loadStateDict(VaeWeights.readFor(vq, src.weightsFile()), manager);
-            vae = vq;
-            weightsFile = src.weightsFile();
-        } else {
-        VaeWeights.Options opts = ae.scalingFactor() > 0 ? VaeWeights.Options.scalingFactor(ae.scalingFactor())
-                : VaeWeights.Options.DEFAULTS;
-        VaeWeights.Source src = VaeWeights.resolve(Path.of(ae.path()), opts);
-        vae = VaeWeights.load(src, manager);
-        weightsFile = src.weightsFile();
-        }
-        if (vae.downFactor() != ae.downsampleFactor()) {
+        Autoencoders.Source src = Autoencoders.resolve(Path.of(ae.path()),
+                ae.scalingFactor() > 0 ? Double.valueOf(ae.scalingFactor()) : null);
+        if (src.downFactor() != ae.downsampleFactor()) {
             throw new IOException("autoencoder.downsample_factor is " + ae.downsampleFactor() + " but " + ae.path()
-                    + " has f = " + vae.downFactor() + "; set --set autoencoder.downsample_factor=" + vae.downFactor());
+                    + " has f = " + src.downFactor() + "; set --set autoencoder.downsample_factor=" + src.downFactor());
         }
-        int channels = latentChannels(vae);
+        int channels = src.latentChannels();
         if (channels != ae.latentChannels()) {
-            vae.close();
             throw new IOException("autoencoder.latent_channels is " + ae.latentChannels() + " but " + ae.path() + " has "
                     + channels + "; set --set autoencoder.latent_channels=" + channels);
         }
+        LatentAutoencoder vae = Autoencoders.load(src, manager);
+        Path weightsFile = src.weightsFile();
         return new LatentSpace(vae, manager, weightsFile);
     }
 
@@ -81,17 +62,14 @@ public final class LatentSpace implements LatentCache.Encoder {
         return vae;
     }
 
-    private static int latentChannels(LatentAutoencoder vae) {
-        return vae instanceof VQModel vq ? vq.config().vqEmbedDim() : vae.latentChannels();
-    }
-
     public Path weightsFile() {
         return weightsFile;
     }
 
+    /** The latents' channels: a VQ model's are its vq_embed_dim ({@link LatentAutoencoder#latentChannels}). */
     @Override
     public int latentChannels() {
-        return latentChannels(vae);
+        return vae.latentChannels();
     }
 
     @Override

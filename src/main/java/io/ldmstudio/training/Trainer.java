@@ -16,7 +16,7 @@ import io.ldmstudio.runs.MetricsRow;
 import io.ldmstudio.runs.Run;
 import io.ldmstudio.runs.RunStatus;
 import io.ldmstudio.engine.Devices;
-import io.ldmstudio.weights.VaeWeights;
+import io.ldmstudio.pipeline.Autoencoders;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -118,7 +118,7 @@ public final class Trainer {
         }
         if (Run.isRunFolder(Path.of(ae.path()))) {
             try {
-                VaeWeights.runWeights(Path.of(ae.path()));
+                Autoencoders.runWeights(Path.of(ae.path()));
             } catch (IOException e) {
                 throw new IllegalStateException("preset '" + config.preset() + "': autoencoder.path " + e.getMessage(), e);
             }
@@ -136,8 +136,7 @@ public final class Trainer {
         Sources.check(config.data());
         if (!config.trainsAutoencoder() && !config.pixelSpace()) {
             Path ae = Path.of(config.autoencoder().path());
-            io.ldmstudio.weights.WeightFiles.checkFinite(VaeWeights.isVq(ae) ? VaeWeights.resolveVq(ae).weightsFile()
-                    : VaeWeights.resolve(ae, null).weightsFile());
+            io.ldmstudio.weights.WeightFiles.checkFinite(Autoencoders.resolve(ae, (Double) null).weightsFile());
         }
     }
 

@@ -5,14 +5,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.ldmstudio.config.RunConfig;
 import io.ldmstudio.nn.AutoencoderKL;
 import io.ldmstudio.nn.Module;
 import io.ldmstudio.nn.VQConfig;
 import io.ldmstudio.nn.VQModel;
 import io.ldmstudio.nn.VaeConfig;
-import io.ldmstudio.runs.Checkpoint;
-import io.ldmstudio.runs.Run;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -22,7 +19,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -43,13 +39,15 @@ import java.util.regex.Pattern;
  *       file has no config: it is inferred from the tensor shapes (norm groups 32, as LDM's code
  *       fixes them; scaling factor 0.18215), unless the file's metadata carries one (files written
  *       by {@link #saveSingleFile}); {@link Options} override either.
- *   <li><b>studio autoencoder run</b> ({@code vae train}): the run folder stands for its
- *       {@code exports/vae/} diffusers folder, or its newest checkpoint while it trains ({@link #runWeights}).
  * </ul>
  *
  * <p>VQ autoencoders (diffusers' {@code VQModel}, e.g. {@code CompVis/ldm-celebahq-256}'s {@code vqvae/})
  * load from a diffusers folder through {@link #loadVq}, with the same folder resolution, names and
  * checks ({@link #resolveVq}).
+ *
+ * <p>This is the format layer. What a path the user gave stands for — a KL or a VQ autoencoder, a
+ * studio autoencoder run folder (its {@code exports/vae/} or newest checkpoint) — is decided in one
+ * place above it, {@code io.ldmstudio.pipeline.Autoencoders}.
  *
  * <p>Missing, unexpected and wrongly shaped tensors are reported together in one {@link
  * WeightFiles.WeightFileException}; pickle files are refused ({@link WeightFiles#checkNotPickle}).
@@ -634,16 +632,13 @@ public final class VaeWeights {
     // Finding and reading
 
     /**
-     * Resolves what {@code path} holds: a diffusers folder (or a pipeline folder with {@code vae/}),
-     * a diffusers weights file with {@code config.json} beside it, a single file whose config is
-     * inferred, or a studio autoencoder run folder (its {@code exports/vae/} when the run has
-     * finished, else its newest checkpoint). Reads headers and the config only, no tensor data.
+     * Resolves what {@code path} holds as a KL autoencoder: a diffusers folder (or a pipeline folder
+     * with {@code vae/}), a diffusers weights file with {@code config.json} beside it, or a single file
+     * whose config is inferred. Reads headers and the config only, no tensor data. (Run folders and
+     * VQ models: {@code io.ldmstudio.pipeline.Autoencoders#resolve}.)
      */
     public static Source resolve(Path path, Options options) throws IOException {
         Options opts = options == null ? Options.DEFAULTS : options;
-        if (Files.isDirectory(path) && Run.isRunFolder(path)) {
-            return resolve(runWeights(path), opts);
-        }
         if (Files.isDirectory(path)) {
             Path dir = modelFolder(path, "vae");
             Path cfg = dir.resolve(CONFIG);
@@ -789,7 +784,11 @@ public final class VaeWeights {
 
     /** Config, parameter count, codebook, f and the latent shape of a VQ model, without loading tensors. */
     public static VqInfo vqInfo(Path path, int imageSize) throws IOException {
-        VqSource source = resolveVq(path);
+        return vqInfo(resolveVq(path), imageSize);
+    }
+
+    /** The same for a resolved VQ model. */
+    public static VqInfo vqInfo(VqSource source, int imageSize) {
         VQConfig c = source.config();
         long params = new VQModel(c).parameterCount(); // builds the graph only; nothing allocated
         return new VqInfo(source, params, imageSize, c.latentShape(imageSize, imageSize));
@@ -854,38 +853,6 @@ public final class VaeWeights {
         VQConfig c = model.config();
         return readTensors(model, file, "VQ autoencoder", "config " + c.blockOutChannels() + " × " + c.layersPerBlock()
                 + " layers, latent " + c.latentChannels() + ", codebook " + c.numVqEmbeddings() + "×" + c.vqEmbedDim());
-    }
-
-    /**
-     * The diffusers folder holding an autoencoder run's weights: {@code exports/vae/} (written when the
-     * run ends), else the newest checkpoint (its {@code config.json} and {@code model.safetensors}).
-     * A diffusion run, or an autoencoder run without weights yet, is an error saying so.
-     */
-    public static Path runWeights(Path runDir) throws IOException {
-        Run run = Run.at(runDir);
-        RunConfig config;
-        try {
-            config = run.config();
-        } catch (IOException | RuntimeException e) {
-            throw new WeightFiles.WeightFileException(run.configFile(), "is a run's config.json but cannot be read ("
-                    + e.getMessage() + ")", e);
-        }
-        if (!config.trainsAutoencoder()) {
-            throw new WeightFiles.WeightFileException(runDir, "is a " + config.task() + " run (preset "
-                    + config.preset() + "), not an autoencoder run; expected a run made with `vae train`, a diffusers"
-                    + " AutoencoderKL folder or a .safetensors file");
-        }
-        Path export = run.autoencoderExportDir();
-        if (Files.isRegularFile(export.resolve(CONFIG))) {
-            return export;
-        }
-        Optional<Checkpoint> latest = run.latestCheckpoint();
-        if (latest.isPresent() && Files.isRegularFile(latest.get().dir().resolve(CONFIG))) {
-            return latest.get().dir();
-        }
-        throw new WeightFiles.WeightFileException(runDir, "is an autoencoder run without weights yet (no "
-                + Run.EXPORTS + "/" + Run.AUTOENCODER_EXPORT + "/ and no checkpoint): let it train, or continue it with"
-                + " `resume " + run.name() + "`");
     }
 
     private static Source inferred(Path file, Options opts) throws IOException {
@@ -1055,6 +1022,11 @@ public final class VaeWeights {
     /** Config, parameter count, f and the latent shape for {@code imageSize}, without loading tensors. */
     public static Info info(Path path, int imageSize, Options options) throws IOException {
         Source source = resolve(path, options);
+        return info(source, source.config(), imageSize);
+    }
+
+    /** The same for resolved weights. */
+    public static Info info(Source source, int imageSize) {
         return info(source, source.config(), imageSize);
     }
 

@@ -88,6 +88,17 @@ class ArchitectureTest {
                 .check(classes);
     }
 
+    /**
+     * Weight files know their formats, not where a run keeps them: what a run folder stands for (its
+     * exported autoencoder or newest checkpoint) is decided above, in {@code pipeline.Autoencoders}.
+     */
+    @Test
+    void weightsKnowNothingOfRuns() {
+        noClasses().that().resideInAPackage("io.ldmstudio.weights..")
+                .should().dependOnClassesThat().resideInAPackage("io.ldmstudio.runs..")
+                .check(classes);
+    }
+
     /** The checkpoint folder's file names belong to runs (the folder layout), not to the trainer. */
     @Test
     void checkpointFileNamesLiveInRuns() {

@@ -16,6 +16,7 @@ import io.ldmstudio.nn.AutoencoderKL;
 import io.ldmstudio.nn.DiagonalGaussian;
 import io.ldmstudio.nn.GradMode;
 import io.ldmstudio.nn.VaeConfig;
+import io.ldmstudio.pipeline.Autoencoders;
 import io.ldmstudio.runs.Checkpoint;
 import io.ldmstudio.runs.MetricsRow;
 import io.ldmstudio.runs.Run;
@@ -195,9 +196,10 @@ class AutoencoderTrainingTest {
         for (int i = 0; i < AutoencoderTask.SCALE_IMAGES; i++) {
             images.add(source.load(i * source.size() / AutoencoderTask.SCALE_IMAGES, tf, false));
         }
-        assertEquals(export.resolve(VaeWeights.DIFFUSERS_WEIGHTS), VaeWeights.resolve(run.dir(), null).weightsFile());
+        assertEquals(export.resolve(VaeWeights.DIFFUSERS_WEIGHTS),
+                Autoencoders.resolve(run.dir(), (Double) null).weightsFile());
         try (NDManager m = NDManager.newBaseManager()) {
-            AutoencoderKL fromRun = VaeWeights.load(run.dir(), m);
+            AutoencoderKL fromRun = (AutoencoderKL) Autoencoders.load(run.dir(), (Double) null, m);
             AutoencoderKL fromCheckpoint = VaeWeights.load(latest.dir(), m);
             List<float[]> a = Reconstructions.reconstruct(fromRun, m, images.subList(0, 4), 3, 16, 4);
             List<float[]> b = Reconstructions.reconstruct(fromCheckpoint, m, images.subList(0, 4), 3, 16, 4);
