@@ -102,9 +102,4 @@ public record VQConfig(
         return new long[] {vqEmbedDim, s[1], s[2]};
     }
 
-    /** The same config with {@code scaling_factor} {@code s}. */
-    public VQConfig withScalingFactor(double s) {
-        return new VQConfig(inChannels, outChannels, blockOutChannels, layersPerBlock, latentChannels, normNumGroups,
-                sampleSize, numVqEmbeddings, vqEmbedDim, s, midBlockAddAttention, lookupFromCodebook, forceUpcast);
-    }
 }

@@ -65,8 +65,9 @@ public final class Pipeline {
     }
 
     /**
-     * A latent pipeline's autoencoder: its diffusers class, f, latent and image channels and config scale
-     * (null when not known before loading), read from its config, and how to load it.
+     * A latent pipeline's autoencoder: its diffusers class ({@code AutoencoderKL}, {@code VQModel}; null when
+     * only loading tells), f, latent and image channels and config scale (null when not known before
+     * loading), read from its config, and how to load it.
      */
     public record Autoencoder(String className, int downFactor, int latentChannels, int imageChannels,
             Double configScale, Loader<LatentAutoencoder> loader) {}
@@ -114,15 +115,13 @@ public final class Pipeline {
         Optional<PipelineFolder.Component> aec = folder.component("vqvae");
         if (aec.isPresent()) {
             Path aeDir = aec.get().config().getParent();
-            if (aec.get().className().equals("VQModel")) {
-                io.ldmstudio.nn.VQConfig vc = VaeWeights.readVqConfig(aeDir);
-                ae = new Autoencoder("VQModel", 1 << (vc.blockOutChannels().size() - 1), vc.vqEmbedDim(),
-                        vc.outChannels(), vc.scalingFactor(), m -> VaeWeights.loadVq(aeDir, m));
-            } else {
-                io.ldmstudio.nn.VaeConfig vc = VaeWeights.readConfig(aeDir);
-                ae = new Autoencoder("AutoencoderKL", 1 << (vc.blockOutChannels().size() - 1), vc.latentChannels(),
-                        vc.outChannels(), vc.scalingFactor(), m -> VaeWeights.load(aeDir, m));
+            Autoencoders.Source src = Autoencoders.resolve(aeDir, (Double) null);
+            if (!src.kind().equals(aec.get().className())) {
+                throw new IOException(aeDir.resolve(PipelineFolder.MODEL_CONFIG) + ": holds a " + src.kind() + " where "
+                        + folder.dir().resolve(PipelineFolder.INDEX) + " names a " + aec.get().className());
             }
+            ae = new Autoencoder(src.kind(), src.downFactor(), src.latentChannels(), src.imageChannels(),
+                    src.scalingFactor(), m -> Autoencoders.load(src, m));
             if (uc.inChannels() != ae.latentChannels()) {
                 throw new IOException(unet.config() + ": in_channels " + uc.inChannels() + " but the " + ae.className()
                         + " in " + aeDir + " makes " + ae.latentChannels() + "-channel latents");
@@ -391,6 +390,7 @@ public final class Pipeline {
                 // LDMPipeline decodes vqvae.decode(latents / vqvae.config.scaling_factor): the autoencoder goes
                 // along with the scaling factor in use, so diffusers hands back images, not latents
                 LatentAutoencoder ae = loadAutoencoder(m);
+                components.put("vqvae", ae.kind());
                 try {
                     if (ae instanceof VQModel vq) {
                         VQConfig c = vq.config();
@@ -411,7 +411,6 @@ public final class Pipeline {
                         ae.close();
                     }
                 }
-                components.put("vqvae", autoencoder.className());
             }
             components.put("scheduler", scheduler.className());
             components.put("unet", "UNet2DModel");

@@ -5,7 +5,6 @@ import io.ldmstudio.diffusion.SchedulerConfig;
 import io.ldmstudio.nn.UNet2DModel;
 import io.ldmstudio.nn.UNetConfig;
 import io.ldmstudio.pipeline.Pipeline;
-import io.ldmstudio.weights.VaeWeights;
 import java.nio.file.Path;
 
 /**
@@ -37,8 +36,7 @@ public final class RunPipelines {
             return null;
         }
         RunConfig.Autoencoder ae = config.autoencoder();
-        String cls = ae.path() != null && VaeWeights.isVq(Path.of(ae.path())) ? "VQModel" : "AutoencoderKL";
-        return new Pipeline.Autoencoder(cls, ae.downsampleFactor(), config.unetChannels(), config.data().channels(),
+        return new Pipeline.Autoencoder(null, ae.downsampleFactor(), config.unetChannels(), config.data().channels(),
                 ae.scalingFactor() > 0 ? ae.scalingFactor() : null, m -> LatentSpace.load(config, m).vae());
     }
 
