@@ -408,13 +408,23 @@ public final class RunsSidebar {
             // the summary without the class the badge shows already
             String summary = m.summary() == null ? "" : m.summary();
             detail.setText(m.ok() && summary.startsWith(m.pipelineClass() + " · ")
-                    ? summary.substring(m.pipelineClass().length() + 3) : summary);
+                    ? summary.substring(m.pipelineClass().length() + 3) : withinFolder(summary, m.dir()));
             Tooltip t = new Tooltip(summary + "\n" + m.dir() + (m.remembered() ? "\n(opened with Open model…)" : ""));
             t.setWrapText(true);
             t.setMaxWidth(520);
             setTooltip(t);
             setGraphic(box);
         }
+    }
+
+    /**
+     * A problem as the list shows it, its files named within the model's folder (the tooltip has it all):
+     * "unet/config.json: not valid JSON", "not a diffusers pipeline folder: …".
+     */
+    static String withinFolder(String problem, java.nio.file.Path dir) {
+        String d = dir.toString();
+        String p = problem.replace(d + java.io.File.separator, "");
+        return p.startsWith(d + ": ") ? p.substring(d.length() + 2) : p;
     }
 
     private final class RunCell extends ListCell<RunInfo> {

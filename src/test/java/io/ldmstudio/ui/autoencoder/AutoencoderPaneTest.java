@@ -535,6 +535,7 @@ class AutoencoderPaneTest {
         assertEquals("", vm.pathErrorProperty().get());
         waitFor("the message", () -> studio.messageProperty().get() != null
                 && studio.messageProperty().get().text().startsWith("autoencoder vq-ldm/vqvae: f = 2"));
+        StudioFixture.onFx(() -> StudioFixture.screenshot(scene, "autoencoder-from-model"));
     }
 
     @Test

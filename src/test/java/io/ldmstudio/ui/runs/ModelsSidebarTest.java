@@ -110,11 +110,18 @@ class ModelsSidebarTest {
         // there at the next start
         assertEquals(List.of(ddpm.toAbsolutePath().normalize()), new Models(studio.workspace()).remembered());
 
-        // gone: listed as missing after a refresh, not an error
+        // gone: listed as missing after a refresh, not an error; a folder in models/ that is no pipeline: broken
         TrainingTestSupport.deleteQuietly(ddpm);
+        Files.createDirectories(studio.workspace().modelsDir().resolve("half-copied"));
         StudioFixture.onFx(studio::refreshRuns);
-        await(30, "missing", () -> studio.models().size() == 2
-                && studio.models().get(1).status() == ModelInfo.Status.MISSING);
-        await(10, "shown as missing", () -> shownText(robot).contains("missing"));
+        await(30, "missing", () -> studio.models().size() == 3
+                && studio.models().get(2).status() == ModelInfo.Status.MISSING);
+        assertEquals(List.of("half-copied", "vq-ldm", "pixel-ddpm"), modelNames());
+        assertEquals(ModelInfo.Status.BROKEN, fx(() -> studio.models().get(0).status()));
+        await(10, "shown as missing and broken", () -> shownText(robot).contains("missing")
+                && shownText(robot).contains("broken") && shownText(robot).contains("model_index.json"));
+        String shown = shownText(robot);
+        assertTrue(shown.contains("| not a diffusers pipeline folder") && shown.contains("| the folder is gone"), shown);
+        StudioFixture.onFx(() -> StudioFixture.screenshot(window.sidebar().view(), "models-sidebar-missing"));
     }
 }
