@@ -22,13 +22,16 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * A workspace folder (default {@code ./workspace}) holding runs under {@code runs/}.
+ * A workspace folder (default {@code ./workspace}) holding runs under {@code runs/} and diffusers
+ * pipelines under {@code models/}.
  *
  * <p>Run names: 1..64 characters of {@code A-Z a-z 0-9 . _ -}, not starting with {@code .}, not
  * containing {@code ..} (so never a path, never hidden, never a temporary folder name).
  */
 public final class Workspace {
     public static final String RUNS = "runs";
+    /** The folder of diffusers pipelines beside the runs. */
+    public static final String MODELS = "models";
     public static final int MAX_NAME = 64;
 
     private static final Pattern NAME_CHARS = Pattern.compile("[A-Za-z0-9._-]+");
@@ -58,6 +61,11 @@ public final class Workspace {
 
     public Path runsDir() {
         return root.resolve(RUNS);
+    }
+
+    /** {@code <workspace>/models/}: diffusers pipeline folders the studio lists beside the runs (may not exist yet). */
+    public Path modelsDir() {
+        return root.resolve(MODELS);
     }
 
     // ---- names ----

@@ -5,6 +5,8 @@ import io.ldmstudio.runs.Run;
 import io.ldmstudio.runs.RunInfo;
 import io.ldmstudio.runs.Workspace;
 import io.ldmstudio.engine.Devices;
+import io.ldmstudio.service.ModelInfo;
+import io.ldmstudio.service.Models;
 import io.ldmstudio.ui.common.Background;
 import io.ldmstudio.ui.common.UiErrors;
 import java.io.IOException;
@@ -34,6 +36,9 @@ public final class Studio {
     private final CompletableFuture<Devices.DeviceInfo> device;
     private final ObservableList<RunInfo> runs = FXCollections.observableArrayList();
     private final ObjectProperty<RunInfo> selectedRun = new SimpleObjectProperty<>(this, "selectedRun");
+    private final Models modelStore;
+    private final ObservableList<ModelInfo> models = FXCollections.observableArrayList();
+    private final ObjectProperty<ModelInfo> selectedModel = new SimpleObjectProperty<>(this, "selectedModel");
     private final javafx.beans.property.ReadOnlyStringWrapper selectedRunName =
             new javafx.beans.property.ReadOnlyStringWrapper(this, "selectedRunName");
     private final StringProperty status = new SimpleStringProperty(this, "status", "");
@@ -54,6 +59,7 @@ public final class Studio {
         this.workspace = workspace;
         this.presets = presets;
         this.background = background;
+        this.modelStore = new Models(workspace);
         this.device = CompletableFuture.supplyAsync(() -> Devices.resolve(deviceSpec));
         this.training = new TrainingHub(workspace, this::device);
         training.watchStates(() -> Platform.runLater(this::refreshRuns));
@@ -125,8 +131,9 @@ public final class Studio {
         refreshRuns(() -> {});
     }
 
-    /** Re-reads the run list in the background, keeping the selection by name. */
+    /** Re-reads the run list (and the models) in the background, keeping the selection by name. */
     public void refreshRuns(Runnable then) {
+        refreshModels(() -> {});
         background.submit("listing the runs in " + workspace.runsDir(), workspace::list, list -> {
             String keep = selectedRun.get() == null ? null : selectedRun.get().name();
             runs.setAll(list);
@@ -134,6 +141,60 @@ public final class Studio {
                 list.stream().filter(r -> r.name().equals(keep)).findFirst().ifPresent(selectedRun::set);
             }
             then.run();
+        }, this::error);
+    }
+
+    // ---- models: diffusers pipelines in the workspace's models/ folder or opened from elsewhere ----
+
+    /** The models the studio knows (see {@link Models#list}), broken and missing ones included; refreshed with the runs. */
+    public ObservableList<ModelInfo> models() {
+        return models;
+    }
+
+    /** The model chosen in the sidebar's Models section, or null; for panes that follow it. */
+    public ObjectProperty<ModelInfo> selectedModelProperty() {
+        return selectedModel;
+    }
+
+    /** Where the models are listed and remembered. */
+    public Models modelStore() {
+        return modelStore;
+    }
+
+    public void refreshModels() {
+        refreshModels(() -> {});
+    }
+
+    /** Re-reads the models in the background, keeping the selection by folder. */
+    public void refreshModels(Runnable then) {
+        background.submit("listing the models in " + workspace.modelsDir(), modelStore::list, list -> {
+            Path keep = selectedModel.get() == null ? null : selectedModel.get().dir();
+            models.setAll(list);
+            if (keep != null) {
+                selectedModel.set(list.stream().filter(m -> m.dir().equals(keep)).findFirst().orElse(null));
+            }
+            then.run();
+        }, this::error);
+    }
+
+    /**
+     * Opens the pipeline folder {@code dir} off the FX thread, remembers it (unless it is in {@code models/}),
+     * lists and selects it; a folder that is not a pipeline shows the error naming its file.
+     */
+    public void openModel(Path dir) {
+        background.submit("opening a model", () -> modelStore.open(dir), info -> refreshModels(() -> {
+            models.stream().filter(m -> m.dir().equals(info.dir())).findFirst().ifPresent(selectedModel::set);
+            inform("model " + info.name() + ": " + info.summary());
+        }), this::error);
+    }
+
+    /** Forgets a model opened from elsewhere (its folder stays where it is). */
+    public void forgetModel(ModelInfo model) {
+        background.submit("forgetting the model " + model.dir(), () -> modelStore.forget(model.dir()), removed -> {
+            if (selectedModel.get() != null && selectedModel.get().dir().equals(model.dir())) {
+                selectedModel.set(null);
+            }
+            refreshModels();
         }, this::error);
     }
 

@@ -160,6 +160,8 @@ final class AutoencoderView {
             }
         });
 
+        ComboBox<io.ldmstudio.service.ModelInfo> model = modelChooser();
+
         Button load = new Button("Load");
         load.setId("ae-load");
         load.setTooltip(new Tooltip("Read the autoencoder's config and shapes (Enter in the path field)"));
@@ -183,7 +185,7 @@ final class AutoencoderView {
         trainBox.setId("ae-train-box");
         Tooltip.install(trainBox, trainTip);
 
-        HBox bar = new HBox(6, title, gap(8), path, folder, file, run, load, busy, gap(12), trainBox);
+        HBox bar = new HBox(6, title, gap(8), path, folder, file, run, model, load, busy, gap(12), trainBox);
         bar.setAlignment(Pos.CENTER_LEFT);
 
         Label error = new Label();
@@ -194,6 +196,31 @@ final class AutoencoderView {
         error.visibleProperty().bind(vm.pathErrorProperty().isNotEmpty());
         error.managedProperty().bind(error.visibleProperty());
         return new VBox(3, bar, error);
+    }
+
+    /** The models with an autoencoder (LDMPipelines): picking one opens its vqvae folder. */
+    private ComboBox<io.ldmstudio.service.ModelInfo> modelChooser() {
+        ComboBox<io.ldmstudio.service.ModelInfo> model = new ComboBox<>(vm.autoencoderModels());
+        model.setId("ae-model");
+        model.setPrefWidth(150);
+        model.setTooltip(new Tooltip("Use the autoencoder (vqvae) of a pipeline in the Models list (LDMPipelines only)"));
+        model.setPlaceholder(new Label("No LDMPipeline among the models:\nOpen model… in the sidebar adds one"));
+        model.setCellFactory(l -> new ListCell<>() {
+            @Override
+            protected void updateItem(io.ldmstudio.service.ModelInfo item, boolean empty) {
+                super.updateItem(item, empty);
+                setText(empty || item == null ? null : item.name() + "  (" + item.autoencoderClass() + ")");
+            }
+        });
+        model.setButtonCell(new ListCell<>() {
+            @Override
+            protected void updateItem(io.ldmstudio.service.ModelInfo item, boolean empty) {
+                super.updateItem(item, empty);
+                setText(empty || item == null ? "model…" : item.name());
+            }
+        });
+        model.setOnAction(e -> vm.useModel(model.getValue()));
+        return model;
     }
 
     private void chooseFolder() {

@@ -9,6 +9,7 @@ import io.ldmstudio.runs.Run;
 import io.ldmstudio.runs.RunInfo;
 import io.ldmstudio.service.AutoencoderDescription;
 import io.ldmstudio.service.AutoencoderSession;
+import io.ldmstudio.service.ModelInfo;
 import io.ldmstudio.ui.Studio;
 import io.ldmstudio.ui.common.CurrentDataset;
 import io.ldmstudio.ui.common.UiErrors;
@@ -79,6 +80,7 @@ public final class AutoencoderViewModel {
     private final StringProperty trainWhyNot = new SimpleStringProperty(this, "trainWhyNot", "looking for vae-* presets…");
 
     private final FilteredList<RunInfo> autoencoderRuns;
+    private final FilteredList<ModelInfo> autoencoderModels;
 
     private final AtomicLong loadGeneration = new AtomicLong();
     private volatile AtomicBoolean cancel = new AtomicBoolean();
@@ -89,12 +91,20 @@ public final class AutoencoderViewModel {
         this.dataset = CurrentDataset.of(studio);
         this.session = new AutoencoderSession(studio::device);
         this.autoencoderRuns = studio.runs().filtered(r -> RunConfig.AUTOENCODER.equals(r.task()));
+        this.autoencoderModels = studio.models().filtered(ModelInfo::hasAutoencoder);
         resolution.addListener((o, a, b) -> updateLatentShape());
         weights.addListener((o, a, b) -> updateLatentShape());
         dataset.choiceProperty().addListener((o, a, b) -> datasetChanged());
         datasetChanged();
         // another run chosen, not the same run's newer figures (refreshed every few seconds while training)
         studio.selectedRunNameProperty().addListener((o, a, b) -> useRunAutoencoder(b));
+        // a model chosen in the sidebar's Models section: its autoencoder, when it has one (an LDMPipeline)
+        studio.selectedModelProperty().addListener((o, a, b) -> {
+            if (b != null && b.hasAutoencoder() && !running.get()
+                    && (a == null || !a.dir().equals(b.dir()))) {
+                useModel(b);
+            }
+        });
         findTrainPreset();
     }
 
@@ -135,7 +145,7 @@ public final class AutoencoderViewModel {
             codebookCounts = null;
             codebook.set(codebookText(r, null, 0));
             weights.set(r);
-            studio.inform("autoencoder " + file.getFileName() + ": f = " + downFactor() + ", "
+            studio.inform("autoencoder " + shownName(file) + ": f = " + downFactor() + ", "
                     + String.format(Locale.ROOT, "%,d", parameters.get()) + " parameters");
         }, e -> {
             if (g != loadGeneration.get()) {
@@ -151,6 +161,17 @@ public final class AutoencoderViewModel {
             pathError.set(text);
             studio.error(text);
         });
+    }
+
+    /** The file's name, with the pipeline's in front for a pipeline's component folder ("ldm-vq/vqvae"). */
+    static String shownName(Path file) {
+        Path name = file.getFileName();
+        Path parent = file.getParent() == null ? null : file.getParent().getFileName();
+        if (name == null) {
+            return file.toString();
+        }
+        String n = name.toString();
+        return parent != null && (n.equals("vqvae") || n.equals("vae")) ? parent + "/" + n : n;
     }
 
     /** {@code m}, with the path in front unless it names the path already. */
@@ -194,6 +215,32 @@ public final class AutoencoderViewModel {
             }
             return new PickFailure(text, true, e);
         }
+    }
+
+    /**
+     * Loads the autoencoder of a pipeline (an LDMPipeline's {@code vqvae}: VQModel or AutoencoderKL): the
+     * pipeline is opened again off the FX thread, and its component folder loads as a diffusers autoencoder
+     * folder does.
+     */
+    public void useModel(ModelInfo model) {
+        if (model == null) {
+            return;
+        }
+        studio.background().submit("opening the pipeline " + model.dir(), () -> {
+            io.ldmstudio.pipeline.Pipeline p = io.ldmstudio.pipeline.Pipeline.open(model.dir());
+            return p.folder().component("vqvae").orElseThrow(() -> new IOException(model.dir() + ": a "
+                    + p.folder().pipelineClass() + " in pixel space, with no autoencoder")).config().getParent();
+        }, dir -> {
+            if (dir.toString().equals(path.get()) && weights.get() != null) {
+                return; // loaded already (the list was refreshed, or the same model chosen again)
+            }
+            path.set(dir.toString());
+            load();
+        }, e -> {
+            String text = UiErrors.message(e instanceof UiException && e.getCause() != null ? e.getCause() : e);
+            pathError.set(text);
+            studio.error(text);
+        });
     }
 
     /** Loads a run's autoencoder path when the selected run has one (latent runs). */
@@ -388,6 +435,11 @@ public final class AutoencoderViewModel {
     /** The workspace's autoencoder runs (config task {@code autoencoder}), newest first: all the run list offers. */
     public ObservableList<RunInfo> autoencoderRuns() {
         return autoencoderRuns;
+    }
+
+    /** The studio's models that decode with an autoencoder (LDMPipelines), for choosing one to open. */
+    public ObservableList<ModelInfo> autoencoderModels() {
+        return autoencoderModels;
     }
 
     public StringProperty pathProperty() {

@@ -5,6 +5,7 @@ import io.ldmstudio.config.RunConfig;
 import io.ldmstudio.runs.Run;
 import io.ldmstudio.runs.RunInfo;
 import io.ldmstudio.runs.RunStatus;
+import io.ldmstudio.service.ModelInfo;
 import io.ldmstudio.ui.Studio;
 import java.util.List;
 import java.util.Locale;
@@ -25,7 +26,8 @@ import javafx.scene.layout.VBox;
 
 /**
  * The runs of the workspace: name, preset, status, step and last loss; new run from a preset, open
- * another workspace, resume the selected run.
+ * another workspace, resume the selected run. Under them, the models: the diffusers pipelines in the
+ * workspace's {@code models/} folder and those opened from elsewhere with "Open model…".
  */
 public final class RunsSidebar {
     private final Studio studio;
@@ -33,6 +35,7 @@ public final class RunsSidebar {
     private final ListView<RunInfo> list = new ListView<>();
     private final Button resume = new Button("Resume");
     private final MenuButton newRun = new MenuButton("New run");
+    private final ListView<ModelInfo> models = new ListView<>();
 
     /** @param openWorkspace asks the user for another workspace folder and switches to it */
     public RunsSidebar(Studio studio, Runnable openWorkspace) {
@@ -86,8 +89,87 @@ public final class RunsSidebar {
         }
         HBox buttons = new HBox(6, newRun, resume, open, refresh);
         buttons.setAlignment(Pos.CENTER_LEFT);
-        root.getChildren().addAll(title, where, buttons, list);
+        root.getChildren().addAll(title, where, buttons, list, modelsSection());
         list.setContextMenu(contextMenu());
+    }
+
+    // ---- models ----
+
+    /** "Models" with its Open model… button, and the list: name, class (or broken / missing) and summary. */
+    private Region modelsSection() {
+        Label title = new Label("Models");
+        title.getStyleClass().add("section-title");
+        title.setTooltip(new Tooltip("Diffusers pipelines (DDPM, DDIM, LDM): the folders in "
+                + studio.workspace().modelsDir() + " and those opened from elsewhere"));
+        Button open = new Button("Open model…");
+        open.setId("open-model");
+        open.setMinWidth(Region.USE_PREF_SIZE);
+        open.setTooltip(new Tooltip("Open a diffusers pipeline folder (model_index.json, or config.json with"
+                + " scheduler_config.json); the studio remembers it"));
+        open.setOnAction(e -> chooseModel());
+        Region spacer = new Region();
+        HBox.setHgrow(spacer, Priority.ALWAYS);
+        HBox header = new HBox(6, title, spacer, open);
+        header.setAlignment(Pos.BOTTOM_LEFT);
+
+        models.setId("models-list");
+        models.setItems(studio.models());
+        models.setCellFactory(v -> new ModelCell());
+        models.setPrefHeight(150);
+        models.setMinHeight(80);
+        Label empty = new Label("No models. Put diffusers pipeline folders in\n" + studio.workspace().modelsDir()
+                + "\nor open one with Open model…");
+        empty.getStyleClass().add("dim");
+        empty.setWrapText(true);
+        models.setPlaceholder(empty);
+        models.getSelectionModel().selectedItemProperty().addListener((o, a, b) -> {
+            if (b != null) {
+                studio.selectedModelProperty().set(b);
+            }
+        });
+        studio.selectedModelProperty().addListener((o, a, b) -> {
+            if (b == null) {
+                models.getSelectionModel().clearSelection();
+            } else if (models.getSelectionModel().getSelectedItem() != b) {
+                models.getSelectionModel().select(b);
+            }
+        });
+        MenuItem forget = new MenuItem("Forget (the folder stays)");
+        forget.setId("model-forget");
+        forget.setOnAction(e -> {
+            ModelInfo m = models.getSelectionModel().getSelectedItem();
+            if (m != null) {
+                studio.forgetModel(m);
+            }
+        });
+        MenuItem refresh = new MenuItem("Re-read the models");
+        refresh.setOnAction(e -> studio.refreshModels());
+        javafx.scene.control.ContextMenu menu = new javafx.scene.control.ContextMenu(forget, refresh);
+        menu.setOnShowing(e -> {
+            ModelInfo m = models.getSelectionModel().getSelectedItem();
+            forget.setDisable(m == null || !m.remembered());
+        });
+        models.setContextMenu(menu);
+        VBox box = new VBox(3, header, models);
+        box.setId("models-section");
+        return box;
+    }
+
+    /** Asks for a pipeline folder and opens it (checked off the FX thread). */
+    private void chooseModel() {
+        javafx.stage.DirectoryChooser dc = new javafx.stage.DirectoryChooser();
+        dc.setTitle("Diffusers pipeline folder");
+        java.nio.file.Path start = studio.workspace().modelsDir();
+        dc.setInitialDirectory((java.nio.file.Files.isDirectory(start) ? start : studio.workspace().root()).toFile());
+        java.io.File f = root.getScene() == null ? null : dc.showDialog(root.getScene().getWindow());
+        if (f != null) {
+            studio.openModel(f.toPath());
+        }
+    }
+
+    /** The models list, for tests. */
+    public ListView<ModelInfo> modelsList() {
+        return models;
     }
 
     // ---- managing runs ----
@@ -288,6 +370,61 @@ public final class RunsSidebar {
             studio.device();
             return run;
         }, start, studio::error);
+    }
+
+    private static final class ModelCell extends ListCell<ModelInfo> {
+        private final Label name = new Label();
+        private final Label detail = new Label();
+        private final Label status = new Label();
+        private final VBox box;
+
+        ModelCell() {
+            setPrefWidth(0);
+            name.setMinWidth(0);
+            detail.setMinWidth(0);
+            status.setMinWidth(Region.USE_PREF_SIZE);
+            name.getStyleClass().add("run-name");
+            detail.getStyleClass().add("dim");
+            status.getStyleClass().add("run-status");
+            Region spacer = new Region();
+            HBox.setHgrow(spacer, Priority.ALWAYS);
+            box = new VBox(1, new HBox(4, name, spacer, status), detail);
+        }
+
+        @Override
+        protected void updateItem(ModelInfo m, boolean empty) {
+            super.updateItem(m, empty);
+            if (empty || m == null) {
+                setGraphic(null);
+                setTooltip(null);
+                return;
+            }
+            name.setText(m.name());
+            status.setText(m.label());
+            status.getStyleClass().removeIf(c -> c.startsWith("status-"));
+            if (!m.ok()) {
+                status.getStyleClass().add("status-broken");
+            }
+            // the summary without the class the badge shows already
+            String summary = m.summary() == null ? "" : m.summary();
+            detail.setText(m.ok() && summary.startsWith(m.pipelineClass() + " · ")
+                    ? summary.substring(m.pipelineClass().length() + 3) : withinFolder(summary, m.dir()));
+            Tooltip t = new Tooltip(summary + "\n" + m.dir() + (m.remembered() ? "\n(opened with Open model…)" : ""));
+            t.setWrapText(true);
+            t.setMaxWidth(520);
+            setTooltip(t);
+            setGraphic(box);
+        }
+    }
+
+    /**
+     * A problem as the list shows it, its files named within the model's folder (the tooltip has it all):
+     * "unet/config.json: not valid JSON", "not a diffusers pipeline folder: …".
+     */
+    static String withinFolder(String problem, java.nio.file.Path dir) {
+        String d = dir.toString();
+        String p = problem.replace(d + java.io.File.separator, "");
+        return p.startsWith(d + ": ") ? p.substring(d.length() + 2) : p;
     }
 
     private final class RunCell extends ListCell<RunInfo> {

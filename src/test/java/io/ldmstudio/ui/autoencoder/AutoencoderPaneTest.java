@@ -486,6 +486,59 @@ class AutoencoderPaneTest {
     }
 
     @Test
+    void anLdmPipelinesAutoencoderOpensFromTheModelsList(FxRobot robot) throws Exception {
+        // a VQModel pipeline under models/, and an AutoencoderKL one opened from elsewhere
+        Path vqPipeline = io.ldmstudio.service.ModelFixtures.ldm(studio.workspace().modelsDir().resolve("vq-ldm"));
+        Path klPipeline = Files.createTempDirectory("ldm-ui-kl-pipeline-").resolve("kl-ldm");
+        Files.createDirectories(klPipeline.resolve("unet"));
+        com.fasterxml.jackson.databind.node.ObjectNode unet = (com.fasterxml.jackson.databind.node.ObjectNode)
+                new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                        Path.of("src/test/resources/golden/unet-defaults/config.json").toFile());
+        unet.put("in_channels", TINY.latentChannels()).put("out_channels", TINY.latentChannels());
+        Files.writeString(klPipeline.resolve("unet/config.json"), unet.toPrettyString());
+        Files.copy(Path.of("src/test/resources/golden/unet-defaults/diffusion_pytorch_model.safetensors"),
+                klPipeline.resolve("unet/diffusion_pytorch_model.safetensors"));
+        Files.createDirectories(klPipeline.resolve("vqvae"));
+        for (String f : new String[] {"config.json", "diffusion_pytorch_model.safetensors"}) {
+            Files.copy(vaeDir.resolve(f), klPipeline.resolve("vqvae").resolve(f));
+        }
+        Files.createDirectories(klPipeline.resolve("scheduler"));
+        Files.writeString(klPipeline.resolve("scheduler/scheduler_config.json"),
+                "{\"_class_name\": \"DDIMScheduler\", \"num_train_timesteps\": 1000}");
+        java.util.Map<String, String> c = new java.util.LinkedHashMap<>();
+        c.put("vqvae", "AutoencoderKL");
+        c.put("unet", "UNet2DModel");
+        c.put("scheduler", "DDIMScheduler");
+        Files.writeString(klPipeline.resolve("model_index.json"),
+                io.ldmstudio.pipeline.PipelineFolder.index("LDMPipeline", c).toPrettyString());
+        // a pixel-space pipeline has no autoencoder: not offered
+        io.ldmstudio.service.ModelFixtures.ddpm(studio.workspace().modelsDir().resolve("pixels"));
+
+        StudioFixture.onFx(() -> studio.openModel(klPipeline));
+        waitFor("the models", () -> studio.models().size() == 3 && vm.autoencoderModels().size() == 2);
+        assertEquals(List.of("vq-ldm", "kl-ldm"), vm.autoencoderModels().stream().map(m -> m.name()).toList());
+        WaitForAsyncUtils.waitForFxEvents();
+        // opening the KL one selected it in the studio: the pane followed (the sidebar's choice)
+        waitFor("the KL autoencoder of the selected model",
+                () -> vm.weightsProperty().get() != null && "AutoencoderKL".equals(vm.weightsProperty().get().kind()));
+        assertEquals(klPipeline.resolve("vqvae").toString(), vm.pathProperty().get());
+        assertEquals(4, vm.downFactor());
+
+        // the pane's own model chooser: the VQModel pipeline's vqvae folder opens as that folder does
+        @SuppressWarnings("unchecked")
+        ComboBox<io.ldmstudio.service.ModelInfo> chooser = robot.lookup("#ae-model").queryAs(ComboBox.class);
+        StudioFixture.onFx(() -> chooser.getSelectionModel().select(0));
+        waitFor("the VQ model", () -> vm.weightsProperty().get() != null && "VQModel".equals(vm.weightsProperty().get().kind()));
+        assertEquals(vqPipeline.resolve("vqvae").toString(), vm.pathProperty().get());
+        assertEquals(2, vm.downFactor());
+        assertEquals("16 entries × 3", vm.codebookProperty().get());
+        assertEquals("", vm.pathErrorProperty().get());
+        waitFor("the message", () -> studio.messageProperty().get() != null
+                && studio.messageProperty().get().text().startsWith("autoencoder vq-ldm/vqvae: f = 2"));
+        StudioFixture.onFx(() -> StudioFixture.screenshot(scene, "autoencoder-from-model"));
+    }
+
+    @Test
     void rendersReconstructionsToAScreenshot(FxRobot robot) throws Exception {
         loadTiny();
         reconstruct(AutoencoderViewModel.DEFAULT_COUNT);
