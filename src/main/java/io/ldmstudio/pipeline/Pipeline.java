@@ -262,14 +262,19 @@ public final class Pipeline {
      */
     public record Request(SamplerKind sampler, int steps, double eta, long seed, int n, float[] noise) {
         public Request {
+            check(steps, eta, n, "");
+        }
+
+        /** Refuses steps, η or n out of range, naming each as {@code prefix} + its name ({@code --steps}). */
+        public static void check(int steps, double eta, int n, String prefix) {
             if (n < 1 || n > 1024) {
-                throw new IllegalArgumentException("n " + n + ": expected 1..1024 images");
+                throw new IllegalArgumentException(prefix + "n " + n + ": expected 1..1024 images");
             }
             if (steps < 1) {
-                throw new IllegalArgumentException("steps " + steps + ": expected at least 1");
+                throw new IllegalArgumentException(prefix + "steps " + steps + ": expected at least 1");
             }
             if (eta < 0 || eta > 1) {
-                throw new IllegalArgumentException("eta " + eta + ": expected a value in [0, 1]");
+                throw new IllegalArgumentException(prefix + "eta " + eta + ": expected a value in [0, 1]");
             }
         }
     }

@@ -27,15 +27,7 @@ public final class SamplingService {
             long checkpointStep) {
 
         public Request {
-            if (n < 1 || n > 1024) {
-                throw new IllegalArgumentException("--n " + n + ": expected 1..1024 images");
-            }
-            if (steps < 1) {
-                throw new IllegalArgumentException("--steps " + steps + ": expected at least 1");
-            }
-            if (eta < 0 || eta > 1) {
-                throw new IllegalArgumentException("--eta " + eta + ": expected a value in [0, 1]");
-            }
+            Pipeline.Request.check(steps, eta, n, "--");
         }
     }
 
