@@ -372,13 +372,15 @@ public final class RunsSidebar {
         }, start, studio::error);
     }
 
-    private static final class ModelCell extends ListCell<ModelInfo> {
-        private final Label name = new Label();
-        private final Label detail = new Label();
-        private final Label status = new Label();
-        private final VBox box;
+    /** A list row of a name with a status badge beside it and a dim detail line under it. */
+    private abstract static class TwoLineCell<T> extends ListCell<T> {
+        final Label name = new Label();
+        final Label detail = new Label();
+        final Label status = new Label();
+        final VBox box;
 
-        ModelCell() {
+        TwoLineCell() {
+            // never wider than the list: long names and details are cut with an ellipsis, no sideways scrolling
             setPrefWidth(0);
             name.setMinWidth(0);
             detail.setMinWidth(0);
@@ -390,6 +392,9 @@ public final class RunsSidebar {
             HBox.setHgrow(spacer, Priority.ALWAYS);
             box = new VBox(1, new HBox(4, name, spacer, status), detail);
         }
+    }
+
+    private static final class ModelCell extends TwoLineCell<ModelInfo> {
 
         @Override
         protected void updateItem(ModelInfo m, boolean empty) {
@@ -427,25 +432,7 @@ public final class RunsSidebar {
         return p.startsWith(d + ": ") ? p.substring(d.length() + 2) : p;
     }
 
-    private final class RunCell extends ListCell<RunInfo> {
-        private final Label name = new Label();
-        private final Label detail = new Label();
-        private final Label status = new Label();
-        private final VBox box;
-
-        RunCell() {
-            // never wider than the list: long names and details are cut with an ellipsis, no sideways scrolling
-            setPrefWidth(0);
-            name.setMinWidth(0);
-            detail.setMinWidth(0);
-            status.setMinWidth(Region.USE_PREF_SIZE);
-            name.getStyleClass().add("run-name");
-            detail.getStyleClass().add("dim");
-            status.getStyleClass().add("run-status");
-            Region spacer = new Region();
-            HBox.setHgrow(spacer, Priority.ALWAYS);
-            box = new VBox(1, new HBox(4, name, spacer, status), detail);
-        }
+    private final class RunCell extends TwoLineCell<RunInfo> {
 
         @Override
         protected void updateItem(RunInfo r, boolean empty) {
