@@ -161,6 +161,16 @@ final class ExportModel {
         return true;
     }
 
+    /** The rows ticked for {@code what}; null (and an error shown) if none is. */
+    private List<FrameKind> tickedRows(String what) {
+        List<FrameKind> kinds = exportKinds();
+        if (kinds.isEmpty()) {
+            studio.error("tick at least one row for " + what + ": x_t, x̂0 or ε̂");
+            return null;
+        }
+        return kinds;
+    }
+
     private FigureComposer.Style style() {
         return FigureComposer.Style.defaults(Math.max(1, Math.min(16, scale.get()))).withRowLabels(rowLabels.get());
     }
@@ -224,9 +234,8 @@ final class ExportModel {
             exportStepsError.set(sel.error());
             return false;
         }
-        List<FrameKind> kinds = exportKinds();
-        if (kinds.isEmpty()) {
-            studio.error("tick at least one row for the strip: x_t, x̂0 or ε̂");
+        List<FrameKind> kinds = tickedRows("the strip");
+        if (kinds == null) {
             return false;
         }
         Generation a = source.primary().get();
@@ -242,9 +251,8 @@ final class ExportModel {
         if (!readyToExport("a GIF")) {
             return false;
         }
-        List<FrameKind> kinds = exportKinds();
-        if (kinds.isEmpty()) {
-            studio.error("tick at least one row for the GIF: x_t, x̂0 or ε̂");
+        List<FrameKind> kinds = tickedRows("the GIF");
+        if (kinds == null) {
             return false;
         }
         Generation a = source.primary().get();
