@@ -5,6 +5,8 @@ import io.ldmstudio.eval.Stats;
 import io.ldmstudio.runs.RunInfo;
 import io.ldmstudio.service.AutoencoderDescription;
 import io.ldmstudio.ui.common.NearestScale;
+import io.ldmstudio.ui.common.PixelView;
+import io.ldmstudio.ui.common.Viewport;
 import io.ldmstudio.weights.VaeWeights;
 import java.io.File;
 import java.nio.file.Files;

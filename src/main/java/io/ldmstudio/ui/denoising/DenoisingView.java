@@ -1,6 +1,7 @@
 package io.ldmstudio.ui.denoising;
 
 import io.ldmstudio.config.SamplerKind;
+import io.ldmstudio.ui.common.PixelView;
 import io.ldmstudio.ui.denoising.DenoisingViewModel.CheckpointChoice;
 import java.io.File;
 import java.nio.file.Files;
@@ -448,7 +449,7 @@ final class DenoisingView {
             lab.setAlignment(Pos.CENTER_LEFT);
             grid.add(lab, 0, r + 1);
             for (int k = 0; k < kinds.length; k++) {
-                PixelView pv = new PixelView();
+                PixelView pv = new PixelView(PixelView.Fit.FRAMED);
                 pv.setId("denoise-frame-" + r + "-" + kinds[k].filePrefix());
                 pv.imageProperty().bind(vm.frameProperty(r, kinds[k]));
                 views[r][k] = pv;

@@ -3,6 +3,7 @@ package io.ldmstudio.ui.gallery;
 import io.ldmstudio.ui.Studio;
 import io.ldmstudio.ui.StudioPane;
 import io.ldmstudio.ui.common.NearestScale;
+import io.ldmstudio.ui.common.PixelView;
 import io.ldmstudio.ui.gallery.GalleryViewModel.Side;
 import java.util.EnumMap;
 import java.util.Locale;
@@ -99,7 +100,7 @@ public final class GalleryPane implements StudioPane {
 
     private Node panel(Side side) {
         String id = side == Side.PRIMARY ? "gallery" : "gallery-second";
-        PixelView view = new PixelView();
+        PixelView view = new PixelView(PixelView.Fit.WHOLE);
         view.setId(id + "-image");
         view.imageProperty().bind(vm.imageProperty(side));
         view.setCursor(Cursor.HAND);

@@ -25,6 +25,8 @@ import io.ldmstudio.ui.Studio;
 import io.ldmstudio.ui.StudioFixture;
 import io.ldmstudio.ui.StudioStyle;
 import io.ldmstudio.ui.common.FxBackground;
+import io.ldmstudio.ui.common.PixelView;
+import io.ldmstudio.ui.common.Viewport;
 import io.ldmstudio.util.Rng;
 import io.ldmstudio.weights.VaeWeights;
 import java.io.IOException;

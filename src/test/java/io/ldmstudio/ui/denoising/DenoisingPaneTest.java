@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.ldmstudio.diffusion.Trajectory;
 import io.ldmstudio.ui.Studio;
 import io.ldmstudio.ui.StudioFixture;
+import io.ldmstudio.ui.common.PixelView;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;

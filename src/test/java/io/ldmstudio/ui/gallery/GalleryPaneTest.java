@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.ldmstudio.runs.Run;
 import io.ldmstudio.ui.Studio;
 import io.ldmstudio.ui.StudioFixture;
+import io.ldmstudio.ui.common.PixelView;
 import io.ldmstudio.ui.gallery.GalleryViewModel.Side;
 import io.ldmstudio.ui.training.TrainingTestSupport;
 import java.awt.image.BufferedImage;

@@ -1,4 +1,4 @@
-package io.ldmstudio.ui.autoencoder;
+package io.ldmstudio.ui.common;
 
 import javafx.beans.property.BooleanProperty;
 import javafx.beans.property.DoubleProperty;

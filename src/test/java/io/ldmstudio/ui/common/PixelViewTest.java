@@ -1,4 +1,4 @@
-package io.ldmstudio.ui.denoising;
+package io.ldmstudio.ui.common;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -8,7 +8,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.testfx.api.FxToolkit;
 
-/** How the scrubber's pictures are enlarged: whole factors where they fill the room, else nearest-neighbour to fit. */
+/** How a framed view (the scrubber's pictures) enlarges: whole factors where they fill the room, else nearest-neighbour to fit. */
 class PixelViewTest {
     @BeforeAll
     static void toolkit() throws Exception {

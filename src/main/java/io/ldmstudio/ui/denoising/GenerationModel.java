@@ -1,0 +1,263 @@
+package io.ldmstudio.ui.denoising;
+
+import io.ldmstudio.diffusion.StepListener;
+import io.ldmstudio.engine.Devices;
+import io.ldmstudio.config.RunConfig;
+import io.ldmstudio.runs.Run;
+import io.ldmstudio.service.LatentDecoder;
+import io.ldmstudio.service.SamplingService;
+import io.ldmstudio.ui.Studio;
+import io.ldmstudio.ui.common.FxBatcher;
+import io.ldmstudio.ui.common.UiErrors;
+import java.util.Locale;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import javafx.application.Platform;
+import javafx.beans.binding.Bindings;
+import javafx.beans.binding.BooleanBinding;
+import javafx.beans.property.ReadOnlyBooleanProperty;
+import javafx.beans.property.ReadOnlyBooleanWrapper;
+import javafx.beans.property.ReadOnlyDoubleProperty;
+import javafx.beans.property.ReadOnlyDoubleWrapper;
+import javafx.beans.property.ReadOnlyObjectProperty;
+import javafx.beans.property.ReadOnlyObjectWrapper;
+import javafx.beans.property.ReadOnlyStringProperty;
+import javafx.beans.property.ReadOnlyStringWrapper;
+import javafx.beans.value.ObservableBooleanValue;
+
+/**
+ * Generating on the Denoising pane: samples the trajectory (and the comparison one) of the {@link SamplingSettings}
+ * on a sampling thread of its own — cancellable, progress coalesced to ≤ 20 updates/s — and adopts the
+ * {@link Generation}s it makes as the pane's primary and secondary trajectory. What the rest of the pane does
+ * about it (scrubber, pictures, exports) it tells a {@link Listener}. Called on the FX thread.
+ */
+final class GenerationModel {
+    /** What the rest of the pane does as a generation goes (all on the FX thread). */
+    interface Listener {
+        /** A new trajectory is about to replace the shown one: drop what belongs to the old. */
+        void clearing();
+
+        /** The new, still empty trajectories are the primary and secondary ones. */
+        void adopted();
+
+        /** Steps were recorded. */
+        void recorded();
+
+        /** The generation ended, {@code complete} or cancelled or failed; {@code a} may be null if it never began. */
+        void ended(Generation a, boolean complete);
+    }
+
+    private final Studio studio;
+    private final SamplingSettings settings;
+    private final ObservableBooleanValue exporting;
+    private Listener listener;
+    private final ExecutorService samplingThread = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "ldm-denoise-sampler");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private final ReadOnlyBooleanWrapper running = new ReadOnlyBooleanWrapper(this, "running");
+    private final ReadOnlyDoubleWrapper progress = new ReadOnlyDoubleWrapper(this, "progress", 0);
+    private final ReadOnlyStringWrapper progressText = new ReadOnlyStringWrapper(this, "progressText", "");
+    private final ReadOnlyStringWrapper resultSummary = new ReadOnlyStringWrapper(this, "resultSummary", "");
+    private final ReadOnlyObjectWrapper<Generation> primary = new ReadOnlyObjectWrapper<>(this, "primary");
+    private final ReadOnlyObjectWrapper<Generation> secondary = new ReadOnlyObjectWrapper<>(this, "secondary");
+    private volatile AtomicBoolean cancelFlag = new AtomicBoolean();
+    private LatentDecoder decoder;
+    private long generationSeq;
+
+    /** {@code exporting}: an export is being written from the shown trajectory, which must not be replaced. */
+    GenerationModel(Studio studio, ObservableBooleanValue exporting) {
+        this.studio = studio;
+        this.exporting = exporting;
+        this.settings = new SamplingSettings(studio, primary.getReadOnlyProperty(), secondary.getReadOnlyProperty());
+    }
+
+    void setListener(Listener listener) {
+        this.listener = listener;
+    }
+
+    SamplingSettings settings() {
+        return settings;
+    }
+
+    /** Whether Generate can act now. */
+    BooleanBinding canGenerate() {
+        return Bindings.createBooleanBinding(() -> !running.get() && !exporting.get() && settings.ready(), running,
+                exporting, settings.settingsErrorProperty(), settings.checkpoint, settings.config);
+    }
+
+    /** Samples the trajectory (and the comparison one) in the background; returns false if it cannot start. */
+    boolean generate() {
+        settings.validate();
+        if (running.get()) {
+            return false;
+        }
+        if (exporting.get()) {
+            studio.error("an export is still being written from this trajectory: generate when it is done");
+            return false;
+        }
+        if (!settings.ready()) {
+            String error = settings.settingsErrorProperty().get();
+            studio.error(error.isEmpty() ? "choose a run with a checkpoint first" : error);
+            return false;
+        }
+        String name = settings.runName.get();
+        Generation.Settings a = settings.request(false);
+        Generation.Settings b = settings.compare.get() ? settings.request(true) : null;
+        AtomicBoolean cancel = new AtomicBoolean();
+        cancelFlag = cancel;
+        long seq = ++generationSeq;
+        running.set(true);
+        progress.set(0);
+        progressText.set("loading the checkpoint…");
+        samplingThread.submit(() -> sampleInBackground(seq, name, a, b, cancel));
+        return true;
+    }
+
+    /** Asks a running generation to stop before its next step. */
+    void cancel() {
+        if (running.get()) {
+            cancelFlag.set(true);
+            progressText.set("cancelling…");
+        }
+    }
+
+    private void sampleInBackground(long seq, String name, Generation.Settings a, Generation.Settings b,
+            AtomicBoolean cancel) {
+        LatentDecoder dec = null;
+        Generation[] made = new Generation[2];
+        try {
+            Run run = studio.workspace().open(name);
+            RunConfig cfg = run.config();
+            Devices.DeviceInfo device = studio.device();
+            Generation.Geometry geo = Generation.geometry(cfg, a.n());
+            if (geo.latent()) {
+                dec = new LatentDecoder(cfg, device);
+            }
+            made[0] = new Generation(name, a, geo, dec);
+            made[1] = b == null ? null : new Generation(name, b, geo, dec);
+            LatentDecoder shown = dec;
+            Platform.runLater(() -> adopt(made[0], made[1], shown));
+            int total = a.steps() + (b == null ? 0 : b.steps());
+            FxBatcher<int[]> batcher = new FxBatcher<>(20, list -> progressed(seq, list.get(list.size() - 1), total));
+            sampleOne(run, made[0], device, cancel, batcher, 0, 0);
+            if (made[1] != null) {
+                sampleOne(run, made[1], device, cancel, batcher, a.steps(), 1);
+            }
+            Platform.runLater(() -> finished(seq, made[0], made[1], null));
+        } catch (CancellationException e) {
+            Platform.runLater(() -> finished(seq, made[0], made[1], e));
+        } catch (Throwable e) {
+            if (made[0] == null && dec != null) {
+                dec.close();
+            }
+            Platform.runLater(() -> finished(seq, made[0], made[1], e));
+        }
+    }
+
+    private static void sampleOne(Run run, Generation g, Devices.DeviceInfo device, AtomicBoolean cancel,
+            FxBatcher<int[]> batcher, int offset, int which) throws java.io.IOException {
+        StepListener progressListener = StepListener.progress((done, total) -> batcher.add(new int[] {offset + done, which}));
+        SamplingService.Result r = SamplingService.sample(run, g.settings().request(), device,
+                g.trajectory().andThen(progressListener), cancel::get, g.decoder());
+        g.finish(r);
+    }
+
+    /** Shows freshly started generations (FX thread). */
+    private void adopt(Generation a, Generation b, LatentDecoder dec) {
+        LatentDecoder old = decoder;
+        decoder = dec;
+        if (old != null && old != dec) {
+            old.close();
+        }
+        listener.clearing();
+        primary.set(a);
+        secondary.set(b);
+        resultSummary.set("");
+        listener.adopted();
+    }
+
+    private void progressed(long seq, int[] last, int total) {
+        if (seq != generationSeq || !running.get()) {
+            return;
+        }
+        progress.set(last[0] / (double) total);
+        Generation g = last[1] == 0 ? primary.get() : secondary.get();
+        if (g != null) {
+            progressText.set((settings.compare.get() && secondary.get() != null ? (last[1] == 0 ? "1st: " : "2nd: ")
+                    : "") + g.settings().title() + " — step " + g.size() + "/" + g.settings().steps());
+        }
+        listener.recorded();
+    }
+
+    private void finished(long seq, Generation a, Generation b, Throwable failure) {
+        if (seq != generationSeq) {
+            return;
+        }
+        running.set(false);
+        if (b != null && b.size() == 0 && secondary.get() == b) {
+            secondary.set(null); // cancelled before the comparison began
+        }
+        listener.recorded();
+        listener.ended(a, failure == null);
+        if (failure == null) {
+            progress.set(1);
+            progressText.set("");
+            SamplingService.Result r = a.result();
+            resultSummary.set(String.format(Locale.ROOT, "%s — seed %d, %d image%s, %s weights of step %d, %.1f s%s",
+                    a.settings().title(), a.settings().seed(), a.settings().n(), a.settings().n() == 1 ? "" : "s",
+                    r.weights().startsWith("ema") ? "EMA" : "raw", r.checkpointStep(), r.seconds()
+                            + (b != null && b.result() != null ? b.result().seconds() : 0),
+                    b == null ? "" : " · vs " + b.settings().title()));
+            studio.inform("Generated " + a.settings().title() + (b == null ? "" : " and " + b.settings().title())
+                    + " from run " + a.runName() + ": scrub with the slider or ← →");
+        } else if (failure instanceof CancellationException) {
+            progressText.set("cancelled");
+            int have = a == null ? 0 : a.size();
+            studio.inform("Cancelled" + (a == null ? "" : " at step " + have + " of " + a.settings().steps())
+                    + (have > 0 ? ": the steps so far can be scrubbed" : ""));
+        } else {
+            progressText.set("failed");
+            studio.error("generating from " + (a == null ? "the run" : a.runName()) + ": " + UiErrors.message(failure));
+        }
+        settings.validate();
+    }
+
+    /** Stops sampling and frees the autoencoder. */
+    void dispose() {
+        cancelFlag.set(true);
+        samplingThread.shutdownNow();
+        if (decoder != null) {
+            decoder.close();
+            decoder = null;
+        }
+    }
+
+    ReadOnlyBooleanProperty runningProperty() {
+        return running.getReadOnlyProperty();
+    }
+
+    ReadOnlyDoubleProperty progressProperty() {
+        return progress.getReadOnlyProperty();
+    }
+
+    ReadOnlyStringProperty progressTextProperty() {
+        return progressText.getReadOnlyProperty();
+    }
+
+    ReadOnlyStringProperty resultSummaryProperty() {
+        return resultSummary.getReadOnlyProperty();
+    }
+
+    ReadOnlyObjectProperty<Generation> primaryProperty() {
+        return primary.getReadOnlyProperty();
+    }
+
+    ReadOnlyObjectProperty<Generation> secondaryProperty() {
+        return secondary.getReadOnlyProperty();
+    }
+}
