@@ -142,20 +142,21 @@ final class DenoisingView {
 
         g.add(section("Generate"), 0, row++, 2, 1);
 
-        ComboBox<String> run = new ComboBox<>(vm.runNames());
+        ComboBox<DenoisingViewModel.SourceChoice> run = new ComboBox<>(vm.sources());
         run.setId("denoise-run");
-        // not bound both ways: when the list of names is replaced (a run made or deleted) the combo's value
-        // passes through null, which would reload the run and put its checkpoint back to the newest
-        run.setValue(vm.runNameProperty().get());
+        // not bound both ways: when the list is replaced (a run made or deleted) the combo's value passes
+        // through null, which would reload the run and put its checkpoint back to the newest
+        run.setValue(vm.sourceProperty().get());
         run.valueProperty().addListener((o, a, b) -> {
             if (b != null) {
-                vm.runNameProperty().set(b);
+                vm.sourceProperty().set(b);
             }
         });
-        vm.runNameProperty().addListener((o, a, b) -> run.setValue(b));
+        vm.sourceProperty().addListener((o, a, b) -> run.setValue(b));
         run.setMaxWidth(Double.MAX_VALUE);
-        tip(run, "The run to sample from (follows the run selected in the sidebar)");
-        row = field(g, row, "Run", run);
+        tip(run, "The run or model to sample from (follows the run or model selected in the sidebar); models are the "
+                + "diffusers pipelines under Models");
+        row = field(g, row, "From", run);
 
         ComboBox<CheckpointChoice> cp = new ComboBox<>(vm.checkpoints());
         cp.setId("denoise-checkpoint");
@@ -163,6 +164,7 @@ final class DenoisingView {
         cp.setMaxWidth(Double.MAX_VALUE);
         cp.setPromptText("no checkpoint");
         tip(cp, "Which of the run's saved checkpoints to load (newest first)");
+        cp.disableProperty().bind(vm.sourceIsModel());
         row = field(g, row, "Checkpoint", cp);
 
         ToggleGroup weights = new ToggleGroup();
@@ -178,7 +180,11 @@ final class DenoisingView {
         raw.setSelected(!vm.useEmaProperty().get());
         ema.selectedProperty().addListener((o, a, b) -> vm.useEmaProperty().set(b));
         vm.useEmaProperty().addListener((o, a, b) -> (b ? ema : raw).setSelected(true));
-        row = field(g, row, "Weights", new HBox(12, ema, raw));
+        HBox weightsBox = new HBox(12, ema, raw);
+        weightsBox.disableProperty().bind(vm.sourceIsModel());
+        row = field(g, row, "Weights", weightsBox);
+
+        row = latentScaleField(g, row);
 
         row = samplerFields(g, row, "Sampler", "", vm.samplerProperty(), vm.stepsProperty(), vm.etaProperty(), false);
 
@@ -251,6 +257,53 @@ final class DenoisingView {
         VBox box = new VBox(14, g, keys);
         box.setFillWidth(true);
         return box;
+    }
+
+    /** The latent scale of a latent model: shown only for one, committed on Enter or when the field is left. */
+    private int latentScaleField(GridPane g, int row) {
+        TextField scale = new TextField();
+        scale.setId("denoise-latent-scale");
+        scale.setPrefColumnCount(6);
+        Runnable show = () -> {
+            if (!scale.isFocused()) {
+                double v = vm.latentScaleProperty().get();
+                scale.setText(Double.isFinite(v) ? SamplingSettings.fmt(v) : "");
+            }
+        };
+        vm.latentScaleProperty().addListener((o, a, b) -> show.run());
+        show.run();
+        Runnable commit = () -> {
+            try {
+                vm.latentScaleProperty().set(Double.parseDouble(scale.getText().trim()));
+            } catch (NumberFormatException e) {
+                vm.latentScaleProperty().set(Double.NaN); // the settings error says what is expected
+            }
+        };
+        scale.setOnAction(e -> commit.run());
+        scale.focusedProperty().addListener((o, a, b) -> {
+            if (!b) {
+                commit.run();
+                show.run();
+            }
+        });
+        tip(scale, "What the model's latents are divided by before its autoencoder decodes them (diffusers' "
+                + "vqvae.scaling_factor). The config's value unless you set another: CompVis/ldm-celebahq-256 was "
+                + "trained with 1.0 though its config says 0.18215 — with that its faces come out smeared");
+        Label note = new Label();
+        note.setId("denoise-latent-scale-note");
+        note.getStyleClass().add("dim");
+        note.textProperty().bind(vm.latentScaleNoteProperty());
+        HBox box = new HBox(8, scale, note);
+        box.setAlignment(Pos.BASELINE_LEFT);
+        Label l = new Label("Latent scale");
+        l.setLabelFor(scale);
+        for (Node n : List.of(l, box)) {
+            n.visibleProperty().bind(vm.latentScaleSettable());
+            n.managedProperty().bind(n.visibleProperty());
+        }
+        g.add(l, 0, row);
+        g.add(box, 1, row);
+        return row + 1;
     }
 
     private int samplerFields(GridPane g, int row, String label, String idSuffix, ObjectProperty<SamplerKind> sampler,

@@ -1,9 +1,11 @@
 package io.ldmstudio.ui.denoising;
 
 import io.ldmstudio.config.SamplerKind;
+import io.ldmstudio.service.ModelInfo;
 import io.ldmstudio.ui.Studio;
 import java.nio.file.Path;
 import java.util.List;
+import javafx.beans.binding.Bindings;
 import javafx.beans.binding.BooleanBinding;
 import javafx.beans.property.BooleanProperty;
 import javafx.beans.property.DoubleProperty;
@@ -27,6 +29,38 @@ import javafx.scene.image.Image;
  * exports). Touches no controls; everything here is called on the FX thread.
  */
 public final class DenoisingViewModel {
+    /** What to sample from: a run (by name) or a model (a diffusers pipeline folder the studio knows). */
+    public record SourceChoice(String run, ModelInfo model) {
+        public static SourceChoice of(String run) {
+            return new SourceChoice(run, null);
+        }
+
+        public static SourceChoice of(ModelInfo model) {
+            return new SourceChoice(null, model);
+        }
+
+        /** The same choice: the same run, or a model of the same folder (its listing may be newer). */
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof SourceChoice c && java.util.Objects.equals(run, c.run)
+                    && java.util.Objects.equals(model == null ? null : model.dir(), c.model == null ? null : c.model.dir());
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(run, model == null ? null : model.dir());
+        }
+
+        public String name() {
+            return model == null ? run : model.name();
+        }
+
+        @Override
+        public String toString() {
+            return model == null ? run : model.name() + " · " + model.pipelineClass();
+        }
+    }
+
     /** A checkpoint of the chosen run. */
     public record CheckpointChoice(long step, boolean hasEma, boolean newest) {
         @Override
@@ -165,6 +199,37 @@ public final class DenoisingViewModel {
     }
 
     // ================= properties =================
+
+    /** Runs and models to sample from. */
+    public ObservableList<SourceChoice> sources() {
+        return settings.sources;
+    }
+
+    /** The run or model chosen. */
+    public ObjectProperty<SourceChoice> sourceProperty() {
+        return settings.source;
+    }
+
+    /** The latent scale a latent model decodes with (0 when the source has none to set). */
+    public DoubleProperty latentScaleProperty() {
+        return settings.latentScale;
+    }
+
+    /** Where the latent scale comes from, or what the config says when it was changed; empty for a run. */
+    public ReadOnlyStringProperty latentScaleNoteProperty() {
+        return settings.latentScaleNoteProperty();
+    }
+
+    /** Whether the source is a latent model, whose latent scale can be set. */
+    public BooleanBinding latentScaleSettable() {
+        return Bindings.createBooleanBinding(() -> settings.isModel() && settings.pipeline.get() != null
+                && settings.pipeline.get().hasAutoencoder(), settings.source, settings.pipeline);
+    }
+
+    /** Whether the source is a model: it has no checkpoints and no EMA choice. */
+    public BooleanBinding sourceIsModel() {
+        return Bindings.createBooleanBinding(settings::isModel, settings.source);
+    }
 
     public ObservableList<String> runNames() {
         return settings.runNames;

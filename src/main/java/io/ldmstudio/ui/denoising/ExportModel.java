@@ -126,9 +126,12 @@ final class ExportModel {
                 source.running(), exporting, source.frameCount());
     }
 
-    /** The folder file choosers open in: the run's exports folder. */
+    /** The folder file choosers open in: the run's exports folder, or the workspace's for a model. */
     Path exportsDir() {
         Generation a = source.primary().get();
+        if (a != null && a.exportsDir() != null) {
+            return a.exportsDir();
+        }
         String name = a != null ? a.runName() : source.runName().get();
         return name == null ? studio.runsDir() : studio.runsDir().resolve(name).resolve(Run.EXPORTS);
     }

@@ -53,6 +53,7 @@ public final class Generation {
     }
 
     private final String runName;
+    private final java.nio.file.Path exportsDir;
     private final Settings settings;
     private final Geometry geometry;
     private final Trajectory trajectory = new Trajectory();
@@ -64,7 +65,16 @@ public final class Generation {
     private volatile String weights;
 
     Generation(String runName, Settings settings, Geometry geometry, LatentDecoder decoder) {
+        this(runName, null, settings, geometry, decoder);
+    }
+
+    /**
+     * A trajectory of the source called {@code name} (a run, or a model), whose figures go to
+     * {@code exportsDir} (null: the run's exports folder).
+     */
+    Generation(String runName, java.nio.file.Path exportsDir, Settings settings, Geometry geometry, LatentDecoder decoder) {
         this.runName = runName;
+        this.exportsDir = exportsDir;
         this.settings = settings;
         this.geometry = geometry;
         this.decoder = decoder;
@@ -77,6 +87,17 @@ public final class Generation {
     public static Geometry geometry(RunConfig config, int n) {
         return new Geometry(n, config.unetChannels(), config.unetResolution(), config.data().channels(),
                 config.data().resolution(), !config.pixelSpace());
+    }
+
+    /** The geometry of a pipeline's samples. */
+    public static Geometry geometry(io.ldmstudio.pipeline.Pipeline p, int n) {
+        long[] x = p.noiseShape(n);
+        return new Geometry(n, (int) x[1], (int) x[2], p.imageChannels(), p.imageSize(), p.hasAutoencoder());
+    }
+
+    /** Where its figures go by default; null for a run's (its exports folder). */
+    public java.nio.file.Path exportsDir() {
+        return exportsDir;
     }
 
     /** Whether the sampler of this key has a η (DDIM). */
@@ -117,6 +138,7 @@ public final class Generation {
         return (int) Math.round((double) i * (m - 1) / (n - 1));
     }
 
+    /** The name of what it was sampled from: a run's, or a model's. */
     public String runName() {
         return runName;
     }

@@ -2,7 +2,8 @@ package io.ldmstudio.ui.denoising;
 
 import io.ldmstudio.diffusion.StepListener;
 import io.ldmstudio.engine.Devices;
-import io.ldmstudio.config.RunConfig;
+import io.ldmstudio.config.SamplerKind;
+import io.ldmstudio.pipeline.Pipeline;
 import io.ldmstudio.runs.Run;
 import io.ldmstudio.service.LatentDecoder;
 import io.ldmstudio.service.SamplingService;
@@ -87,7 +88,8 @@ final class GenerationModel {
     /** Whether Generate can act now. */
     BooleanBinding canGenerate() {
         return Bindings.createBooleanBinding(() -> !running.get() && !exporting.get() && settings.ready(), running,
-                exporting, settings.settingsErrorProperty(), settings.checkpoint, settings.config);
+                exporting, settings.settingsErrorProperty(), settings.checkpoint, settings.config, settings.source,
+                settings.pipeline);
     }
 
     /** Samples the trajectory (and the comparison one) in the background; returns false if it cannot start. */
@@ -102,10 +104,11 @@ final class GenerationModel {
         }
         if (!settings.ready()) {
             String error = settings.settingsErrorProperty().get();
-            studio.error(error.isEmpty() ? "choose a run with a checkpoint first" : error);
+            studio.error(error.isEmpty() ? "choose a run with a checkpoint, or a model, first" : error);
             return false;
         }
-        String name = settings.runName.get();
+        Pipeline model = settings.isModel() ? settings.pipelineForGeneration() : null;
+        String name = settings.source.get().name();
         Generation.Settings a = settings.request(false);
         Generation.Settings b = settings.compare.get() ? settings.request(true) : null;
         AtomicBoolean cancel = new AtomicBoolean();
@@ -113,8 +116,8 @@ final class GenerationModel {
         long seq = ++generationSeq;
         running.set(true);
         progress.set(0);
-        progressText.set("loading the checkpoint…");
-        samplingThread.submit(() -> sampleInBackground(seq, name, a, b, cancel));
+        progressText.set(model == null ? "loading the checkpoint…" : "loading the weights…");
+        samplingThread.submit(() -> sampleInBackground(seq, name, model, a, b, cancel));
         return true;
     }
 
@@ -126,27 +129,30 @@ final class GenerationModel {
         }
     }
 
-    private void sampleInBackground(long seq, String name, Generation.Settings a, Generation.Settings b,
+    /** Samples from the run called {@code name}, or from {@code model} when it is not null. */
+    private void sampleInBackground(long seq, String name, Pipeline model, Generation.Settings a, Generation.Settings b,
             AtomicBoolean cancel) {
         LatentDecoder dec = null;
         Generation[] made = new Generation[2];
         try {
-            Run run = studio.workspace().open(name);
-            RunConfig cfg = run.config();
+            Run run = model == null ? studio.workspace().open(name) : null;
             Devices.DeviceInfo device = studio.device();
-            Generation.Geometry geo = Generation.geometry(cfg, a.n());
+            Generation.Geometry geo = model == null ? Generation.geometry(run.config(), a.n())
+                    : Generation.geometry(model, a.n());
             if (geo.latent()) {
-                dec = new LatentDecoder(cfg, device);
+                dec = model == null ? new LatentDecoder(run.config(), device) : new LatentDecoder(model, device);
             }
-            made[0] = new Generation(name, a, geo, dec);
-            made[1] = b == null ? null : new Generation(name, b, geo, dec);
+            // a model's figures go to the workspace's exports folder (its own folder may be a read-only download)
+            java.nio.file.Path exportsDir = model == null ? null : studio.workspace().root().resolve(Run.EXPORTS);
+            made[0] = new Generation(name, exportsDir, a, geo, dec);
+            made[1] = b == null ? null : new Generation(name, exportsDir, b, geo, dec);
             LatentDecoder shown = dec;
             Platform.runLater(() -> adopt(made[0], made[1], shown));
             int total = a.steps() + (b == null ? 0 : b.steps());
             FxBatcher<int[]> batcher = new FxBatcher<>(20, list -> progressed(seq, list.get(list.size() - 1), total));
-            sampleOne(run, made[0], device, cancel, batcher, 0, 0);
+            sampleOne(run, model, made[0], device, cancel, batcher, 0, 0);
             if (made[1] != null) {
-                sampleOne(run, made[1], device, cancel, batcher, a.steps(), 1);
+                sampleOne(run, model, made[1], device, cancel, batcher, a.steps(), 1);
             }
             Platform.runLater(() -> finished(seq, made[0], made[1], null));
         } catch (CancellationException e) {
@@ -159,11 +165,18 @@ final class GenerationModel {
         }
     }
 
-    private static void sampleOne(Run run, Generation g, Devices.DeviceInfo device, AtomicBoolean cancel,
+    private static void sampleOne(Run run, Pipeline model, Generation g, Devices.DeviceInfo device, AtomicBoolean cancel,
             FxBatcher<int[]> batcher, int offset, int which) throws java.io.IOException {
         StepListener progressListener = StepListener.progress((done, total) -> batcher.add(new int[] {offset + done, which}));
-        SamplingService.Result r = SamplingService.sample(run, g.settings().request(), device,
-                g.trajectory().andThen(progressListener), cancel::get, g.decoder());
+        StepListener listener = g.trajectory().andThen(progressListener);
+        SamplingService.Result r;
+        if (model == null) {
+            r = SamplingService.sample(run, g.settings().request(), device, listener, cancel::get, g.decoder());
+        } else {
+            SamplingService.Request q = g.settings().request();
+            r = SamplingService.sample(model, SamplerKind.parse(q.sampler(), "sampler"), q.steps(), q.eta(), q.seed(),
+                    q.n(), null, device, listener, cancel::get, g.decoder());
+        }
         g.finish(r);
     }
 
@@ -208,13 +221,16 @@ final class GenerationModel {
             progress.set(1);
             progressText.set("");
             SamplingService.Result r = a.result();
-            resultSummary.set(String.format(Locale.ROOT, "%s — seed %d, %d image%s, %s weights of step %d, %.1f s%s",
+            boolean fromModel = a.exportsDir() != null;
+            String weights = fromModel ? "model " + a.runName()
+                    : String.format(Locale.ROOT, "%s weights of step %d", r.weights().startsWith("ema") ? "EMA" : "raw",
+                            r.checkpointStep());
+            resultSummary.set(String.format(Locale.ROOT, "%s — seed %d, %d image%s, %s, %.1f s%s",
                     a.settings().title(), a.settings().seed(), a.settings().n(), a.settings().n() == 1 ? "" : "s",
-                    r.weights().startsWith("ema") ? "EMA" : "raw", r.checkpointStep(), r.seconds()
-                            + (b != null && b.result() != null ? b.result().seconds() : 0),
+                    weights, r.seconds() + (b != null && b.result() != null ? b.result().seconds() : 0),
                     b == null ? "" : " · vs " + b.settings().title()));
             studio.inform("Generated " + a.settings().title() + (b == null ? "" : " and " + b.settings().title())
-                    + " from run " + a.runName() + ": scrub with the slider or ← →");
+                    + " from " + (fromModel ? "model " : "run ") + a.runName() + ": scrub with the slider or ← →");
         } else if (failure instanceof CancellationException) {
             progressText.set("cancelled");
             int have = a == null ? 0 : a.size();
@@ -222,7 +238,8 @@ final class GenerationModel {
                     + (have > 0 ? ": the steps so far can be scrubbed" : ""));
         } else {
             progressText.set("failed");
-            studio.error("generating from " + (a == null ? "the run" : a.runName()) + ": " + UiErrors.message(failure));
+            studio.error("generating from " + (a == null ? "the " + (settings.isModel() ? "model" : "run") : a.runName()) + ": "
+                    + UiErrors.message(failure));
         }
         settings.validate();
     }

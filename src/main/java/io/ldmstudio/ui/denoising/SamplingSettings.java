@@ -6,7 +6,10 @@ import io.ldmstudio.runs.Checkpoint;
 import io.ldmstudio.runs.Run;
 import io.ldmstudio.runs.RunInfo;
 import io.ldmstudio.ui.Studio;
+import io.ldmstudio.pipeline.Pipeline;
+import io.ldmstudio.service.ModelInfo;
 import io.ldmstudio.ui.denoising.DenoisingViewModel.CheckpointChoice;
+import io.ldmstudio.ui.denoising.DenoisingViewModel.SourceChoice;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,9 +32,10 @@ import javafx.collections.ListChangeListener;
 import javafx.collections.ObservableList;
 
 /**
- * What the Denoising pane samples: the run (following the sidebar's choice, never an autoencoder run), its
- * checkpoint, the sampler(s) and their settings, and whether they are valid — including whether the
- * trajectory fits in memory. Everything here is called on the FX thread.
+ * What the Denoising pane samples: a run (following the sidebar's choice, never an autoencoder run) and its
+ * checkpoint, or a model — a diffusers pipeline the studio knows ({@link Studio#models()}), with the latent
+ * scale it decodes with — the sampler(s) and their settings, and whether they are valid — including whether
+ * the trajectory fits in memory. Everything here is called on the FX thread.
  */
 final class SamplingSettings {
     /** Share of the free heap a trajectory may take. */
@@ -43,7 +47,16 @@ final class SamplingSettings {
     private final ObservableObjectValue<Generation> secondary;
 
     final ObservableList<String> runNames = FXCollections.observableArrayList();
+    /** The run chosen, when the source is a run; null when it is a model. */
     final StringProperty runName = new SimpleStringProperty(this, "runName");
+    /** Every run that can be denoised, then every model that opens. */
+    final ObservableList<SourceChoice> sources = FXCollections.observableArrayList();
+    final ObjectProperty<SourceChoice> source = new SimpleObjectProperty<>(this, "source");
+    /** The model chosen, opened (configs only); null for a run or while it opens. */
+    final ObjectProperty<Pipeline> pipeline = new SimpleObjectProperty<>(this, "pipeline");
+    /** The latent scale a latent model decodes with: its config's until the user sets another. */
+    final DoubleProperty latentScale = new SimpleDoubleProperty(this, "latentScale", 0);
+    private final ReadOnlyStringWrapper latentScaleNote = new ReadOnlyStringWrapper(this, "latentScaleNote", "");
     final ObservableList<CheckpointChoice> checkpoints = FXCollections.observableArrayList();
     final ObjectProperty<CheckpointChoice> checkpoint = new SimpleObjectProperty<>(this, "checkpoint");
     private final ReadOnlyStringWrapper runSummary = new ReadOnlyStringWrapper(this, "runSummary", "");
@@ -67,7 +80,25 @@ final class SamplingSettings {
         this.primary = primary;
         this.secondary = secondary;
         studio.runs().addListener((ListChangeListener<RunInfo>) c -> syncRunNames());
+        studio.models().addListener((ListChangeListener<ModelInfo>) c -> syncRunNames());
         syncRunNames();
+        studio.selectedModelProperty().addListener((o, a, b) -> {
+            if (b != null && b.ok()) {
+                source.set(SourceChoice.of(b));
+            }
+        });
+        source.addListener((o, a, b) -> {
+            if (b == null) {
+                return;
+            }
+            if (b.model() == null) {
+                pipeline.set(null);
+                runName.set(b.run());
+            } else {
+                runName.set(null);
+                loadModel(b.model());
+            }
+        });
         // another run chosen in the sidebar, not a refresh of the list (every few seconds while training, F5):
         // a refresh brings a new RunInfo of the same selected run and must not move the Run box off the run
         // chosen here
@@ -79,8 +110,14 @@ final class SamplingSettings {
         if (studio.selectedRunNameProperty().get() != null && !isAutoencoderRun(studio.selectedRunNameProperty().get())) {
             runName.set(studio.selectedRunNameProperty().get());
         }
-        runName.addListener((o, a, b) -> loadRun(b, false));
+        runName.addListener((o, a, b) -> {
+            if (b != null) {
+                source.set(SourceChoice.of(b));
+            }
+            loadRun(b, false);
+        });
         if (runName.get() != null) {
+            source.set(SourceChoice.of(runName.get()));
             loadRun(runName.get(), false);
         }
         for (var p : List.of(steps, images, steps2, maxSteps)) {
@@ -89,6 +126,11 @@ final class SamplingSettings {
         compare.addListener((o, a, b) -> validate());
         checkpoint.addListener((o, a, b) -> validate());
         config.addListener((o, a, b) -> validate());
+        pipeline.addListener((o, a, b) -> validate());
+        latentScale.addListener((o, a, b) -> {
+            updateLatentScaleNote();
+            validate();
+        });
         validate();
     }
 
@@ -105,9 +147,76 @@ final class SamplingSettings {
         if (!names.equals(runNames)) {
             runNames.setAll(names);
         }
-        if (runName.get() == null && !names.isEmpty()) {
+        List<SourceChoice> all = new ArrayList<>();
+        names.forEach(n -> all.add(SourceChoice.of(n)));
+        studio.models().stream().filter(ModelInfo::ok).forEach(m -> all.add(SourceChoice.of(m)));
+        if (!all.equals(sources)) {
+            sources.setAll(all);
+        }
+        if (source.get() == null && runName.get() == null && !names.isEmpty()) {
             runName.set(names.get(0));
         }
+    }
+
+    // ================= models =================
+
+    private void loadModel(ModelInfo m) {
+        pipeline.set(null);
+        config.set(null);
+        checkpoints.clear();
+        checkpoint.set(null);
+        runSummary.set(m.summary() == null ? "" : m.summary());
+        studio.background().submit("opening model " + m.name(), () -> Pipeline.open(m.dir()), p -> {
+            SourceChoice now = source.get();
+            if (now == null || now.model() == null || !now.model().dir().equals(m.dir())) {
+                return; // the user moved on
+            }
+            maxSteps.set(p.scheduler().numTrainTimesteps());
+            if (primary.get() == null) {
+                steps.set(Math.min(steps.get(), p.scheduler().numTrainTimesteps()));
+            }
+            sampler.set(p.defaultSampler()); // the folder's own scheduler, as diffusers would sample it
+            latentScale.set(p.latentScale().orElse(0.0));
+            pipeline.set(p);
+            updateLatentScaleNote();
+        }, e -> {
+            SourceChoice now = source.get();
+            if (now != null && now.model() != null && now.model().dir().equals(m.dir())) {
+                runSummary.set("");
+                studio.error(e);
+            }
+        });
+    }
+
+    private void updateLatentScaleNote() {
+        Pipeline p = pipeline.get();
+        if (p == null || !p.hasAutoencoder()) {
+            latentScaleNote.set("");
+            return;
+        }
+        Double config = p.latentScale().orElse(null);
+        latentScaleNote.set(config == null ? "" : latentScale.get() == config
+                ? "from its config"
+                : String.format(Locale.ROOT, "config: %s", fmt(config)));
+    }
+
+    /** {@code v} to six significant digits, without trailing zeros: 0.18215, 1. */
+    static String fmt(double v) {
+        return new java.math.BigDecimal(v).round(new java.math.MathContext(6)).stripTrailingZeros().toPlainString();
+    }
+
+    /** The chosen model as it will be sampled: with the latent scale set here. */
+    Pipeline pipelineForGeneration() {
+        Pipeline p = pipeline.get();
+        if (p == null || !p.hasAutoencoder() || p.latentScale().map(c -> c == latentScale.get()).orElse(false)) {
+            return p;
+        }
+        return p.withLatentScale(latentScale.get());
+    }
+
+    /** Whether the source is a model (no checkpoint, no EMA choice). */
+    boolean isModel() {
+        return source.get() != null && source.get().model() != null;
     }
 
     private record RunDetails(String name, RunConfig config, List<CheckpointChoice> checkpoints) {}
@@ -170,30 +279,50 @@ final class SamplingSettings {
         settingsError.set(settingsProblem());
     }
 
-    /** Whether the settings are valid and name a run's checkpoint: what Generate needs. */
+    /** Whether the settings are valid and name a run's checkpoint or an opened model: what Generate needs. */
     boolean ready() {
-        return settingsError.get().isEmpty() && checkpoint.get() != null && config.get() != null;
+        return settingsError.get().isEmpty()
+                && (isModel() ? pipeline.get() != null : checkpoint.get() != null && config.get() != null);
     }
 
     private String settingsProblem() {
-        if (runName.get() == null) {
-            return studio.runs().isEmpty() ? "the workspace has no runs yet: create and train one first"
-                    : "choose a run";
-        }
-        RunConfig c = config.get();
-        if (c == null) {
-            return "";
-        }
-        if (checkpoint.get() == null) {
-            return "run " + runName.get() + " has no checkpoint yet: train it first (Training pane)";
+        long latentValues; // one image's denoiser input
+        String maxName;
+        if (isModel()) {
+            Pipeline p = pipeline.get();
+            if (p == null) {
+                return "";
+            }
+            if (p.hasAutoencoder() && !(latentScale.get() > 0 && Double.isFinite(latentScale.get()))) {
+                return "latent scale: a positive number (the autoencoder config says "
+                        + p.latentScale().map(SamplingSettings::fmt).orElse("nothing") + ")";
+            }
+            long[] shape = p.noiseShape(1);
+            latentValues = shape[1] * shape[2] * shape[3];
+            maxName = "the scheduler's num_train_timesteps";
+        } else {
+            if (runName.get() == null) {
+                return studio.runs().isEmpty() && studio.models().isEmpty()
+                        ? "the workspace has no runs or models yet: create and train a run, or open a model"
+                        : "choose a run or a model";
+            }
+            RunConfig c = config.get();
+            if (c == null) {
+                return "";
+            }
+            if (checkpoint.get() == null) {
+                return "run " + runName.get() + " has no checkpoint yet: train it first (Training pane)";
+            }
+            latentValues = (long) c.unetChannels() * c.unetResolution() * c.unetResolution();
+            maxName = "the run's diffusion.timesteps";
         }
         if (steps.get() < 1 || steps.get() > maxSteps.get()) {
-            return "steps: 1 to " + maxSteps.get() + " (the run's diffusion.timesteps)";
+            return "steps: 1 to " + maxSteps.get() + " (" + maxName + ")";
         }
         if (compare.get() && (steps2.get() < 1 || steps2.get() > maxSteps.get())) {
             return "second sampler's steps: 1 to " + maxSteps.get();
         }
-        long perStep = 3L * images.get() * c.unetChannels() * c.unetResolution() * c.unetResolution() * Float.BYTES;
+        long perStep = 3L * images.get() * latentValues * Float.BYTES;
         long total = perStep * (steps.get() + (compare.get() ? steps2.get() : 0));
         Runtime rt = Runtime.getRuntime();
         long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
@@ -223,11 +352,15 @@ final class SamplingSettings {
 
     /** The primary sampler's settings, or with {@code second} the comparison's (same seed, images, weights). */
     Generation.Settings request(boolean second) {
+        boolean ema = !isModel() && useEma.get();
+        long step = isModel() || checkpoint.get() == null ? 0 : checkpoint.get().step();
         return second
-                ? new Generation.Settings(sampler2.get().key, steps2.get(), eta2.get(), seed.get(), images.get(),
-                        useEma.get(), checkpoint.get().step())
-                : new Generation.Settings(sampler.get().key, steps.get(), eta.get(), seed.get(), images.get(),
-                        useEma.get(), checkpoint.get().step());
+                ? new Generation.Settings(sampler2.get().key, steps2.get(), eta2.get(), seed.get(), images.get(), ema, step)
+                : new Generation.Settings(sampler.get().key, steps.get(), eta.get(), seed.get(), images.get(), ema, step);
+    }
+
+    ReadOnlyStringProperty latentScaleNoteProperty() {
+        return latentScaleNote.getReadOnlyProperty();
     }
 
     ReadOnlyStringProperty runSummaryProperty() {

@@ -120,11 +120,11 @@ class DenoisingInMainWindowTest {
         });
         WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> OTHER.equals(vm.runNameProperty().get()));
         @SuppressWarnings("unchecked")
-        ComboBox<String> runBox = (ComboBox<String>) scene.lookup("#denoise-run");
-        assertEquals(OTHER, runBox.getValue(), "the Run box follows the sidebar");
+        ComboBox<DenoisingViewModel.SourceChoice> runBox = (ComboBox<DenoisingViewModel.SourceChoice>) scene.lookup("#denoise-run");
+        assertEquals(DenoisingViewModel.SourceChoice.of(OTHER), runBox.getValue(), "the Run box follows the sidebar");
 
         // the trained run picked in the Run box, at its older checkpoint, while the sidebar stays on the other
-        StudioFixture.onFx(() -> runBox.setValue(StudioFixture.RUN));
+        StudioFixture.onFx(() -> runBox.setValue(DenoisingViewModel.SourceChoice.of(StudioFixture.RUN)));
         awaitCheckpoints(StudioFixture.RUN);
         StudioFixture.onFx(() -> vm.checkpointProperty().set(vm.checkpoints().get(1)));
         assertEquals(StudioFixture.EVERY, vm.checkpointProperty().get().step());
@@ -147,7 +147,7 @@ class DenoisingInMainWindowTest {
         WaitForAsyncUtils.waitForFxEvents();
         assertEquals(OTHER, studio.selectedRunProperty().get().name());
         assertEquals(1, studio.selectedRunProperty().get().step(), "the sidebar's run as listed anew");
-        assertEquals(StudioFixture.RUN, runBox.getValue());
+        assertEquals(DenoisingViewModel.SourceChoice.of(StudioFixture.RUN), runBox.getValue());
         assertEquals(StudioFixture.RUN, vm.runNameProperty().get());
         assertEquals(StudioFixture.EVERY, vm.checkpointProperty().get().step(), "the checkpoint chosen stays");
         assertEquals(List.of(), moved, "nothing reloaded or reset");
@@ -158,7 +158,7 @@ class DenoisingInMainWindowTest {
         StudioFixture.onFx(() -> studio.select("made-meanwhile"));
         WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> "made-meanwhile".equals(vm.runNameProperty().get()));
         WaitForAsyncUtils.waitForFxEvents();
-        assertEquals("made-meanwhile", runBox.getValue());
+        assertEquals(DenoisingViewModel.SourceChoice.of("made-meanwhile"), runBox.getValue());
     }
 
     @Test

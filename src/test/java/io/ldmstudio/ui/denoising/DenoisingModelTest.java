@@ -1,0 +1,156 @@
+package io.ldmstudio.ui.denoising;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ldmstudio.config.SamplerKind;
+import io.ldmstudio.engine.Devices;
+import io.ldmstudio.pipeline.Pipeline;
+import io.ldmstudio.service.ModelFixtures;
+import io.ldmstudio.service.ModelInfo;
+import io.ldmstudio.service.SamplingService;
+import io.ldmstudio.ui.Studio;
+import io.ldmstudio.ui.StudioFixture;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import javafx.scene.Node;
+import javafx.scene.Scene;
+import javafx.scene.control.Button;
+import javafx.scene.control.TextField;
+import javafx.stage.Stage;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.testfx.api.FxRobot;
+import org.testfx.framework.junit5.ApplicationExtension;
+import org.testfx.framework.junit5.Start;
+import org.testfx.util.WaitForAsyncUtils;
+
+/**
+ * The Denoising pane samples, scrubs and exports a model — a diffusers pipeline under the workspace's
+ * {@code models/} — as it does a run: an LDMPipeline (VQModel, latents decoded, its latent scale settable)
+ * and a flat DDPMPipeline in pixel space.
+ */
+@ExtendWith(ApplicationExtension.class)
+class DenoisingModelTest {
+    Path root;
+    Studio studio;
+    DenoisingViewModel vm;
+    Scene scene;
+
+    @Start
+    void start(Stage stage) throws Exception {
+        root = StudioFixture.emptyWorkspace();
+        ModelFixtures.ldm(root.resolve("models").resolve("vq-ldm"));
+        ModelFixtures.ddpm(root.resolve("models").resolve("ddpm-flat"));
+        studio = StudioFixture.studio(root);
+        DenoisingPane pane = new DenoisingPane(studio);
+        vm = pane.model();
+        scene = StudioFixture.show(stage, pane);
+        studio.refreshRuns();
+    }
+
+    /** Chooses the model called {@code name} in the sidebar and waits until the pane has opened it. */
+    ModelInfo choose(String name) throws Exception {
+        WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> studio.models().size() == 2);
+        ModelInfo m = io.ldmstudio.ui.training.TrainingTestSupport.fx(() -> studio.models().stream().filter(x -> x.name().equals(name)).findFirst()
+                .orElseThrow());
+        StudioFixture.onFx(() -> studio.selectedModelProperty().set(m));
+        WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> io.ldmstudio.ui.training.TrainingTestSupport.fx(() -> vm.canGenerate().get()));
+        assertEquals(DenoisingViewModel.SourceChoice.of(m), vm.sourceProperty().get());
+        assertEquals(null, vm.runNameProperty().get(), "no run is chosen while a model is");
+        return m;
+    }
+
+    void generate(FxRobot robot, SamplerKind sampler, int steps, int n) throws Exception {
+        StudioFixture.onFx(() -> {
+            vm.samplerProperty().set(sampler);
+            vm.stepsProperty().set(steps);
+            vm.seedProperty().set(3);
+            vm.imagesProperty().set(n);
+        });
+        Button button = robot.lookup("#denoise-generate").queryButton();
+        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> !button.isDisabled());
+        Generation before = vm.primaryProperty().get();
+        StudioFixture.onFx(button::fire);
+        WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> vm.primaryProperty().get() != before
+                || studio.messageProperty().get() != null && studio.messageProperty().get().error());
+        WaitForAsyncUtils.waitFor(120, TimeUnit.SECONDS, () -> !vm.runningProperty().get());
+        WaitForAsyncUtils.waitForFxEvents();
+        Studio.Message m = studio.messageProperty().get();
+        assertTrue(m != null && !m.error() && m.text().startsWith("Generated") && m.text().contains("from model"),
+                "message " + m);
+    }
+
+    @Test
+    void aLatentModelIsSampledDecodedAndScrubbedWithTheLatentScaleItIsGiven(FxRobot robot) throws Exception {
+        ModelInfo m = choose("vq-ldm");
+        Pipeline p = Pipeline.open(m.dir());
+        double configScale = p.latentScale().orElseThrow();
+        assertEquals(configScale, vm.latentScaleProperty().get(), "the config's scale until another is set");
+        assertEquals(SamplerKind.DDIM, vm.samplerProperty().get(), "the folder's own scheduler class");
+        Node field = robot.lookup("#denoise-latent-scale").query();
+        assertEquals(configScale, Double.parseDouble(((TextField) field).getText()), "shown in full, not rounded");
+        assertEquals("from its config", vm.latentScaleNoteProperty().get());
+        assertTrue(field.getParent().isVisible(), "the latent scale row is shown for a latent model");
+        assertTrue(robot.lookup("#denoise-checkpoint").query().isDisabled(), "a model has no checkpoints");
+
+        generate(robot, SamplerKind.DDIM, 3, 2);
+        Generation g = vm.primaryProperty().get();
+        assertEquals(3, g.size());
+        assertTrue(g.geometry().latent());
+        // the images the CLI gives from the same model and seed
+        SamplingService.Result cli = SamplingService.sample(p, SamplerKind.DDIM, 3, 0, 3, 2, null, Devices.resolve("cpu"),
+                null, () -> false);
+        for (int i = 0; i < 2; i++) {
+            assertArrayEquals(cli.images().get(i), g.result().images().get(i), "image " + i);
+        }
+        // x_t and x̂0 are decoded to the images' 16 px; ε̂ stays at the latents' 8 px, enlarged to the same frame
+        assertEquals(16 * 16 * 3, g.values(0, FrameKind.XT).length / 2);
+        assertEquals(8 * 8 * 3, g.values(0, FrameKind.EPS).length / 2);
+        assertEquals(g.frameWidth(), g.frame(1, FrameKind.X0).getWidth());
+        assertEquals(g.frameWidth(), g.frame(1, FrameKind.EPS).getWidth());
+        StudioFixture.onFx(() -> vm.indexProperty().set(1));
+        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> vm.shownIndexProperty().get() == 1);
+        assertEquals(root.resolve("exports"), vm.exportsDir(), "a model's figures go to the workspace's exports");
+        assertTrue(vm.exportStem().startsWith("vq-ldm-ddim-3"), vm.exportStem());
+        Path strip = root.resolve("exports").resolve("strip.png");
+        StudioFixture.onFx(() -> vm.exportStrip(strip));
+        WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> java.nio.file.Files.exists(strip) && !vm.exportingProperty().get());
+        StudioFixture.onFx(() -> StudioFixture.screenshot(scene, "denoising-model"));
+
+        // another latent scale: the same latents decode to other images, and the pane says what the config says
+        StudioFixture.onFx(() -> {
+            TextField t = (TextField) field;
+            t.setText("1.0");
+            t.getOnAction().handle(null);
+        });
+        assertEquals(1.0, vm.latentScaleProperty().get());
+        assertTrue(vm.latentScaleNoteProperty().get().equals("config: " + SamplingSettings.fmt(configScale)), vm.latentScaleNoteProperty().get());
+        generate(robot, SamplerKind.DDIM, 3, 2);
+        SamplingService.Result scaled = SamplingService.sample(p.withLatentScale(1.0), SamplerKind.DDIM, 3, 0, 3, 2, null,
+                Devices.resolve("cpu"), null, () -> false);
+        assertArrayEquals(scaled.images().get(0), vm.primaryProperty().get().result().images().get(0));
+        assertFalse(java.util.Arrays.equals(cli.images().get(0), scaled.images().get(0)));
+
+        StudioFixture.onFx(() -> vm.latentScaleProperty().set(Double.NaN));
+        assertTrue(vm.settingsErrorProperty().get().startsWith("latent scale"), vm.settingsErrorProperty().get());
+        assertFalse(io.ldmstudio.ui.training.TrainingTestSupport.fx(() -> vm.canGenerate().get()));
+    }
+
+    @Test
+    void aFlatPixelModelSamplesWithItsOwnSchedulerAndHasNoLatentScale(FxRobot robot) throws Exception {
+        choose("ddpm-flat");
+        assertEquals(SamplerKind.DDPM, vm.samplerProperty().get());
+        assertFalse(robot.lookup("#denoise-latent-scale").query().getParent().isVisible(), "no latent scale in pixel space");
+        generate(robot, SamplerKind.DDPM, 4, 1);
+        Generation g = vm.primaryProperty().get();
+        assertEquals(4, g.size());
+        assertFalse(g.geometry().latent());
+        assertTrue(vm.resultSummaryProperty().get().contains("model ddpm-flat"), vm.resultSummaryProperty().get());
+        assertEquals(List.of("ddpm-flat", "vq-ldm"), vm.sources().stream().map(DenoisingViewModel.SourceChoice::name)
+                .sorted().toList());
+    }
+}
