@@ -9,6 +9,7 @@ Regenerate (from the repository root; needs python3-torch and python3-numpy, not
 Each case folder holds what a diffusers user would have:
     config.json                          diffusers UNet2DModel config (diffusers' keys)
     diffusion_pytorch_model.safetensors  float32 weights under diffusers' state_dict names
+(gzipped, diffusion_pytorch_model.safetensors.gz, for the cases in PACKED, whose weights are quantized)
 and the test's input/output:
     io.safetensors                       x (2, C, H, W) F32, t (2,) I64 with two different timesteps,
                                          y = forward(x, t) in float32, y64 = the same in float64 (stored as F32)
@@ -28,11 +29,13 @@ eps or a missing bias shows) and to_q/to_k scaled up (so attention is peaked and
 The safetensors files are written by hand (struct + json); no safetensors package is needed.
 """
 import copy
+import gzip
 import json
 import math
 import os
 import struct
 import sys
+import tempfile
 
 import numpy as np
 import torch
@@ -327,8 +330,27 @@ CASES = {
     "head-dim": dict(BASE, block_out_channels=[8, 16], down_block_types=["AttnDownBlock2D", "AttnDownBlock2D"],
                      up_block_types=["AttnUpBlock2D", "AttnUpBlock2D"], flip_sin_to_cos=True, freq_shift=0,
                      downsample_padding=1, attention_head_dim=4, norm_num_groups=4, norm_eps=1e-5),
+    # attention_head_dim 32, the studio's model.head_dim, over attention levels of different widths: 1 head at
+    # 32 channels, 2 at 64 and in the 64-channel middle block. Its 715k weights lie on a coarse grid (see
+    # quantize) and the file is stored gzipped, 2.9 MB as float32 but ~0.2 MB packed
+    "head-dim-32": dict(BASE, block_out_channels=[32, 64], down_block_types=["AttnDownBlock2D", "AttnDownBlock2D"],
+                        up_block_types=["AttnUpBlock2D", "AttnUpBlock2D"], flip_sin_to_cos=True, freq_shift=0,
+                        downsample_padding=1, attention_head_dim=32, norm_num_groups=8, norm_eps=1e-5),
 }
-TIMESTEPS = {"defaults": [3, 917], "ddpm-cifar10": [0, 999], "head-dim": [41, 512]}
+TIMESTEPS = {"defaults": [3, 917], "ddpm-cifar10": [0, 999], "head-dim": [41, 512], "head-dim-32": [77, 650]}
+# cases whose weights are quantized and whose weights file is written as diffusion_pytorch_model.safetensors.gz
+PACKED = {"head-dim-32"}
+WEIGHTS = "diffusion_pytorch_model.safetensors"
+
+
+def quantize(net):
+    """Each tensor onto the grid k * 2^e, e = round(log2(its std)), k an integer: a weight keeps its size and sign
+    to about one part in two or three (so the network computes like a randomly initialised one) while a float32
+    has at most a few significant bits and the file compresses ~15x. The test loads the exact values stored."""
+    with torch.no_grad():
+        for p in net.parameters():
+            step = 2.0 ** round(math.log2(float(p.std()))) if p.numel() > 1 and float(p.std()) > 0 else 2.0 ** -4
+            p.copy_(torch.round(p / step) * step)
 
 
 def build(name, seed):
@@ -342,6 +364,8 @@ def build(name, seed):
                 p.add_(0.05 * torch.randn_like(p))
             if ".to_q." in pname or ".to_k." in pname:
                 p.mul_(4.0)                         # peaked attention: heads matter
+    if name in PACKED:
+        quantize(net)
     return net
 
 
@@ -363,6 +387,18 @@ def write_safetensors(path, tensors, metadata=None):
         f.write(h)
         for b in blobs:
             f.write(b)
+
+
+def read_weights(d, name):
+    """A case's weights as written: the safetensors file, gunzipped first for a packed case."""
+    if name not in PACKED:
+        return read_safetensors(os.path.join(d, WEIGHTS))
+    with gzip.open(os.path.join(d, WEIGHTS + ".gz"), "rb") as z:
+        raw = z.read()
+    with tempfile.TemporaryDirectory() as tmp:
+        with open(os.path.join(tmp, WEIGHTS), "wb") as f:
+            f.write(raw)
+        return read_safetensors(os.path.join(tmp, WEIGHTS))
 
 
 def read_io(path):
@@ -392,6 +428,8 @@ def sensitivity(name, net, x, t, y):
                 "downsample_padding": dict(downsample_padding=1 - c["downsample_padding"]),
                 "one head" if c["attention_head_dim"] else "attention_head_dim 4":
                     dict(attention_head_dim=None if c["attention_head_dim"] else 4)}
+    if c["attention_head_dim"] == 32:  # the studio's num_heads 2 would give the 32-channel layer 2 heads too
+        variants["attention_head_dim 16"] = dict(attention_head_dim=16)
     for label, change in variants.items():
         other = UNet2DModel(dict(c, **change)).eval()
         other.load_state_dict(net.state_dict())
@@ -414,7 +452,7 @@ def main():
         report = {"case": name, "params": sum(p.numel() for p in net.parameters()),
                   "max_abs_y": float(y.abs().max()), "f32_vs_f64": float((y.double() - y64).abs().max())}
         if check:
-            w = read_safetensors(os.path.join(d, "diffusion_pytorch_model.safetensors"))
+            w = read_weights(d, name)
             net.load_state_dict(w, strict=True)
             io = read_io(os.path.join(d, "io.safetensors"))
             y2, _ = run(net, io["x"], io["t"])
@@ -424,12 +462,20 @@ def main():
             with open(os.path.join(d, "config.json"), "w") as f:
                 json.dump(c, f, indent=2)
                 f.write("\n")
-            write_safetensors(os.path.join(d, "diffusion_pytorch_model.safetensors"), net.state_dict(),
-                              {"format": "pt"})
+            write_safetensors(os.path.join(d, WEIGHTS), net.state_dict(), {"format": "pt"})
+            if name in PACKED:
+                with open(os.path.join(d, WEIGHTS), "rb") as f:
+                    raw = f.read()
+                with open(os.path.join(d, WEIGHTS + ".gz"), "wb") as f:
+                    # no file name and mtime 0: the same weights give the same bytes
+                    with gzip.GzipFile(filename="", mode="wb", fileobj=f, compresslevel=9, mtime=0) as z:
+                        z.write(raw)
+                os.remove(os.path.join(d, WEIGHTS))
+                report["weights_bytes"] = {"raw": len(raw), "gz": os.path.getsize(os.path.join(d, WEIGHTS + ".gz"))}
             write_safetensors(os.path.join(d, "io.safetensors"),
                               {"x": x, "t": t, "y": y, "y64": y64.float()},
                               {"generator": "src/test/python/unet_reference.py", "torch": torch.__version__})
-            back = read_safetensors(os.path.join(d, "diffusion_pytorch_model.safetensors"))
+            back = read_weights(d, name)
             assert set(back) == set(net.state_dict()) and all(torch.equal(back[k], v) for k, v in net.state_dict().items())
         report["sensitivity"] = sensitivity(name, net, x, t, y)
         print(json.dumps(report))

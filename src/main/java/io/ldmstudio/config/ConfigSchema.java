@@ -85,6 +85,8 @@ public final class ConfigSchema {
             Map.entry("attn_resolutions", "attention_resolutions"),
             Map.entry("attention_levels", "attention_resolutions"),
             Map.entry("ch_mult", "channel_mult"),
+            Map.entry("attention_head_dim", "head_dim"),
+            Map.entry("dim_head", "head_dim"),
             Map.entry("base_channels", "model_channels"),
             Map.entry("num_timesteps", "timesteps"),
             Map.entry("num_train_timesteps", "timesteps"),

@@ -185,9 +185,7 @@ public final class ConfigValidator {
         if (m.numResBlocks() < 1) {
             error("model.num_res_blocks", m.numResBlocks(), "must be ≥ 1");
         }
-        if (m.numHeads() < 1) {
-            error("model.num_heads", m.numHeads(), "must be ≥ 1");
-        }
+        boolean headsOk = heads(m);
         if (m.normGroups() < 1) {
             error("model.norm_groups", m.normGroups(), "must be ≥ 1");
         }
@@ -217,19 +215,43 @@ public final class ConfigValidator {
         if (!factors.containsAll(attn)) {
             error("model.attention_resolutions", attn, "must be a subset of the downsample factors of "
                     + levels + " levels: " + factors);
-        } else if (m.numHeads() >= 1) {
-            List<Integer> attnChannels = new ArrayList<>();
-            for (int i = 0; i < levels; i++) {
-                if (attn.contains(1 << i)) {
-                    attnChannels.add(channels.get(i));
-                }
-            }
-            attnChannels.add(channels.get(levels - 1)); // the middle block
-            if (attnChannels.stream().anyMatch(ch -> ch % m.numHeads() != 0)) {
+        } else if (headsOk) {
+            List<Integer> attnChannels = m.attentionWidths().stream().distinct().sorted().toList();
+            if (m.numHeads() > 0 && attnChannels.stream().anyMatch(ch -> ch % m.numHeads() != 0)) {
                 error("model.num_heads", m.numHeads(), "must divide the channels of every attention level and of the middle block: "
-                        + attnChannels.stream().distinct().toList());
+                        + attnChannels);
+            } else if (m.headDim() > 0 && attnChannels.stream().anyMatch(ch -> ch % m.headDim() != 0)) {
+                error("model.head_dim", m.headDim(), "must divide the channels of every attention level and of the middle block: "
+                        + attnChannels);
             }
         }
+    }
+
+    /**
+     * Exactly one of {@code num_heads} (the same heads in every attention layer) and {@code head_dim}
+     * (channels / head_dim heads, diffusers' {@code attention_head_dim}) is set, the other 0.
+     */
+    private boolean heads(RunConfig.Model m) {
+        if (m.numHeads() < 0) {
+            error("model.num_heads", m.numHeads(), "must be ≥ 1 (or 0 when model.head_dim is set)");
+            return false;
+        }
+        if (m.headDim() < 0) {
+            error("model.head_dim", m.headDim(), "must be ≥ 1 (or 0, unset: model.num_heads says the heads)");
+            return false;
+        }
+        if (m.numHeads() > 0 && m.headDim() > 0) {
+            error("model.head_dim", m.headDim(), "model.num_heads and model.head_dim: set one of them, the other 0"
+                    + " (num_heads " + m.numHeads() + ": that many heads in every attention layer; head_dim: channels /"
+                    + " head_dim heads, as diffusers' attention_head_dim)");
+            return false;
+        }
+        if (m.numHeads() == 0 && m.headDim() == 0) {
+            error("model.num_heads", m.numHeads(), "must be ≥ 1, or 0 with model.head_dim ≥ 1 (channels / head_dim"
+                    + " heads in each attention layer)");
+            return false;
+        }
+        return true;
     }
 
     /** The resolution must survive the autoencoder's f and every downsampling of the U-Net exactly. */

@@ -160,7 +160,18 @@ public record RunConfig(
      *
      * @param attentionResolutions downsample factors whose level has self-attention (1 = full res,
      *                             2 = the second level, ...); the middle block always has attention
-     * @param numHeads             attention heads; divides the channels of every attention level
+     * <p>Heads come from one of two keys, the other 0: {@code num_heads}, the same count in every
+     * attention layer (the studio's original form), or {@code head_dim}, diffusers'
+     * {@code attention_head_dim}: an attention layer over C channels has C / head_dim heads. Only the
+     * second can be said in a diffusers config when attention levels differ in width, so only it exports
+     * a network diffusers computes as the studio does.
+     *
+     * @param numHeads             attention heads in every attention layer; divides the channels of every
+     *                             attention level; 0 when {@code headDim} is set
+     * @param headDim              channels per head (diffusers' {@code attention_head_dim}): a layer over C
+     *                             channels has C / headDim heads; divides the channels of every attention
+     *                             level; 0 = unset (a config without the key reads as 0, so it keeps
+     *                             {@code num_heads})
      * @param normGroups           GroupNorm groups; divides the channels of every level
      * @param dropout              in ResBlocks, in [0, 1)
      */
@@ -170,8 +181,40 @@ public record RunConfig(
             int numResBlocks,
             List<Integer> attentionResolutions,
             int numHeads,
+            int headDim,
             int normGroups,
-            double dropout) {}
+            double dropout) {
+
+        @JsonCreator
+        public Model {}
+
+        /** The form before {@code head_dim}: {@code numHeads} heads in every attention layer. */
+        public Model(int modelChannels, List<Integer> channelMult, int numResBlocks, List<Integer> attentionResolutions,
+                int numHeads, int normGroups, double dropout) {
+            this(modelChannels, channelMult, numResBlocks, attentionResolutions, numHeads, 0, normGroups, dropout);
+        }
+
+        /**
+         * Channels of each attention layer, level by level where {@code attention_resolutions} asks for it,
+         * then the middle block's (the widest level's); empty when the lists are missing or malformed.
+         */
+        public List<Integer> attentionWidths() {
+            List<Integer> out = new java.util.ArrayList<>();
+            if (channelMult == null || attentionResolutions == null || channelMult.isEmpty() || channelMult.size() > 30) {
+                return out;
+            }
+            for (int i = 0; i < channelMult.size(); i++) {
+                if (attentionResolutions.contains(1 << i) && channelMult.get(i) != null) {
+                    out.add(modelChannels * channelMult.get(i));
+                }
+            }
+            Integer last = channelMult.get(channelMult.size() - 1);
+            if (last != null) {
+                out.add(modelChannels * last); // the middle block
+            }
+            return out;
+        }
+    }
 
     /**
      * The forward process.
@@ -281,7 +324,7 @@ public record RunConfig(
                 new Data("procedural", null, 32, 3, true, false, 0, 2),
                 new Autoencoder("none", null, 0.18215, "float16", 8, 4),
                 Vae.defaults(),
-                new Model(64, List.of(1, 2, 2), 2, List.of(2, 4), 4, 32, 0.0),
+                new Model(64, List.of(1, 2, 2), 2, List.of(2, 4), 4, 0, 32, 0.0),
                 new Diffusion(1000, "cosine", 1e-4, 0.02, "epsilon"),
                 new Optim(2e-4, 0.9, 0.999, 0.0, 1e-8, "warmup_constant", 100, 0, 0.0, 1.0, 0.999,
                         32, 2000, 42L, true),

@@ -44,7 +44,11 @@ public record UNetConfig(
         }
     }
 
-    /** From the studio's model config: attention where 2^level is one of the attention resolutions. */
+    /**
+     * From the studio's model config: attention where 2^level is one of the attention resolutions;
+     * {@code num_heads} heads everywhere, or, when {@code head_dim} is set instead, diffusers'
+     * {@code attention_head_dim} = head_dim (channels / head_dim heads per layer).
+     */
     public static UNetConfig of(RunConfig.Model m, int channels, int sampleSize) {
         List<Integer> outs = new ArrayList<>();
         List<Boolean> attn = new ArrayList<>();
@@ -52,7 +56,8 @@ public record UNetConfig(
             outs.add(m.modelChannels() * m.channelMult().get(i));
             attn.add(m.attentionResolutions().contains(1 << i));
         }
-        return new UNetConfig(channels, channels, sampleSize, outs, attn, m.numResBlocks(), m.numHeads(), 0,
+        return new UNetConfig(channels, channels, sampleSize, outs, attn, m.numResBlocks(), m.numHeads(),
+                m.numHeads() > 0 ? 0 : m.headDim(),
                 m.normGroups(), 1e-5f, (float) m.dropout(), true, 0.0, true, 1);
     }
 

@@ -429,7 +429,8 @@ public final class Pipeline {
             notes.add("diffusers will not compute it as the studio does: this network has " + unetConfig.numHeads()
                     + " attention heads at every width, but diffusers' attention_head_dim (" + mid / unetConfig.numHeads()
                     + ") gives " + widths.stream().map(c -> c + " channels " + c * unetConfig.numHeads() / mid + " heads")
-                            .toList() + " (the studio samples it exactly)");
+                            .toList() + " (the studio samples it exactly; a network trained with model.head_dim"
+                    + " instead of model.num_heads has diffusers' head semantics)");
         }
         return notes;
     }

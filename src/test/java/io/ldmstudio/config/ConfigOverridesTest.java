@@ -54,6 +54,7 @@ class ConfigOverridesTest {
         assertTrue(e.getMessage().contains("unknown key optim.learning_rate (did you mean optim.lr?)"), e.getMessage());
         assertEquals("optim.learning_rate", e.errors().get(0).field());
         assertEquals("1e-4", e.errors().get(0).value());
+        assertTrue(fails("model.attention_head_dim=32").getMessage().contains("(did you mean model.head_dim?)"));
 
         assertTrue(fails("optim.lr=fast").getMessage().contains("optim.lr must be a number"));
         assertTrue(fails("optim.steps=1.5").getMessage().contains("optim.steps must be an integer"));

@@ -88,6 +88,32 @@ class ConfigValidatorTest {
     }
 
     @Test
+    void headsComeFromNumHeadsOrHeadDimNeverBoth() {
+        // defaults: attention at 128 channels (levels 2 and 3) and in the 128-channel middle block
+        assertEquals(List.of(), fieldsWithErrors("model.num_heads=0", "model.head_dim=32"));
+        assertEquals(List.of(), fieldsWithErrors("model.num_heads=0", "model.head_dim=128"), "one head");
+        rejects("model.head_dim", "model.head_dim=32"); // num_heads 4 is still set
+        rejects("model.num_heads", "model.num_heads=0", "model.head_dim=0");
+        rejects("model.head_dim", "model.num_heads=0", "model.head_dim=-8");
+        rejects("model.num_heads", "model.num_heads=-1");
+        rejects("model.head_dim", "model.num_heads=0", "model.head_dim=48"); // 128 % 48 != 0
+        // attention at 64 channels too: 64 / 64 = 1 head there, 128 / 64 = 2 in the rest
+        assertEquals(List.of(), fieldsWithErrors("model.num_heads=0", "model.head_dim=64",
+                "model.attention_resolutions=1,2,4"));
+        rejects("model.head_dim", "model.num_heads=0", "model.head_dim=128", "model.attention_resolutions=1,2,4");
+
+        List<ConfigError> both = ConfigValidator.validate(ConfigOverrides.apply(RunConfig.defaults(),
+                List.of("model.head_dim=32")));
+        assertTrue(both.get(0).message().contains("model.num_heads and model.head_dim: set one of them"),
+                both.get(0).message());
+        List<ConfigError> divides = ConfigValidator.validate(ConfigOverrides.apply(RunConfig.defaults(),
+                List.of("model.num_heads=0", "model.head_dim=48", "model.channel_mult=2,4",
+                        "model.attention_resolutions=1,2")));
+        assertEquals("model.head_dim: 48 — must divide the channels of every attention level and of the middle block:"
+                + " [128, 256]", divides.get(0).toString());
+    }
+
+    @Test
     void autoencoderRunProblemsNameTheFieldAndWhatIsAllowed() {
         rejects("task", "task=gan");
         assertEquals(List.of(), fieldsWithErrors("task=autoencoder"));

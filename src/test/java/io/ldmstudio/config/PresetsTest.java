@@ -81,9 +81,22 @@ class PresetsTest {
         assertEquals(5000, f4.optim().warmupSteps());
         assertEquals("ddim", f4.sampling().sampler());
         assertEquals(hq.model(), f4.model(), "the U-Net is inherited");
+        // head_dim 64 (diffusers' attention_head_dim): 4, 6, 8 heads at 256, 384, 512 channels, the
+        // middle block's 8 as num_heads 8 gave before
+        assertEquals(0, hq.model().numHeads());
+        assertEquals(64, hq.model().headDim());
+        assertEquals(List.of(256, 384, 512, 512), hq.model().attentionWidths());
         assertTrue(f4.data().flip(), "data keys not mentioned are inherited");
 
-        assertEquals(8, p.load("cifar10-latent-64").unetResolution());
+        RunConfig latent64 = p.load("cifar10-latent-64");
+        assertEquals(8, latent64.unetResolution());
+        // head_dim 64: 2 heads at 128 channels, 4 at 256 (the middle block's, as num_heads 4 gave)
+        assertEquals(0, latent64.model().numHeads());
+        assertEquals(64, latent64.model().headDim());
+        assertEquals(List.of(128, 256, 256), latent64.model().attentionWidths());
+        for (String name : List.of("quickstart", "fashion-mnist-pixel-cpu", "fashion-mnist-latent-cpu", "cifar10-pixel-32")) {
+            assertEquals(0, p.load(name).model().headDim(), name + " keeps num_heads");
+        }
         RunConfig ddpm = p.load("cifar10-pixel-32");
         assertEquals(List.of(1, 2, 2, 2), ddpm.model().channelMult());
         assertEquals("linear", ddpm.diffusion().schedule());

@@ -28,6 +28,18 @@ class RunConfigTest {
     }
 
     @Test
+    void aConfigWrittenBeforeHeadDimReadsWithItsNumHeads() throws Exception {
+        com.fasterxml.jackson.databind.node.ObjectNode tree = Configs.MAPPER.valueToTree(RunConfig.defaults());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get("model")).remove("head_dim");
+        RunConfig old = Configs.MAPPER.treeToValue(tree, RunConfig.class);
+        assertEquals(0, old.model().headDim());
+        assertEquals(4, old.model().numHeads());
+        assertEquals(RunConfig.defaults(), old);
+        assertEquals(new RunConfig.Model(16, List.of(1, 2), 1, List.of(2), 2, 0, 8, 0.0),
+                new RunConfig.Model(16, List.of(1, 2), 1, List.of(2), 2, 8, 0.0), "the seven-part form has no head_dim");
+    }
+
+    @Test
     void unknownKeysAreRejected() {
         assertThrows(UnrecognizedPropertyException.class,
                 () -> Configs.MAPPER.readValue("{\"devise\": \"cpu\"}", RunConfig.class));

@@ -83,7 +83,7 @@ class GradientDeterminismTest {
                 close(first);
                 RunConfig.Model m = config.model();
                 UNet2DModel plain = new UNet2DModel(UNetConfig.of(new RunConfig.Model(m.modelChannels(), m.channelMult(),
-                        m.numResBlocks(), m.attentionResolutions(), m.numHeads(), m.normGroups(), 0.0), c, res));
+                        m.numResBlocks(), m.attentionResolutions(), m.numHeads(), m.headDim(), m.normGroups(), 0.0), c, res));
                 plain.initialize(manager, new Rng(config.optim().seed()), true);
                 DiffusionTrainStep plainStep = new DiffusionTrainStep(plain, manager, schedule, null, null, 0, 5);
                 first = snapshot(plain, plainStep.gradients(1, x0, shape));
