@@ -45,7 +45,7 @@ import torch.nn.functional as F
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 OUT = os.path.join(ROOT, "src", "test", "resources", "golden")
 sys.path.insert(0, os.path.join(ROOT, "bench"))
-from torch_reference import read_safetensors  # noqa: E402  (the benchmark's reader, used to re-read what is written)
+from torch_reference import read_safetensors, write_safetensors  # noqa: E402  (the benchmark's reader and writer)
 
 
 # ---- embeddings.py ---------------------------------------------------------------------------------------------
@@ -367,26 +367,6 @@ def build(name, seed):
     if name in PACKED:
         quantize(net)
     return net
-
-
-def write_safetensors(path, tensors, metadata=None):
-    header, blobs, offset = {}, [], 0
-    if metadata:
-        header["__metadata__"] = metadata
-    for name, t in tensors.items():
-        a = t.detach().contiguous().numpy()
-        dtype = {np.dtype("float32"): "F32", np.dtype("int64"): "I64"}[a.dtype]
-        raw = a.astype(a.dtype.newbyteorder("<")).tobytes()
-        header[name] = {"dtype": dtype, "shape": list(a.shape), "data_offsets": [offset, offset + len(raw)]}
-        blobs.append(raw)
-        offset += len(raw)
-    h = json.dumps(header, separators=(",", ":")).encode()
-    h += b" " * ((8 - len(h) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)))
-        f.write(h)
-        for b in blobs:
-            f.write(b)
 
 
 def read_weights(d, name):

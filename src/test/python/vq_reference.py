@@ -24,13 +24,16 @@ nearest and second-nearest codebook distance (how far the indices are from a tie
 It also prints the parameter count of CompVis/ldm-celebahq-256's vqvae config (asserted by the Java test).
 Safetensors are written by hand (struct + json): no safetensors package.
 """
-import json, struct, sys
+import json, os, sys
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "bench"))
+from torch_reference import write_safetensors  # noqa: E402  (shared with unet_reference.py)
 
 SEED = 1234
 
@@ -275,26 +278,6 @@ class VQModel(nn.Module):
 
 # ---------------------------------------------------------------------------------------------- files
 
-def write_safetensors(path, tensors):
-    """tensors: name -> numpy array (float32, float16 or int64), written in the given order."""
-    dt = {np.dtype(np.float32): "F32", np.dtype(np.float16): "F16", np.dtype(np.int64): "I64"}
-    header, blobs, off = {}, [], 0
-    for name, a in tensors.items():
-        a = np.ascontiguousarray(a)
-        b = a.astype(a.dtype.newbyteorder("<"), copy=False).tobytes()
-        header[name] = {"dtype": dt[a.dtype], "shape": list(a.shape), "data_offsets": [off, off + len(b)]}
-        blobs.append(b)
-        off += len(b)
-    header["__metadata__"] = {"format": "pt"}
-    h = json.dumps(header, separators=(",", ":")).encode()
-    h += b" " * ((8 - len(h) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)))
-        f.write(h)
-        for b in blobs:
-            f.write(b)
-
-
 def main(out_dir):
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -338,12 +321,12 @@ def main(out_dir):
         dec_nq64, _ = m64.decode(h64, force_not_quantize=True)
 
     sd = {k: v.detach().numpy().astype(np.float32) for k, v in model.state_dict().items()}
-    write_safetensors(out / "diffusion_pytorch_model.safetensors", sd)
+    write_safetensors(out / "diffusion_pytorch_model.safetensors", sd, {"format": "pt"})
     (out / "config.json").write_text(json.dumps(CONFIG, indent=2, sort_keys=True) + "\n")
     write_safetensors(out / "io.safetensors", {
         "x": x.numpy(), "h": h.numpy(), "z_q": z_q.numpy(), "indices": indices.numpy().astype(np.int64),
         "commit_loss": commit_loss.reshape(1).numpy(), "dec": dec.numpy(), "dec_nq": dec_nq.numpy(),
-    })
+    }, {"format": "pt"})
 
     celeba = sum(p.numel() for p in VQModel(CELEBAHQ).parameters())
     n = sum(p.numel() for p in model.parameters())

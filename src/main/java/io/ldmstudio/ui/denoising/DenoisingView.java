@@ -196,7 +196,10 @@ final class DenoisingView {
         Spinner<Integer> n = intSpinner(vm.imagesProperty(), 1, 64, 1);
         n.setId("denoise-images");
         tip(n, "How many images to sample at once; they are shown tiled as a grid");
+        n.disableProperty().bind(vm.noiseFileProperty().isNotNull());
         row = field(g, row, "Images", n);
+
+        row = noiseField(g, row);
 
         CheckBox compare = new CheckBox("Compare with a second sampler");
         compare.setId("denoise-compare");
@@ -257,6 +260,38 @@ final class DenoisingView {
         VBox box = new VBox(14, g, keys);
         box.setFillWidth(true);
         return box;
+    }
+
+    /** Where x_T comes from: the seed, or a NumPy file (to reproduce a result made in another tool). */
+    private int noiseField(GridPane g, int row) {
+        Label from = new Label();
+        from.setId("denoise-noise-file");
+        from.setMinWidth(0);
+        from.textProperty().bind(javafx.beans.binding.Bindings.createStringBinding(() -> vm.noiseFileProperty().get() == null
+                ? "from the seed" : vm.noiseFileProperty().get().getFileName().toString(), vm.noiseFileProperty()));
+        Button choose = new Button("File…");
+        choose.setId("denoise-noise-choose");
+        tip(choose, "Start from a given x_T: a NumPy float32 .npy of [n, C, H, W], the denoiser's input (latents for a "
+                + "latent source), one image per row — the same file `sample --noise` and other tools take");
+        choose.setOnAction(e -> {
+            FileChooser fc = new FileChooser();
+            fc.setTitle("Choose x_T (a .npy file)");
+            fc.getExtensionFilters().add(new FileChooser.ExtensionFilter("NumPy array", "*.npy"));
+            File f = fc.showOpenDialog(window());
+            if (f != null) {
+                vm.noiseFileProperty().set(f.toPath());
+            }
+        });
+        Button seed = new Button("Seed");
+        seed.setId("denoise-noise-clear");
+        tip(seed, "Draw x_T from the seed again");
+        seed.disableProperty().bind(vm.noiseFileProperty().isNull());
+        seed.setOnAction(e -> vm.noiseFileProperty().set(null));
+        Region spacer = new Region();
+        HBox.setHgrow(spacer, Priority.ALWAYS);
+        HBox box = new HBox(6, from, spacer, choose, seed);
+        box.setAlignment(Pos.BASELINE_LEFT);
+        return field(g, row, "x_T", box);
     }
 
     /** The latent scale of a latent model: shown only for one, committed on Enter or when the field is left. */

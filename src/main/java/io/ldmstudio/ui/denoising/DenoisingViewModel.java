@@ -200,6 +200,11 @@ public final class DenoisingViewModel {
 
     // ================= properties =================
 
+    /** A given x_T: a NumPy .npy of [n, C, H, W] (n sets the images); null: x_T is drawn from the seed. */
+    public ObjectProperty<Path> noiseFileProperty() {
+        return settings.noiseFile;
+    }
+
     /** Runs and models to sample from. */
     public ObservableList<SourceChoice> sources() {
         return settings.sources;

@@ -143,8 +143,9 @@ final class ExportModel {
             return "trajectory";
         }
         Generation b = source.secondary().get();
-        return a.runName() + "-" + a.settings().slug() + (b == null ? "" : "-vs-" + b.settings().slug()) + "-seed"
-                + a.settings().seed();
+        String from = a.noiseFile() == null ? "seed" + a.settings().seed()
+                : a.noiseFile().getFileName().toString().replaceFirst("(?i)\\.npy$", "");
+        return a.runName() + "-" + a.settings().slug() + (b == null ? "" : "-vs-" + b.settings().slug()) + "-" + from;
     }
 
     private boolean readyToExport(String what) {

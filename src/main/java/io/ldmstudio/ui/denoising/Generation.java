@@ -54,6 +54,7 @@ public final class Generation {
 
     private final String runName;
     private final java.nio.file.Path exportsDir;
+    private volatile java.nio.file.Path noiseFile;
     private final Settings settings;
     private final Geometry geometry;
     private final Trajectory trajectory = new Trajectory();
@@ -93,6 +94,15 @@ public final class Generation {
     public static Geometry geometry(io.ldmstudio.pipeline.Pipeline p, int n) {
         long[] x = p.noiseShape(n);
         return new Geometry(n, (int) x[1], (int) x[2], p.imageChannels(), p.imageSize(), p.hasAutoencoder());
+    }
+
+    /** The file its x_T was read from; null when x_T was drawn from the seed. */
+    public java.nio.file.Path noiseFile() {
+        return noiseFile;
+    }
+
+    void noiseFile(java.nio.file.Path file) {
+        this.noiseFile = file;
     }
 
     /** Where its figures go by default; null for a run's (its exports folder). */

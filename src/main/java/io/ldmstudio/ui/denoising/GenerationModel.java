@@ -3,6 +3,7 @@ package io.ldmstudio.ui.denoising;
 import io.ldmstudio.diffusion.StepListener;
 import io.ldmstudio.engine.Devices;
 import io.ldmstudio.config.SamplerKind;
+import io.ldmstudio.data.Npy;
 import io.ldmstudio.pipeline.Pipeline;
 import io.ldmstudio.runs.Run;
 import io.ldmstudio.service.LatentDecoder;
@@ -117,7 +118,8 @@ final class GenerationModel {
         running.set(true);
         progress.set(0);
         progressText.set(model == null ? "loading the checkpoint…" : "loading the weights…");
-        samplingThread.submit(() -> sampleInBackground(seq, name, model, a, b, cancel));
+        Given noise = settings.noiseFile.get() == null ? null : new Given(settings.noise.get(), settings.noiseFile.get());
+        samplingThread.submit(() -> sampleInBackground(seq, name, model, noise, a, b, cancel));
         return true;
     }
 
@@ -129,9 +131,15 @@ final class GenerationModel {
         }
     }
 
-    /** Samples from the run called {@code name}, or from {@code model} when it is not null. */
-    private void sampleInBackground(long seq, String name, Pipeline model, Generation.Settings a, Generation.Settings b,
-            AtomicBoolean cancel) {
+    /** A given x_T and the file it was read from. */
+    private record Given(Npy.Array noise, java.nio.file.Path file) {}
+
+    /**
+     * Samples from the run called {@code name}, or from {@code model} when it is not null, from the given x_T
+     * ({@code noise}; null: the seed's).
+     */
+    private void sampleInBackground(long seq, String name, Pipeline model, Given noise, Generation.Settings a,
+            Generation.Settings b, AtomicBoolean cancel) {
         LatentDecoder dec = null;
         Generation[] made = new Generation[2];
         try {
@@ -146,13 +154,18 @@ final class GenerationModel {
             java.nio.file.Path exportsDir = model == null ? null : studio.workspace().root().resolve(Run.EXPORTS);
             made[0] = new Generation(name, exportsDir, a, geo, dec);
             made[1] = b == null ? null : new Generation(name, exportsDir, b, geo, dec);
+            for (Generation g : made) {
+                if (g != null && noise != null) {
+                    g.noiseFile(noise.file());
+                }
+            }
             LatentDecoder shown = dec;
             Platform.runLater(() -> adopt(made[0], made[1], shown));
             int total = a.steps() + (b == null ? 0 : b.steps());
             FxBatcher<int[]> batcher = new FxBatcher<>(20, list -> progressed(seq, list.get(list.size() - 1), total));
-            sampleOne(run, model, made[0], device, cancel, batcher, 0, 0);
+            sampleOne(run, model, noise, made[0], device, cancel, batcher, 0, 0);
             if (made[1] != null) {
-                sampleOne(run, model, made[1], device, cancel, batcher, a.steps(), 1);
+                sampleOne(run, model, noise, made[1], device, cancel, batcher, a.steps(), 1);
             }
             Platform.runLater(() -> finished(seq, made[0], made[1], null));
         } catch (CancellationException e) {
@@ -165,17 +178,18 @@ final class GenerationModel {
         }
     }
 
-    private static void sampleOne(Run run, Pipeline model, Generation g, Devices.DeviceInfo device, AtomicBoolean cancel,
-            FxBatcher<int[]> batcher, int offset, int which) throws java.io.IOException {
+    private static void sampleOne(Run run, Pipeline model, Given noise, Generation g, Devices.DeviceInfo device,
+            AtomicBoolean cancel, FxBatcher<int[]> batcher, int offset, int which) throws java.io.IOException {
         StepListener progressListener = StepListener.progress((done, total) -> batcher.add(new int[] {offset + done, which}));
         StepListener listener = g.trajectory().andThen(progressListener);
         SamplingService.Result r;
         if (model == null) {
-            r = SamplingService.sample(run, g.settings().request(), device, listener, cancel::get, g.decoder());
+            r = SamplingService.sample(run, g.settings().request(), device, listener, cancel::get, g.decoder(),
+                    noise == null ? null : noise.noise(), noise == null ? null : noise.file());
         } else {
             SamplingService.Request q = g.settings().request();
             r = SamplingService.sample(model, SamplerKind.parse(q.sampler(), "sampler"), q.steps(), q.eta(), q.seed(),
-                    q.n(), null, device, listener, cancel::get, g.decoder());
+                    q.n(), noise == null ? null : noise.noise().data(), device, listener, cancel::get, g.decoder());
         }
         g.finish(r);
     }
@@ -225,8 +239,9 @@ final class GenerationModel {
             String weights = fromModel ? "model " + a.runName()
                     : String.format(Locale.ROOT, "%s weights of step %d", r.weights().startsWith("ema") ? "EMA" : "raw",
                             r.checkpointStep());
-            resultSummary.set(String.format(Locale.ROOT, "%s — seed %d, %d image%s, %s, %.1f s%s",
-                    a.settings().title(), a.settings().seed(), a.settings().n(), a.settings().n() == 1 ? "" : "s",
+            resultSummary.set(String.format(Locale.ROOT, "%s — %s, %d image%s, %s, %.1f s%s",
+                    a.settings().title(), a.noiseFile() == null ? "seed " + a.settings().seed()
+                            : "x_T from " + a.noiseFile().getFileName(), a.settings().n(), a.settings().n() == 1 ? "" : "s",
                     weights, r.seconds() + (b != null && b.result() != null ? b.result().seconds() : 0),
                     b == null ? "" : " · vs " + b.settings().title()));
             studio.inform("Generated " + a.settings().title() + (b == null ? "" : " and " + b.settings().title())

@@ -6,7 +6,9 @@ import io.ldmstudio.runs.Checkpoint;
 import io.ldmstudio.runs.Run;
 import io.ldmstudio.runs.RunInfo;
 import io.ldmstudio.ui.Studio;
+import io.ldmstudio.data.Npy;
 import io.ldmstudio.pipeline.Pipeline;
+import java.nio.file.Path;
 import io.ldmstudio.service.ModelInfo;
 import io.ldmstudio.ui.denoising.DenoisingViewModel.CheckpointChoice;
 import io.ldmstudio.ui.denoising.DenoisingViewModel.SourceChoice;
@@ -57,6 +59,10 @@ final class SamplingSettings {
     /** The latent scale a latent model decodes with: its config's until the user sets another. */
     final DoubleProperty latentScale = new SimpleDoubleProperty(this, "latentScale", 0);
     private final ReadOnlyStringWrapper latentScaleNote = new ReadOnlyStringWrapper(this, "latentScaleNote", "");
+    /** A given x_T, a NumPy {@code .npy} file of the denoiser's input; null: x_T is drawn from the seed. */
+    final ObjectProperty<Path> noiseFile = new SimpleObjectProperty<>(this, "noiseFile");
+    /** The x_T read from {@link #noiseFile}; null while it is read, or without a file. */
+    final ObjectProperty<Npy.Array> noise = new SimpleObjectProperty<>(this, "noise");
     final ObservableList<CheckpointChoice> checkpoints = FXCollections.observableArrayList();
     final ObjectProperty<CheckpointChoice> checkpoint = new SimpleObjectProperty<>(this, "checkpoint");
     private final ReadOnlyStringWrapper runSummary = new ReadOnlyStringWrapper(this, "runSummary", "");
@@ -127,6 +133,8 @@ final class SamplingSettings {
         checkpoint.addListener((o, a, b) -> validate());
         config.addListener((o, a, b) -> validate());
         pipeline.addListener((o, a, b) -> validate());
+        noise.addListener((o, a, b) -> validate());
+        noiseFile.addListener((o, a, b) -> readNoise(b));
         latentScale.addListener((o, a, b) -> {
             updateLatentScaleNote();
             validate();
@@ -156,6 +164,49 @@ final class SamplingSettings {
         if (source.get() == null && runName.get() == null && !names.isEmpty()) {
             runName.set(names.get(0));
         }
+    }
+
+    // ================= a given x_T =================
+
+    private void readNoise(Path file) {
+        noise.set(null);
+        if (file == null) {
+            validate();
+            return;
+        }
+        studio.background().submit("reading x_T from " + file, () -> Npy.read(file), a -> {
+            if (!file.equals(noiseFile.get())) {
+                return; // another file was chosen meanwhile
+            }
+            if (a.shape().length != 4) {
+                noiseFile.set(null);
+                studio.error(file + ": shape " + a.shapeText() + " where x_T of [n, C, H, W] was expected");
+                return;
+            }
+            if (a.shape()[0] >= 1 && a.shape()[0] <= 64) {
+                images.set((int) a.shape()[0]); // one image per row of x_T
+            }
+            noise.set(a);
+        }, e -> {
+            if (file.equals(noiseFile.get())) {
+                noiseFile.set(null);
+                studio.error(e);
+            }
+        });
+    }
+
+    /** The denoiser's input of one image, (C, H, W), of the source chosen; null while it is not known. */
+    private long[] inputShape() {
+        if (isModel()) {
+            Pipeline p = pipeline.get();
+            if (p == null) {
+                return null;
+            }
+            long[] s = p.noiseShape(1);
+            return new long[] {s[1], s[2], s[3]};
+        }
+        RunConfig c = config.get();
+        return c == null ? null : new long[] {c.unetChannels(), c.unetResolution(), c.unetResolution()};
     }
 
     // ================= models =================
@@ -318,6 +369,22 @@ final class SamplingSettings {
         }
         if (steps.get() < 1 || steps.get() > maxSteps.get()) {
             return "steps: 1 to " + maxSteps.get() + " (" + maxName + ")";
+        }
+        if (noiseFile.get() != null) {
+            Npy.Array x = noise.get();
+            if (x == null) {
+                return "reading x_T from " + noiseFile.get().getFileName() + "…";
+            }
+            long[] want = inputShape();
+            long[] have = x.shape();
+            if (want != null && (have[1] != want[0] || have[2] != want[1] || have[3] != want[2])) {
+                return String.format(Locale.ROOT, "x_T: %s has shape %s where %s's denoiser takes [n, %d, %d, %d]",
+                        noiseFile.get().getFileName(), x.shapeText(), source.get() == null ? "the source" : source.get().name(),
+                        want[0], want[1], want[2]);
+            }
+            if (have[0] != images.get()) {
+                return "x_T: " + noiseFile.get().getFileName() + " holds " + have[0] + " images' x_T, not " + images.get();
+            }
         }
         if (compare.get() && (steps2.get() < 1 || steps2.get() > maxSteps.get())) {
             return "second sampler's steps: 1 to " + maxSteps.get();

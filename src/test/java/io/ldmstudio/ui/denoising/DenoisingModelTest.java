@@ -153,4 +153,38 @@ class DenoisingModelTest {
         assertEquals(List.of("ddpm-flat", "vq-ldm"), vm.sources().stream().map(DenoisingViewModel.SourceChoice::name)
                 .sorted().toList());
     }
+
+    /** A given x_T (a .npy, as `sample --noise` takes) sets the images, and they are the CLI's from the same x_T. */
+    @Test
+    void aGivenXtIsSampledAsTheCliSamplesIt(FxRobot robot) throws Exception {
+        ModelInfo m = choose("vq-ldm");
+        Pipeline p = Pipeline.open(m.dir());
+        long[] shape = p.noiseShape(3);
+        float[] xT = new io.ldmstudio.util.Rng(11).gaussians((int) (shape[0] * shape[1] * shape[2] * shape[3]));
+        Path file = root.resolve("given.npy");
+        io.ldmstudio.data.Npy.write(file, shape, xT);
+        StudioFixture.onFx(() -> vm.noiseFileProperty().set(file));
+        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> vm.imagesProperty().get() == 3
+                && vm.settingsErrorProperty().get().isEmpty());
+        assertTrue(robot.lookup("#denoise-images").query().isDisabled(), "x_T sets how many images");
+        generate(robot, SamplerKind.DDIM, 3, 3);
+        Generation g = vm.primaryProperty().get();
+        SamplingService.Result cli = SamplingService.sample(p, SamplerKind.DDIM, 3, 0, 3, 3, xT, Devices.resolve("cpu"),
+                null, () -> false);
+        for (int i = 0; i < 3; i++) {
+            assertArrayEquals(cli.images().get(i), g.result().images().get(i), "image " + i);
+        }
+        assertTrue(vm.resultSummaryProperty().get().contains("x_T from given.npy"), vm.resultSummaryProperty().get());
+        assertTrue(vm.exportStem().endsWith("-given"), vm.exportStem());
+
+        // x_T of another shape is refused, naming the file and both shapes
+        Path wrong = root.resolve("wrong.npy");
+        io.ldmstudio.data.Npy.write(wrong, new long[] {2, shape[1], 4, 4}, new float[(int) (2 * shape[1] * 16)]);
+        StudioFixture.onFx(() -> vm.noiseFileProperty().set(wrong));
+        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> vm.settingsErrorProperty().get().contains("wrong.npy has shape"));
+        assertTrue(vm.settingsErrorProperty().get().contains("[n, " + shape[1] + ", 8, 8]"), vm.settingsErrorProperty().get());
+        assertFalse(io.ldmstudio.ui.training.TrainingTestSupport.fx(() -> vm.canGenerate().get()));
+        StudioFixture.onFx(() -> vm.noiseFileProperty().set(null));
+        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> vm.settingsErrorProperty().get().isEmpty());
+    }
 }
