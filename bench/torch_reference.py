@@ -30,6 +30,28 @@ def read_safetensors(path):
     return out
 
 
+def write_safetensors(path, tensors, metadata=None):
+    """tensors: name -> torch tensor or numpy array (float32, float16 or int64), written in the given order,
+    little-endian, the header padded to 8 bytes with spaces and `metadata` first, as safetensors writes it."""
+    dt = {np.dtype(np.float32): "F32", np.dtype(np.float16): "F16", np.dtype(np.int64): "I64"}
+    header, blobs, offset = {}, [], 0
+    if metadata:
+        header["__metadata__"] = metadata
+    for name, t in tensors.items():
+        a = np.ascontiguousarray(t.detach().contiguous().numpy() if isinstance(t, torch.Tensor) else t)
+        raw = a.astype(a.dtype.newbyteorder("<"), copy=False).tobytes()
+        header[name] = {"dtype": dt[a.dtype], "shape": list(a.shape), "data_offsets": [offset, offset + len(raw)]}
+        blobs.append(raw)
+        offset += len(raw)
+    h = json.dumps(header, separators=(",", ":")).encode()
+    h += b" " * ((8 - len(h) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(h)))
+        f.write(h)
+        for b in blobs:
+            f.write(b)
+
+
 class Resnet(nn.Module):
     def __init__(self, cin, cout, temb, g):
         super().__init__()
