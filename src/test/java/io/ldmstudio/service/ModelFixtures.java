@@ -48,4 +48,15 @@ public final class ModelFixtures {
         scheduler(dir.resolve("scheduler_config.json"), "DDPMScheduler");
         return dir;
     }
+
+    /** A DDIMPipeline (subfolder layout) at {@code dir}: the 8 px U-Net and a DDIMScheduler, in pixel space. */
+    public static Path ddim(Path dir) throws IOException {
+        copyModel(GOLDEN.resolve("unet-defaults"), dir.resolve("unet"));
+        scheduler(dir.resolve("scheduler").resolve("scheduler_config.json"), "DDIMScheduler");
+        Map<String, String> c = new LinkedHashMap<>();
+        c.put("unet", "UNet2DModel");
+        c.put("scheduler", "DDIMScheduler");
+        Files.writeString(dir.resolve("model_index.json"), PipelineFolder.index("DDIMPipeline", c).toPrettyString());
+        return dir;
+    }
 }

@@ -45,6 +45,7 @@ class DenoisingModelTest {
         root = StudioFixture.emptyWorkspace();
         ModelFixtures.ldm(root.resolve("models").resolve("vq-ldm"));
         ModelFixtures.ddpm(root.resolve("models").resolve("ddpm-flat"));
+        ModelFixtures.ddim(root.resolve("models").resolve("ddim"));
         studio = StudioFixture.studio(root);
         DenoisingPane pane = new DenoisingPane(studio);
         vm = pane.model();
@@ -54,7 +55,8 @@ class DenoisingModelTest {
 
     /** Chooses the model called {@code name} in the sidebar and waits until the pane has opened it. */
     ModelInfo choose(String name) throws Exception {
-        WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> studio.models().size() == 2);
+        WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> studio.models().size() >= 3
+                && studio.models().stream().anyMatch(x -> x.name().equals(name)));
         ModelInfo m = io.ldmstudio.ui.training.TrainingTestSupport.fx(() -> studio.models().stream().filter(x -> x.name().equals(name)).findFirst()
                 .orElseThrow());
         StudioFixture.onFx(() -> studio.selectedModelProperty().set(m));
@@ -65,6 +67,13 @@ class DenoisingModelTest {
     }
 
     void generate(FxRobot robot, SamplerKind sampler, int steps, int n) throws Exception {
+        generate0(robot, sampler, steps, n);
+        Studio.Message m = studio.messageProperty().get();
+        assertTrue(m.text().contains("from model"), "message " + m);
+    }
+
+    /** Generates from whatever is chosen, a run or a model. */
+    void generate0(FxRobot robot, SamplerKind sampler, int steps, int n) throws Exception {
         StudioFixture.onFx(() -> {
             vm.samplerProperty().set(sampler);
             vm.stepsProperty().set(steps);
@@ -80,8 +89,7 @@ class DenoisingModelTest {
         WaitForAsyncUtils.waitFor(120, TimeUnit.SECONDS, () -> !vm.runningProperty().get());
         WaitForAsyncUtils.waitForFxEvents();
         Studio.Message m = studio.messageProperty().get();
-        assertTrue(m != null && !m.error() && m.text().startsWith("Generated") && m.text().contains("from model"),
-                "message " + m);
+        assertTrue(m != null && !m.error() && m.text().startsWith("Generated"), "message " + m);
     }
 
     @Test
@@ -150,8 +158,60 @@ class DenoisingModelTest {
         assertEquals(4, g.size());
         assertFalse(g.geometry().latent());
         assertTrue(vm.resultSummaryProperty().get().contains("model ddpm-flat"), vm.resultSummaryProperty().get());
-        assertEquals(List.of("ddpm-flat", "vq-ldm"), vm.sources().stream().map(DenoisingViewModel.SourceChoice::name)
+        assertEquals(List.of("ddim", "ddpm-flat", "vq-ldm"), vm.sources().stream().map(DenoisingViewModel.SourceChoice::name)
                 .sorted().toList());
+
+        // a DDIMPipeline (subfolders) samples with DDIM, its own scheduler
+        choose("ddim");
+        assertEquals(SamplerKind.DDIM, vm.samplerProperty().get());
+        generate(robot, SamplerKind.DDIM, 2, 1);
+        assertEquals(2, vm.primaryProperty().get().size());
+    }
+
+    /**
+     * A latent run's export — an LDMPipeline with the run's AutoencoderKL — opened as a model gives, in the
+     * pane, the images the run itself gives from the same seed: the export carries the denoiser, the
+     * scheduler and the latent scale whole.
+     */
+    @Test
+    void aLatentRunsExportOpenedAsAModelGivesTheRunsImages(FxRobot robot) throws Exception {
+        Path vae = root.resolve("vae");
+        try (ai.djl.ndarray.NDManager nd = ai.djl.ndarray.NDManager.newBaseManager()) {
+            io.ldmstudio.nn.AutoencoderKL kl = new io.ldmstudio.nn.AutoencoderKL(
+                    io.ldmstudio.nn.VaeConfig.of(3, 3, List.of(16, 32), 1, 4, 8, 16)); // f = 2
+            kl.initialize(nd, new io.ldmstudio.util.Rng(1), false);
+            io.ldmstudio.weights.VaeWeights.save(kl, vae);
+        }
+        List<String> o = new java.util.ArrayList<>(StudioFixture.TINY);
+        o.addAll(List.of("optim.steps=3", "logging.checkpoint_every=3", "logging.sample_every=1000",
+                "autoencoder.kind=pretrained", "autoencoder.path=" + vae, "autoencoder.downsample_factor=2",
+                "autoencoder.latent_channels=4", "autoencoder.scaling_factor=0.5"));
+        io.ldmstudio.runs.Run run = new io.ldmstudio.runs.Workspace(root).create("latent",
+                io.ldmstudio.config.ConfigResolver.resolve(io.ldmstudio.config.Presets.classpath(), "quickstart", o));
+        io.ldmstudio.training.Trainer trainer = new io.ldmstudio.training.Trainer(run, Devices.resolve("cpu"));
+        assertEquals(io.ldmstudio.training.Trainer.Outcome.FINISHED,
+                trainer.run(new io.ldmstudio.training.TrainingControl()), trainer.failure());
+        StudioFixture.onFx(() -> studio.refreshRuns());
+        WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> vm.runNames().contains("latent"));
+
+        StudioFixture.onFx(() -> vm.runNameProperty().set("latent"));
+        WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> vm.checkpointProperty().get() != null);
+        generate0(robot, SamplerKind.DDIM, 3, 2);
+        Generation byRun = vm.primaryProperty().get();
+        float[] runX0 = byRun.values(1, FrameKind.X0); // decoded now: the next generation frees this one's decoder
+
+        StudioFixture.onFx(() -> studio.openModel(run.exportsDir().resolve("diffusers")));
+        WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> vm.sourceProperty().get() != null
+                && vm.sourceProperty().get().model() != null
+                && io.ldmstudio.ui.training.TrainingTestSupport.fx(() -> vm.canGenerate().get()));
+        assertEquals(0.5, vm.latentScaleProperty().get(), "the latent scale the run trained with");
+        generate(robot, SamplerKind.DDIM, 3, 2);
+        Generation byModel = vm.primaryProperty().get();
+        assertTrue(byModel.geometry().latent());
+        for (int i = 0; i < 2; i++) {
+            assertArrayEquals(byRun.result().images().get(i), byModel.result().images().get(i), "image " + i);
+        }
+        assertArrayEquals(runX0, byModel.values(1, FrameKind.X0), "decoded x̂0 of step 1");
     }
 
     /** A given x_T (a .npy, as `sample --noise` takes) sets the images, and they are the CLI's from the same x_T. */
