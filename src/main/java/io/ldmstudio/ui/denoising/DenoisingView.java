@@ -556,7 +556,7 @@ final class DenoisingView {
         }
         // plain letters: wrapped text with combining hats (x̂0, ε̂) came out with lines repeated and cut
         // under the desktop (Pango) text layout
-        javafx.scene.text.Text empty = new javafx.scene.text.Text("Pick a run and a sampler, then Generate: every "
+        javafx.scene.text.Text empty = new javafx.scene.text.Text("Pick a run or a model and a sampler, then Generate: every "
                 + "step of the reverse process is kept, so you can scrub through the noisy input, the predicted "
                 + "clean image and the predicted noise, and export figures.");
         empty.setId("denoise-empty");
