@@ -7,7 +7,10 @@ import io.ldmstudio.config.SamplerKind;
 import io.ldmstudio.diffusion.DdimSampler;
 import io.ldmstudio.diffusion.DdpmSampler;
 import io.ldmstudio.diffusion.DpmSolverPlusPlusSampler;
+import io.ldmstudio.diffusion.Denoiser;
+import io.ldmstudio.diffusion.Guidance;
 import io.ldmstudio.diffusion.Sampler;
+import io.ldmstudio.nn.DiffusionNetwork;
 import io.ldmstudio.diffusion.SamplingLoop;
 import io.ldmstudio.diffusion.SchedulerConfig;
 import io.ldmstudio.diffusion.StepListener;
@@ -260,9 +263,17 @@ public final class Pipeline {
      * What to generate: a sampler (null: the pipeline's scheduler class), its steps and η (DDIM), the seed
      * of x_T and of stochastic steps, n images — or {@code noise}, a given x_T of {@link #noiseShape}.
      */
-    public record Request(SamplerKind sampler, int steps, double eta, long seed, int n, float[] noise) {
+    public record Request(SamplerKind sampler, int steps, double eta, long seed, int n, float[] noise, Condition condition) {
         public Request {
             check(steps, eta, n, "");
+            if (condition != null && condition.labels().length != n) {
+                throw new IllegalArgumentException(condition.labels().length + " class labels for " + n + " images");
+            }
+        }
+
+        /** An unconditional request (or a conditional network's null class: no guidance). */
+        public Request(SamplerKind sampler, int steps, double eta, long seed, int n, float[] noise) {
+            this(sampler, steps, eta, seed, n, noise, null);
         }
 
         /** Refuses steps, η or n out of range, naming each as {@code prefix} + its name ({@code --steps}). */
@@ -276,6 +287,28 @@ public final class Pipeline {
             if (eta < 0 || eta > 1) {
                 throw new IllegalArgumentException(prefix + "eta " + eta + ": expected a value in [0, 1]");
             }
+        }
+    }
+
+    /**
+     * What a class-conditional model is asked for: one class label per image (in [0, classes)), the
+     * guidance scale w (1: the conditional model alone; diffusers' {@code guidance_scale}) and the
+     * guidance rescale φ in [0, 1] (0: none).
+     */
+    public record Condition(int[] labels, double guidance, double rescale) {
+        public Condition {
+            labels = labels.clone();
+            if (!(guidance >= 0) || !Double.isFinite(guidance)) {
+                throw new IllegalArgumentException("guidance " + guidance + ": expected a number ≥ 0 (1 = no guidance)");
+            }
+            if (!(rescale >= 0 && rescale <= 1)) {
+                throw new IllegalArgumentException("guidance rescale " + rescale + ": expected a value in [0, 1]");
+            }
+        }
+
+        @Override
+        public int[] labels() {
+            return labels.clone();
         }
     }
 
@@ -324,7 +357,7 @@ public final class Pipeline {
             UNet2DModel unet = sharedUnet != null ? sharedUnet : unetLoader.load(m);
             float[] all;
             try {
-                NDArray x = SamplingLoop.sample(new NetworkDenoiser(unet), sampler, new Shape(shape), req.noise(),
+                NDArray x = SamplingLoop.sample(denoiser(unet, req.condition()), sampler, new Shape(shape), req.noise(),
                         req.seed(), m, listener, cancelled);
                 if (autoencoder == null) {
                     all = x.clip(-1, 1).toFloatArray();
@@ -350,6 +383,36 @@ public final class Pipeline {
             return new Result(io.ldmstudio.data.Grids.split(all, req.n(), c * res * res), c, res, res, kind,
                     (System.nanoTime() - t0) / 1e9);
         }
+    }
+
+    /**
+     * The network as a sampler's denoiser: unconditional, or — for a class-conditional one — conditioned on
+     * the request's labels with classifier-free guidance against the null class. A conditional network
+     * asked without labels samples its null class (the unconditional model it also learned).
+     */
+    public static Denoiser denoiser(DiffusionNetwork net, Condition condition) {
+        if (condition == null) {
+            if (net.classes() == 0) {
+                return new NetworkDenoiser(net);
+            }
+            return (x, t) -> net.forward(x, t, x.getManager().create(nulls(x.getShape().get(0), net.nullClass())), false);
+        }
+        if (net.classes() == 0) {
+            throw new IllegalArgumentException("class labels were given, but the model is unconditional");
+        }
+        for (int l : condition.labels()) {
+            if (l < 0 || l >= net.classes()) {
+                throw new IllegalArgumentException("class " + l + ": the model has classes 0.." + (net.classes() - 1));
+            }
+        }
+        return Guidance.guided((x, t, labels) -> net.forward(x, t, labels, false), condition.labels(), net.nullClass(),
+                condition.guidance(), condition.rescale());
+    }
+
+    private static long[] nulls(long n, int nullClass) {
+        long[] out = new long[Math.toIntExact(n)];
+        Arrays.fill(out, nullClass);
+        return out;
     }
 
     /** Decodes the denoiser's latents with this pipeline's latent scale. */
