@@ -22,7 +22,8 @@ public final class ConfigValidator {
             "diffusion.schedule", BetaSchedule.keys(),
             "diffusion.prediction", List.of("epsilon", "v_prediction"),
             "optim.lr_schedule", List.of("constant", "warmup_constant", "cosine"),
-            "sampling.sampler", SamplerKind.keys());
+            "sampling.sampler", SamplerKind.keys(),
+            "conditioning.type", List.of(RunConfig.Conditioning.NONE, RunConfig.Conditioning.CLASS));
 
     /** {@code auto | cpu | cuda | cuda:N | mps}. */
     public static final Pattern DEVICE = Pattern.compile("auto|cpu|cuda|cuda:\\d{1,3}|mps");
@@ -83,6 +84,25 @@ public final class ConfigValidator {
         optim(c.optim());
         sampling(c.sampling(), c.diffusion());
         logging(c.logging());
+        conditioning(c);
+    }
+
+    private void conditioning(RunConfig c) {
+        RunConfig.Conditioning k = c.conditioning();
+        choice("conditioning.type", k.type());
+        if (!(k.dropProb() >= 0 && k.dropProb() <= 1)) {
+            error("conditioning.drop_prob", k.dropProb(), "must be in [0, 1] (0.1 is usual; 0 learns no unconditional"
+                    + " model, so guidance has nothing to push against)");
+        }
+        if (!(k.guidance() >= 0) || !Double.isFinite(k.guidance())) {
+            error("conditioning.guidance", k.guidance(), "must be a number ≥ 0 (1 = no guidance)");
+        }
+        if (k.classes() < 0 || k.classes() > 100_000) {
+            error("conditioning.classes", k.classes(), "must be in 0..100000 (0 = the dataset's classes)");
+        }
+        if (k.conditional() && c.trainsAutoencoder()) {
+            error("conditioning.type", k.type(), "an autoencoder run is not conditioned: use none");
+        }
     }
 
     private boolean present(String field, Object part) {

@@ -38,7 +38,8 @@ public record RunConfig(
         Optim optim,
         Sampling sampling,
         Logging logging,
-        String device) {
+        String device,
+        Conditioning conditioning) {
 
     /** {@code task} of a run that trains a diffusion U-Net (in pixel or latent space). */
     public static final String DIFFUSION = "diffusion";
@@ -49,6 +50,14 @@ public record RunConfig(
     public RunConfig {
         task = task == null ? DIFFUSION : task;
         vae = vae == null ? Vae.defaults() : vae;
+        conditioning = conditioning == null ? Conditioning.defaults() : conditioning;
+    }
+
+    /** A config without conditioning (the form before it existed): unconditional. */
+    public RunConfig(String preset, String description, String task, Data data, Autoencoder autoencoder, Vae vae,
+            Model model, Diffusion diffusion, Optim optim, Sampling sampling, Logging logging, String device) {
+        this(preset, description, task, data, autoencoder, vae, model, diffusion, optim, sampling, logging, device,
+                Conditioning.defaults());
     }
 
     /** A diffusion run's config (the form before autoencoder runs existed). */
@@ -261,6 +270,37 @@ public record RunConfig(
             boolean mixedPrecision) {}
 
     /**
+     * What the model is conditioned on. {@code none}: unconditional; {@code class}: the image's class
+     * through a class embedding added to the time embedding (diffusers' {@code UNet2DModel} with
+     * {@code num_class_embeds} = classes + 1, the last row the null class). While training a label is
+     * dropped to the null class with probability {@code dropProb}, so the one network also learns the
+     * unconditional model classifier-free guidance needs.
+     *
+     * @param type     {@code none | class}
+     * @param dropProb chance of the null class per image while training, in [0, 1] (0.1 is usual)
+     * @param guidance the guidance scale w of the training sample grids, ≥ 0 (1 = none)
+     * @param classes  the number of classes; 0 = the dataset's, filled in when the run starts
+     */
+    public record Conditioning(String type, double dropProb, double guidance, int classes) {
+        public static final String NONE = "none";
+        public static final String CLASS = "class";
+
+        public static Conditioning defaults() {
+            return new Conditioning(NONE, 0.1, 3.0, 0);
+        }
+
+        /** Whether the model takes a condition. */
+        public boolean conditional() {
+            return !NONE.equals(type);
+        }
+
+        /** The same with {@code n} classes. */
+        public Conditioning withClasses(int n) {
+            return new Conditioning(type, dropProb, guidance, n);
+        }
+    }
+
+    /**
      * The fixed-seed sample grid written during training, and the defaults of the sampler panes.
      *
      * @param sampler {@code ddpm | ddim | dpmpp}
@@ -312,7 +352,13 @@ public record RunConfig(
     /** A copy with another preset name. */
     public RunConfig withPreset(String name) {
         return new RunConfig(name, description, task, data, autoencoder, vae, model, diffusion, optim, sampling,
-                logging, device);
+                logging, device, conditioning);
+    }
+
+    /** A copy with another conditioning. */
+    public RunConfig withConditioning(Conditioning c) {
+        return new RunConfig(preset, description, task, data, autoencoder, vae, model, diffusion, optim, sampling,
+                logging, device, c);
     }
 
     /** The base every preset finally extends: a small pixel-space run on the procedural dataset. */
@@ -330,6 +376,7 @@ public record RunConfig(
                         32, 2000, 42L, true),
                 new Sampling("ddim", 50, 0.0, 16, 1234L, true),
                 new Logging(10, 500, 500, 3, 10),
-                "auto");
+                "auto",
+                Conditioning.defaults());
     }
 }

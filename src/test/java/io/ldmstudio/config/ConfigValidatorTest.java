@@ -47,6 +47,18 @@ class ConfigValidatorTest {
     }
 
     @Test
+    void conditioningProblems() {
+        assertEquals(List.of(), fieldsWithErrors("conditioning.type=class", "conditioning.guidance=4.5"));
+        assertEquals(List.of(), fieldsWithErrors("conditioning.type=class", "conditioning.drop_prob=0"));
+        rejects("conditioning.type", "conditioning.type=text");
+        rejects("conditioning.drop_prob", "conditioning.type=class", "conditioning.drop_prob=1.5");
+        rejects("conditioning.guidance", "conditioning.type=class", "conditioning.guidance=-1");
+        rejects("conditioning.classes", "conditioning.type=class", "conditioning.classes=-2");
+        rejects("conditioning.type", "task=autoencoder", "conditioning.type=class");
+        assertEquals("none", RunConfig.defaults().conditioning().type(), "unconditional unless asked");
+    }
+
+    @Test
     void dataProblems() {
         rejects("data.source", "data.source=webdataset");
         rejects("data.source", "data.source=");

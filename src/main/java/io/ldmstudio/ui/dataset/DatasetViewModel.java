@@ -276,7 +276,7 @@ public final class DatasetViewModel {
         String description = "trained on " + what + (o.test() ? "" : String.format(Locale.ROOT, " (%,d images)",
                 count.get())) + ", from preset " + preset;
         return new RunConfig(c.preset(), description, c.task(), d, c.autoencoder(), c.vae(), c.model(), c.diffusion(),
-                c.optim(), c.sampling(), c.logging(), c.device());
+                c.optim(), c.sampling(), c.logging(), c.device(), c.conditioning());
     }
 
     /** The start of a run name on the open dataset: {@code <folder>-<preset>} ("faces-quickstart"). */

@@ -50,6 +50,7 @@ public final class HyperparametersViewModel {
         g.put("model", "Model");
         g.put("diffusion", "Diffusion");
         g.put("optim", "Optimisation");
+        g.put("conditioning", "Conditioning");
         g.put("sampling", "Sampling");
         g.put("logging", "Logging");
         g.put("", "Run");
