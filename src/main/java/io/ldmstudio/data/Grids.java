@@ -79,6 +79,37 @@ public final class Grids {
         return grid(split(batch, n, channels * height * width), channels, height, width);
     }
 
+    /**
+     * A grid of {@code cols} columns with a label left of each row ({@code rowLabels}, one per row, e.g.
+     * the class a row was sampled for), white text on black, as RGB.
+     */
+    public static BufferedImage labelledRows(List<float[]> images, int channels, int height, int width, int cols,
+            List<String> rowLabels) {
+        BufferedImage grid = grid(images, channels, height, width, cols);
+        java.awt.Font font = new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.PLAIN, Math.max(10, Math.min(14, height / 2)));
+        BufferedImage probe = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB);
+        java.awt.FontMetrics fm = probe.createGraphics().getFontMetrics(font);
+        int labelWidth = 0;
+        for (String l : rowLabels) {
+            labelWidth = Math.max(labelWidth, fm.stringWidth(l));
+        }
+        labelWidth += 2 * PADDING + 4;
+        BufferedImage out = new BufferedImage(grid.getWidth() + labelWidth, grid.getHeight(), BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics2D g = out.createGraphics();
+        g.setColor(java.awt.Color.BLACK);
+        g.fillRect(0, 0, out.getWidth(), out.getHeight());
+        g.drawImage(grid, labelWidth, 0, null);
+        g.setRenderingHint(java.awt.RenderingHints.KEY_TEXT_ANTIALIASING, java.awt.RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+        g.setFont(font);
+        g.setColor(java.awt.Color.WHITE);
+        for (int r = 0; r < rowLabels.size(); r++) {
+            int y = PADDING + r * (height + PADDING) + (height + fm.getAscent() - fm.getDescent()) / 2;
+            g.drawString(rowLabels.get(r), PADDING + 2, y);
+        }
+        g.dispose();
+        return out;
+    }
+
     /** ⌈√n⌉: the column count of a near-square grid. */
     public static int columnsFor(int n) {
         int c = (int) Math.ceil(Math.sqrt(n));

@@ -179,6 +179,19 @@ public final class Run {
         AtomicFiles.writeJson(configFile(), manifest().withEnvironment(engine, device));
     }
 
+    /**
+     * Records a class-conditional run's classes when it starts: the number in the config's conditioning, and
+     * their names by label beside the config ({@code class_names}); rewrites config.json atomically.
+     */
+    public synchronized void recordClasses(RunConfig.Conditioning conditioning, List<String> names) throws IOException {
+        AtomicFiles.writeJson(configFile(), manifest().withClasses(conditioning, names));
+    }
+
+    /** A class-conditional run's class names by label; empty before it started, or for any other run. */
+    public List<String> classNames() throws IOException {
+        return manifest().classNames();
+    }
+
     public RunState state() throws IOException {
         return Configs.MAPPER.readValue(stateFile().toFile(), RunState.class);
     }

@@ -50,12 +50,19 @@ final class DiffusionTask implements TrainingTask {
         this.cache = cache;
         this.trainSource = trainSource;
         this.loaderTransform = loaderTransform;
-        this.unetConfig = UNetConfig.of(config.model(), config.unetChannels(), config.unetResolution());
+        this.unetConfig = RunPipelines.unetConfig(config);
         this.schedule = NoiseSchedule.fromConfig(config.diffusion());
         RunConfig.Optim o = config.optim();
         this.trained = TrainedModel.create(() -> new UNet2DModel(unetConfig), UNetWeights::readFor, manager, o);
         this.trainStep = new DiffusionTrainStep(trained.model(), manager, schedule, trained.optimizer(), trained.ema(),
-                o.gradClip(), o.seed());
+                o.gradClip(), o.seed()).dropLabels(config.conditioning().dropProb());
+        int classes = config.conditioning().conditional() ? config.conditioning().classes() : 0;
+        if (trained.model().classes() != classes) {
+            trained.close();
+            throw new IllegalStateException("conditioning: the run asks for " + classes + " classes but its U-Net has "
+                    + trained.model().classes() + " (a class embedding is needed for conditioning.type "
+                    + config.conditioning().type() + ")");
+        }
     }
 
     /**
@@ -131,12 +138,13 @@ final class DiffusionTask implements TrainingTask {
     @Override
     public StepResult step(long step, Batch batch, double lr) {
         Shape shape = new Shape(batch.size(), batch.channels(), batch.height(), batch.width());
-        return trainStep.run(step, batch.data(), shape, lr);
+        return trainStep.run(step, batch.data(), batch.labels(), shape, lr);
     }
 
     @Override
     public void writeSamples(long step, Path file, java.util.function.BooleanSupplier cancelled) throws IOException {
-        writeSampleGrid(config, trained.forInference(config.sampling().useEma()), manager, file, latent, cancelled);
+        writeSampleGrid(config, trained.forInference(config.sampling().useEma()), manager, file, latent, cancelled,
+                trainSource.classNames());
     }
 
     @Override
@@ -173,14 +181,36 @@ final class DiffusionTask implements TrainingTask {
         trained.close();
     }
 
-    /** Samples the fixed-seed grid (the same noise every time) through the run's pipeline and writes it as a PNG. */
+    /**
+     * Samples the fixed-seed grid (the same noise every time) through the run's pipeline and writes it as a
+     * PNG. A class-conditional network's grid is one row per class, labelled with its name, of
+     * ⌈sampling.n / classes⌉ images at guidance {@code conditioning.guidance}.
+     */
     static Path writeSampleGrid(RunConfig config, UNet2DModel model, NDManager manager, Path file, LatentSpace latent,
-            java.util.function.BooleanSupplier cancelled) throws IOException {
+            java.util.function.BooleanSupplier cancelled, List<String> classNames) throws IOException {
         RunConfig.Sampling s = config.sampling();
-        Pipeline.Result r = RunPipelines.live(config, model, latent).generate(new Pipeline.Request(
-                SamplerKind.parse(s.sampler(), "sampling.sampler"), s.steps(), s.eta(), s.seed(), s.n(), null), manager,
-                null, cancelled);
-        ImageWriter.writeGrid(r.images(), r.channels(), r.height(), r.width(), file);
+        SamplerKind kind = SamplerKind.parse(s.sampler(), "sampling.sampler");
+        Pipeline pipeline = RunPipelines.live(config, model, latent);
+        int classes = model.classes();
+        if (classes == 0) {
+            Pipeline.Result r = pipeline.generate(new Pipeline.Request(kind, s.steps(), s.eta(), s.seed(), s.n(), null),
+                    manager, null, cancelled);
+            ImageWriter.writeGrid(r.images(), r.channels(), r.height(), r.width(), file);
+            return file;
+        }
+        int cols = Math.max(1, (s.n() + classes - 1) / classes);
+        int[] labels = new int[classes * cols];
+        for (int i = 0; i < labels.length; i++) {
+            labels[i] = i / cols;
+        }
+        Pipeline.Result r = pipeline.generate(new Pipeline.Request(kind, s.steps(), s.eta(), s.seed(), labels.length, null,
+                new Pipeline.Condition(labels, config.conditioning().guidance(), 0)), manager, null, cancelled);
+        List<String> rows = new java.util.ArrayList<>();
+        for (int k = 0; k < classes; k++) {
+            rows.add(k < classNames.size() ? classNames.get(k) : "class " + k);
+        }
+        ImageWriter.writePng(io.ldmstudio.data.Grids.labelledRows(r.images(), r.channels(), r.height(), r.width(), cols,
+                rows), file);
         return file;
     }
 }

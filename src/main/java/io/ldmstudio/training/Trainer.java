@@ -141,6 +141,32 @@ public final class Trainer {
     }
 
     /**
+     * A class-conditional run's classes: the dataset's, which must have labels; recorded in the run (the
+     * config's {@code conditioning.classes} and the names beside it) the first time, checked afterwards.
+     */
+    private RunConfig conditioning(RunConfig config, ImageSource source) throws IOException {
+        RunConfig.Conditioning c = config.conditioning();
+        List<String> names = source.classNames();
+        if (names.isEmpty()) {
+            throw new IllegalStateException("conditioning.type " + c.type() + " needs labelled images, but "
+                    + source.describe() + " has no classes: use a folder of class sub-folders, CIFAR-10, IDX files or"
+                    + " the procedural shapes, or --set conditioning.type=none");
+        }
+        if (c.classes() != 0 && c.classes() != names.size()) {
+            throw new IllegalStateException("conditioning.classes is " + c.classes() + " but " + source.describe()
+                    + " has " + names.size() + " classes (" + String.join(", ", names) + ")");
+        }
+        if (c.classes() == 0 || run.classNames().isEmpty()) {
+            c = c.withClasses(names.size());
+            run.recordClasses(c, names);
+        }
+        log(String.format(Locale.ROOT, "conditioning: %d classes (%s) by class embedding; labels dropped to the null"
+                + " class with p = %s; sample grids one row per class at guidance w = %s", names.size(),
+                String.join(", ", names), c.dropProb(), c.guidance()));
+        return config.withConditioning(c);
+    }
+
+    /**
      * "train it first with `vae train --preset NAME --run NAME`, " when {@code path} is a run folder
      * {@code .../runs/NAME} of an autoencoder preset NAME (with {@code --workspace} when the runs are
      * not in ./workspace); "" otherwise.
@@ -214,6 +240,16 @@ public final class Trainer {
         }
         String described = source.describe();
         log("dataset: " + described + (described.contains(source.size() + " images") ? "" : ", " + source.size() + " images"));
+        if (config.conditioning().conditional()) {
+            try {
+                config = conditioning(config, source);
+            } catch (IllegalStateException e) {
+                failure = e.getMessage();
+                log("cannot start: " + failure);
+                state(RunStatus.FAILED, failure);
+                return Outcome.FAILED;
+            }
+        }
         Set<String> loggedSkips = new HashSet<>();
         List<ImageSource.Skipped> scanSkipped = source.skipped();
         if (!scanSkipped.isEmpty()) {
