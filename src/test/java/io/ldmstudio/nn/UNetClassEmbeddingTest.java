@@ -145,4 +145,53 @@ class UNetClassEmbeddingTest {
             }
         }
     }
+
+    /**
+     * Under mixed precision the table stands in as float16 like every weight: the lookup and its gradient run
+     * in float16, and the unscaled gradient reaching the float32 master is the float32 one to float16 precision.
+     */
+    @Test
+    void theEmbeddingTrainsUnderMixedPrecision() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            float[][] grads = new float[2][];
+            for (int run = 0; run < 2; run++) {
+                UNet2DModel unet = new UNet2DModel(config(5));
+                unet.initialize(m, new Rng(7), true);
+                List<Module.Param> params = unet.parameters();
+                io.ldmstudio.training.MixedPrecision mp = run == 1
+                        ? new io.ldmstudio.training.MixedPrecision(ai.djl.ndarray.types.DataType.FLOAT16) : null;
+                try (ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
+                    scope.suppressNotUsedWarning();
+                    if (mp != null) {
+                        mp.install(params);
+                    }
+                    try (NDManager step = m.newSubManager();
+                            GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                        NDArray x = step.create(new Rng(8).gaussians(3 * 3 * 8 * 8), new Shape(3, 3, 8, 8));
+                        NDArray t = step.create(new long[] {10, 400, 900});
+                        NDArray labels = step.create(new long[] {1, 3, 1});
+                        NDArray y = unet.forward(mp != null ? mp.cast(x) : x, t, labels, true);
+                        NDArray loss = y.square().mean(); // in float16 under mixed precision (casts cut the graph)
+                        gc.backward(mp != null ? mp.scaled(loss) : loss);
+                    }
+                    if (mp != null) {
+                        assertTrue(mp.uninstall(params), "no overflow");
+                    }
+                }
+                grads[run] = unet.namedParameters().get("class_embedding.weight").master().getGradient().toFloatArray();
+            }
+            double max = 0;
+            for (float v : grads[0]) {
+                max = Math.max(max, Math.abs(v));
+            }
+            for (int i = 0; i < grads[0].length; i++) {
+                int row = i / 32;
+                if (row == 1 || row == 3) {
+                    assertEquals(grads[0][i], grads[1][i], 0.05 * max, "element " + i);
+                } else {
+                    assertEquals(0f, grads[1][i], "row " + row + " is unused");
+                }
+            }
+        }
+    }
 }
