@@ -12,11 +12,14 @@ Each case folder holds what a diffusers user would have:
 (gzipped, diffusion_pytorch_model.safetensors.gz, for the cases in PACKED, whose weights are quantized)
 and the test's input/output:
     io.safetensors                       x (2, C, H, W) F32, t (2,) I64 with two different timesteps,
-                                         y = forward(x, t) in float32, y64 = the same in float64 (stored as F32)
+                                         y = forward(x, t) in float32, y64 = the same in float64 (stored as F32);
+                                         for a class-conditional case (num_class_embeds set) also labels (2,) I64,
+                                         two different labels, and y = forward(x, t, labels)
 
 The classes below follow diffusers (huggingface/diffusers, commit 58eb52c0) line by line, keeping its
 module names so state_dict() names are diffusers' own:
-    models/unets/unet_2d.py         UNet2DModel (attention_head_dim None -> the block's channels: one head)
+    models/unets/unet_2d.py         UNet2DModel (attention_head_dim None -> the block's channels: one head;
+                                    class_embed_type None with num_class_embeds: nn.Embedding added to emb)
     models/unets/unet_2d_blocks.py  DownBlock2D, AttnDownBlock2D, UpBlock2D, AttnUpBlock2D, UNetMidBlock2D
     models/embeddings.py            get_timestep_embedding, Timesteps, TimestepEmbedding
     models/resnet.py                ResnetBlock2D (time_embedding_norm "default", output_scale_factor)
@@ -258,7 +261,7 @@ class UNet2DModel(nn.Module):
         super().__init__()
         c = dict(DEFAULTS, **{k: v for k, v in config.items() if not k.startswith("_")})
         assert c["time_embedding_type"] == "positional" and c["resnet_time_scale_shift"] == "default"
-        assert c["act_fn"] == "silu" and c["class_embed_type"] is None and c["num_class_embeds"] is None
+        assert c["act_fn"] == "silu" and c["class_embed_type"] is None
         assert c["downsample_type"] == "conv" and c["upsample_type"] == "conv" and c["mid_block_type"] == "UNetMidBlock2D"
         self.config = c
         outs, L, eps, g, hd = (c["block_out_channels"], c["layers_per_block"], c["norm_eps"], c["norm_num_groups"],
@@ -267,6 +270,8 @@ class UNet2DModel(nn.Module):
         self.conv_in = nn.Conv2d(c["in_channels"], outs[0], kernel_size=3, padding=(1, 1))
         self.time_proj = Timesteps(outs[0], c["flip_sin_to_cos"], c["freq_shift"])
         self.time_embedding = TimestepEmbedding(outs[0], temb)
+        # class embedding (class_embed_type None): a lookup table of num_class_embeds rows, else none
+        self.class_embedding = nn.Embedding(c["num_class_embeds"], temb) if c["num_class_embeds"] is not None else None
         self.down_blocks = nn.ModuleList()
         out = outs[0]
         for i, kind in enumerate(c["down_block_types"]):
@@ -287,12 +292,19 @@ class UNet2DModel(nn.Module):
         self.conv_act = nn.SiLU()
         self.conv_out = nn.Conv2d(outs[0], c["out_channels"], kernel_size=3, padding=1)
 
-    def forward(self, sample, timesteps):
+    def forward(self, sample, timesteps, class_labels=None):
         if self.config["center_input_sample"]:
             sample = 2 * sample - 1.0
         timesteps = timesteps * torch.ones(sample.shape[0], dtype=timesteps.dtype)
         t_emb = self.time_proj(timesteps).to(dtype=sample.dtype)
         emb = self.time_embedding(t_emb)
+        if self.class_embedding is not None:
+            if class_labels is None:
+                raise ValueError("class_labels should be provided when doing class conditioning")
+            class_emb = self.class_embedding(class_labels).to(dtype=sample.dtype)
+            emb = emb + class_emb
+        elif self.class_embedding is None and class_labels is not None:
+            raise ValueError("class_embedding needs to be initialized in order to use class conditioning")
         sample = self.conv_in(sample)
         res = (sample,)
         for block in self.down_blocks:
@@ -336,8 +348,17 @@ CASES = {
     "head-dim-32": dict(BASE, block_out_channels=[32, 64], down_block_types=["AttnDownBlock2D", "AttnDownBlock2D"],
                         up_block_types=["AttnUpBlock2D", "AttnUpBlock2D"], flip_sin_to_cos=True, freq_shift=0,
                         downsample_padding=1, attention_head_dim=32, norm_num_groups=8, norm_eps=1e-5),
+    # class conditioning as diffusers does it (class_embed_type null): 4 rows (3 classes and the studio's null
+    # class, the last row) added to the time embedding
+    "class-embed": dict(BASE, block_out_channels=[8, 16], down_block_types=["DownBlock2D", "AttnDownBlock2D"],
+                        up_block_types=["AttnUpBlock2D", "UpBlock2D"], flip_sin_to_cos=True, freq_shift=0,
+                        downsample_padding=1, attention_head_dim=None, norm_num_groups=4, norm_eps=1e-5,
+                        num_class_embeds=4),
 }
-TIMESTEPS = {"defaults": [3, 917], "ddpm-cifar10": [0, 999], "head-dim": [41, 512], "head-dim-32": [77, 650]}
+TIMESTEPS = {"defaults": [3, 917], "ddpm-cifar10": [0, 999], "head-dim": [41, 512], "head-dim-32": [77, 650],
+             "class-embed": [250, 640]}
+# the class-conditional cases' labels, one per sample (the second is the null class)
+LABELS = {"class-embed": [1, 3]}
 # cases whose weights are quantized and whose weights file is written as diffusion_pytorch_model.safetensors.gz
 PACKED = {"head-dim-32"}
 WEIGHTS = "diffusion_pytorch_model.safetensors"
@@ -392,14 +413,14 @@ def read_io(path):
                                 .reshape(v["shape"]).copy()) for k, v in header.items() if k != "__metadata__"}
 
 
-def run(net, x, t):
+def run(net, x, t, labels=None):
     with torch.no_grad():
-        y = net(x, t)
-        y64 = copy.deepcopy(net).double()(x.double(), t)
+        y = net(x, t, labels)
+        y64 = copy.deepcopy(net).double()(x.double(), t, labels)
     return y, y64
 
 
-def sensitivity(name, net, x, t, y):
+def sensitivity(name, net, x, t, y, labels=None):
     """How far the output moves when one setting is read wrongly: the tolerance must be far below these."""
     out = {}
     c = CASES[name]
@@ -414,7 +435,10 @@ def sensitivity(name, net, x, t, y):
         other = UNet2DModel(dict(c, **change)).eval()
         other.load_state_dict(net.state_dict())
         with torch.no_grad():
-            out[label] = float((other(x, t) - y).abs().max())
+            out[label] = float((other(x, t, labels) - y).abs().max())
+    if labels is not None:  # each sample with another label
+        with torch.no_grad():
+            out["other labels"] = float((net(x, t, (labels + 1) % c["num_class_embeds"]) - y).abs().max())
     return out
 
 
@@ -428,14 +452,15 @@ def main():
         c = CASES[name]
         x = torch.randn(2, c["in_channels"], c["sample_size"], c["sample_size"], generator=g)
         t = torch.tensor(TIMESTEPS[name], dtype=torch.int64)
-        y, y64 = run(net, x, t)
+        labels = torch.tensor(LABELS[name], dtype=torch.int64) if name in LABELS else None
+        y, y64 = run(net, x, t, labels)
         report = {"case": name, "params": sum(p.numel() for p in net.parameters()),
                   "max_abs_y": float(y.abs().max()), "f32_vs_f64": float((y.double() - y64).abs().max())}
         if check:
             w = read_weights(d, name)
             net.load_state_dict(w, strict=True)
             io = read_io(os.path.join(d, "io.safetensors"))
-            y2, _ = run(net, io["x"], io["t"])
+            y2, _ = run(net, io["x"], io["t"], io.get("labels"))
             report["recomputed_vs_file"] = float((y2 - io["y"]).abs().max())
         else:
             os.makedirs(d, exist_ok=True)
@@ -452,12 +477,14 @@ def main():
                         z.write(raw)
                 os.remove(os.path.join(d, WEIGHTS))
                 report["weights_bytes"] = {"raw": len(raw), "gz": os.path.getsize(os.path.join(d, WEIGHTS + ".gz"))}
-            write_safetensors(os.path.join(d, "io.safetensors"),
-                              {"x": x, "t": t, "y": y, "y64": y64.float()},
+            tensors = {"x": x, "t": t, "y": y, "y64": y64.float()}
+            if labels is not None:
+                tensors["labels"] = labels
+            write_safetensors(os.path.join(d, "io.safetensors"), tensors,
                               {"generator": "src/test/python/unet_reference.py", "torch": torch.__version__})
             back = read_weights(d, name)
             assert set(back) == set(net.state_dict()) and all(torch.equal(back[k], v) for k, v in net.state_dict().items())
-        report["sensitivity"] = sensitivity(name, net, x, t, y)
+        report["sensitivity"] = sensitivity(name, net, x, t, y, labels)
         print(json.dumps(report))
 
 

@@ -47,6 +47,55 @@ public final class Layers {
         }
     }
 
+    /**
+     * {@code nn.Embedding(num, dim)}: a table {@code weight} (num, dim) initialised N(0, 1) as PyTorch does;
+     * row i is the vector of index i. The lookup is differentiable: the rows looked up get the gradient,
+     * the others zero.
+     */
+    public static final class Embedding extends Module {
+        private final Param weight;
+        private final int num;
+        private final int dim;
+
+        public Embedding(int num, int dim) {
+            if (num <= 0 || dim <= 0) {
+                throw new IllegalArgumentException("an embedding needs rows and columns, got " + num + " × " + dim);
+            }
+            this.weight = normal("weight", num, dim);
+            this.num = num;
+            this.dim = dim;
+        }
+
+        public int size() {
+            return num;
+        }
+
+        public int dim() {
+            return dim;
+        }
+
+        /**
+         * The rows of integer indices (B) as (B, dim), in the table's type.
+         *
+         * @throws IllegalArgumentException for an index outside [0, num) or indices that are not 1-D integers
+         */
+        public NDArray forward(NDArray indices) {
+            if (indices.getShape().dimension() != 1 || !indices.getDataType().isInteger()) {
+                throw new IllegalArgumentException("embedding indices are 1-D integers, got " + indices.getDataType()
+                        + " " + indices.getShape());
+            }
+            NDArray idx = indices.toType(DataType.INT64, false);
+            for (long i : idx.toLongArray()) {
+                if (i < 0 || i >= num) {
+                    throw new IllegalArgumentException("embedding index " + i + " is outside [0, " + num + ")");
+                }
+            }
+            NDArray table = weight.array().reshape(num, dim);
+            table.attach(indices.getManager()); // a view of the parameter: freed with the caller's step
+            return table.get(idx);
+        }
+    }
+
     /** {@code nn.GroupNorm(groups, channels, eps, affine=True)}. */
     public static final class GroupNorm extends Module {
         private final Param weight;

@@ -27,7 +27,7 @@ public abstract class Module {
         private NDArray array;
         private NDArray standIn;
 
-        private final long fanIn; // > 0: U(-1/sqrt(fanIn), 1/sqrt(fanIn)); -1: ones; 0: zeros
+        private final long fanIn; // > 0: U(-1/sqrt(fanIn), 1/sqrt(fanIn)); -1: ones; 0: zeros; NORMAL: N(0, 1)
 
         Param(Shape shape, long fanIn) {
             this.shape = shape;
@@ -80,6 +80,9 @@ public abstract class Module {
         }
     }
 
+    /** {@link Param#fanIn} of a parameter drawn from N(0, 1). */
+    private static final long NORMAL = -2;
+
     private final Map<String, Param> params = new LinkedHashMap<>();
     private final Map<String, Module> children = new LinkedHashMap<>();
 
@@ -103,6 +106,13 @@ public abstract class Module {
     /** Registers a parameter initialised to zeros (norm biases). */
     protected Param zeros(String name, long... shape) {
         Param p = new Param(new Shape(shape), 0);
+        params.put(name, p);
+        return p;
+    }
+
+    /** Registers a parameter initialised N(0, 1), as PyTorch's {@code nn.Embedding}. */
+    protected Param normal(String name, long... shape) {
+        Param p = new Param(new Shape(shape), NORMAL);
         params.put(name, p);
         return p;
     }
@@ -142,13 +152,18 @@ public abstract class Module {
 
     /**
      * Allocates every parameter in {@code manager} with PyTorch's default initialisation for its
-     * kind, drawn from {@code rng} so a seed gives the same network.
+     * kind (uniform by fan-in, ones, zeros, or N(0, 1) for embeddings), drawn from {@code rng} so a seed
+     * gives the same network.
      */
     public void initialize(NDManager manager, Rng rng, boolean requiresGrad) {
         for (Map.Entry<String, Param> e : namedParameters().entrySet()) {
             Param p = e.getValue();
             float[] v = new float[Math.toIntExact(p.shape().size())];
-            if (p.fanIn < 0) {
+            if (p.fanIn == NORMAL) {
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = (float) rng.nextGaussian();
+                }
+            } else if (p.fanIn < 0) {
                 Arrays.fill(v, 1f);
             } else if (p.fanIn > 0) {
                 double bound = 1.0 / Math.sqrt(p.fanIn);

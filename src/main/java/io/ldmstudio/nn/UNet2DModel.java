@@ -7,6 +7,7 @@ import io.ldmstudio.nn.Blocks.ResnetBlock2D;
 import io.ldmstudio.nn.Blocks.TimestepEmbedding;
 import io.ldmstudio.nn.Blocks.Upsample2D;
 import io.ldmstudio.nn.Layers.Conv2d;
+import io.ldmstudio.nn.Layers.Embedding;
 import io.ldmstudio.nn.Layers.GroupNorm;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -16,11 +17,17 @@ import java.util.List;
  * The time-conditional U-Net, the same network as diffusers' {@code UNet2DModel} (positional time
  * embedding, {@code DownBlock2D}/{@code AttnDownBlock2D}, {@code UNetMidBlock2D} with attention,
  * {@code UpBlock2D}/{@code AttnUpBlock2D}), with diffusers' parameter names.
+ *
+ * <p>With {@code num_class_embeds} N > 0 ({@code class_embed_type} null) it is class-conditional as
+ * diffusers' is: {@code class_embedding} is an {@code nn.Embedding(N, time_embed_dim)} whose row for each
+ * sample's label is added to the time embedding before the resnets see it (each applies SiLU to the sum).
+ * The studio reads the last row, N − 1, as the null class: {@link #classes()} is N − 1.
  */
 public final class UNet2DModel extends DiffusionNetwork {
     private final UNetConfig config;
     private final Conv2d convIn;
     private final TimestepEmbedding timeEmbedding;
+    private final Embedding classEmbedding; // null: unconditional
     private final ModuleList<Level> downBlocks;
     private final MidBlock midBlock;
     private final ModuleList<Level> upBlocks;
@@ -67,6 +74,9 @@ public final class UNet2DModel extends DiffusionNetwork {
         float eps = c.normEps();
         convIn = child("conv_in", new Conv2d(c.inChannels(), c0, 3, 1, 1));
         timeEmbedding = child("time_embedding", new TimestepEmbedding(c0, temb));
+        // diffusers registers class_embedding right after time_embedding (state dict order)
+        classEmbedding = c.numClassEmbeds() > 0
+                ? child("class_embedding", new Embedding(c.numClassEmbeds(), temb)) : null;
 
         downBlocks = child("down_blocks", new ModuleList<>());
         int out = c0;
@@ -142,14 +152,51 @@ public final class UNet2DModel extends DiffusionNetwork {
     }
 
     @Override
+    public int classes() {
+        return config.classes();
+    }
+
+    /** The unconditional forward pass; a class-conditional network refuses it (it needs labels). */
+    @Override
     public NDArray forward(NDArray x, NDArray t, boolean training) {
+        return forward(x, t, null, training);
+    }
+
+    /**
+     * @param classLabels (B) integer labels in [0, num_class_embeds) when the network has a class embedding
+     *                    (the null class is {@link #nullClass()}); null when it has none
+     */
+    @Override
+    public NDArray forward(NDArray x, NDArray t, NDArray classLabels, boolean training) {
         NDArray emb = Ops.timestepEmbedding(t, config.blockOutChannels().get(0), config.flipSinToCos(),
                 config.freqShift());
         if (emb.getDataType() != x.getDataType()) {
             emb = emb.toType(x.getDataType(), false); // mixed precision: t carries no gradient
         }
+        NDArray temb = timeEmbedding.forward(emb);
+        if (classEmbedding != null) {
+            if (classLabels == null) {
+                throw new IllegalArgumentException("class_labels should be provided when doing class conditioning: "
+                        + "this network has num_class_embeds " + config.numClassEmbeds() + " (" + classes()
+                        + " classes and the null class " + nullClass() + ")");
+            }
+            long batch = x.getShape().get(0);
+            if (classLabels.getShape().dimension() != 1 || classLabels.getShape().get(0) != batch) {
+                throw new IllegalArgumentException("class labels are shaped (" + batch + "), one per sample, got "
+                        + classLabels.getShape());
+            }
+            // diffusers: class_emb = self.class_embedding(class_labels).to(dtype=sample.dtype); emb = emb + class_emb
+            NDArray classEmb = classEmbedding.forward(classLabels);
+            if (classEmb.getDataType() != temb.getDataType()) {
+                classEmb = classEmb.toType(temb.getDataType(), false);
+            }
+            temb = temb.add(classEmb);
+        } else if (classLabels != null) {
+            throw new IllegalArgumentException("this network is unconditional (num_class_embeds null): it takes no "
+                    + "class labels");
+        }
         // every ResnetBlock2D applies SiLU to the embedding before its projection: do it once
-        NDArray tembAct = Ops.silu(timeEmbedding.forward(emb));
+        NDArray tembAct = Ops.silu(temb);
 
         NDArray h = convIn.forward(x);
         Deque<NDArray> skips = new ArrayDeque<>();

@@ -15,6 +15,9 @@ import java.util.List;
  *                         diffusers' {@code null}: each block's own channels, i.e. one head per attention
  * @param downsamplePadding diffusers' {@code downsample_padding}: 1 pads the stride-2 convolution by one on
  *                         every side; 0 pads only right and bottom, before a convolution without padding
+ * @param numClassEmbeds   diffusers' {@code num_class_embeds} (with {@code class_embed_type} null): rows of the
+ *                         class embedding added to the time embedding; 0 for none (unconditional). The studio
+ *                         counts the last row as the null class, so a network for K classes has K + 1
  */
 public record UNetConfig(
         int inChannels,
@@ -31,7 +34,8 @@ public record UNetConfig(
         boolean flipSinToCos,
         double freqShift,
         boolean midBlockAttention,
-        int downsamplePadding) {
+        int downsamplePadding,
+        int numClassEmbeds) {
 
     public UNetConfig {
         blockOutChannels = List.copyOf(blockOutChannels);
@@ -42,6 +46,35 @@ public record UNetConfig(
         if (downsamplePadding != 0 && downsamplePadding != 1) {
             throw new IllegalArgumentException("downsample_padding " + downsamplePadding + ": 0 or 1");
         }
+        if (numClassEmbeds < 0 || numClassEmbeds == 1) {
+            throw new IllegalArgumentException("num_class_embeds " + numClassEmbeds
+                    + ": 0 (unconditional) or at least 2 (one class and the null class)");
+        }
+    }
+
+    /** An unconditional network ({@code num_class_embeds} 0). */
+    public UNetConfig(int inChannels, int outChannels, int sampleSize, List<Integer> blockOutChannels,
+            List<Boolean> attention, int layersPerBlock, int numHeads, int attentionHeadDim, int normGroups,
+            float normEps, float dropout, boolean flipSinToCos, double freqShift, boolean midBlockAttention,
+            int downsamplePadding) {
+        this(inChannels, outChannels, sampleSize, blockOutChannels, attention, layersPerBlock, numHeads,
+                attentionHeadDim, normGroups, normEps, dropout, flipSinToCos, freqShift, midBlockAttention,
+                downsamplePadding, 0);
+    }
+
+    /**
+     * The same network with a class embedding of {@code numClassEmbeds} rows (diffusers'
+     * {@code num_class_embeds}; 0 removes it). For K classes pass K + 1: the last row is the null class.
+     */
+    public UNetConfig withNumClassEmbeds(int numClassEmbeds) {
+        return new UNetConfig(inChannels, outChannels, sampleSize, blockOutChannels, attention, layersPerBlock,
+                numHeads, attentionHeadDim, normGroups, normEps, dropout, flipSinToCos, freqShift, midBlockAttention,
+                downsamplePadding, numClassEmbeds);
+    }
+
+    /** The classes the network is conditioned on: {@code numClassEmbeds − 1} (the null class aside), or 0. */
+    public int classes() {
+        return numClassEmbeds > 0 ? numClassEmbeds - 1 : 0;
     }
 
     /**

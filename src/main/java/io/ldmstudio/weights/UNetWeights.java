@@ -75,7 +75,11 @@ public final class UNetWeights {
         n.put("resnet_time_scale_shift", "default");
         n.put("add_attention", c.midBlockAttention());
         n.putNull("class_embed_type");
-        n.putNull("num_class_embeds");
+        if (c.numClassEmbeds() > 0) {
+            n.put("num_class_embeds", c.numClassEmbeds());
+        } else {
+            n.putNull("num_class_embeds");
+        }
         if (c.numHeads() > 0) {
             n.put("studio_num_heads", c.numHeads());
         }
@@ -98,7 +102,9 @@ public final class UNetWeights {
      * accepted; anything else is an error naming the file, the key and the value. Settings follow
      * diffusers' unet_2d.py: {@code attention_head_dim} null means one head per attention layer (each
      * block passes its own channels as the head dimension), a number d means {@code channels / d} heads
-     * in each block; {@code downsample_padding} 0 or 1 (see {@code Blocks.Downsample2D}).
+     * in each block; {@code downsample_padding} 0 or 1 (see {@code Blocks.Downsample2D});
+     * {@code num_class_embeds} N with {@code class_embed_type} null is a class embedding of N rows (the studio
+     * reads the last as the null class).
      */
     public static UNetConfig fromDiffusersConfig(JsonNode n, Path file) throws IOException {
         if (!n.isObject()) {
@@ -123,10 +129,18 @@ public final class UNetWeights {
         if (n.path("center_input_sample").asBoolean(false)) {
             throw new IOException(file + ": center_input_sample true is not supported");
         }
-        for (String key : new String[] {"class_embed_type", "num_class_embeds"}) {
-            if (isSet(n, key)) {
-                throw new IOException(file + ": " + key + " " + n.get(key) + " is not supported (expected null)");
+        if (isSet(n, "class_embed_type")) {
+            throw new IOException(file + ": class_embed_type " + n.get("class_embed_type") + " is not supported (null: "
+                    + "a class embedding of num_class_embeds rows, or no class conditioning)");
+        }
+        int numClassEmbeds = 0;
+        if (isSet(n, "num_class_embeds")) {
+            JsonNode k = n.get("num_class_embeds");
+            if (!k.isIntegralNumber() || k.asInt() < 2) {
+                throw new IOException(file + ": num_class_embeds " + k + " is not supported (null, or an integer >= 2: "
+                        + "the classes and the null class, the last row)");
             }
+            numClassEmbeds = k.asInt();
         }
         if (n.has("mid_block_type") && n.get("mid_block_type").isNull()) {
             throw new IOException(file + ": mid_block_type null (no middle block) is not supported; the studio has UNetMidBlock2D");
@@ -225,7 +239,8 @@ public final class UNetWeights {
         return new UNetConfig(inCh, n.path("out_channels").asInt(inCh), sampleSize, outs, attn,
                 n.path("layers_per_block").asInt(2), numHeads, headDim, groups,
                 (float) n.path("norm_eps").asDouble(1e-5), (float) n.path("dropout").asDouble(0),
-                n.path("flip_sin_to_cos").asBoolean(true), n.path("freq_shift").asDouble(0), midAttention, padding);
+                n.path("flip_sin_to_cos").asBoolean(true), n.path("freq_shift").asDouble(0), midAttention, padding,
+                numClassEmbeds);
     }
 
     private static boolean isSet(JsonNode n, String key) {

@@ -2,10 +2,12 @@ package io.ldmstudio.nn;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import io.ldmstudio.config.RunConfig;
 import io.ldmstudio.weights.SafeTensors;
 import io.ldmstudio.weights.UNetWeights;
@@ -31,6 +33,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * attention levels of 32 and 64 channels (1 head, then 2, and 2 in the middle block). That last network
  * has 715k weights, so the script puts them on a coarse grid (each tensor on multiples of a power of two
  * near its std) and stores the file gzipped (322 KB rather than 2.9 MB); the test unpacks it first.
+ * The class-embed case is the defaults case with diffusers' class conditioning ({@code num_class_embeds} 4,
+ * {@code class_embed_type} null): its io.safetensors also holds the two samples' labels (1, and 3, the null
+ * class); the studio measured 1.0e-6 from PyTorch's float32 output there (1.3e-6 from float64), while any other
+ * label moves a sample's output by 0.46 to 0.96.
  *
  * <p>Tolerance: both sides compute in float32 with different kernels (oneDNN through DJL here, PyTorch's
  * own in the script), so they agree to float32 rounding, not bit for bit. The fixture also holds the
@@ -77,13 +83,13 @@ class UNetGoldenTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"defaults", "ddpm-cifar10", "head-dim", "head-dim-32"})
+    @ValueSource(strings = {"defaults", "ddpm-cifar10", "head-dim", "head-dim-32", "class-embed"})
     void forwardMatchesTheDiffusersReference(String name) throws Exception {
         Path dir = folder(name);
         try (NDManager m = NDManager.newBaseManager()) {
             UNet2DModel unet = UNetWeights.open(dir, m);
             Map<String, NDArray> io = SafeTensors.readNDArrays(m, dir.resolve("io.safetensors"));
-            float[] y = unet.forward(io.get("x"), io.get("t"), false).toFloatArray();
+            float[] y = unet.forward(io.get("x"), io.get("t"), labels(io), false).toFloatArray();
             float[] want = io.get("y").toFloatArray();
             float[] want64 = io.get("y64").toFloatArray();
             assertEquals(want.length, y.length);
@@ -99,15 +105,49 @@ class UNetGoldenTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"defaults", "ddpm-cifar10", "head-dim", "head-dim-32"})
+    @ValueSource(strings = {"defaults", "ddpm-cifar10", "head-dim", "head-dim-32", "class-embed"})
     void sameInputTwiceGivesBitIdenticalOutput(String name) throws Exception {
         Path dir = folder(name);
         try (NDManager m = NDManager.newBaseManager()) {
             UNet2DModel unet = UNetWeights.open(dir, m);
             Map<String, NDArray> io = SafeTensors.readNDArrays(m, dir.resolve("io.safetensors"));
-            float[] a = unet.forward(io.get("x"), io.get("t"), false).toFloatArray();
-            float[] b = unet.forward(io.get("x"), io.get("t"), false).toFloatArray();
+            float[] a = unet.forward(io.get("x"), io.get("t"), labels(io), false).toFloatArray();
+            float[] b = unet.forward(io.get("x"), io.get("t"), labels(io), false).toFloatArray();
             assertArrayEquals(bits(a), bits(b));
+        }
+    }
+
+    /**
+     * The class-embed case is read as diffusers' class conditioning (4 rows: 3 classes and the null class), and
+     * its output depends on the labels: another label per sample moves it far beyond the tolerance, in each
+     * sample; so a lookup of the wrong row, or labels ignored, would fail the golden comparison.
+     */
+    @Test
+    void classEmbedOutputDependsOnTheLabels() throws Exception {
+        Path dir = folder("class-embed");
+        try (NDManager m = NDManager.newBaseManager()) {
+            UNet2DModel unet = UNetWeights.open(dir, m);
+            assertEquals(4, unet.config().numClassEmbeds());
+            assertEquals(3, unet.classes());
+            assertEquals(3, unet.nullClass());
+            Map<String, NDArray> io = SafeTensors.readNDArrays(m, dir.resolve("io.safetensors"));
+            long[] labels = labels(io).toLongArray();
+            assertArrayEquals(new long[] {1, 3}, labels);
+            float[] want = io.get("y").toFloatArray();
+            int per = want.length / 2;
+            for (int shift = 1; shift < 4; shift++) {
+                long[] other = {(labels[0] + shift) % 4, (labels[1] + shift) % 4};
+                float[] y = unet.forward(io.get("x"), io.get("t"), m.create(other), false).toFloatArray();
+                for (int s = 0; s < 2; s++) {
+                    double max = 0;
+                    for (int i = s * per; i < (s + 1) * per; i++) {
+                        max = Math.max(max, Math.abs(y[i] - want[i]));
+                    }
+                    assertTrue(max > 1000 * TOLERANCE, "label " + other[s] + " for sample " + s + " moves the output by "
+                            + max);
+                }
+            }
+            assertThrows(IllegalArgumentException.class, () -> unet.forward(io.get("x"), io.get("t"), false));
         }
     }
 
@@ -122,6 +162,15 @@ class UNetGoldenTest {
         assertEquals(golden, studio);
         assertEquals(List.of(), studio.widthsWithOtherHeadsInDiffusers());
         assertEquals(32, UNetWeights.diffusersConfig(studio).get("attention_head_dim").asInt());
+    }
+
+    /**
+     * A class-conditional case's labels as int64 (the reader gives every tensor as float32; the file holds I64);
+     * null in an unconditional case.
+     */
+    static NDArray labels(Map<String, NDArray> io) {
+        NDArray l = io.get("labels");
+        return l == null ? null : l.toType(DataType.INT64, false);
     }
 
     private static int[] bits(float[] v) {

@@ -84,7 +84,11 @@ class UNetPublishedConfigsTest {
             {"time_embedding_dim", "1024"},
             {"downsample_type", "\"resnet\""},
             {"mid_block_type", "null"},
-            {"num_class_embeds", "10"},
+            {"class_embed_type", "\"timestep\""},
+            {"class_embed_type", "\"identity\""},
+            {"num_class_embeds", "1"},
+            {"num_class_embeds", "2.5"},
+            {"num_class_embeds", "\"ten\""},
         };
         for (String[] kv : bad) {
             ObjectNode n = (ObjectNode) JSON.readTree(DDPM_CIFAR10);

@@ -130,6 +130,61 @@ class UNetWeightsTest {
         }
     }
 
+    /** diffusers' class conditioning (class_embed_type null): num_class_embeds rows of class_embedding.weight. */
+    @Test
+    void numClassEmbedsReadsWritesAndLoadsTheClassEmbedding() throws Exception {
+        UNetConfig c = UNetConfig.of(SMALL, 3, 8).withNumClassEmbeds(11);
+        JsonNode n = UNetWeights.diffusersConfig(c);
+        assertEquals(11, n.get("num_class_embeds").asInt());
+        assertTrue(n.get("class_embed_type").isNull());
+        assertTrue(UNetWeights.diffusersConfig(UNetConfig.of(SMALL, 3, 8)).get("num_class_embeds").isNull());
+        UNetConfig back = UNetWeights.fromDiffusersConfig(n, tmp.resolve("config.json"));
+        assertEquals(11, back.numClassEmbeds());
+        assertEquals(new UNet2DModel(c).parameterCount(), new UNet2DModel(back).parameterCount());
+        try (NDManager m = NDManager.newBaseManager()) {
+            UNet2DModel a = new UNet2DModel(c);
+            a.initialize(m, new Rng(1), false);
+            assertEquals(new Shape(11, 64), a.namedParameters().get("class_embedding.weight").shape());
+            assertEquals(10, a.classes());
+            assertEquals(10, a.nullClass());
+            UNetWeights.writeConfig(c, tmp);
+            UNetWeights.writeWeights(a, tmp.resolve(UNetWeights.DIFFUSERS_WEIGHTS), Map.of());
+            UNet2DModel b = UNetWeights.open(tmp, m);
+            assertEquals(11, b.config().numClassEmbeds());
+            NDArray x = m.create(new Rng(9).gaussians(2 * 3 * 8 * 8), new Shape(2, 3, 8, 8));
+            NDArray t = m.create(new float[] {10, 700});
+            NDArray labels = m.create(new long[] {3, 10});
+            assertArrayEquals(a.forward(x, t, labels, false).toFloatArray(),
+                    b.forward(x, t, labels, false).toFloatArray(), 0f);
+        }
+    }
+
+    @Test
+    void aMissingOrExtraClassEmbeddingIsListedInTheOneError() throws Exception {
+        UNetConfig plain = UNetConfig.of(SMALL, 3, 8);
+        UNetConfig conditional = plain.withNumClassEmbeds(5);
+        try (NDManager m = NDManager.newBaseManager()) {
+            UNet2DModel a = new UNet2DModel(plain);
+            a.initialize(m, new Rng(1), false);
+            UNet2DModel b = new UNet2DModel(conditional);
+            b.initialize(m, new Rng(1), false);
+            Path plainFile = tmp.resolve("plain.safetensors");
+            Path conditionalFile = tmp.resolve("conditional.safetensors");
+            UNetWeights.writeWeights(a, plainFile, Map.of());
+            UNetWeights.writeWeights(b, conditionalFile, Map.of());
+            String missing = assertThrows(java.io.IOException.class, () -> UNetWeights.readFor(b, plainFile)).getMessage();
+            assertTrue(missing.contains("missing (1): class_embedding.weight") && missing.contains("plain.safetensors"),
+                    missing);
+            String extra = assertThrows(java.io.IOException.class, () -> UNetWeights.readFor(a, conditionalFile))
+                    .getMessage();
+            assertTrue(extra.contains("unexpected (1): class_embedding.weight"), extra);
+            UNet2DModel other = new UNet2DModel(plain.withNumClassEmbeds(3));
+            String shape = assertThrows(java.io.IOException.class, () -> UNetWeights.readFor(other, conditionalFile))
+                    .getMessage();
+            assertTrue(shape.contains("wrong shape (1): class_embedding.weight [5, 64] (expected [3, 64])"), shape);
+        }
+    }
+
     @Test
     void unsupportedDiffusersConfigsAreRefusedNamingTheField() throws Exception {
         ObjectMapper om = new ObjectMapper();
