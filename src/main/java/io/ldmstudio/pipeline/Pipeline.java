@@ -244,6 +244,11 @@ public final class Pipeline {
         return SamplerKind.DDPM;
     }
 
+    /** The classes a class-conditional denoiser takes (labels 0 … classes − 1); 0 when it is unconditional. */
+    public int classes() {
+        return unetConfig.classes();
+    }
+
     /** The denoiser's input shape for {@code n} images: (n, C, H, W). */
     public long[] noiseShape(int n) {
         return new long[] {n, unetConfig.inChannels(), unetConfig.sampleSize(), unetConfig.sampleSize()};

@@ -22,12 +22,22 @@ import java.util.function.BooleanSupplier;
  * training tensors — so the gallery, the scrubber and the CLI can sample while a run trains.
  */
 public final class SamplingService {
-    /** What to sample. {@code checkpointStep} 0 = the newest checkpoint. */
+    /**
+     * What to sample. {@code checkpointStep} 0 = the newest checkpoint; {@code condition} the class labels and
+     * guidance of a class-conditional run (null: unconditional, or a conditional run's null class).
+     */
     public record Request(String sampler, int steps, double eta, long seed, int n, boolean useEma,
-            long checkpointStep) {
+            long checkpointStep, Pipeline.Condition condition) {
 
         public Request {
             Pipeline.Request.check(steps, eta, n, "--");
+            if (condition != null && condition.labels().length != n) {
+                throw new IllegalArgumentException(condition.labels().length + " class labels for --n " + n + " images");
+            }
+        }
+
+        public Request(String sampler, int steps, double eta, long seed, int n, boolean useEma, long checkpointStep) {
+            this(sampler, steps, eta, seed, n, useEma, checkpointStep, null);
         }
     }
 
@@ -58,9 +68,16 @@ public final class SamplingService {
     public static Result sample(Pipeline pipeline, SamplerKind sampler, int steps, double eta, long seed, int n,
             float[] noise, Devices.DeviceInfo device, StepListener listener, BooleanSupplier cancelled,
             LatentDecoder decoder) throws IOException {
+        return sample(pipeline, sampler, steps, eta, seed, n, noise, null, device, listener, cancelled, decoder);
+    }
+
+    /** As above, conditioned on {@code condition}'s classes with its guidance (null: unconditional). */
+    public static Result sample(Pipeline pipeline, SamplerKind sampler, int steps, double eta, long seed, int n,
+            float[] noise, Pipeline.Condition condition, Devices.DeviceInfo device, StepListener listener,
+            BooleanSupplier cancelled, LatentDecoder decoder) throws IOException {
         int latentSize = pipeline.unetConfig().sampleSize();
         try (NDManager manager = NDManager.newBaseManager(device.device())) {
-            Pipeline.Result r = pipeline.generate(new Pipeline.Request(sampler, steps, eta, seed, n, noise), manager,
+            Pipeline.Result r = pipeline.generate(new Pipeline.Request(sampler, steps, eta, seed, n, noise, condition), manager,
                     listener, cancelled, decoder == null ? null : (latents, k) -> decoder.decode(latents, k, latentSize));
             return new Result(r.images(), r.channels(), r.height(), r.width(), 0,
                     pipeline.pipelineClass() + " " + pipeline.origin(), r.seconds());
@@ -134,7 +151,7 @@ public final class SamplingService {
         int latentSize = config.unetResolution();
         try (NDManager manager = NDManager.newBaseManager(device.device())) {
             Pipeline.Result r = pipeline.generate(new Pipeline.Request(kind, req.steps(), req.eta(), req.seed(), req.n(),
-                    noise == null ? null : noise.data()), manager, listener, cancelled,
+                    noise == null ? null : noise.data(), req.condition()), manager, listener, cancelled,
                     decoder == null ? null : (latents, n) -> decoder.decode(latents, n, latentSize));
             return new Result(r.images(), r.channels(), r.height(), r.width(), cp.step(),
                     weights.getFileName().toString(), r.seconds());

@@ -16,9 +16,21 @@ import java.nio.file.Path;
 public final class RunPipelines {
     private RunPipelines() {}
 
-    /** The U-Net a run trains. */
+    /**
+     * The U-Net a run trains: with a class embedding of classes + 1 rows (the last the null class) when the
+     * run is class-conditional.
+     */
     public static UNetConfig unetConfig(RunConfig config) {
-        return UNetConfig.of(config.model(), config.unetChannels(), config.unetResolution());
+        UNetConfig uc = UNetConfig.of(config.model(), config.unetChannels(), config.unetResolution());
+        RunConfig.Conditioning c = config.conditioning();
+        if (c.conditional()) {
+            if (c.classes() < 1) {
+                throw new IllegalStateException("conditioning.type " + c.type() + " but the number of classes is not"
+                        + " known yet: it is taken from the dataset when the run starts");
+            }
+            uc = uc.withNumClassEmbeds(c.classes() + 1);
+        }
+        return uc;
     }
 
     /**
