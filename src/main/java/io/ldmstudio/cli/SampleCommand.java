@@ -60,6 +60,23 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--device", description = "auto|cpu|cuda[:N]|mps (default: the run's config)")
     String device;
 
+    @Option(names = "--class", paramLabel = "K|NAME[,…]|all", description = "for a class-conditional model: the classes"
+            + " to sample, by label or name, cycled over the images (--n defaults to their count); all = one row per"
+            + " class of --n images (default 4). Without it a conditional model samples its null class")
+    String classArg;
+
+    @Option(names = "--guidance", paramLabel = "W", description = "classifier-free guidance scale with --class (1 = none;"
+            + " default: the run's conditioning.guidance, 3 for a pipeline folder)")
+    Double guidance;
+
+    @Option(names = "--guidance-rescale", paramLabel = "PHI", defaultValue = "0", description = "guidance rescale φ in"
+            + " [0, 1] (Lin et al.; diffusers' guidance_rescale; default: ${DEFAULT-VALUE})")
+    double guidanceRescale;
+
+    @Option(names = "--guidance-sweep", paramLabel = "W[,W…]", split = ",", description = "with --class: the same x_T at"
+            + " each guidance scale; a .png OUT gets one labelled row per scale, a folder sample-w<W>-0000.png, …")
+    java.util.List<Double> sweep;
+
     @Mixin
     Common common;
 
@@ -75,10 +92,6 @@ final class SampleCommand implements Callable<Integer> {
             if (n != null && n != shape[0]) {
                 throw new IllegalArgumentException("--n " + n + " but " + noise + " holds " + shape[0] + " images' x_T");
             }
-            n = Math.toIntExact(shape[0]);
-        }
-        if (n == null) {
-            n = 16;
         }
         Path asPath = Path.of(runName);
         io.ldmstudio.pipeline.Pipeline pipeline = null;
@@ -103,11 +116,30 @@ final class SampleCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--set " + s + ": expected a number, e.g. vqvae.scaling_factor=1.0");
             }
         }
+        int classes = pipeline != null ? pipeline.classes()
+                : run.config().conditioning().conditional() ? run.config().conditioning().classes() : 0;
+        ClassChoice choice = classArg == null ? null
+                : ClassChoice.parse(classArg, classes, run != null ? run.classNames() : java.util.List.of(), n, runName);
+        if (choice == null && (guidance != null || sweep != null)) {
+            throw new IllegalArgumentException((sweep != null ? "--guidance-sweep" : "--guidance") + " needs --class: guidance"
+                    + " pushes samples towards a class" + (classes == 0 ? ", and " + runName + " is unconditional" : ""));
+        }
+        if (choice != null) {
+            n = choice.labels().length;
+        } else if (n == null) {
+            n = xT != null ? Math.toIntExact(xT.shape()[0]) : 16;
+        }
+        if (xT != null && xT.shape()[0] != n) {
+            throw new IllegalArgumentException(noise + " holds " + xT.shape()[0] + " images' x_T, but " + n + " are asked for"
+                    + (choice != null ? " by --class" : " (--n)"));
+        }
+        double w = guidance != null ? guidance : run != null ? run.config().conditioning().guidance() : 3.0;
+        java.util.List<Double> scales = sweep != null ? sweep : java.util.List.of(w);
         String samplerName = sampler != null ? sampler.toLowerCase(Locale.ROOT)
                 : pipeline != null ? pipeline.defaultSampler().key : "ddim";
         sampler = samplerName;
         io.ldmstudio.config.SamplerKind kind = io.ldmstudio.config.SamplerKind.parse(samplerName, "--sampler");
-        SamplingService.Request req = new SamplingService.Request(samplerName, steps, eta, seed, n, !noEma, checkpoint);
+        final int count = n;
         Devices.DeviceInfo info = Common.device(device != null ? device : run != null ? run.config().device() : "auto");
         Progress bar = new Progress(System.out, sampler, steps, "step", Progress.isTerminal());
         StepListener progress = new StepListener() {
@@ -131,32 +163,25 @@ final class SampleCommand implements Callable<Integer> {
                 tw = new TrajectoryWriter(trajectory, progress, decoder);
                 listener = tw;
             }
-            SamplingService.Result r;
-            if (pipeline != null) {
-                if (xT != null && !java.util.Arrays.equals(xT.shape(), pipeline.noiseShape(n))) {
-                    throw new IllegalArgumentException(noise + ": shape " + xT.shapeText() + " where " + asPath + "'s denoiser"
-                            + " takes [n, C, H, W] = " + java.util.Arrays.toString(pipeline.noiseShape(n)));
-                }
-                r = SamplingService.sample(pipeline, kind, steps, kind.usesEta ? eta : 0, seed, n, xT == null ? null : xT.data(),
-                        info, listener, () -> false, decoder);
-            } else {
-                r = SamplingService.sample(run, req, info, listener, () -> false, decoder, xT, noise);
+            if (pipeline != null && xT != null && !java.util.Arrays.equals(xT.shape(), pipeline.noiseShape(n))) {
+                throw new IllegalArgumentException(noise + ": shape " + xT.shapeText() + " where " + asPath + "'s denoiser"
+                        + " takes [n, C, H, W] = " + java.util.Arrays.toString(pipeline.noiseShape(n)));
             }
+            java.util.List<SamplingService.Result> results = new java.util.ArrayList<>();
+            for (double scale : scales) { // the same seed and x_T at every scale
+                io.ldmstudio.pipeline.Pipeline.Condition condition = choice == null ? null
+                        : new io.ldmstudio.pipeline.Pipeline.Condition(choice.labels(), scale, guidanceRescale);
+                if (pipeline != null) {
+                    results.add(SamplingService.sample(pipeline, kind, steps, kind.usesEta ? eta : 0, seed, count,
+                            xT == null ? null : xT.data(), condition, info, listener, () -> false, decoder));
+                } else {
+                    results.add(SamplingService.sample(run, new SamplingService.Request(samplerName, steps, eta, seed, count,
+                            !noEma, checkpoint, condition), info, listener, () -> false, decoder, xT, noise));
+                }
+            }
+            SamplingService.Result r = results.get(0);
             bar.finish();
-            if (out.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".png")) {
-                if (out.toAbsolutePath().getParent() != null) {
-                    Files.createDirectories(out.toAbsolutePath().getParent());
-                }
-                ImageWriter.writeGrid(r.images(), r.channels(), r.height(), r.width(), out);
-                System.out.println("wrote a grid of " + n + " samples to " + out);
-            } else {
-                Files.createDirectories(out);
-                for (int i = 0; i < r.images().size(); i++) {
-                    ImageWriter.writePng(r.images().get(i), r.channels(), r.height(), r.width(),
-                            out.resolve(String.format(Locale.ROOT, "sample-%04d.png", i)));
-                }
-                System.out.println("wrote " + n + " samples (" + r.width() + "x" + r.height() + ") to " + out);
-            }
+            write(results, scales, choice);
             if (tw != null) {
                 System.out.println("wrote the trajectory (" + tw.stepsWritten() + " steps, x_t, x̂0 and ε̂"
                         + (latent ? "; x_t and x̂0 decoded, ε̂ in latent space" : "") + ") to " + trajectory);
@@ -170,6 +195,53 @@ final class SampleCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * Writes the samples: a .png OUT gets one grid — for a guidance sweep one labelled row per scale, for
+     * {@code --class all} one labelled row per class — any other OUT a folder of PNGs.
+     */
+    private void write(java.util.List<SamplingService.Result> results, java.util.List<Double> scales, ClassChoice choice)
+            throws java.io.IOException {
+        SamplingService.Result r0 = results.get(0);
+        int c = r0.channels();
+        int h = r0.height();
+        int w = r0.width();
+        boolean sweeping = sweep != null;
+        if (out.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".png")) {
+            if (out.toAbsolutePath().getParent() != null) {
+                Files.createDirectories(out.toAbsolutePath().getParent());
+            }
+            if (sweeping) {
+                java.util.List<float[]> all = new java.util.ArrayList<>();
+                java.util.List<String> rows = new java.util.ArrayList<>();
+                for (int k = 0; k < results.size(); k++) {
+                    all.addAll(results.get(k).images());
+                    rows.add("w = " + fmt(scales.get(k)));
+                }
+                ImageWriter.writePng(io.ldmstudio.data.Grids.labelledRows(all, c, h, w, r0.images().size(), rows), out);
+            } else if (choice != null && choice.perClass() > 0) {
+                ImageWriter.writePng(io.ldmstudio.data.Grids.labelledRows(r0.images(), c, h, w, choice.perClass(),
+                        choice.rowLabels()), out);
+            } else {
+                ImageWriter.writeGrid(r0.images(), c, h, w, out);
+            }
+            System.out.println("wrote a grid of " + results.size() * r0.images().size() + " samples to " + out);
+            return;
+        }
+        Files.createDirectories(out);
+        for (int k = 0; k < results.size(); k++) {
+            String prefix = sweeping ? "sample-w" + fmt(scales.get(k)) + "-" : "sample-";
+            for (int i = 0; i < results.get(k).images().size(); i++) {
+                ImageWriter.writePng(results.get(k).images().get(i), c, h, w,
+                        out.resolve(String.format(Locale.ROOT, "%s%04d.png", prefix, i)));
+            }
+        }
+        System.out.println("wrote " + results.size() * r0.images().size() + " samples (" + w + "x" + h + ") to " + out);
+    }
+
+    private static String fmt(double v) {
+        return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
     }
 
     /** The sampler names, from the one registry ({@link io.ldmstudio.config.SamplerKind}). */

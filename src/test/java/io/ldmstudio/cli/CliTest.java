@@ -379,4 +379,61 @@ class CliTest {
         assertEquals(0, presets.code(), presets.err());
         assertTrue(presets.out().contains("quickstart"), presets.out());
     }
+
+    /** sample --class / --guidance / --guidance-sweep on a class-conditional run (the procedural shapes' 5 classes). */
+    @Test
+    void samplingAConditionalRunByClassWithGuidanceAndASweep() throws Exception {
+        List<String> a = new ArrayList<>(List.of(train("cond", 2)));
+        a.addAll(List.of("--set", "conditioning.type=class"));
+        Outcome t = run(a.toArray(String[]::new));
+        assertEquals(0, t.code(), t.err());
+        String[] common = {"--steps", "2", "--workspace", tmp.toString()};
+
+        Path all = tmp.resolve("all.png");
+        Outcome o = run(concat(new String[] {"sample", "cond", "--class", "all", "--n", "1", "--out", all.toString()}, common));
+        assertEquals(0, o.code(), o.err());
+        BufferedImage grid = ImageIO.read(all.toFile());
+        assertEquals(5 * (16 + 2) + 2, grid.getHeight(), "one row per class");
+
+        Path two = tmp.resolve("two");
+        o = run(concat(new String[] {"sample", "cond", "--class", "Disc,4", "--out", two.toString()}, common));
+        assertEquals(0, o.code(), o.err());
+        try (Stream<Path> files = Files.list(two)) {
+            assertEquals(2, files.count(), "--n defaults to the classes listed");
+        }
+
+        Path sweep = tmp.resolve("sweep.png");
+        o = run(concat(new String[] {"sample", "cond", "--class", "ring", "--n", "3", "--guidance-sweep", "1,3", "--out",
+            sweep.toString()}, common));
+        assertEquals(0, o.code(), o.err());
+        BufferedImage s = ImageIO.read(sweep.toFile());
+        assertEquals(2 * (16 + 2) + 2, s.getHeight(), "one row per guidance scale");
+        assertTrue(s.getWidth() > 3 * (16 + 2) + 2, "labelled: " + s.getWidth());
+        Path sweepDir = tmp.resolve("sweepdir");
+        o = run(concat(new String[] {"sample", "cond", "--class", "ring", "--guidance-sweep", "1,3", "--out",
+            sweepDir.toString()}, common));
+        assertEquals(0, o.code(), o.err());
+        assertTrue(Files.exists(sweepDir.resolve("sample-w1-0000.png")) && Files.exists(sweepDir.resolve("sample-w3-0000.png")));
+        // the same x_T at both scales, guidance changes the image
+        assertFalse(java.util.Arrays.equals(pixels(sweepDir.resolve("sample-w1-0000.png")),
+                pixels(sweepDir.resolve("sample-w3-0000.png"))));
+
+        Outcome bad = run(concat(new String[] {"sample", "cond", "--class", "hexagon", "--out", all.toString()}, common));
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("hexagon") && bad.err().contains("disc, square, triangle, ring, stripes"), bad.err());
+        Outcome noClass = run(concat(new String[] {"sample", "cond", "--guidance", "2", "--out", all.toString()}, common));
+        assertEquals(2, noClass.code());
+        assertTrue(noClass.err().contains("--guidance needs --class"), noClass.err());
+
+        assertEquals(0, run(train("plain", 2)).code());
+        Outcome uncond = run(concat(new String[] {"sample", "plain", "--class", "0", "--out", all.toString()}, common));
+        assertEquals(2, uncond.code());
+        assertTrue(uncond.err().contains("unconditional"), uncond.err());
+    }
+
+    static String[] concat(String[] a, String[] b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
 }
