@@ -119,7 +119,7 @@ final class SampleCommand implements Callable<Integer> {
         int classes = pipeline != null ? pipeline.classes()
                 : run.config().conditioning().conditional() ? run.config().conditioning().classes() : 0;
         ClassChoice choice = classArg == null ? null
-                : ClassChoice.parse(classArg, classes, run != null ? run.classNames() : java.util.List.of(), n, runName);
+                : ClassChoice.parse(classArg, classes, run != null ? run.classNames() : pipeline.classNames(), n, runName);
         if (choice == null && (guidance != null || sweep != null)) {
             throw new IllegalArgumentException((sweep != null ? "--guidance-sweep" : "--guidance") + " needs --class: guidance"
                     + " pushes samples towards a class" + (classes == 0 ? ", and " + runName + " is unconditional" : ""));

@@ -85,6 +85,7 @@ public final class Pipeline {
     private final Autoencoder autoencoder;
     private final LatentAutoencoder sharedAutoencoder;
     private final Double latentScale;
+    private List<String> classNames = List.of();
 
     private Pipeline(String pipelineClass, String origin, PipelineFolder folder, UNetConfig unetConfig,
             Loader<UNet2DModel> unetLoader, UNet2DModel sharedUnet, SchedulerConfig scheduler, Autoencoder autoencoder,
@@ -131,8 +132,10 @@ public final class Pipeline {
             }
         }
         Path weights = unet.weights();
-        return new Pipeline(folder.pipelineClass(), dir.toString(), folder, uc,
+        Pipeline p = new Pipeline(folder.pipelineClass(), dir.toString(), folder, uc,
                 m -> loadUnet(uc, weights, m), null, scheduler, ae, null, null);
+        p.classNames = readClassNames(unet.config(), uc.classes());
+        return p;
     }
 
     /**
@@ -184,8 +187,47 @@ public final class Pipeline {
             throw new IllegalArgumentException("latent scale: " + origin + " is a " + pipelineClass
                     + " in pixel space, with no autoencoder to scale for");
         }
-        return new Pipeline(pipelineClass, origin, folder, unetConfig, unetLoader, sharedUnet, scheduler, autoencoder,
+        Pipeline p = new Pipeline(pipelineClass, origin, folder, unetConfig, unetLoader, sharedUnet, scheduler, autoencoder,
                 sharedAutoencoder, scale);
+        p.classNames = classNames;
+        return p;
+    }
+
+    /**
+     * The same pipeline with names for its classes, by label ({@link #classes()} of them), written into the
+     * U-Net's config as {@code id2label} when saved (as DiT's pipeline names ImageNet's classes).
+     */
+    public Pipeline withClassNames(List<String> names) {
+        if (!names.isEmpty() && names.size() != classes()) {
+            throw new IllegalArgumentException(names.size() + " class names for a denoiser of " + classes() + " classes");
+        }
+        Pipeline p = new Pipeline(pipelineClass, origin, folder, unetConfig, unetLoader, sharedUnet, scheduler, autoencoder,
+                sharedAutoencoder, latentScale);
+        p.classNames = List.copyOf(names);
+        return p;
+    }
+
+    /** Its classes' names by label, when known ({@code id2label} in the U-Net's config); else empty. */
+    public List<String> classNames() {
+        return classNames;
+    }
+
+    /** {@code id2label} of a class-conditional U-Net's config, when it has one for every class; else empty. */
+    private static List<String> readClassNames(Path config, int classes) throws IOException {
+        if (classes == 0) {
+            return List.of();
+        }
+        com.fasterxml.jackson.databind.JsonNode id2label = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(config.toFile()).path("id2label");
+        List<String> names = new ArrayList<>();
+        for (int k = 0; k < classes; k++) {
+            com.fasterxml.jackson.databind.JsonNode n = id2label.path(Integer.toString(k));
+            if (!n.isTextual()) {
+                return List.of();
+            }
+            names.add(n.asText());
+        }
+        return names;
     }
 
     /** The folder it was opened from; null for a pipeline assembled from a run or from models in memory. */
@@ -450,6 +492,17 @@ public final class Pipeline {
             UNet2DModel unet = sharedUnet != null ? sharedUnet : unetLoader.load(m);
             try {
                 UNetWeights.writeConfig(unetConfig, dir.resolve("unet"));
+                if (!classNames.isEmpty()) {
+                    Path cfg = dir.resolve("unet").resolve(PipelineFolder.MODEL_CONFIG);
+                    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+                    com.fasterxml.jackson.databind.node.ObjectNode n =
+                            (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(cfg.toFile());
+                    com.fasterxml.jackson.databind.node.ObjectNode labels = n.putObject("id2label");
+                    for (int k = 0; k < classNames.size(); k++) {
+                        labels.put(Integer.toString(k), classNames.get(k));
+                    }
+                    AtomicFiles.writeString(cfg, json.writerWithDefaultPrettyPrinter().writeValueAsString(n));
+                }
                 UNetWeights.writeWeights(unet, dir.resolve("unet").resolve(UNetWeights.DIFFUSERS_WEIGHTS), metadata);
             } finally {
                 if (unet != sharedUnet) {

@@ -164,6 +164,9 @@ final class DiffusionTask implements TrainingTask {
     public String export(Run run, long step) throws IOException {
         Path dir = run.exportsDir().resolve("diffusers");
         Pipeline pipeline = RunPipelines.live(config, trained.forInference(true), latent);
+        if (pipeline.classes() > 0 && trainSource.classNames().size() == pipeline.classes()) {
+            pipeline = pipeline.withClassNames(trainSource.classNames());
+        }
         List<String> notes = pipeline.save(dir, Map.of("step", Long.toString(step)), manager);
         return "exported a diffusers " + pipeline.pipelineClass() + " (" + (trained.ema() != null ? "EMA" : "raw")
                 + " weights" + (latent != null ? ", with its autoencoder as vqvae" : "") + ") to " + dir

@@ -88,14 +88,15 @@ public final class UNetWeights {
 
     /**
      * Every key of diffusers' {@code UNet2DModel.__init__} (models/unets/unet_2d.py), plus the studio's own
-     * {@code studio_num_heads}; keys starting with {@code _} are diffusers' bookkeeping.
+     * {@code studio_num_heads} and {@code id2label} (a class-conditional export's class names, which diffusers ignores
+     * with a warning); keys starting with {@code _} are diffusers' bookkeeping.
      */
     static final Set<String> KNOWN_KEYS = Set.of("sample_size", "in_channels", "out_channels", "center_input_sample",
             "time_embedding_type", "time_embedding_dim", "freq_shift", "flip_sin_to_cos", "down_block_types",
             "mid_block_type", "up_block_types", "block_out_channels", "layers_per_block", "mid_block_scale_factor",
             "downsample_padding", "downsample_type", "upsample_type", "dropout", "act_fn", "attention_head_dim",
             "norm_num_groups", "attn_norm_num_groups", "norm_eps", "resnet_time_scale_shift", "add_attention",
-            "class_embed_type", "num_class_embeds", "num_train_timesteps", "studio_num_heads");
+            "class_embed_type", "num_class_embeds", "num_train_timesteps", "studio_num_heads", "id2label");
 
     /**
      * Reads a diffusers {@code UNet2DModel} config. Only what the studio's network implements is

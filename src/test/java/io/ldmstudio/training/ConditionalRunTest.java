@@ -66,6 +66,7 @@ class ConditionalRunTest {
                 Files.readString(export.resolve("unet/config.json")));
         Pipeline p = Pipeline.open(export);
         assertEquals(5, p.classes());
+        assertEquals(shapes, p.classNames(), "the class names go along as id2label");
         SamplingService.Result fromExport = SamplingService.sample(p, SamplerKind.DDIM, 3, 0, 1, 2, null,
                 new Pipeline.Condition(labels, 3.0, 0), CPU, null, () -> false, null);
         for (int i = 0; i < 2; i++) {
