@@ -16,9 +16,9 @@ import java.util.List;
  * @param upBlockTypes               per level, deepest first, {@code CrossAttnUpBlock2D} or {@code UpBlock2D}
  * @param blockOutChannels           channels of each level
  * @param layersPerBlock             resnets per down level (up levels have one more)
- * @param numAttentionHeads          heads per level, as diffusers resolves them: {@code num_attention_heads}, or
- *                                   when that is null {@code attention_head_dim} (a historical naming quirk: in
- *                                   UNet2DConditionModel that number is the heads, and a head has C / heads channels)
+ * @param numAttentionHeads          heads per level, as diffusers resolves them from {@code attention_head_dim}
+ *                                   (a historical naming quirk: in UNet2DConditionModel that number is the heads,
+ *                                   and a head has C / heads channels; {@code num_attention_heads} must be null)
  * @param crossAttentionDim          width of the encoder's tokens
  * @param transformerLayersPerBlock  transformer blocks per Transformer2DModel
  * @param normNumGroups              GroupNorm groups everywhere

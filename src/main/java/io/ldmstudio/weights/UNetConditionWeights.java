@@ -3,6 +3,8 @@ package io.ldmstudio.weights;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ldmstudio.nn.UNet2DConditionConfig;
 import io.ldmstudio.nn.UNet2DConditionModel;
 import io.ldmstudio.util.Rng;
@@ -61,6 +63,67 @@ public final class UNetConditionWeights {
 
     /** Keys with no effect here: float32 attention; the heads of an addition embedding that is null. */
     private static final Set<String> IGNORED = Set.of("upcast_attention", "addition_embed_type_num_heads");
+
+    /**
+     * diffusers {@code UNet2DConditionModel} config for this shape: every key the network depends on, the
+     * heads per level under {@code attention_head_dim} (one number when the levels agree), as diffusers reads them.
+     */
+    public static ObjectNode diffusersConfig(UNet2DConditionConfig c) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("_class_name", "UNet2DConditionModel");
+        n.put("_diffusers_version", "0.27.0");
+        if (c.sampleSize() != null) {
+            n.put("sample_size", c.sampleSize());
+        } else {
+            n.putNull("sample_size");
+        }
+        n.put("in_channels", c.inChannels());
+        n.put("out_channels", c.outChannels());
+        n.put("center_input_sample", false);
+        n.put("flip_sin_to_cos", c.flipSinToCos());
+        n.put("freq_shift", c.freqShift());
+        ArrayNode down = n.putArray("down_block_types");
+        c.downBlockTypes().forEach(down::add);
+        n.put("mid_block_type", "UNetMidBlock2DCrossAttn");
+        ArrayNode up = n.putArray("up_block_types");
+        c.upBlockTypes().forEach(up::add);
+        n.put("only_cross_attention", false);
+        ArrayNode outs = n.putArray("block_out_channels");
+        c.blockOutChannels().forEach(outs::add);
+        n.put("layers_per_block", c.layersPerBlock());
+        n.put("downsample_padding", c.downsamplePadding());
+        n.put("mid_block_scale_factor", 1);
+        n.put("dropout", c.dropout());
+        n.put("act_fn", "silu");
+        n.put("norm_num_groups", c.normNumGroups());
+        n.put("norm_eps", c.normEps());
+        n.put("cross_attention_dim", c.crossAttentionDim());
+        n.put("transformer_layers_per_block", c.transformerLayersPerBlock());
+        if (c.numAttentionHeads().stream().distinct().count() == 1) {
+            n.put("attention_head_dim", c.numAttentionHeads().get(0));
+        } else {
+            ArrayNode h = n.putArray("attention_head_dim");
+            c.numAttentionHeads().forEach(h::add);
+        }
+        n.putNull("num_attention_heads");
+        n.put("use_linear_projection", false);
+        n.put("upcast_attention", false);
+        n.put("resnet_time_scale_shift", "default");
+        n.put("time_embedding_type", "positional");
+        n.putNull("class_embed_type");
+        n.putNull("num_class_embeds");
+        n.putNull("addition_embed_type");
+        n.putNull("encoder_hid_dim");
+        return n;
+    }
+
+    /** Writes {@code config.json} and {@code diffusion_pytorch_model.safetensors} (float32) into {@code dir}. */
+    public static void save(UNet2DConditionModel unet, Path dir, Map<String, String> metadata) throws IOException {
+        Files.createDirectories(dir);
+        byte[] json = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(diffusersConfig(unet.config()));
+        WeightFiles.writeAtomically(dir.resolve(UNetWeights.CONFIG), ch -> ch.write(java.nio.ByteBuffer.wrap(json)));
+        UNetWeights.writeWeights(unet, dir.resolve(UNetWeights.DIFFUSERS_WEIGHTS), metadata);
+    }
 
     /** Opens a diffusers folder: the network built from its config, its parameters in {@code manager}. */
     public static UNet2DConditionModel open(Path dir, NDManager manager) throws IOException {
@@ -127,11 +190,14 @@ public final class UNetConditionWeights {
                 List.of("CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"));
         List<String> up = strings(n.path("up_block_types"),
                 List.of("UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"));
-        // diffusers: num_attention_heads = num_attention_heads or attention_head_dim (the head count, despite its name)
-        JsonNode heads = n.path("num_attention_heads");
-        if (heads.isMissingNode() || heads.isNull()) {
-            heads = n.has("attention_head_dim") ? n.get("attention_head_dim") : JSON.getNodeFactory().numberNode(8);
+        // diffusers: num_attention_heads = num_attention_heads or attention_head_dim (the head count, despite its
+        // name); its __init__ raises on a non-null num_attention_heads (diffusers issue 2011), and so does this
+        if (n.hasNonNull("num_attention_heads")) {
+            throw new IOException(file + ": num_attention_heads " + n.get("num_attention_heads") + " is refused, as"
+                    + " diffusers' UNet2DConditionModel refuses it; attention_head_dim holds the heads per level");
         }
+        JsonNode heads = n.hasNonNull("attention_head_dim") ? n.get("attention_head_dim")
+                : JSON.getNodeFactory().numberNode(8);
         List<Integer> numHeads = perLevel(heads, levels, "num_attention_heads/attention_head_dim", file);
         int crossDim = single(n.path("cross_attention_dim"), 1280, "cross_attention_dim", file);
         int layers = single(n.path("layers_per_block"), 2, "layers_per_block", file);
