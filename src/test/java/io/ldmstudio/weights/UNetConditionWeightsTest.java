@@ -87,4 +87,57 @@ class UNetConditionWeightsTest {
         assertEquals(List.of(8, 8), UNetConditionWeights.fromDiffusersConfig(n, tmp.resolve("config.json"))
                 .numAttentionHeads()); // diffusers' default, 8
     }
+
+    /** Stable Diffusion 1.5's unet/config.json (stable-diffusion-v1-5/stable-diffusion-v1-5), as published. */
+    static final String SD15 = """
+            {
+              "_class_name": "UNet2DConditionModel",
+              "_diffusers_version": "0.6.0",
+              "act_fn": "silu",
+              "attention_head_dim": 8,
+              "block_out_channels": [320, 640, 1280, 1280],
+              "center_input_sample": false,
+              "cross_attention_dim": 768,
+              "down_block_types": ["CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"],
+              "downsample_padding": 1,
+              "flip_sin_to_cos": true,
+              "freq_shift": 0,
+              "in_channels": 4,
+              "layers_per_block": 2,
+              "mid_block_scale_factor": 1,
+              "norm_eps": 1e-05,
+              "norm_num_groups": 32,
+              "out_channels": 4,
+              "sample_size": 64,
+              "up_block_types": ["UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"]
+            }
+            """;
+
+    /**
+     * The network built from SD 1.5's config has diffusers' 859,520,964 weights (the figure in diffusers'
+     * own {@code num_parameters} docstring for that unet) in 686 tensors, under diffusers' names and shapes.
+     * Nothing is allocated: parameters have shapes until initialised.
+     */
+    @Test
+    void stableDiffusion15sConfigBuildsItsUNet() throws Exception {
+        UNet2DConditionConfig c = UNetConditionWeights.fromDiffusersConfig(JSON.readTree(SD15), tmp.resolve("config.json"));
+        assertEquals(List.of(8, 8, 8, 8), c.numAttentionHeads());
+        UNet2DConditionModel unet = new UNet2DConditionModel(c);
+        assertEquals(859_520_964L, unet.parameterCount());
+        var params = unet.namedParameters();
+        assertEquals(686, params.size());
+        Map<String, Shape> shapes = Map.of(
+                "time_embedding.linear_1.weight", new Shape(1280, 320),
+                "down_blocks.0.attentions.0.transformer_blocks.0.attn2.to_k.weight", new Shape(320, 768),
+                "down_blocks.0.attentions.0.transformer_blocks.0.ff.net.0.proj.weight", new Shape(2560, 320),
+                "down_blocks.0.attentions.0.transformer_blocks.0.ff.net.2.weight", new Shape(320, 1280),
+                "mid_block.attentions.0.proj_in.weight", new Shape(1280, 1280, 1, 1),
+                "up_blocks.3.attentions.2.transformer_blocks.0.attn1.to_out.0.bias", new Shape(320),
+                "up_blocks.0.resnets.2.conv_shortcut.weight", new Shape(1280, 2560, 1, 1),
+                "down_blocks.2.downsamplers.0.conv.weight", new Shape(1280, 1280, 3, 3));
+        for (Map.Entry<String, Shape> e : shapes.entrySet()) {
+            assertTrue(params.containsKey(e.getKey()), e.getKey());
+            assertEquals(e.getValue(), params.get(e.getKey()).shape(), e.getKey());
+        }
+    }
 }
