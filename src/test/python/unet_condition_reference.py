@@ -1,13 +1,14 @@
 #!/usr/bin/python3
-"""Golden fixture for the studio's UNet2DConditionModel: diffusers' UNet2DConditionModel (cross-attention U-Net)
+"""Golden fixtures for the studio's UNet2DConditionModel: diffusers' UNet2DConditionModel (cross-attention U-Net)
 re-implemented in plain PyTorch.
 
 Regenerate (from the repository root; needs python3-torch and python3-numpy, not diffusers):
 
-    /usr/bin/python3 src/test/python/unet_condition_reference.py           # writes src/test/resources/golden/unet-cond/
+    /usr/bin/python3 src/test/python/unet_condition_reference.py           # writes src/test/resources/golden/unet-cond*/
     /usr/bin/python3 src/test/python/unet_condition_reference.py --check   # recomputes and compares with the files
 
-The folder holds what a diffusers user would have:
+Cases (CASES below): unet-cond (1x1-conv projections, as LDM and SD 1.x) and unet-cond-linear (SD 2.x's Linear
+projections, two transformer blocks per Transformer2DModel). Each folder holds what a diffusers user would have:
     config.json                             diffusers UNet2DConditionModel config (diffusers' keys)
     diffusion_pytorch_model.safetensors.gz  float32 weights under diffusers' state_dict names, on a coarse grid
                                             (see unet_reference.quantize), gzipped
@@ -22,7 +23,7 @@ names so state_dict() names are diffusers' own:
                                            attention_head_dim; reversed for the up blocks, the last for the mid block)
     models/unets/unet_2d_blocks.py         CrossAttnDownBlock2D, DownBlock2D, UNetMidBlock2DCrossAttn,
                                            CrossAttnUpBlock2D, UpBlock2D
-    models/transformers/transformer_2d.py  Transformer2DModel, continuous input, use_linear_projection False
+    models/transformers/transformer_2d.py  Transformer2DModel, continuous input, use_linear_projection either way
                                            (GroupNorm eps 1e-6, 1x1-conv proj_in/proj_out, residual)
     models/attention.py                    BasicTransformerBlock (norm_type "layer_norm", eps 1e-5), FeedForward
     models/activations.py                  GEGLU (exact gelu)
@@ -124,27 +125,43 @@ class BasicTransformerBlock(nn.Module):
 
 class Transformer2DModel(nn.Module):
     def __init__(self, num_attention_heads, attention_head_dim, in_channels, num_layers, cross_attention_dim,
-                 norm_num_groups):
+                 norm_num_groups, use_linear_projection):
         super().__init__()
         inner_dim = num_attention_heads * attention_head_dim
+        self.use_linear_projection = use_linear_projection
         self.norm = nn.GroupNorm(num_groups=norm_num_groups, num_channels=in_channels, eps=1e-6, affine=True)
-        self.proj_in = nn.Conv2d(in_channels, inner_dim, kernel_size=1, stride=1, padding=0)
+        if use_linear_projection:
+            self.proj_in = nn.Linear(in_channels, inner_dim)
+        else:
+            self.proj_in = nn.Conv2d(in_channels, inner_dim, kernel_size=1, stride=1, padding=0)
         self.transformer_blocks = nn.ModuleList([
             BasicTransformerBlock(inner_dim, num_attention_heads, attention_head_dim, cross_attention_dim)
             for _ in range(num_layers)])
-        self.proj_out = nn.Conv2d(inner_dim, in_channels, kernel_size=1, stride=1, padding=0)
+        if use_linear_projection:
+            self.proj_out = nn.Linear(inner_dim, in_channels)
+        else:
+            self.proj_out = nn.Conv2d(inner_dim, in_channels, kernel_size=1, stride=1, padding=0)
 
     def forward(self, hidden_states, encoder_hidden_states):
         batch, _, height, width = hidden_states.shape
         residual = hidden_states
         hidden_states = self.norm(hidden_states)
-        hidden_states = self.proj_in(hidden_states)
-        inner_dim = hidden_states.shape[1]
-        hidden_states = hidden_states.permute(0, 2, 3, 1).reshape(batch, height * width, inner_dim)
+        if not self.use_linear_projection:
+            hidden_states = self.proj_in(hidden_states)
+            inner_dim = hidden_states.shape[1]
+            hidden_states = hidden_states.permute(0, 2, 3, 1).reshape(batch, height * width, inner_dim)
+        else:
+            inner_dim = hidden_states.shape[1]
+            hidden_states = hidden_states.permute(0, 2, 3, 1).reshape(batch, height * width, inner_dim)
+            hidden_states = self.proj_in(hidden_states)
         for block in self.transformer_blocks:
             hidden_states = block(hidden_states, encoder_hidden_states)
-        hidden_states = hidden_states.reshape(batch, height, width, inner_dim).permute(0, 3, 1, 2).contiguous()
-        hidden_states = self.proj_out(hidden_states)
+        if not self.use_linear_projection:
+            hidden_states = hidden_states.reshape(batch, height, width, inner_dim).permute(0, 3, 1, 2).contiguous()
+            hidden_states = self.proj_out(hidden_states)
+        else:
+            hidden_states = self.proj_out(hidden_states)
+            hidden_states = hidden_states.reshape(batch, height, width, inner_dim).permute(0, 3, 1, 2).contiguous()
         return hidden_states + residual
 
 
@@ -154,14 +171,14 @@ class DownBlock(nn.Module):
     """CrossAttnDownBlock2D (cross=True) or DownBlock2D."""
 
     def __init__(self, num_layers, transformer_layers, in_channels, out_channels, temb, eps, groups, add_downsample,
-                 padding, heads, cross_attention_dim, cross):
+                 padding, heads, cross_attention_dim, cross, linear):
         super().__init__()
         self.resnets = nn.ModuleList([ResnetBlock2D(in_channels if i == 0 else out_channels, out_channels, temb, eps,
                                                     groups) for i in range(num_layers)])
         if cross:
             self.attentions = nn.ModuleList([
                 Transformer2DModel(heads, out_channels // heads, out_channels, transformer_layers,
-                                   cross_attention_dim, groups) for _ in range(num_layers)])
+                                   cross_attention_dim, groups, linear) for _ in range(num_layers)])
         self.downsamplers = nn.ModuleList([Downsample2D(out_channels, padding)]) if add_downsample else None
 
     def forward(self, h, temb, encoder_hidden_states):
@@ -181,7 +198,7 @@ class UpBlock(nn.Module):
     """CrossAttnUpBlock2D (cross=True) or UpBlock2D."""
 
     def __init__(self, num_layers, transformer_layers, in_channels, prev_output_channel, out_channels, temb, eps,
-                 groups, add_upsample, heads, cross_attention_dim, cross):
+                 groups, add_upsample, heads, cross_attention_dim, cross, linear):
         super().__init__()
         resnets = []
         for i in range(num_layers):
@@ -192,7 +209,7 @@ class UpBlock(nn.Module):
         if cross:
             self.attentions = nn.ModuleList([
                 Transformer2DModel(heads, out_channels // heads, out_channels, transformer_layers,
-                                   cross_attention_dim, groups) for _ in range(num_layers)])
+                                   cross_attention_dim, groups, linear) for _ in range(num_layers)])
         self.upsamplers = nn.ModuleList([Upsample2D(out_channels)]) if add_upsample else None
 
     def forward(self, h, res, temb, encoder_hidden_states):
@@ -208,13 +225,14 @@ class UpBlock(nn.Module):
 
 
 class UNetMidBlock2DCrossAttn(nn.Module):
-    def __init__(self, channels, temb, eps, groups, heads, cross_attention_dim, transformer_layers, num_layers=1):
+    def __init__(self, channels, temb, eps, groups, heads, cross_attention_dim, transformer_layers, linear,
+                 num_layers=1):
         super().__init__()
         resnets = [ResnetBlock2D(channels, channels, temb, eps, groups)]
         attentions = []
         for _ in range(num_layers):
             attentions.append(Transformer2DModel(heads, channels // heads, channels, transformer_layers,
-                                                 cross_attention_dim, groups))
+                                                 cross_attention_dim, groups, linear))
             resnets.append(ResnetBlock2D(channels, channels, temb, eps, groups))
         self.attentions = nn.ModuleList(attentions)
         self.resnets = nn.ModuleList(resnets)
@@ -233,7 +251,8 @@ class UNet2DConditionModel(nn.Module):
     def __init__(self, config):
         super().__init__()
         c = {k: v for k, v in config.items() if not k.startswith("_")}
-        assert c["mid_block_type"] == "UNetMidBlock2DCrossAttn" and not c["use_linear_projection"]
+        assert c["mid_block_type"] == "UNetMidBlock2DCrossAttn"
+        linear = c["use_linear_projection"]
         self.config = c
         outs, eps, g = c["block_out_channels"], c["norm_eps"], c["norm_num_groups"]
         n = len(outs)
@@ -259,9 +278,9 @@ class UNet2DConditionModel(nn.Module):
             input_channel, output_channel = output_channel, outs[i]
             self.down_blocks.append(DownBlock(layers_per_block[i], tl[i], input_channel, output_channel, temb, eps, g,
                                               i < n - 1, c["downsample_padding"], num_attention_heads[i],
-                                              cross_attention_dim[i], kind == "CrossAttnDownBlock2D"))
+                                              cross_attention_dim[i], kind == "CrossAttnDownBlock2D", linear))
         self.mid_block = UNetMidBlock2DCrossAttn(outs[-1], temb, eps, g, num_attention_heads[-1],
-                                                 cross_attention_dim[-1], tl[-1])
+                                                 cross_attention_dim[-1], tl[-1], linear)
         rev = list(reversed(outs))
         rev_heads = list(reversed(num_attention_heads))
         rev_layers = list(reversed(layers_per_block))
@@ -274,7 +293,7 @@ class UNet2DConditionModel(nn.Module):
             input_channel = rev[min(i + 1, n - 1)]
             self.up_blocks.append(UpBlock(rev_layers[i] + 1, rev_tl[i], input_channel, prev_output_channel,
                                           output_channel, temb, eps, g, i < n - 1, rev_heads[i], rev_cross[i],
-                                          kind == "CrossAttnUpBlock2D"))
+                                          kind == "CrossAttnUpBlock2D", linear))
         self.conv_norm_out = nn.GroupNorm(num_channels=outs[0], num_groups=g, eps=eps)
         self.conv_act = nn.SiLU()
         self.conv_out = nn.Conv2d(outs[0], c["out_channels"], kernel_size=3, padding=1)
@@ -297,9 +316,9 @@ class UNet2DConditionModel(nn.Module):
         return self.conv_out(sample)
 
 
-# ---- fixture -------------------------------------------------------------------------------------------------------
+# ---- fixtures ------------------------------------------------------------------------------------------------------
 
-CONFIG = dict(
+BASE = dict(
     _class_name="UNet2DConditionModel", _diffusers_version="0.27.0", sample_size=8, in_channels=3, out_channels=3,
     center_input_sample=False, flip_sin_to_cos=True, freq_shift=0,
     # SD's pattern at a tiny size: cross-attention at the first level and the middle, a plain deepest level
@@ -318,31 +337,39 @@ CONFIG = dict(
     conv_out_kernel=3, projection_class_embeddings_input_dim=None, attention_type="default",
     class_embeddings_concat=False, mid_block_only_cross_attention=None, cross_attention_norm=None,
     addition_embed_type_num_heads=64)
-TIMESTEPS = [123, 871]
-TOKENS = 3
-DIR = os.path.join(OUT, "unet-cond")
+CASES = {
+    # LDM / SD 1.x: 1x1-conv projections, one transformer block per Transformer2DModel, 3 tokens of 16
+    "unet-cond": dict(BASE),
+    # SD 2.x's settings: Linear projections, upcast_attention (no effect in float32), 2 transformer blocks each,
+    # one head count for every level (2: heads of 8 and 16 channels), 5 tokens of 8
+    "unet-cond-linear": dict(BASE, use_linear_projection=True, upcast_attention=True, transformer_layers_per_block=2,
+                             attention_head_dim=2, cross_attention_dim=8),
+}
+SEEDS = {"unet-cond": (3000, 4000), "unet-cond-linear": (3001, 4001)}
+TIMESTEPS = {"unet-cond": [123, 871], "unet-cond-linear": [7, 640]}
+TOKENS = {"unet-cond": 3, "unet-cond-linear": 5}
 WEIGHTS = "diffusion_pytorch_model.safetensors"
 
 
-def build(seed):
-    torch.manual_seed(seed)
-    net = UNet2DConditionModel(CONFIG).eval()
+def build(name):
+    torch.manual_seed(SEEDS[name][0])
+    net = UNet2DConditionModel(CASES[name]).eval()
     with torch.no_grad():
-        for name, p in net.named_parameters():
-            if ".norm" in name or "conv_norm_out" in name:
+        for pname, p in net.named_parameters():
+            if ".norm" in pname or "conv_norm_out" in pname:
                 p.add_(0.2 * torch.randn_like(p))   # affine away from (1, 0): a wrong eps or a missing bias shows
-            elif name.endswith(".bias"):
+            elif pname.endswith(".bias"):
                 p.add_(0.05 * torch.randn_like(p))
-            if ".to_q." in name or ".to_k." in name:
+            if ".to_q." in pname or ".to_k." in pname:
                 p.mul_(4.0)                         # peaked attention: heads and tokens matter
     quantize(net)
     return net
 
 
-def read_weights():
-    with gzip.open(os.path.join(DIR, WEIGHTS + ".gz"), "rb") as z:
+def read_weights(d):
+    with gzip.open(os.path.join(d, WEIGHTS + ".gz"), "rb") as z:
         raw = z.read()
-    tmp = os.path.join(DIR, ".check.safetensors")
+    tmp = os.path.join(d, ".check.safetensors")
     try:
         with open(tmp, "wb") as f:
             f.write(raw)
@@ -358,14 +385,17 @@ def run(net, x, t, ehs):
     return y, y64
 
 
-def sensitivity(net, x, t, ehs, y):
+def sensitivity(name, net, x, t, ehs, y):
     """How far the output moves when one setting is read wrongly: the test's tolerance must be far below these."""
     out = {}
-    for label, change in {"heads [1, 1]": dict(attention_head_dim=[1, 1]),
-                          "heads [4, 4]": dict(attention_head_dim=[4, 4]),
-                          "flip_sin_to_cos": dict(flip_sin_to_cos=False)}.items():
-        other = UNet2DConditionModel(dict(CONFIG, **change)).eval()
-        other.load_state_dict(net.state_dict())
+    c = CASES[name]
+    variants = {"heads 1": dict(attention_head_dim=1), "heads 4": dict(attention_head_dim=4),
+                "flip_sin_to_cos": dict(flip_sin_to_cos=not c["flip_sin_to_cos"])}
+    if c["transformer_layers_per_block"] > 1:
+        variants["one transformer block (the second's weights unused)"] = dict(transformer_layers_per_block=1)
+    for label, change in variants.items():
+        other = UNet2DConditionModel(dict(c, **change)).eval()
+        other.load_state_dict(net.state_dict(), strict=False)
         with torch.no_grad():
             out[label] = float((other(x, t, ehs) - y).abs().max())
     return out
@@ -374,45 +404,47 @@ def sensitivity(net, x, t, ehs, y):
 def main():
     check = "--check" in sys.argv
     torch.set_num_threads(1)
-    net = build(3000)
-    g = torch.Generator().manual_seed(4000)
-    c = CONFIG
-    x = torch.randn(2, c["in_channels"], c["sample_size"], c["sample_size"], generator=g)
-    t = torch.tensor(TIMESTEPS, dtype=torch.int64)
-    ehs = torch.randn(2, TOKENS, c["cross_attention_dim"], generator=g)
-    ehs2 = torch.randn(2, TOKENS, c["cross_attention_dim"], generator=g)
-    y, y64 = run(net, x, t, ehs)
-    y2, _ = run(net, x, t, ehs2)
-    report = {"case": "unet-cond", "params": sum(p.numel() for p in net.parameters()),
-              "max_abs_y": float(y.abs().max()), "f32_vs_f64": float((y.double() - y64).abs().max()),
-              "tokens_move_y_by": float((y - y2).abs().max())}
-    if check:
-        net.load_state_dict(read_weights(), strict=True)
-        io = read_io(os.path.join(DIR, "io.safetensors"))
-        y_again, _ = run(net, io["x"], io["t"], io["encoder_hidden_states"])
-        report["recomputed_vs_file"] = float((y_again - io["y"]).abs().max())
-    else:
-        os.makedirs(DIR, exist_ok=True)
-        with open(os.path.join(DIR, "config.json"), "w") as f:
-            json.dump(c, f, indent=2)
-            f.write("\n")
-        raw_path = os.path.join(DIR, WEIGHTS)
-        write_safetensors(raw_path, net.state_dict(), {"format": "pt"})
-        with open(raw_path, "rb") as f:
-            raw = f.read()
-        os.remove(raw_path)
-        with open(raw_path + ".gz", "wb") as f:
-            with gzip.GzipFile(filename="", mode="wb", fileobj=f, compresslevel=9, mtime=0) as z:
-                z.write(raw)
-        report["weights_bytes"] = {"raw": len(raw), "gz": os.path.getsize(raw_path + ".gz")}
-        write_safetensors(os.path.join(DIR, "io.safetensors"),
-                          {"x": x, "t": t, "encoder_hidden_states": ehs, "y": y, "y64": y64.float(),
-                           "encoder_hidden_states_2": ehs2, "y_2": y2},
-                          {"generator": "src/test/python/unet_condition_reference.py", "torch": torch.__version__})
-        back = read_weights()
-        assert set(back) == set(net.state_dict()) and all(torch.equal(back[k], v) for k, v in net.state_dict().items())
-    report["sensitivity"] = sensitivity(net, x, t, ehs, y)
-    print(json.dumps(report))
+    for name, c in CASES.items():
+        d = os.path.join(OUT, name)
+        net = build(name)
+        g = torch.Generator().manual_seed(SEEDS[name][1])
+        x = torch.randn(2, c["in_channels"], c["sample_size"], c["sample_size"], generator=g)
+        t = torch.tensor(TIMESTEPS[name], dtype=torch.int64)
+        ehs = torch.randn(2, TOKENS[name], c["cross_attention_dim"], generator=g)
+        ehs2 = torch.randn(2, TOKENS[name], c["cross_attention_dim"], generator=g)
+        y, y64 = run(net, x, t, ehs)
+        y2, _ = run(net, x, t, ehs2)
+        report = {"case": name, "params": sum(p.numel() for p in net.parameters()),
+                  "max_abs_y": float(y.abs().max()), "f32_vs_f64": float((y.double() - y64).abs().max()),
+                  "tokens_move_y_by": float((y - y2).abs().max())}
+        if check:
+            net.load_state_dict(read_weights(d), strict=True)
+            io = read_io(os.path.join(d, "io.safetensors"))
+            y_again, _ = run(net, io["x"], io["t"], io["encoder_hidden_states"])
+            report["recomputed_vs_file"] = float((y_again - io["y"]).abs().max())
+        else:
+            os.makedirs(d, exist_ok=True)
+            with open(os.path.join(d, "config.json"), "w") as f:
+                json.dump(c, f, indent=2)
+                f.write("\n")
+            raw_path = os.path.join(d, WEIGHTS)
+            write_safetensors(raw_path, net.state_dict(), {"format": "pt"})
+            with open(raw_path, "rb") as f:
+                raw = f.read()
+            os.remove(raw_path)
+            with open(raw_path + ".gz", "wb") as f:
+                with gzip.GzipFile(filename="", mode="wb", fileobj=f, compresslevel=9, mtime=0) as z:
+                    z.write(raw)
+            report["weights_bytes"] = {"raw": len(raw), "gz": os.path.getsize(raw_path + ".gz")}
+            write_safetensors(os.path.join(d, "io.safetensors"),
+                              {"x": x, "t": t, "encoder_hidden_states": ehs, "y": y, "y64": y64.float(),
+                               "encoder_hidden_states_2": ehs2, "y_2": y2},
+                              {"generator": "src/test/python/unet_condition_reference.py", "torch": torch.__version__})
+            back = read_weights(d)
+            assert set(back) == set(net.state_dict()) and all(torch.equal(back[k], v)
+                                                              for k, v in net.state_dict().items())
+        report["sensitivity"] = sensitivity(name, net, x, t, ehs, y)
+        print(json.dumps(report))
 
 
 if __name__ == "__main__":

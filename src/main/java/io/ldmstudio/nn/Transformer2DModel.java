@@ -8,19 +8,22 @@ import io.ldmstudio.nn.Layers.GroupNorm;
 import io.ldmstudio.nn.Layers.Linear;
 
 /**
- * diffusers' {@code Transformer2DModel} for continuous inputs with {@code use_linear_projection} false, as
- * {@code UNet2DConditionModel}'s cross-attention blocks build it: GroupNorm {@code norm} (eps 1e-6),
- * 1×1 conv {@code proj_in}, {@code transformer_blocks.M} ({@link BasicTransformerBlock}), 1×1 conv
- * {@code proj_out}, residual. A feature map (B, C, H, W) attends to itself and to a token sequence
- * {@code encoderHiddenStates} (B, L, cross_attention_dim).
+ * diffusers' {@code Transformer2DModel} for continuous inputs, as {@code UNet2DConditionModel}'s
+ * cross-attention blocks build it: GroupNorm {@code norm} (eps 1e-6), {@code proj_in},
+ * {@code transformer_blocks.M} ({@link BasicTransformerBlock}), {@code proj_out}, residual. The projections
+ * are 1×1 convs, or with {@code use_linear_projection} (SD 2.x) Linear layers applied to the token sequence,
+ * which compute the same thing from weights stored without the two trailing 1s. A feature map (B, C, H, W)
+ * attends to itself and to a token sequence {@code encoderHiddenStates} (B, L, cross_attention_dim).
  *
- * <p>{@code proj_out} is applied as the linear map it is (a 1×1 convolution of the token sequence's
- * channels, the same weights and numbers) before the tokens are laid back out as a map, so the sum with
- * the residual comes out NCHW as the rest of the network expects (see {@link Blocks.AttentionBlock}).
+ * <p>{@code proj_out} is applied as the linear map it is in both cases (for the conv, a 1×1 convolution of
+ * the token sequence's channels, the same weights and numbers) before the tokens are laid back out as a
+ * map, so the sum with the residual comes out NCHW as the rest of the network expects (see
+ * {@link Blocks.AttentionBlock}).
  */
 public final class Transformer2DModel extends Module {
     private final GroupNorm norm;
     private final Conv2d projIn;
+    private final Linear projInLinear;
     private final ModuleList<BasicTransformerBlock> transformerBlocks;
     private final Param projOutWeight;
     private final Param projOutBias;
@@ -35,14 +38,21 @@ public final class Transformer2DModel extends Module {
      * @param groups            GroupNorm groups of {@code norm}
      */
     public Transformer2DModel(int heads, int headDim, int inChannels, int layers, int crossAttentionDim, int groups) {
+        this(heads, headDim, inChannels, layers, crossAttentionDim, groups, false);
+    }
+
+    /** @param linearProjection diffusers' {@code use_linear_projection}: Linear rather than 1×1-conv projections */
+    public Transformer2DModel(int heads, int headDim, int inChannels, int layers, int crossAttentionDim, int groups,
+            boolean linearProjection) {
         inner = heads * headDim;
         norm = child("norm", new GroupNorm(groups, inChannels, 1e-6f));
-        projIn = child("proj_in", new Conv2d(inChannels, inner, 1, 1, 0));
+        projIn = linearProjection ? null : child("proj_in", new Conv2d(inChannels, inner, 1, 1, 0));
+        projInLinear = linearProjection ? child("proj_in", new Linear(inChannels, inner)) : null;
         transformerBlocks = child("transformer_blocks", new ModuleList<>());
         for (int i = 0; i < layers; i++) {
             transformerBlocks.add(new BasicTransformerBlock(inner, heads, headDim, crossAttentionDim));
         }
-        ProjOut out = child("proj_out", new ProjOut(inner, inChannels));
+        ProjOut out = child("proj_out", new ProjOut(inner, inChannels, linearProjection));
         projOutWeight = out.weight;
         projOutBias = out.bias;
     }
@@ -55,8 +65,13 @@ public final class Transformer2DModel extends Module {
         Shape s = x.getShape();
         long b = s.get(0);
         long hw = s.get(2) * s.get(3);
-        NDArray h = projIn.forward(norm.forward(x));
-        h = h.reshape(b, inner, hw).transpose(0, 2, 1); // (B, HW, inner): permute(0, 2, 3, 1) then reshape
+        NDArray h;
+        if (projIn != null) {
+            h = projIn.forward(norm.forward(x));
+            h = h.reshape(b, inner, hw).transpose(0, 2, 1); // (B, HW, inner): permute(0, 2, 3, 1) then reshape
+        } else {
+            h = projInLinear.forward(norm.forward(x).reshape(b, s.get(1), hw).transpose(0, 2, 1));
+        }
         for (BasicTransformerBlock block : transformerBlocks.items()) {
             h = block.forward(h, encoderHiddenStates);
         }
@@ -66,13 +81,13 @@ public final class Transformer2DModel extends Module {
         return x.add(o); // x first: the sum takes x's NCHW layout
     }
 
-    /** The 1×1 conv {@code proj_out}: weight (C, inner, 1, 1) and bias, as nn.Conv2d registers them. */
+    /** {@code proj_out}: weight (C, inner, 1, 1) as nn.Conv2d registers it, or (C, inner) as nn.Linear; and bias. */
     private static final class ProjOut extends Module {
         final Param weight;
         final Param bias;
 
-        ProjOut(int in, int out) {
-            weight = param("weight", in, out, in, 1, 1);
+        ProjOut(int in, int out, boolean linear) {
+            weight = linear ? param("weight", in, out, in) : param("weight", in, out, in, 1, 1);
             bias = param("bias", in, out);
         }
     }

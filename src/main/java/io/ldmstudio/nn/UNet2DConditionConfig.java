@@ -7,7 +7,7 @@ import java.util.List;
  * config (reading {@code config.json} is {@code weights.UNetConditionWeights}' job). Supported: positional
  * time embedding, SiLU, {@code CrossAttnDownBlock2D}/{@code DownBlock2D} down,
  * {@code UNetMidBlock2DCrossAttn} mid, {@code CrossAttnUpBlock2D}/{@code UpBlock2D} up, 1×1-conv
- * projections ({@code use_linear_projection} false), no class or added embeddings.
+ * 1×1-conv or ({@code use_linear_projection}) Linear projections, no class or added embeddings.
  *
  * @param sampleSize                 the sample's side the model was trained for (informational; null if unset)
  * @param inChannels                 channels of the sample
@@ -27,6 +27,7 @@ import java.util.List;
  * @param freqShift                  the time embedding's downscale_freq_shift
  * @param downsamplePadding          1, or 0 for a right/bottom zero pad before a stride-2 conv
  * @param dropout                    dropout in the resnets
+ * @param useLinearProjection        Linear {@code proj_in}/{@code proj_out} (SD 2.x) rather than 1×1 convs
  */
 public record UNet2DConditionConfig(
         Integer sampleSize,
@@ -44,12 +45,23 @@ public record UNet2DConditionConfig(
         boolean flipSinToCos,
         double freqShift,
         int downsamplePadding,
-        float dropout) {
+        float dropout,
+        boolean useLinearProjection) {
 
     public static final String CROSS_DOWN = "CrossAttnDownBlock2D";
     public static final String DOWN = "DownBlock2D";
     public static final String CROSS_UP = "CrossAttnUpBlock2D";
     public static final String UP = "UpBlock2D";
+
+    /** With 1×1-conv projections ({@code use_linear_projection} false, as SD 1.x and LDM). */
+    public UNet2DConditionConfig(Integer sampleSize, int inChannels, int outChannels, List<String> downBlockTypes,
+            List<String> upBlockTypes, List<Integer> blockOutChannels, int layersPerBlock,
+            List<Integer> numAttentionHeads, int crossAttentionDim, int transformerLayersPerBlock, int normNumGroups,
+            float normEps, boolean flipSinToCos, double freqShift, int downsamplePadding, float dropout) {
+        this(sampleSize, inChannels, outChannels, downBlockTypes, upBlockTypes, blockOutChannels, layersPerBlock,
+                numAttentionHeads, crossAttentionDim, transformerLayersPerBlock, normNumGroups, normEps, flipSinToCos,
+                freqShift, downsamplePadding, dropout, false);
+    }
 
     public UNet2DConditionConfig {
         downBlockTypes = List.copyOf(downBlockTypes);

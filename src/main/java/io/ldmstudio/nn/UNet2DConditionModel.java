@@ -70,6 +70,7 @@ public final class UNet2DConditionModel extends DiffusionNetwork {
         float eps = c.normEps();
         int tl = c.transformerLayersPerBlock();
         int xd = c.crossAttentionDim();
+        boolean lin = c.useLinearProjection();
         convIn = child("conv_in", new Conv2d(c.inChannels(), c0, 3, 1, 1));
         timeEmbedding = child("time_embedding", new TimestepEmbedding(c0, temb));
 
@@ -83,7 +84,7 @@ public final class UNet2DConditionModel extends DiffusionNetwork {
             for (int j = 0; j < c.layersPerBlock(); j++) {
                 level.resnets.add(new ResnetBlock2D(j == 0 ? in : out, out, temb, g, eps, c.dropout()));
                 if (cross) {
-                    level.attentions.add(new Transformer2DModel(heads.get(i), out / heads.get(i), out, tl, xd, g));
+                    level.attentions.add(new Transformer2DModel(heads.get(i), out / heads.get(i), out, tl, xd, g, lin));
                 }
             }
             if (i < n - 1) {
@@ -97,7 +98,7 @@ public final class UNet2DConditionModel extends DiffusionNetwork {
         int midHeads = heads.get(n - 1);
         midBlock = child("mid_block", new MidBlock());
         midBlock.resnets.add(new ResnetBlock2D(mid, mid, temb, g, eps, c.dropout()));
-        midBlock.attentions.add(new Transformer2DModel(midHeads, mid / midHeads, mid, tl, xd, g));
+        midBlock.attentions.add(new Transformer2DModel(midHeads, mid / midHeads, mid, tl, xd, g, lin));
         midBlock.resnets.add(new ResnetBlock2D(mid, mid, temb, g, eps, c.dropout()));
 
         upBlocks = child("up_blocks", new ModuleList<>());
@@ -115,7 +116,8 @@ public final class UNet2DConditionModel extends DiffusionNetwork {
                 int resIn = j == 0 ? prevOut : out;
                 up.resnets.add(new ResnetBlock2D(resIn + resSkip, out, temb, g, eps, c.dropout()));
                 if (cross) {
-                    up.attentions.add(new Transformer2DModel(heads.get(level), out / heads.get(level), out, tl, xd, g));
+                    up.attentions.add(new Transformer2DModel(heads.get(level), out / heads.get(level), out, tl, xd, g,
+                            lin));
                 }
             }
             if (i < n - 1) {

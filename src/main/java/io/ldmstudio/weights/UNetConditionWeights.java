@@ -31,7 +31,7 @@ public final class UNetConditionWeights {
     private static final Set<String> READ = Set.of("sample_size", "in_channels", "out_channels", "down_block_types",
             "up_block_types", "block_out_channels", "layers_per_block", "attention_head_dim", "num_attention_heads",
             "cross_attention_dim", "transformer_layers_per_block", "norm_num_groups", "norm_eps", "flip_sin_to_cos",
-            "freq_shift", "downsample_padding", "dropout", "time_embedding_dim");
+            "freq_shift", "downsample_padding", "dropout", "time_embedding_dim", "use_linear_projection");
 
     /**
      * Keys the network has no code for, with the values it does implement (diffusers' defaults). A key absent
@@ -45,7 +45,6 @@ public final class UNetConditionWeights {
             Map.entry("act_fn", "silu"),
             Map.entry("mid_block_scale_factor", 1.0),
             Map.entry("dual_cross_attention", false),
-            Map.entry("use_linear_projection", false),
             Map.entry("resnet_time_scale_shift", "default"),
             Map.entry("resnet_skip_time_act", false),
             Map.entry("resnet_out_scale_factor", 1.0),
@@ -106,7 +105,7 @@ public final class UNetConditionWeights {
             c.numAttentionHeads().forEach(h::add);
         }
         n.putNull("num_attention_heads");
-        n.put("use_linear_projection", false);
+        n.put("use_linear_projection", c.useLinearProjection());
         n.put("upcast_attention", false);
         n.put("resnet_time_scale_shift", "default");
         n.put("time_embedding_type", "positional");
@@ -209,7 +208,7 @@ public final class UNetConditionWeights {
                     numHeads, crossDim, transformerLayers, n.path("norm_num_groups").asInt(32),
                     (float) n.path("norm_eps").asDouble(1e-5), n.path("flip_sin_to_cos").asBoolean(true),
                     n.path("freq_shift").asDouble(0), n.path("downsample_padding").asInt(1),
-                    (float) n.path("dropout").asDouble(0));
+                    (float) n.path("dropout").asDouble(0), n.path("use_linear_projection").asBoolean(false));
         } catch (IllegalArgumentException e) {
             throw new IOException(file + ": " + e.getMessage(), e);
         }

@@ -17,20 +17,26 @@ import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The studio's {@link UNet2DConditionModel}, opened from a diffusers folder by
  * {@link UNetConditionWeights}, against diffusers' UNet2DConditionModel re-implemented in PyTorch
- * ({@code src/test/python/unet_condition_reference.py}, which wrote {@code src/test/resources/golden/unet-cond/}).
- * The case: block_out_channels [16, 32], {@code CrossAttnDownBlock2D}/{@code DownBlock2D} down,
- * {@code UNetMidBlock2DCrossAttn}, {@code UpBlock2D}/{@code CrossAttnUpBlock2D} up, attention_head_dim [2, 4]
- * (read as head counts, as diffusers does), cross_attention_dim 16, L = 3 tokens, batch 2, 8×8. Its 200k
- * weights lie on a coarse grid and are stored gzipped (100 KB).
+ * ({@code src/test/python/unet_condition_reference.py}, which wrote {@code src/test/resources/golden/unet-cond*}).
+ * Both cases: block_out_channels [16, 32], {@code CrossAttnDownBlock2D}/{@code DownBlock2D} down,
+ * {@code UNetMidBlock2DCrossAttn}, {@code UpBlock2D}/{@code CrossAttnUpBlock2D} up, batch 2, 8×8.
+ * {@code cond}: 1×1-conv projections (LDM, SD 1.x), attention_head_dim [2, 4] (read as head counts, as
+ * diffusers does), cross_attention_dim 16, L = 3 tokens. {@code cond-linear}: SD 2.x's Linear projections,
+ * two transformer blocks per Transformer2DModel, attention_head_dim 2, cross_attention_dim 8, L = 5. Their
+ * 200k and 234k weights lie on a coarse grid and are stored gzipped (100 KB and 117 KB).
  *
  * <p>Tolerance as {@link UNetGoldenTest}: float32 on both sides with different kernels. The script prints
- * what misread settings move the output by (0.3–0.6: heads [1, 1] or [4, 4], flip_sin_to_cos), and other
- * tokens move it by 0.55, so 1e-4 is far below any real mistake. Measured here: 1.2e-6 from PyTorch's float32
- * output (1.4e-6 with the other tokens), 6.4e-7 from its float64 output (PyTorch float32 itself: 9.0e-7).
+ * what misread settings move the output by (0.24–1.1: other head counts, flip_sin_to_cos, one transformer block
+ * for two), and other tokens move it by 0.55 and 0.80, so 1e-4 is far below any real mistake. Measured here
+ * for {@code cond}: 1.2e-6 from PyTorch's float32 output (1.4e-6 with the other tokens), 6.4e-7 from its
+ * float64 output (PyTorch float32 itself: 9.0e-7); for {@code cond-linear}: 1.8e-6 (1.4e-6) and 1.7e-6
+ * (PyTorch float32 itself: 1.2e-6).
  */
 class UNet2DConditionGoldenTest {
     static final double TOLERANCE = 1e-4;
@@ -44,10 +50,10 @@ class UNet2DConditionGoldenTest {
     @TempDir
     Path tmp;
 
-    /** The fixture as a diffusers folder in {@code tmp}, the weights unpacked. */
-    Path folder() throws Exception {
-        Path dir = Path.of(getClass().getResource("/golden/unet-cond").toURI());
-        Path out = tmp.resolve("unet-cond");
+    /** The fixture {@code unet-<name>} as a diffusers folder in {@code tmp}, the weights unpacked. */
+    Path folder(String name) throws Exception {
+        Path dir = Path.of(getClass().getResource("/golden/unet-" + name).toURI());
+        Path out = tmp.resolve("unet-" + name);
         Files.createDirectories(out);
         Files.copy(dir.resolve("config.json"), out.resolve("config.json"));
         try (InputStream in = new GZIPInputStream(Files.newInputStream(dir.resolve(WEIGHTS + ".gz")))) {
@@ -59,16 +65,21 @@ class UNet2DConditionGoldenTest {
 
     @Test
     void configReadsAsDiffusersResolvesIt() throws Exception {
-        UNet2DConditionConfig c = UNetConditionWeights.readConfig(folder());
+        UNet2DConditionConfig c = UNetConditionWeights.readConfig(folder("cond"));
         assertEquals(List.of(16, 32), c.blockOutChannels());
         assertEquals(List.of(2, 4), c.numAttentionHeads());
         assertEquals(16, c.crossAttentionDim());
         assertEquals(List.of("CrossAttnDownBlock2D", "DownBlock2D"), c.downBlockTypes());
+        UNet2DConditionConfig linear = UNetConditionWeights.readConfig(folder("cond-linear"));
+        assertEquals(List.of(2, 2), linear.numAttentionHeads());
+        assertTrue(linear.useLinearProjection());
+        assertEquals(2, linear.transformerLayersPerBlock());
     }
 
-    @Test
-    void forwardMatchesTheDiffusersReference() throws Exception {
-        Path dir = folder();
+    @ParameterizedTest
+    @ValueSource(strings = {"cond", "cond-linear"})
+    void forwardMatchesTheDiffusersReference(String name) throws Exception {
+        Path dir = folder(name);
         try (NDManager m = NDManager.newBaseManager()) {
             UNet2DConditionModel unet = UNetConditionWeights.open(dir, m);
             Map<String, NDArray> io = SafeTensors.readNDArrays(m, dir.resolve("io.safetensors"));
@@ -82,9 +93,10 @@ class UNet2DConditionGoldenTest {
         }
     }
 
-    @Test
-    void otherTokensGiveAnotherPrediction() throws Exception {
-        Path dir = folder();
+    @ParameterizedTest
+    @ValueSource(strings = {"cond", "cond-linear"})
+    void otherTokensGiveAnotherPrediction(String name) throws Exception {
+        Path dir = folder(name);
         try (NDManager m = NDManager.newBaseManager()) {
             UNet2DConditionModel unet = UNetConditionWeights.open(dir, m);
             Map<String, NDArray> io = SafeTensors.readNDArrays(m, dir.resolve("io.safetensors"));
@@ -100,7 +112,7 @@ class UNet2DConditionGoldenTest {
 
     @Test
     void refusesTokensOfTheWrongWidthAndAForwardWithoutTokens() throws Exception {
-        Path dir = folder();
+        Path dir = folder("cond");
         try (NDManager m = NDManager.newBaseManager()) {
             UNet2DConditionModel unet = UNetConditionWeights.open(dir, m);
             Map<String, NDArray> io = SafeTensors.readNDArrays(m, dir.resolve("io.safetensors"));

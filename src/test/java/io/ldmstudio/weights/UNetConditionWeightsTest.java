@@ -62,7 +62,7 @@ class UNetConditionWeightsTest {
     void settingsTheNetworkLacksAreRefusedByName() {
         ObjectNode good = UNetConditionWeights.diffusersConfig(config(List.of(2, 4)));
         Path file = tmp.resolve("config.json");
-        Map<String, Object> bad = Map.of("num_attention_heads", 4, "use_linear_projection", true,
+        Map<String, Object> bad = Map.of("num_attention_heads", 4, "dual_cross_attention", true,
                 "class_embed_type", "timestep", "mid_block_type", "UNetMidBlock2DSimpleCrossAttn",
                 "time_embedding_dim", 128, "some_new_setting", 1, "encoder_hid_dim", 32);
         for (Map.Entry<String, Object> e : bad.entrySet()) {
@@ -139,5 +139,30 @@ class UNetConditionWeightsTest {
             assertTrue(params.containsKey(e.getKey()), e.getKey());
             assertEquals(e.getValue(), params.get(e.getKey()).shape(), e.getKey());
         }
+    }
+
+    /**
+     * Stable Diffusion 2.1's unet config (Linear projections, head counts per level, 1024-wide tokens) builds
+     * 865,910,724 weights in 686 tensors: SD 1.5's count plus the wider to_k/to_v of every cross-attention
+     * (2 × 256 × the 12,480 channels of its 16 transformers); Linear and 1×1-conv projections hold the same weights.
+     */
+    @Test
+    void stableDiffusion21sConfigBuildsItsUNet() throws Exception {
+        ObjectNode n = (ObjectNode) JSON.readTree(SD15);
+        n.putArray("attention_head_dim").add(5).add(10).add(20).add(20);
+        n.put("cross_attention_dim", 1024);
+        n.put("use_linear_projection", true);
+        n.put("upcast_attention", true);
+        n.put("sample_size", 96);
+        UNet2DConditionConfig c = UNetConditionWeights.fromDiffusersConfig(n, tmp.resolve("config.json"));
+        assertEquals(List.of(5, 10, 20, 20), c.numAttentionHeads());
+        UNet2DConditionModel unet = new UNet2DConditionModel(c);
+        assertEquals(865_910_724L, unet.parameterCount());
+        var params = unet.namedParameters();
+        assertEquals(686, params.size());
+        assertEquals(new Shape(320, 320), params.get("down_blocks.0.attentions.0.proj_in.weight").shape());
+        assertEquals(new Shape(1280, 1280), params.get("mid_block.attentions.0.proj_out.weight").shape());
+        assertEquals(new Shape(640, 1024),
+                params.get("up_blocks.2.attentions.1.transformer_blocks.0.attn2.to_v.weight").shape());
     }
 }
