@@ -46,4 +46,35 @@ class ClassConditionalUNetTest {
                     "the class changes the prediction");
         }
     }
+
+    /**
+     * A forward (and a backward) in a step's sub-manager leaves nothing in the model's manager: the views of
+     * parameters (proj_out's weight as a matrix, the GroupNorm affines) and the token lookup live on the step.
+     * The first pass is a warm-up: GroupNorm keeps its ones/zeros constants in the model's manager by design.
+     */
+    @Test
+    void aStepLeavesNothingInTheModelsManager() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            ClassConditionalUNet net = new ClassConditionalUNet(ClassTokensTest.tiny(), 3);
+            net.initialize(m, new Rng(13), true);
+            int before = -1;
+            for (int pass = 0; pass < 3; pass++) {
+                try (NDManager step = m.newSubManager();
+                        ai.djl.training.GradientCollector gc = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
+                    NDArray x = step.randomNormal(new Shape(2, 3, 8, 8));
+                    NDArray y = net.forward(x, step.create(new long[] {3, 400}), step.create(new long[] {0, 3}), true);
+                    gc.backward(y.square().mean());
+                }
+                for (var p : net.parameters()) {
+                    p.array().getGradient().close(); // the gradients' handles, not the buffers autograd keeps
+                }
+                int now = m.getManagedArrays().size();
+                if (pass == 1) {
+                    before = now;
+                } else if (pass == 2) {
+                    assertEquals(before, now, "arrays left in the model's manager by one step");
+                }
+            }
+        }
+    }
 }
