@@ -33,13 +33,12 @@ public final class Guidance {
     static NDArray std(NDArray x) {
         long b = x.getShape().get(0);
         long n = x.getShape().size() / b;
-        int[] axes = new int[x.getShape().dimension() - 1];
-        for (int i = 0; i < axes.length; i++) {
-            axes[i] = i + 1;
-        }
-        NDArray mean = x.mean(axes, true);
-        NDArray d = x.sub(mean);
-        return d.mul(d).sum(axes, true).div((float) Math.max(1, n - 1)).sqrt();
+        long[] keep = new long[x.getShape().dimension()];
+        java.util.Arrays.fill(keep, 1);
+        keep[0] = b;
+        NDArray flat = x.reshape(b, n); // the engine reduces over one axis at a time
+        NDArray d = flat.sub(flat.mean(new int[] {1}, true));
+        return d.mul(d).sum(new int[] {1}, true).div((float) Math.max(1, n - 1)).sqrt().reshape(keep);
     }
 
     /**

@@ -69,7 +69,9 @@ class GuidanceTest {
             float[] u = {0, 1, 1, 0, 1, -1, 0, 2};
             double w = 5;
             double phi = 0.7;
-            float[] got = Guidance.combine(m.create(c, new Shape(2, 4)), m.create(u, new Shape(2, 4)), w, phi).toFloatArray();
+            // (B, C, H, W) as images are: the spread is taken over C, H and W together
+            float[] got = Guidance.combine(m.create(c, new Shape(2, 1, 2, 2)), m.create(u, new Shape(2, 1, 2, 2)), w, phi)
+                    .toFloatArray();
             for (int i = 0; i < 2; i++) {
                 double[] g = new double[4];
                 double[] cc = new double[4];
