@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
  * null class gives both.
  */
 class ConditioningRoutesLearnTest {
-    static final int STEPS = 300;
+    static final int STEPS = 900;
 
     static UNetConfig routeA() {
         return new UNetConfig(1, 1, 8, List.of(16, 32), List.of(false, true), 1, 0, 8, 8, 1e-5f, 0f, true, 0.0, true, 1)
