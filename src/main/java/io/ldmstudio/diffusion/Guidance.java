@@ -41,18 +41,23 @@ public final class Guidance {
         return d.mul(d).sum(new int[] {1}, true).div((float) Math.max(1, n - 1)).sqrt().reshape(keep);
     }
 
+    /** Refuses a guidance scale w that is not a finite number ≥ 0, or a rescale φ outside [0, 1]. */
+    public static void check(double w, double rescale) {
+        if (!(w >= 0) || !Double.isFinite(w)) {
+            throw new IllegalArgumentException("guidance " + w + ": expected a number ≥ 0 (1 = no guidance)");
+        }
+        if (!(rescale >= 0 && rescale <= 1)) {
+            throw new IllegalArgumentException("guidance rescale " + rescale + ": expected a value in [0, 1]");
+        }
+    }
+
     /**
      * The denoiser a sampler takes: {@code net} conditioned on {@code labels} (one per sample), guided with
      * scale {@code w} against the null class {@code nullClass}; for w ≠ 1 the conditional and null inputs go
      * through the network as one batch of 2B.
      */
     public static Denoiser guided(ConditionalDenoiser net, int[] labels, int nullClass, double w, double rescale) {
-        if (!(w >= 0) || !Double.isFinite(w)) {
-            throw new IllegalArgumentException("guidance " + w + ": expected a number ≥ 0 (1 = no guidance)");
-        }
-        if (rescale < 0 || rescale > 1) {
-            throw new IllegalArgumentException("guidance rescale " + rescale + ": expected a value in [0, 1]");
-        }
+        check(w, rescale);
         int[] nulls = new int[labels.length];
         java.util.Arrays.fill(nulls, nullClass);
         if (w == 1) {

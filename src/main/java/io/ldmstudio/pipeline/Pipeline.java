@@ -345,12 +345,7 @@ public final class Pipeline {
     public record Condition(int[] labels, double guidance, double rescale) {
         public Condition {
             labels = labels.clone();
-            if (!(guidance >= 0) || !Double.isFinite(guidance)) {
-                throw new IllegalArgumentException("guidance " + guidance + ": expected a number ≥ 0 (1 = no guidance)");
-            }
-            if (!(rescale >= 0 && rescale <= 1)) {
-                throw new IllegalArgumentException("guidance rescale " + rescale + ": expected a value in [0, 1]");
-            }
+            Guidance.check(guidance, rescale);
         }
 
         @Override

@@ -133,18 +133,8 @@ public final class UNetConditionWeights {
     }
 
     public static UNet2DConditionConfig readConfig(Path dirOrFile) throws IOException {
-        Path dir = Files.isDirectory(dirOrFile) ? dirOrFile : dirOrFile.toAbsolutePath().getParent();
-        Path cfg = dir.resolve(UNetWeights.CONFIG);
-        if (!Files.isRegularFile(cfg)) {
-            throw new IOException(dirOrFile + ": no config.json (a diffusers UNet2DConditionModel config is expected)");
-        }
-        JsonNode n;
-        try {
-            n = JSON.readTree(cfg.toFile());
-        } catch (IOException e) {
-            throw new IOException(cfg + ": not valid JSON (" + e.getMessage() + ")", e);
-        }
-        return fromDiffusersConfig(n, cfg);
+        UNetWeights.ConfigFile c = UNetWeights.configFile(dirOrFile, "UNet2DConditionModel");
+        return fromDiffusersConfig(c.json(), c.file());
     }
 
     public static UNet2DConditionConfig fromDiffusersConfig(JsonNode n, Path file) throws IOException {

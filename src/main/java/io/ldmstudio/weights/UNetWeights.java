@@ -277,18 +277,29 @@ public final class UNetWeights {
 
     /** Reads the config of a diffusers folder (or the folder holding a weights file). */
     public static UNetConfig readConfig(Path dirOrFile) throws IOException {
+        ConfigFile c = configFile(dirOrFile, "UNet2DModel");
+        return fromDiffusersConfig(c.json(), c.file());
+    }
+
+    /** A model folder's {@code config.json}, parsed, and where it is. */
+    record ConfigFile(JsonNode json, Path file) {}
+
+    /**
+     * The {@code config.json} of a diffusers folder (or of the folder holding a weights file), parsed; a missing
+     * or malformed file is refused naming it and the {@code className} config expected.
+     */
+    static ConfigFile configFile(Path dirOrFile, String className) throws IOException {
         Path dir = Files.isDirectory(dirOrFile) ? dirOrFile : dirOrFile.toAbsolutePath().getParent();
         Path cfg = dir.resolve(CONFIG);
         if (!Files.isRegularFile(cfg)) {
-            throw new IOException(dirOrFile + ": no config.json beside the weights (a diffusers UNet2DModel config is expected)");
+            throw new IOException(dirOrFile + ": no config.json beside the weights (a diffusers " + className
+                    + " config is expected)");
         }
-        JsonNode n;
         try {
-            n = JSON.readTree(cfg.toFile());
+            return new ConfigFile(JSON.readTree(cfg.toFile()), cfg);
         } catch (IOException e) {
             throw new IOException(cfg + ": not valid JSON (" + e.getMessage() + ")", e);
         }
-        return fromDiffusersConfig(n, cfg);
     }
 
     /** The weights file of a folder: diffusers' name first, then the studio's checkpoint name. */
