@@ -361,6 +361,13 @@ public final class ConfigValidator {
             error("sampling.eta", s.eta(), "must be in [0, 1] (0 = deterministic DDIM)");
         }
         range("sampling.n", s.n(), 1, MAX_GRID);
+        if (!(s.dynamicThresholdingRatio() > 0 && s.dynamicThresholdingRatio() <= 1)) {
+            error("sampling.dynamic_thresholding_ratio", s.dynamicThresholdingRatio(),
+                    "must be in (0, 1] (the quantile of |x̂0| that sets the threshold)");
+        }
+        if (!(s.sampleMaxValue() >= 1) || Double.isInfinite(s.sampleMaxValue())) {
+            error("sampling.sample_max_value", s.sampleMaxValue(), "must be a number of at least 1");
+        }
     }
 
     private void logging(RunConfig.Logging l) {

@@ -308,6 +308,10 @@ public record RunConfig(
      * @param eta     DDIM stochasticity in [0, 1] (0 = deterministic)
      * @param n       images in the grid, 1..256
      * @param useEma  sample with the EMA weights when there are any
+     * @param thresholding dynamic thresholding of x̂0 (Imagen; diffusers' {@code thresholding}) in place of
+     *                clipping: keeps large guidance weights from saturating pixel-space samples
+     * @param dynamicThresholdingRatio the quantile of |x̂0| that sets the threshold, in (0, 1]
+     * @param sampleMaxValue the largest threshold, at least 1 (1 = plain clipping)
      */
     public record Sampling(
             String sampler,
@@ -315,7 +319,10 @@ public record RunConfig(
             double eta,
             int n,
             long seed,
-            boolean useEma) {}
+            boolean useEma,
+            boolean thresholding,
+            double dynamicThresholdingRatio,
+            double sampleMaxValue) {}
 
     /**
      * Intervals of the run's records. The first three count optimiser steps.
@@ -374,7 +381,7 @@ public record RunConfig(
                 new Diffusion(1000, "cosine", 1e-4, 0.02, "epsilon"),
                 new Optim(2e-4, 0.9, 0.999, 0.0, 1e-8, "warmup_constant", 100, 0, 0.0, 1.0, 0.999,
                         32, 2000, 42L, true),
-                new Sampling("ddim", 50, 0.0, 16, 1234L, true),
+                new Sampling("ddim", 50, 0.0, 16, 1234L, true, false, 0.995, 1.0),
                 new Logging(10, 500, 500, 3, 10),
                 "auto",
                 Conditioning.defaults());

@@ -13,6 +13,8 @@ abstract class BaseSampler implements Sampler {
     protected final boolean clipSample;
     /** x̂0 is clipped to [−clipRange, clipRange] (diffusers' {@code clip_sample_range}). */
     protected final double clipRange;
+    /** Dynamic thresholding of x̂0 (diffusers' {@code thresholding}), taking the place of clipping; or null. */
+    protected final Thresholding thresholding;
     /**
      * Timesteps for n inference steps as a diffusers scheduler's {@code set_timesteps} gives them,
      * or null to use {@link #spacing} (the studio's own rule).
@@ -24,12 +26,12 @@ abstract class BaseSampler implements Sampler {
     private int[] indexOf = new int[0];
 
     BaseSampler(NoiseSchedule schedule, TimestepSpacing spacing, boolean clipSample) {
-        this(schedule, spacing, clipSample, 1.0, null);
+        this(schedule, spacing, clipSample, 1.0, null, null);
     }
 
-    /** From a diffusers config: its timesteps rule and clip range. */
+    /** From a diffusers config: its timesteps rule, clip range and thresholding (null: none). */
     BaseSampler(NoiseSchedule schedule, TimestepSpacing spacing, boolean clipSample,
-            double clipRange, IntFunction<int[]> timestepRule) {
+            double clipRange, Thresholding thresholding, IntFunction<int[]> timestepRule) {
         this.schedule = Objects.requireNonNull(schedule, "schedule");
         this.spacing = Objects.requireNonNull(spacing, "spacing");
         this.clipSample = clipSample;
@@ -37,6 +39,7 @@ abstract class BaseSampler implements Sampler {
             throw new IllegalArgumentException("clip_sample_range: must be positive, got " + clipRange);
         }
         this.clipRange = clipRange;
+        this.thresholding = thresholding;
         this.timestepRule = timestepRule;
     }
 
@@ -80,6 +83,16 @@ abstract class BaseSampler implements Sampler {
         return clipSample;
     }
 
+    /** The dynamic thresholding of x̂0, or null. */
+    public Thresholding thresholding() {
+        return thresholding;
+    }
+
+    /** Whether x̂0 may differ from the network's own: clipped or thresholded. */
+    protected boolean altersX0() {
+        return clipSample || thresholding != null;
+    }
+
     /** Position of t in the run's timesteps; rejects a t the run does not visit. */
     protected int indexOf(int t) {
         if (timesteps.length == 0) {
@@ -99,10 +112,18 @@ abstract class BaseSampler implements Sampler {
         return i + 1 < timesteps.length ? timesteps[i + 1] : -1;
     }
 
-    /** x̂0 from the network's output, clipped to [−clipRange, clipRange] when asked. A new array. */
+    /**
+     * x̂0 from the network's output: dynamically thresholded when {@link #thresholding} is set, else clipped
+     * to [−clipRange, clipRange] when asked (diffusers' order: {@code thresholding} before
+     * {@code clip_sample}). A new array.
+     */
     protected NDArray predictX0(NDArray modelOutput, int t, NDArray sample) {
         NDArray x0 = schedule.predictX0(sample, t, modelOutput);
-        if (clipSample) {
+        if (thresholding != null) {
+            NDArray th = thresholding.apply(x0);
+            x0.close();
+            x0 = th;
+        } else if (clipSample) {
             NDArray clipped = x0.clip(-clipRange, clipRange);
             x0.close();
             x0 = clipped;

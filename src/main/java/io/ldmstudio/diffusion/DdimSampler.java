@@ -63,7 +63,8 @@ public final class DdimSampler extends BaseSampler {
 
     private DdimSampler(SchedulerConfig c, NoiseSchedule schedule, double eta,
             boolean useClippedModelOutput) {
-        super(schedule, c.timestepSpacing(), c.clipSample(), c.clipSampleRange(), c::timesteps);
+        super(schedule, c.timestepSpacing(), c.clipSample(), c.clipSampleRange(), c.thresholding(),
+                c::timesteps);
         this.eta = checkEta(eta);
         this.finalAlphaCumprod = c.finalAlphaCumprod(schedule);
         this.diffusers = true;
@@ -105,7 +106,7 @@ public final class DdimSampler extends BaseSampler {
         // 2. "predicted x0" and ε̂ (eq. 9 and 12); if x̂0 was clipped, ε̂ is re-derived from it
         //    (diffusers' use_clipped_model_output: always here, off by default from a config)
         NDArray predX0 = predictX0(modelOutput, t, sample);
-        NDArray eps = clipSample && useClippedModelOutput
+        NDArray eps = altersX0() && useClippedModelOutput
                 ? schedule.predictEpsFromX0(sample, new int[] {t}, predX0)
                 : schedule.predictEps(sample, t, modelOutput);
 

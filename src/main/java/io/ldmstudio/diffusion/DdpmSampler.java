@@ -48,7 +48,8 @@ public final class DdpmSampler extends BaseSampler {
     }
 
     private DdpmSampler(SchedulerConfig c, NoiseSchedule schedule) {
-        super(schedule, c.timestepSpacing(), c.clipSample(), c.clipSampleRange(), c::timesteps);
+        super(schedule, c.timestepSpacing(), c.clipSample(), c.clipSampleRange(), c.thresholding(),
+                c::timesteps);
         this.fixedLarge = c.varianceType().equals("fixed_large");
         this.diffusers = true;
     }

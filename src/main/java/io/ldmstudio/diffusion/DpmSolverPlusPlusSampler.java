@@ -77,7 +77,7 @@ public final class DpmSolverPlusPlusSampler extends BaseSampler {
     }
 
     private DpmSolverPlusPlusSampler(SchedulerConfig c, NoiseSchedule schedule) {
-        super(schedule, c.timestepSpacing(), false, 1.0, c::timesteps);
+        super(schedule, c.timestepSpacing(), false, 1.0, c.thresholding(), c::timesteps);
         this.solverOrder = c.solverOrder();
         this.finalAlphaCumprod = c.finalSigmasType().equals("zero") ? 1.0 : schedule.alphaBar(0);
         this.eulerAtFinal = c.eulerAtFinal();

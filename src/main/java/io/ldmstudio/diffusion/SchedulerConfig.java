@@ -54,6 +54,7 @@ public record SchedulerConfig(
         boolean setAlphaToOne,
         boolean clipSample,
         double clipSampleRange,
+        Thresholding thresholding,
         String varianceType,
         int solverOrder,
         boolean lowerOrderFinal,
@@ -206,7 +207,18 @@ public record SchedulerConfig(
                 throw k.bad("timestep_spacing", spacingName, "leading, trailing or linspace");
         }
         int stepsOffset = k.integer("steps_offset", 0);
-        k.requireFalse("thresholding");
+        Thresholding thresholding = null;
+        if (k.bool("thresholding", false)) {
+            double ratio = k.number("dynamic_thresholding_ratio", Thresholding.DEFAULT_RATIO);
+            if (!(ratio > 0 && ratio <= 1)) {
+                throw k.bad("dynamic_thresholding_ratio", ratio, "a number in (0, 1]");
+            }
+            double max = k.number("sample_max_value", Thresholding.DEFAULT_MAX_VALUE);
+            if (!(max >= 1) || Double.isInfinite(max)) {
+                throw k.bad("sample_max_value", max, "a number of at least 1");
+            }
+            thresholding = new Thresholding(ratio, max);
+        }
         k.requireFalse("rescale_betas_zero_snr");
 
         boolean setAlphaToOne = k.bool("set_alpha_to_one", true);
@@ -269,7 +281,7 @@ public record SchedulerConfig(
         }
         return new SchedulerConfig(source, className, tTrain, betaSchedule, betaStart, betaEnd,
                 trained, prediction, spacing, stepsOffset, setAlphaToOne, clipSample, clipRange,
-                varianceType, solverOrder, lowerOrderFinal, eulerAtFinal, finalSigmas, node);
+                thresholding, varianceType, solverOrder, lowerOrderFinal, eulerAtFinal, finalSigmas, node);
     }
 
     private static void checkBeta(Keys k, String key, double v) {
@@ -437,6 +449,12 @@ public record SchedulerConfig(
      */
     public static SchedulerConfig forStudio(RunConfig.Diffusion d, String sampler,
             boolean pixelSpace) {
+        return forStudio(d, sampler, pixelSpace, null);
+    }
+
+    /** {@link #forStudio(RunConfig.Diffusion, String, boolean)} with dynamic thresholding of x̂0 (null: none). */
+    public static SchedulerConfig forStudio(RunConfig.Diffusion d, String sampler,
+            boolean pixelSpace, Thresholding thresholding) {
         NoiseSchedule s = NoiseSchedule.fromConfig(d); // validates with the run config's field names
         // every studio schedule has a diffusers name (BetaSchedule.diffusersName): no trained_betas needed
         String betaSchedule = io.ldmstudio.config.BetaSchedule.parse(d.schedule(), "diffusion.schedule").diffusersName;
@@ -446,10 +464,10 @@ public record SchedulerConfig(
         TimestepSpacing spacing = dpm ? TimestepSpacing.TRAILING : TimestepSpacing.LEADING;
         SchedulerConfig c = new SchedulerConfig("scheduler_config.json", DDPM, d.timesteps(),
                 betaSchedule, d.betaStart(), d.betaEnd(), trained, s.prediction(), spacing, 0, true,
-                pixelSpace, 1.0, "fixed_small", 2, true, false, "zero", null);
+                pixelSpace, 1.0, thresholding, "fixed_small", 2, true, false, "zero", null);
         return new SchedulerConfig(c.source, c.className, c.numTrainTimesteps, c.betaSchedule,
                 c.betaStart, c.betaEnd, c.trainedBetas, c.prediction, c.timestepSpacing,
-                c.stepsOffset, c.setAlphaToOne, c.clipSample, c.clipSampleRange, c.varianceType,
+                c.stepsOffset, c.setAlphaToOne, c.clipSample, c.clipSampleRange, c.thresholding, c.varianceType,
                 c.solverOrder, c.lowerOrderFinal, c.eulerAtFinal, c.finalSigmasType, c.toJson());
     }
 
@@ -473,7 +491,9 @@ public record SchedulerConfig(
         n.put("prediction_type", prediction.configName());
         n.put("timestep_spacing", timestepSpacing.name().toLowerCase(Locale.ROOT));
         n.put("steps_offset", stepsOffset);
-        n.put("thresholding", false);
+        n.put("thresholding", thresholding != null);
+        n.put("dynamic_thresholding_ratio", thresholding != null ? thresholding.ratio() : Thresholding.DEFAULT_RATIO);
+        n.put("sample_max_value", thresholding != null ? thresholding.maxValue() : Thresholding.DEFAULT_MAX_VALUE);
         n.put("rescale_betas_zero_snr", false);
         switch (className) {
             case DDPM:

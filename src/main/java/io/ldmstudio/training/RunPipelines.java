@@ -2,6 +2,7 @@ package io.ldmstudio.training;
 
 import io.ldmstudio.config.RunConfig;
 import io.ldmstudio.diffusion.SchedulerConfig;
+import io.ldmstudio.diffusion.Thresholding;
 import io.ldmstudio.nn.UNet2DModel;
 import io.ldmstudio.nn.UNetConfig;
 import io.ldmstudio.pipeline.Pipeline;
@@ -38,8 +39,11 @@ public final class RunPipelines {
      * {@code sampling.sampler}): its timestep spacing is the one the studio uses with that sampler.
      */
     public static SchedulerConfig scheduler(RunConfig config, String sampler) {
-        return SchedulerConfig.forStudio(config.diffusion(), sampler == null ? config.sampling().sampler() : sampler,
-                config.pixelSpace());
+        RunConfig.Sampling s = config.sampling();
+        Thresholding thresholding = s.thresholding()
+                ? new Thresholding(s.dynamicThresholdingRatio(), s.sampleMaxValue()) : null;
+        return SchedulerConfig.forStudio(config.diffusion(), sampler == null ? s.sampler() : sampler,
+                config.pixelSpace(), thresholding);
     }
 
     /** The run's autoencoder as a pipeline component, loaded and checked by {@link LatentSpace#load}; null in pixel space. */

@@ -198,6 +198,9 @@ class ConfigValidatorTest {
         rejects("sampling.steps", "sampling.steps=0");
         rejects("sampling.eta", "sampling.eta=1.5");
         rejects("sampling.n", "sampling.n=257");
+        rejects("sampling.dynamic_thresholding_ratio", "sampling.dynamic_thresholding_ratio=0");
+        rejects("sampling.sample_max_value", "sampling.sample_max_value=0.9");
+        assertEquals(List.of(), fieldsWithErrors("sampling.thresholding=true", "sampling.sample_max_value=2.5"));
         rejects("logging.checkpoint_every", "logging.checkpoint_every=0");
         rejects("logging.sample_every", "logging.sample_every=0");
         rejects("logging.keep_checkpoints", "logging.keep_checkpoints=0");

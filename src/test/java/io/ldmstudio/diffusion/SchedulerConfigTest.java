@@ -244,8 +244,11 @@ class SchedulerConfigTest {
                 message(SchedulerConfig.DPM_SOLVER, "\"algorithm_type\": \"sde-dpmsolver++\""));
         assertEquals("scheduler_config.json: solver_order 3 is not supported (expected 1 or 2)",
                 message(SchedulerConfig.DPM_SOLVER, "\"solver_order\": 3"));
-        assertEquals("scheduler_config.json: thresholding true is not supported (expected false)",
-                message(SchedulerConfig.DDPM, "\"thresholding\": true"));
+        assertEquals("scheduler_config.json: sample_max_value 0.5 is not supported (expected a number of at "
+                + "least 1)", message(SchedulerConfig.DDPM, "\"thresholding\": true, \"sample_max_value\": 0.5"));
+        assertEquals("scheduler_config.json: dynamic_thresholding_ratio 1.5 is not supported (expected a number "
+                + "in (0, 1])", message(SchedulerConfig.DDIM,
+                        "\"thresholding\": true, \"dynamic_thresholding_ratio\": 1.5"));
         assertEquals("scheduler_config.json: use_karras_sigmas true is not supported (expected false)",
                 message(SchedulerConfig.DPM_SOLVER, "\"use_karras_sigmas\": true"));
         assertEquals("scheduler_config.json: timestep_spacing 'even' is not supported (expected "
