@@ -66,7 +66,7 @@ final class SampleCommand implements Callable<Integer> {
     String classArg;
 
     @Option(names = "--guidance", paramLabel = "W", description = "classifier-free guidance scale with --class (1 = none;"
-            + " default: the run's conditioning.guidance, 3 for a pipeline folder)")
+            + " default: the run's conditioning.guidance, 3 for a pipeline folder, 1 for one without a null class)")
     Double guidance;
 
     @Option(names = "--guidance-rescale", paramLabel = "PHI", defaultValue = "0", description = "guidance rescale φ in"
@@ -133,7 +133,8 @@ final class SampleCommand implements Callable<Integer> {
             throw new IllegalArgumentException(noise + " holds " + xT.shape()[0] + " images' x_T, but " + n + " are asked for"
                     + (choice != null ? " by --class" : " (--n)"));
         }
-        double w = guidance != null ? guidance : run != null ? run.config().conditioning().guidance() : 3.0;
+        double w = guidance != null ? guidance : run != null ? run.config().conditioning().guidance()
+                : pipeline.hasNullClass() ? 3.0 : 1.0;
         java.util.List<Double> scales = sweep != null ? sweep : java.util.List.of(w);
         String samplerName = sampler != null ? sampler.toLowerCase(Locale.ROOT)
                 : pipeline != null ? pipeline.defaultSampler().key : "ddim";

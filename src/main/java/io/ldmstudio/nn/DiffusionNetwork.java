@@ -27,6 +27,14 @@ public abstract class DiffusionNetwork extends Module {
         return 0;
     }
 
+    /**
+     * Whether it has a null class (the unconditional prediction classifier-free guidance needs): every
+     * class-conditional network the studio trains does; a published checkpoint may not.
+     */
+    public boolean hasNullClass() {
+        return classes() > 0;
+    }
+
     /** The label of the null class (no condition): {@link #classes()}, the embedding's last row. */
     public int nullClass() {
         return classes();

@@ -156,6 +156,11 @@ public final class UNet2DModel extends DiffusionNetwork {
         return config.classes();
     }
 
+    @Override
+    public boolean hasNullClass() {
+        return config.classes() > 0 && config.nullClass();
+    }
+
     /** The unconditional forward pass; a class-conditional network refuses it (it needs labels). */
     @Override
     public NDArray forward(NDArray x, NDArray t, boolean training) {
@@ -178,7 +183,7 @@ public final class UNet2DModel extends DiffusionNetwork {
             if (classLabels == null) {
                 throw new IllegalArgumentException("class_labels should be provided when doing class conditioning: "
                         + "this network has num_class_embeds " + config.numClassEmbeds() + " (" + classes()
-                        + " classes and the null class " + nullClass() + ")");
+                        + " classes" + (hasNullClass() ? " and the null class " + nullClass() : ", no null class") + ")");
             }
             long batch = x.getShape().get(0);
             if (classLabels.getShape().dimension() != 1 || classLabels.getShape().get(0) != batch) {

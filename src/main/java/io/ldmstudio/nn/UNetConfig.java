@@ -18,6 +18,9 @@ import java.util.List;
  * @param numClassEmbeds   diffusers' {@code num_class_embeds} (with {@code class_embed_type} null): rows of the
  *                         class embedding added to the time embedding; 0 for none (unconditional). The studio
  *                         counts the last row as the null class, so a network for K classes has K + 1
+ * @param nullClass        whether the class embedding's last row is the null class classifier-free guidance
+ *                         needs (the studio's own networks, {@code studio_null_class} in its exports); false for a
+ *                         checkpoint trained with a label for every row, which samples its classes without guidance
  */
 public record UNetConfig(
         int inChannels,
@@ -35,7 +38,8 @@ public record UNetConfig(
         double freqShift,
         boolean midBlockAttention,
         int downsamplePadding,
-        int numClassEmbeds) {
+        int numClassEmbeds,
+        boolean nullClass) {
 
     public UNetConfig {
         blockOutChannels = List.copyOf(blockOutChannels);
@@ -46,10 +50,20 @@ public record UNetConfig(
         if (downsamplePadding != 0 && downsamplePadding != 1) {
             throw new IllegalArgumentException("downsample_padding " + downsamplePadding + ": 0 or 1");
         }
-        if (numClassEmbeds < 0 || numClassEmbeds == 1) {
+        if (numClassEmbeds < 0 || (numClassEmbeds == 1 && nullClass)) {
             throw new IllegalArgumentException("num_class_embeds " + numClassEmbeds
                     + ": 0 (unconditional) or at least 2 (one class and the null class)");
         }
+    }
+
+    /** A network whose class embedding (if any) ends with the null class, as the studio trains them. */
+    public UNetConfig(int inChannels, int outChannels, int sampleSize, List<Integer> blockOutChannels,
+            List<Boolean> attention, int layersPerBlock, int numHeads, int attentionHeadDim, int normGroups,
+            float normEps, float dropout, boolean flipSinToCos, double freqShift, boolean midBlockAttention,
+            int downsamplePadding, int numClassEmbeds) {
+        this(inChannels, outChannels, sampleSize, blockOutChannels, attention, layersPerBlock, numHeads,
+                attentionHeadDim, normGroups, normEps, dropout, flipSinToCos, freqShift, midBlockAttention,
+                downsamplePadding, numClassEmbeds, true);
     }
 
     /** An unconditional network ({@code num_class_embeds} 0). */
@@ -69,12 +83,22 @@ public record UNetConfig(
     public UNetConfig withNumClassEmbeds(int numClassEmbeds) {
         return new UNetConfig(inChannels, outChannels, sampleSize, blockOutChannels, attention, layersPerBlock,
                 numHeads, attentionHeadDim, normGroups, normEps, dropout, flipSinToCos, freqShift, midBlockAttention,
-                downsamplePadding, numClassEmbeds);
+                downsamplePadding, numClassEmbeds, true);
     }
 
-    /** The classes the network is conditioned on: {@code numClassEmbeds − 1} (the null class aside), or 0. */
+    /** The same network whose class embedding's last row is ({@code true}) or is not the null class. */
+    public UNetConfig withNullClass(boolean hasNull) {
+        return new UNetConfig(inChannels, outChannels, sampleSize, blockOutChannels, attention, layersPerBlock,
+                numHeads, attentionHeadDim, normGroups, normEps, dropout, flipSinToCos, freqShift, midBlockAttention,
+                downsamplePadding, numClassEmbeds, hasNull);
+    }
+
+    /**
+     * The classes the network is conditioned on: {@code numClassEmbeds − 1} (the null class aside), every row
+     * without a null class, or 0.
+     */
     public int classes() {
-        return numClassEmbeds > 0 ? numClassEmbeds - 1 : 0;
+        return numClassEmbeds > 0 ? (nullClass ? numClassEmbeds - 1 : numClassEmbeds) : 0;
     }
 
     /**

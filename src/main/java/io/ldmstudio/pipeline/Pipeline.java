@@ -291,6 +291,11 @@ public final class Pipeline {
         return unetConfig.classes();
     }
 
+    /** Whether a class-conditional denoiser has the null class classifier-free guidance needs. */
+    public boolean hasNullClass() {
+        return unetConfig.classes() > 0 && unetConfig.nullClass();
+    }
+
     /** The denoiser's input shape for {@code n} images: (n, C, H, W). */
     public long[] noiseShape(int n) {
         return new long[] {n, unetConfig.inChannels(), unetConfig.sampleSize(), unetConfig.sampleSize()};
@@ -437,6 +442,10 @@ public final class Pipeline {
             if (net.classes() == 0) {
                 return new NetworkDenoiser(net);
             }
+            if (!net.hasNullClass()) {
+                throw new IllegalArgumentException("the model has no null class (each of its " + net.classes()
+                        + " class embeddings is a class): ask for classes to sample");
+            }
             return (x, t) -> net.forward(x, t, x.getManager().create(nulls(x.getShape().get(0), net.nullClass())), false);
         }
         if (net.classes() == 0) {
@@ -446,6 +455,12 @@ public final class Pipeline {
             if (l < 0 || l >= net.classes()) {
                 throw new IllegalArgumentException("class " + l + ": the model has classes 0.." + (net.classes() - 1));
             }
+        }
+        if (condition.guidance() != 1 && !net.hasNullClass()) {
+            throw new IllegalArgumentException("guidance scale " + condition.guidance() + " needs a null class, and this "
+                    + "model has none (each of its " + net.classes() + " class embeddings is a class): sample with guidance"
+                    + " 1, or, if its last class embedding is the unconditional one, set \"studio_null_class\": true in its"
+                    + " unet/config.json");
         }
         return Guidance.guided((x, t, labels) -> net.forward(x, t, labels, false), condition.labels(), net.nullClass(),
                 condition.guidance(), condition.rescale());

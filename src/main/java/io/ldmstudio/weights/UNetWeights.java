@@ -77,6 +77,7 @@ public final class UNetWeights {
         n.putNull("class_embed_type");
         if (c.numClassEmbeds() > 0) {
             n.put("num_class_embeds", c.numClassEmbeds());
+            n.put("studio_null_class", c.nullClass());
         } else {
             n.putNull("num_class_embeds");
         }
@@ -88,15 +89,16 @@ public final class UNetWeights {
 
     /**
      * Every key of diffusers' {@code UNet2DModel.__init__} (models/unets/unet_2d.py), plus the studio's own
-     * {@code studio_num_heads} and {@code id2label} (a class-conditional export's class names, which diffusers ignores
-     * with a warning); keys starting with {@code _} are diffusers' bookkeeping.
+     * {@code studio_num_heads}, {@code id2label} (a class-conditional export's class names) and {@code studio_null_class}
+     * (whether the class embedding's last row is the null class), which diffusers ignores with a warning; keys starting with {@code _} are diffusers' bookkeeping.
      */
     static final Set<String> KNOWN_KEYS = Set.of("sample_size", "in_channels", "out_channels", "center_input_sample",
             "time_embedding_type", "time_embedding_dim", "freq_shift", "flip_sin_to_cos", "down_block_types",
             "mid_block_type", "up_block_types", "block_out_channels", "layers_per_block", "mid_block_scale_factor",
             "downsample_padding", "downsample_type", "upsample_type", "dropout", "act_fn", "attention_head_dim",
             "norm_num_groups", "attn_norm_num_groups", "norm_eps", "resnet_time_scale_shift", "add_attention",
-            "class_embed_type", "num_class_embeds", "num_train_timesteps", "studio_num_heads", "id2label");
+            "class_embed_type", "num_class_embeds", "num_train_timesteps", "studio_num_heads", "id2label",
+            "studio_null_class");
 
     /**
      * Reads a diffusers {@code UNet2DModel} config. Only what the studio's network implements is
@@ -104,8 +106,10 @@ public final class UNetWeights {
      * diffusers' unet_2d.py: {@code attention_head_dim} null means one head per attention layer (each
      * block passes its own channels as the head dimension), a number d means {@code channels / d} heads
      * in each block; {@code downsample_padding} 0 or 1 (see {@code Blocks.Downsample2D});
-     * {@code num_class_embeds} N with {@code class_embed_type} null is a class embedding of N rows (the studio
-     * reads the last as the null class).
+     * {@code num_class_embeds} N with {@code class_embed_type} null is a class embedding of N rows. Its last row is
+     * the null class when {@code studio_null_class} says so (the studio's exports) or, without that key, when
+     * {@code id2label} names N − 1 classes; otherwise (a diffusers checkpoint trained with a label for every row)
+     * all N rows are classes, sampled without guidance.
      */
     public static UNetConfig fromDiffusersConfig(JsonNode n, Path file) throws IOException {
         if (!n.isObject()) {
@@ -143,6 +147,7 @@ public final class UNetWeights {
             }
             numClassEmbeds = k.asInt();
         }
+        boolean nullClass = nullClassRow(n, numClassEmbeds, file);
         if (n.has("mid_block_type") && n.get("mid_block_type").isNull()) {
             throw new IOException(file + ": mid_block_type null (no middle block) is not supported; the studio has UNetMidBlock2D");
         }
@@ -241,7 +246,24 @@ public final class UNetWeights {
                 n.path("layers_per_block").asInt(2), numHeads, headDim, groups,
                 (float) n.path("norm_eps").asDouble(1e-5), (float) n.path("dropout").asDouble(0),
                 n.path("flip_sin_to_cos").asBoolean(true), n.path("freq_shift").asDouble(0), midAttention, padding,
-                numClassEmbeds);
+                numClassEmbeds, nullClass);
+    }
+
+    /** Whether the class embedding's last row is the null class (see {@link #fromDiffusersConfig}). */
+    private static boolean nullClassRow(JsonNode n, int numClassEmbeds, Path file) throws IOException {
+        if (numClassEmbeds == 0) {
+            return true; // no class embedding: nothing to say
+        }
+        JsonNode flag = n.get("studio_null_class");
+        if (flag != null && !flag.isNull()) {
+            if (!flag.isBoolean()) {
+                throw new IOException(file + ": studio_null_class " + flag + " is not supported (true: the last of the "
+                        + "num_class_embeds rows is the null class; false: every row is a class)");
+            }
+            return flag.asBoolean();
+        }
+        JsonNode names = n.get("id2label");
+        return names != null && names.isObject() && names.size() == numClassEmbeds - 1;
     }
 
     private static boolean isSet(JsonNode n, String key) {

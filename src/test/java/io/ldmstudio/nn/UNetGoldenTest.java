@@ -2,6 +2,7 @@ package io.ldmstudio.nn;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -118,7 +119,8 @@ class UNetGoldenTest {
     }
 
     /**
-     * The class-embed case is read as diffusers' class conditioning (4 rows: 3 classes and the null class), and
+     * The class-embed case is read as diffusers' class conditioning: 4 rows, every one a class (a diffusers config
+     * says nothing of a null class: no {@code studio_null_class}, no {@code id2label} of 3), and
      * its output depends on the labels: another label per sample moves it far beyond the tolerance, in each
      * sample; so a lookup of the wrong row, or labels ignored, would fail the golden comparison.
      */
@@ -128,8 +130,8 @@ class UNetGoldenTest {
         try (NDManager m = NDManager.newBaseManager()) {
             UNet2DModel unet = UNetWeights.open(dir, m);
             assertEquals(4, unet.config().numClassEmbeds());
-            assertEquals(3, unet.classes());
-            assertEquals(3, unet.nullClass());
+            assertEquals(4, unet.classes());
+            assertFalse(unet.hasNullClass());
             Map<String, NDArray> io = SafeTensors.readNDArrays(m, dir.resolve("io.safetensors"));
             long[] labels = labels(io).toLongArray();
             assertArrayEquals(new long[] {1, 3}, labels);
