@@ -58,6 +58,8 @@ import javafx.stage.Window;
  */
 final class DenoisingView {
     private static final double FORM_WIDTH = 300;
+    /** The most height a sweep column's picture takes. */
+    private static final double SWEEP_FRAME_HEIGHT = 220;
 
     private final DenoisingViewModel vm;
     private final BorderPane root = new BorderPane();
@@ -108,6 +110,7 @@ final class DenoisingView {
     private Node header() {
         Label title = new Label("Denoising");
         title.getStyleClass().add("pane-title");
+        title.setMinWidth(Region.USE_PREF_SIZE); // a long result line must not squeeze the title to "…"
         Label summary = new Label();
         summary.setId("denoise-run-summary");
         summary.getStyleClass().add("dim");
@@ -195,9 +198,15 @@ final class DenoisingView {
 
         Spinner<Integer> n = intSpinner(vm.imagesProperty(), 1, 64, 1);
         n.setId("denoise-images");
-        tip(n, "How many images to sample at once; they are shown tiled as a grid");
+        tip(n, "How many images to sample at once; they are shown tiled as a grid. For one row per class: images per "
+                + "class");
         n.disableProperty().bind(vm.noiseFileProperty().isNotNull());
         row = field(g, row, "Images", n);
+        Label imagesLabel = (Label) g.getChildren().get(g.getChildren().size() - 2);
+        imagesLabel.setId("denoise-images-label");
+        imagesLabel.textProperty().bind(Bindings.when(vm.rowsPerClass()).then("Per class").otherwise("Images"));
+
+        row = classFields(g, row);
 
         row = noiseField(g, row);
 
@@ -260,6 +269,100 @@ final class DenoisingView {
         VBox box = new VBox(14, g, keys);
         box.setFillWidth(true);
         return box;
+    }
+
+    /**
+     * The class, the guidance scale w and rescale φ, and the guidance sweep of a class-conditional source; hidden for
+     * an unconditional one.
+     */
+    private int classFields(GridPane g, int row) {
+        int first = g.getChildren().size();
+        ComboBox<String> cls = new ComboBox<>();
+        cls.setId("denoise-class");
+        cls.setEditable(true);
+        Runnable items = () -> {
+            List<String> all = new ArrayList<>();
+            all.add(DenoisingViewModel.rowsPerClassText());
+            if (vm.classNames().isEmpty()) {
+                for (int k = 0; k < vm.classesProperty().get(); k++) {
+                    all.add(Integer.toString(k));
+                }
+            } else {
+                all.addAll(vm.classNames());
+            }
+            String keep = vm.classTextProperty().get();
+            cls.getItems().setAll(all);
+            cls.setValue(keep);
+        };
+        vm.classNames().addListener((javafx.collections.ListChangeListener<String>) c -> items.run());
+        vm.classesProperty().addListener((o, a, b) -> items.run());
+        items.run();
+        cls.valueProperty().bindBidirectional(vm.classTextProperty());
+        cls.setMaxWidth(Double.MAX_VALUE);
+        cls.getEditor().setPrefColumnCount(10);
+        tip(cls, "Which classes to sample: one row per class (Images per class, each row named), one class by name, or a "
+                + "list such as 3, 7, sneaker — by label or name, cycled over the images (as `sample --class` takes)");
+        row = field(g, row, "Class", cls);
+
+        Spinner<Double> w = doubleSpinner(vm.guidanceProperty(), 0, 100, 0.5);
+        w.setId("denoise-guidance");
+        tip(w, "Classifier-free guidance scale w: 1 = the conditional model alone (one pass), larger pushes samples "
+                + "harder towards the class; default the run's conditioning.guidance (3 for a model folder)");
+        Spinner<Double> phi = doubleSpinner(vm.guidanceRescaleProperty(), 0, 1, 0.1);
+        phi.setId("denoise-guidance-rescale");
+        tip(phi, "Guidance rescale φ in [0, 1] (Lin et al.; diffusers' guidance_rescale): pulls the guided output back "
+                + "towards the conditional output's spread; 0 = off");
+        HBox pair = new HBox(6, w, new Label("φ"), phi);
+        pair.setAlignment(Pos.CENTER_LEFT);
+        HBox.setHgrow(w, Priority.ALWAYS);
+        HBox.setHgrow(phi, Priority.ALWAYS);
+        w.setPrefWidth(100);
+        phi.setPrefWidth(80);
+        w.disableProperty().bind(vm.sweepProperty());
+        row = field(g, row, "Guidance w", pair);
+
+        CheckBox sweep = new CheckBox("Sweep w");
+        sweep.setId("denoise-sweep");
+        sweep.selectedProperty().bindBidirectional(vm.sweepProperty());
+        tip(sweep, "Sample the same seed (x_T) at each guidance scale and show them side by side, scrubbed together; "
+                + "Sweep PNG… writes them as one figure (instead of a second sampler)");
+        TextField scales = new TextField();
+        scales.setId("denoise-sweep-scales");
+        scales.textProperty().bindBidirectional(vm.sweepTextProperty());
+        scales.setPromptText("1, 2, 4, 8");
+        scales.disableProperty().bind(vm.sweepProperty().not());
+        tip(scales, "The guidance scales w of the sweep, separated by commas (at most 8)");
+        g.add(sweep, 0, row);
+        g.add(scales, 1, row++);
+        for (Node node : List.copyOf(g.getChildren().subList(first, g.getChildren().size()))) {
+            node.visibleProperty().bind(vm.conditionalProperty());
+            node.managedProperty().bind(node.visibleProperty());
+        }
+        return row;
+    }
+
+    private Spinner<Double> doubleSpinner(DoubleProperty p, double min, double max, double step) {
+        Spinner<Double> s = new Spinner<>();
+        SpinnerValueFactory.DoubleSpinnerValueFactory f = new SpinnerValueFactory.DoubleSpinnerValueFactory(min, max,
+                Math.max(min, Math.min(max, p.get())), step);
+        f.setConverter(new javafx.util.StringConverter<>() {
+            @Override
+            public String toString(Double v) {
+                return v == null ? "" : SamplingSettings.fmt(v);
+            }
+
+            @Override
+            public Double fromString(String t) {
+                return Double.parseDouble(t.trim());
+            }
+        });
+        s.setValueFactory(f);
+        var obj = p.asObject();
+        bindings.add(obj);
+        f.valueProperty().bindBidirectional(obj);
+        editable(s);
+        s.setMaxWidth(Double.MAX_VALUE);
+        return s;
     }
 
     /** Where x_T comes from: the seed, or a NumPy file (to reproduce a result made in another tool). */
@@ -445,6 +548,20 @@ final class DenoisingView {
             HBox.setHgrow(b, Priority.ALWAYS);
         }
         g.add(new HBox(6, strip, gif, raw), 0, row++, 2, 1);
+        Button sweepFigure = new Button("Sweep PNG…");
+        sweepFigure.setId("denoise-export-sweep");
+        sweepFigure.setMaxWidth(Double.MAX_VALUE);
+        var hasSweep = Bindings.createBooleanBinding(() -> !vm.sweepGenerationsProperty().get().isEmpty(),
+                vm.sweepGenerationsProperty());
+        sweepFigure.disableProperty().bind(vm.canExport().not().or(hasSweep.not())
+                .or(vm.rowXtProperty().or(vm.rowX0Property()).or(vm.rowEpsProperty()).not()));
+        sweepFigure.visibleProperty().bind(hasSweep);
+        sweepFigure.managedProperty().bind(hasSweep);
+        sweepFigure.setOnAction(e -> chooseFile("Save the guidance sweep figure", "-step" + vm.indexProperty().get()
+                + ".png", "PNG image", "*.png").ifPresent(vm::exportSweep));
+        tip(sweepFigure, "One PNG of the guidance sweep at the scrubbed step: a column per w headed \"w = 2\", the ticked "
+                + "rows, a row per class named by it");
+        g.add(sweepFigure, 0, row++, 2, 1);
         stripButton = strip;
         Label writing = new Label("writing the export…");
         writing.setId("denoise-exporting");
@@ -519,12 +636,13 @@ final class DenoisingView {
                     () -> gen.get() == null ? "" : Generation.samplerTitle(gen.get().settings().sampler()), gen));
             Label detail = new Label();
             detail.getStyleClass().add("dim");
+            detail.setWrapText(true); // "8 steps · η 0 · w = 2" wraps in the narrow label column
             detail.textProperty().bind(Bindings.createStringBinding(() -> {
                 if (gen.get() == null) {
                     return "";
                 }
                 String t = gen.get().settings().title();
-                return t.substring(t.indexOf(" · ") + 3);
+                return t.substring(t.indexOf(" · ") + 3).replace(" · w = ", "\nw = "); // w on a line of its own
             }, gen));
             // the step label on two lines: "step 5/10" and "t = 400"
             var stepText = r == 0 ? vm.stepLabelProperty() : vm.stepLabel2Property();
@@ -540,6 +658,9 @@ final class DenoisingView {
                 PixelView pv = new PixelView(PixelView.Fit.FRAMED);
                 pv.setId("denoise-frame-" + r + "-" + kinds[k].filePrefix());
                 pv.imageProperty().bind(vm.frameProperty(r, kinds[k]));
+                // room for the sweep's columns underneath while there is one
+                pv.maxHeightProperty().bind(Bindings.createDoubleBinding(() -> vm.sweepGenerationsProperty().get()
+                        .isEmpty() ? Double.MAX_VALUE : SWEEP_FRAME_HEIGHT, vm.sweepGenerationsProperty()));
                 views[r][k] = pv;
                 Tooltip.install(pv, new Tooltip(kinds[k].description()));
                 grid.add(pv, k + 1, r + 1);
@@ -572,11 +693,86 @@ final class DenoisingView {
         preview.imageProperty().bind(vm.stripPreviewProperty());
         preview.visibleProperty().bind(vm.stripPreviewProperty().isNotNull());
         VBox.setVgrow(preview, Priority.ALWAYS);
-        VBox pictures = new VBox(8, grid, scrubber(), new Separator(), previewTitle, preview);
+        VBox pictures = new VBox(8, grid, sweepView(), scrubber(), new Separator(), previewTitle, preview);
         StackPane.setAlignment(empty, Pos.CENTER);
         StackPane stack = new StackPane(pictures, empty);
         StackPane.setAlignment(pictures, Pos.TOP_CENTER);
         return stack;
+    }
+
+    /** A guidance sweep's columns at the scrubbed step, one per w, of the kind chosen; shown only for a sweep. */
+    private Node sweepView() {
+        Label title = new Label("Guidance sweep");
+        title.getStyleClass().add("section-title");
+        ChoiceBox<FrameKind> kind = new ChoiceBox<>();
+        kind.setId("denoise-sweep-kind");
+        kind.getItems().setAll(FrameKind.values());
+        kind.setConverter(new javafx.util.StringConverter<>() {
+            @Override
+            public String toString(FrameKind k) {
+                return k == null ? "" : k.uiLabel();
+            }
+
+            @Override
+            public FrameKind fromString(String s) {
+                return null;
+            }
+        });
+        kind.valueProperty().bindBidirectional(vm.sweepKindProperty());
+        tip(kind, "Which picture each scale shows at the scrubbed step");
+        Label classes = new Label();
+        classes.setId("denoise-sweep-classes");
+        classes.getStyleClass().add("dim");
+        classes.setMinWidth(0);
+        classes.textProperty().bind(Bindings.createStringBinding(() -> {
+            List<Generation> s = vm.sweepGenerationsProperty().get();
+            if (s.isEmpty()) {
+                return "";
+            }
+            Generation.Conditioning c = s.get(0).settings().conditioning();
+            return c.classLabel() + (c.choice().rows() ? ": " + String.join(", ", c.choice().rowLabels()) + " (top to bottom)"
+                    : "") + " · same seed at each w";
+        }, vm.sweepGenerationsProperty()));
+        HBox head = new HBox(10, title, kind, classes);
+        head.setAlignment(Pos.CENTER_LEFT);
+        HBox columns = new HBox(10);
+        columns.setId("denoise-sweep-columns");
+        columns.setAlignment(Pos.TOP_CENTER);
+        for (int c = 0; c < SamplingSettings.MAX_SWEEP; c++) {
+            final int col = c;
+            Label w = new Label();
+            w.setId("denoise-sweep-head-" + c);
+            w.getStyleClass().add("figure");
+            w.textProperty().bind(Bindings.createStringBinding(() -> {
+                List<Generation> s = vm.sweepGenerationsProperty().get();
+                return col < s.size() ? s.get(col).settings().conditioning().guidanceLabel() : "";
+            }, vm.sweepGenerationsProperty()));
+            PixelView pv = new PixelView(PixelView.Fit.FRAMED);
+            pv.setId("denoise-sweep-frame-" + c);
+            pv.setMaxHeight(SWEEP_FRAME_HEIGHT); // tall one-row-per-class frames would push the scrubber off the pane
+            pv.imageProperty().bind(vm.sweepFrameProperty(c));
+            VBox box = new VBox(2, w, pv);
+            box.setAlignment(Pos.TOP_CENTER);
+            HBox.setHgrow(box, Priority.ALWAYS);
+            box.setMaxWidth(Double.MAX_VALUE);
+            var shown = Bindings.createBooleanBinding(() -> col < vm.sweepGenerationsProperty().get().size(),
+                    vm.sweepGenerationsProperty());
+            box.visibleProperty().bind(shown);
+            box.managedProperty().bind(shown);
+            columns.getChildren().add(box);
+        }
+        VBox view = new VBox(4, head, columns);
+        view.setId("denoise-sweep-view");
+        var any = Bindings.createBooleanBinding(() -> !vm.sweepGenerationsProperty().get().isEmpty(),
+                vm.sweepGenerationsProperty());
+        view.visibleProperty().bind(any);
+        view.managedProperty().bind(any);
+        return view;
+    }
+
+    /** The picture view of a guidance sweep's column {@code c}. */
+    PixelView sweepView(int c) {
+        return (PixelView) root.lookup("#denoise-sweep-frame-" + c);
     }
 
     private Node scrubber() {

@@ -42,8 +42,25 @@ public final class Exports {
             throw new IllegalArgumentException("choose at least one row: x_t, x̂0 or ε̂");
         }
         List<FigureComposer.Row> rows = new ArrayList<>();
+        Generation.Conditioning cond = a.settings().conditioning();
+        boolean classRows = cond != null && cond.choice().rows();
         for (Generation g : b == null ? List.of(a) : List.of(a, b)) {
             for (FrameKind k : kinds) {
+                if (classRows) { // one row per class: the step's images of each class in a row, named
+                    int per = cond.choice().perClass();
+                    List<String> names = cond.choice().rowLabels();
+                    for (int c = 0; c < names.size(); c++) {
+                        List<FigureComposer.Cell> cells = new ArrayList<>();
+                        for (int i : steps) {
+                            int j = g == a ? i : Generation.mapStep(i, a.size(), g.size());
+                            cells.add(new FigureComposer.Cell(g.frameRow(j, k, c * per, per),
+                                    b == null ? null : "step " + j + "\nt = " + g.t(j)));
+                        }
+                        String label = kinds.size() > 1 || b != null ? k.figureLabel() + " · " + names.get(c) : names.get(c);
+                        rows.add(new FigureComposer.Row(b == null ? label : g.settings().title() + "\n" + label, cells));
+                    }
+                    continue;
+                }
                 List<FigureComposer.Cell> cells = new ArrayList<>();
                 for (int i : steps) {
                     int j = g == a ? i : Generation.mapStep(i, a.size(), g.size());
@@ -53,7 +70,76 @@ public final class Exports {
                 rows.add(new FigureComposer.Row(label, cells));
             }
         }
-        return new FigureComposer.Figure(null, rows, null);
+        List<String> headers = classRows && b == null
+                ? steps.stream().map(i -> "step " + i + "\nt = " + a.t(i)).toList() : null;
+        return new FigureComposer.Figure(headers, rows, cond == null ? null : conditionFooter(a, b));
+    }
+
+    /** {@code class ring · w = 2} (and the comparison's w when it differs): what a strip was conditioned on. */
+    static String conditionFooter(Generation a, Generation b) {
+        Generation.Conditioning c = a.settings().conditioning();
+        String s = c.classLabel() + " · " + c.guidanceLabel();
+        Generation.Conditioning c2 = b == null ? null : b.settings().conditioning();
+        return c2 == null || c2.guidanceLabel().equals(c.guidanceLabel()) ? s : s + " (2nd: " + c2.guidanceLabel() + ")";
+    }
+
+    /**
+     * A guidance sweep at step {@code i} as one figure: a column per scale headed {@code w = 2}, for each kind one
+     * row per class named by it (one row per class), else one row naming the classes; the sampler, seed and step
+     * underneath. Every trajectory must have step {@code i}.
+     */
+    public static FigureComposer.Figure sweep(List<Generation> sweep, int i, List<FrameKind> kinds) throws IOException {
+        if (kinds.isEmpty()) {
+            throw new IllegalArgumentException("choose at least one row: x_t, x̂0 or ε̂");
+        }
+        if (sweep.isEmpty() || sweep.get(0).settings().conditioning() == null) {
+            throw new IllegalArgumentException("no guidance sweep to export: tick Sweep w and generate");
+        }
+        for (Generation g : sweep) {
+            if (i < 0 || i >= g.size()) {
+                throw new IllegalStateException(g.settings().conditioning().guidanceLabel() + " has no step " + i
+                        + " (" + g.size() + " sampled)");
+            }
+        }
+        Generation a = sweep.get(0);
+        Generation.Conditioning cond = a.settings().conditioning();
+        List<FigureComposer.Row> rows = new ArrayList<>();
+        for (FrameKind k : kinds) {
+            if (cond.choice().rows()) {
+                int per = cond.choice().perClass();
+                List<String> names = cond.choice().rowLabels();
+                for (int c = 0; c < names.size(); c++) {
+                    List<FigureComposer.Cell> cells = new ArrayList<>();
+                    for (Generation g : sweep) {
+                        cells.add(new FigureComposer.Cell(g.frameRow(i, k, c * per, per), null));
+                    }
+                    rows.add(new FigureComposer.Row(kinds.size() > 1 ? k.figureLabel() + " · " + names.get(c)
+                            : names.get(c), cells));
+                }
+            } else {
+                List<FigureComposer.Cell> cells = new ArrayList<>();
+                for (Generation g : sweep) {
+                    cells.add(new FigureComposer.Cell(g.frame(i, k), null));
+                }
+                rows.add(new FigureComposer.Row(kinds.size() > 1 ? k.figureLabel() + "\n" + cond.classLabel()
+                        : cond.classLabel(), cells));
+            }
+        }
+        List<String> headers = sweep.stream().map(g -> "w = " + io.ldmstudio.service.ClassChoice.formatScale(
+                g.settings().conditioning().guidance())).toList();
+        String footer = a.settings().samplerLine() + (cond.rescale() > 0 ? " · φ = "
+                + io.ldmstudio.service.ClassChoice.formatScale(cond.rescale()) : "") + " · "
+                + (a.noiseFile() == null ? "seed " + a.settings().seed() : "x_T from " + a.noiseFile().getFileName())
+                + " · " + a.stepLabel(i);
+        return new FigureComposer.Figure(headers, rows, footer);
+    }
+
+    /** Renders the sweep figure at step {@code i} and writes it as one PNG at {@code file}, atomically. */
+    public static BufferedImage writeSweep(Path file, List<Generation> sweep, int i, List<FrameKind> kinds,
+            FigureComposer.Style style) throws IOException {
+        BufferedImage img = FigureComposer.render(sweep(sweep, i, kinds), style);
+        io.ldmstudio.data.ImageWriter.writePng(img, file);
+        return img;
     }
 
     /** Renders the strip and writes it as one PNG at {@code file}, atomically. */
