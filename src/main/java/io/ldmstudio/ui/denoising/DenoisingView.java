@@ -528,21 +528,23 @@ final class DenoisingView {
         strip.setId("denoise-export-strip");
         strip.disableProperty().bind(vm.canExport().not().or(vm.exportStepsErrorProperty().isNotEmpty())
                 .or(vm.rowXtProperty().or(vm.rowX0Property()).or(vm.rowEpsProperty()).not()));
-        strip.setOnAction(e -> chooseFile("Save the figure strip", "-strip.png", "PNG image", "*.png")
+        strip.setOnAction(e -> chooseFile("Save the figure strip", vm.stripStem(), "-strip.png", "PNG image", "*.png")
                 .ifPresent(vm::exportStrip));
-        tip(strip, "One PNG of the chosen steps, a step label under each frame, on white (Ctrl+E)");
+        tip(strip, "One PNG of the chosen steps, a step label under each frame, on white (Ctrl+E); of a guidance sweep, "
+                + "its first w");
         Button gif = new Button("GIF…");
         gif.setId("denoise-export-gif");
         gif.disableProperty().bind(vm.canExport().not()
                 .or(vm.rowXtProperty().or(vm.rowX0Property()).or(vm.rowEpsProperty()).not()));
         gif.setOnAction(e -> chooseFile("Save the animated GIF", ".gif", "GIF animation", "*.gif")
                 .ifPresent(vm::exportGif));
-        tip(gif, "Every step as a looping animation at the playback frame rate");
+        tip(gif, "Every step as a looping animation at the playback frame rate (a guidance sweep: every w side by side)");
         Button raw = new Button("Frames…");
         raw.setId("denoise-export-frames");
         raw.disableProperty().bind(vm.canExport().not());
         raw.setOnAction(e -> chooseFolder().ifPresent(vm::exportFrames));
-        tip(raw, "x_t, x̂0 and ε̂ of every step as PNGs in a new folder inside the one you choose");
+        tip(raw, "x_t, x̂0 and ε̂ of every step as PNGs in a new folder inside the one you choose (a guidance sweep: a "
+                + "sub-folder per w)");
         for (Button b : List.of(strip, gif, raw)) {
             b.setMaxWidth(Double.MAX_VALUE);
             HBox.setHgrow(b, Priority.ALWAYS);
@@ -923,10 +925,14 @@ final class DenoisingView {
     }
 
     private java.util.Optional<Path> chooseFile(String title, String suffix, String kind, String pattern) {
+        return chooseFile(title, vm.exportStem(), suffix, kind, pattern);
+    }
+
+    private java.util.Optional<Path> chooseFile(String title, String stem, String suffix, String kind, String pattern) {
         FileChooser fc = new FileChooser();
         fc.setTitle(title);
         fc.getExtensionFilters().add(new FileChooser.ExtensionFilter(kind, pattern));
-        fc.setInitialFileName(vm.exportStem() + suffix);
+        fc.setInitialFileName(stem + suffix);
         File dir = existing(vm.exportsDir());
         if (dir != null) {
             fc.setInitialDirectory(dir);

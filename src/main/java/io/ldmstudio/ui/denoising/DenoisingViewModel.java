@@ -177,6 +177,11 @@ public final class DenoisingViewModel {
         return exports.exportStem();
     }
 
+    /** The stem of a strip's default name: the primary's alone (in a sweep, its first scale). */
+    public String stripStem() {
+        return exports.stripStem();
+    }
+
     /** Writes the figure strip of the chosen steps to {@code file} in the background; false if blocked. */
     public boolean exportStrip(Path file) {
         return exports.exportStrip(file);

@@ -160,6 +160,17 @@ final class ExportModel {
         return a.runName() + "-" + a.settings().slug() + (b == null ? "" : "-vs-" + b.settings().slug()) + "-" + from;
     }
 
+    /** The stem of a strip's name: the primary trajectory's (a sweep's strip shows its first scale alone). */
+    String stripStem() {
+        Generation a = source.primary().get();
+        if (a == null || !hasSweep()) {
+            return exportStem();
+        }
+        String from = a.noiseFile() == null ? "seed" + a.settings().seed()
+                : a.noiseFile().getFileName().toString().replaceFirst("(?i)\\.npy$", "");
+        return a.runName() + "-" + a.settings().slug() + "-" + from;
+    }
+
     /** Whether the trajectory shown is a guidance sweep. */
     boolean hasSweep() {
         List<Generation> s = source.sweep().get();
@@ -311,6 +322,12 @@ final class ExportModel {
         Generation b = exportSecondary();
         FigureComposer.Style st = style();
         int delay = Math.round(1000f / Math.max(1, source.fps().get()));
+        if (hasSweep()) { // every scale side by side in each frame
+            List<Generation> sweep = List.copyOf(source.sweep().get());
+            return background("writing the GIF " + file, () -> Exports.writeSweepGif(file, sweep, kinds, st, delay),
+                    n -> done(file, "Saved a GIF of the guidance sweep (" + sweep.size() + " scales, " + n
+                            + " frames at " + source.fps().get() + " fps) to " + file));
+        }
         return background("writing the GIF " + file, () -> Exports.writeGif(file, a, b, kinds, st, delay),
                 n -> done(file, "Saved a GIF of " + n + " frames at " + source.fps().get() + " fps to " + file));
     }
@@ -322,6 +339,14 @@ final class ExportModel {
         }
         Generation a = source.primary().get();
         Generation b = exportSecondary();
+        if (hasSweep()) { // a sub-folder per scale
+            List<Generation> sweep = List.copyOf(source.sweep().get());
+            int count = sweep.stream().mapToInt(Exports::frameFiles).sum();
+            return background("writing the frames into " + parent,
+                    () -> Exports.writeSweepFrames(parent, exportStem() + "-frames", sweep),
+                    dir -> done(dir, "Saved " + count + " frames (x_t, x̂0, ε̂ of every step at " + sweep.size()
+                            + " guidance scales) to " + dir));
+        }
         int count = Exports.frameFiles(a) + (b == null ? 0 : Exports.frameFiles(b));
         return background("writing the frames into " + parent,
                 () -> Exports.writeFrames(parent, exportStem() + "-frames", a, b),

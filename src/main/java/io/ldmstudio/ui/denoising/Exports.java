@@ -127,11 +127,32 @@ public final class Exports {
         }
         List<String> headers = sweep.stream().map(g -> "w = " + io.ldmstudio.service.ClassChoice.formatScale(
                 g.settings().conditioning().guidance())).toList();
-        String footer = a.settings().samplerLine() + (cond.rescale() > 0 ? " · φ = "
+        return new FigureComposer.Figure(headers, rows, sweepFooter(sweep, i));
+    }
+
+    /** {@code DDIM · 8 steps · η 0 · seed 3 · step 7/8 · t = 0}: under a sweep figure. */
+    static String sweepFooter(List<Generation> sweep, int i) {
+        Generation a = sweep.get(0);
+        Generation.Conditioning cond = a.settings().conditioning();
+        return a.settings().samplerLine() + (cond.rescale() > 0 ? " · φ = "
                 + io.ldmstudio.service.ClassChoice.formatScale(cond.rescale()) : "") + " · "
                 + (a.noiseFile() == null ? "seed " + a.settings().seed() : "x_T from " + a.noiseFile().getFileName())
                 + " · " + a.stepLabel(i);
-        return new FigureComposer.Figure(headers, rows, footer);
+    }
+
+    /**
+     * Writes every step of a guidance sweep as one frame of a looping GIF — each the sweep figure of that step
+     * ({@link #sweep}) — as {@link #writeGif} does; only the steps every scale has. Returns the number of frames.
+     */
+    public static int writeSweepGif(Path file, List<Generation> sweep, List<FrameKind> kinds, FigureComposer.Style style,
+            int delayMs) throws IOException {
+        int n = sweep.stream().mapToInt(Generation::size).min().orElse(0);
+        return writeGif(file, n, i -> sweep(sweep, i, kinds), i -> sweepFooter(sweep, i), style, delayMs);
+    }
+
+    /** A figure of step {@code i}. */
+    private interface FrameFigure {
+        FigureComposer.Figure at(int i) throws IOException;
     }
 
     /** Renders the sweep figure at step {@code i} and writes it as one PNG at {@code file}, atomically. */
@@ -185,17 +206,21 @@ public final class Exports {
         if (kinds.isEmpty()) {
             throw new IllegalArgumentException("choose at least one row: x_t, x̂0 or ε̂");
         }
-        int n = a.size();
+        return writeGif(file, a.size(), i -> gifFrame(a, b, i, kinds), i -> gifFooter(a, b, i), style, delayMs);
+    }
+
+    private static int writeGif(Path file, int n, FrameFigure frames, java.util.function.IntFunction<String> footers,
+            FigureComposer.Style style, int delayMs) throws IOException {
         if (n == 0) {
             throw new IllegalStateException("the trajectory has no steps yet");
         }
         // only the footer's width changes from frame to frame: size the canvas for the widest
-        FigureComposer.Figure first = gifFrame(a, b, 0, kinds);
+        FigureComposer.Figure first = frames.at(0);
         FigureComposer.Layout content = FigureComposer.layout(
                 new FigureComposer.Figure(first.columnHeaders(), first.rows(), null), style);
         int footerWidth = 0;
         for (int i = 0; i < n; i++) {
-            footerWidth = Math.max(footerWidth, FigureComposer.textWidth(gifFooter(a, b, i), style));
+            footerWidth = Math.max(footerWidth, FigureComposer.textWidth(footers.apply(i), style));
         }
         final int width = Math.max(content.width(), 2 * style.padding() + footerWidth);
         final int height = FigureComposer.layout(first, style).height();
@@ -208,7 +233,7 @@ public final class Exports {
                     if (Thread.currentThread().isInterrupted()) {
                         throw new java.util.concurrent.CancellationException("GIF export cancelled");
                     }
-                    BufferedImage frame = onCanvas(FigureComposer.render(i == 0 ? first : gifFrame(a, b, i, kinds), style),
+                    BufferedImage frame = onCanvas(FigureComposer.render(i == 0 ? first : frames.at(i), style),
                             width, height);
                     int delay = i == n - 1 ? Math.max(delayMs, GIF_HOLD_LAST_MS) : delayMs;
                     ImageWriteParam param = writer.getDefaultWriteParam();
@@ -241,6 +266,21 @@ public final class Exports {
             } else {
                 writeFramesInto(dir.resolve("a-" + a.settings().slug()), a);
                 writeFramesInto(dir.resolve("b-" + b.settings().slug()), b);
+            }
+        });
+    }
+
+    /**
+     * Writes a guidance sweep's frames as {@link #writeFrames} does, a sub-folder per scale ({@code w1}, {@code w4},
+     * …). Returns the folder.
+     */
+    public static Path writeSweepFrames(Path parent, String name, List<Generation> sweep) throws IOException {
+        Files.createDirectories(parent);
+        Path target = unique(parent, name);
+        return AtomicFiles.publishDirectory(target, dir -> {
+            for (Generation g : sweep) {
+                writeFramesInto(dir.resolve("w" + io.ldmstudio.service.ClassChoice.formatScale(
+                        g.settings().conditioning().guidance())), g);
             }
         });
     }

@@ -255,6 +255,29 @@ class DenoisingClassTest {
         BufferedImage written = ImageIO.read(file.toFile());
         assertEquals(FigureComposer.layout(fig, FigureComposer.Style.defaults(4)).width(), written.getWidth());
         WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> vm.stripPreviewTextProperty().get().startsWith("Sweep"));
+        // the GIF animates every scale side by side; the frames go a sub-folder per scale; a strip is of w = 1 alone
+        Path gif = root.resolve("sweep.gif");
+        StudioFixture.onFx(() -> vm.exportGif(gif));
+        WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> Files.exists(gif) && !vm.exportingProperty().get());
+        try (var in = ImageIO.createImageInputStream(gif.toFile())) {
+            var reader = ImageIO.getImageReaders(in).next();
+            reader.setInput(in);
+            assertEquals(3, reader.getNumImages(true), "one frame per step");
+            BufferedImage first = reader.read(0);
+            assertEquals(written.getHeight(), first.getHeight(), "each frame the sweep figure");
+            assertTrue(first.getWidth() >= written.getWidth(), "on a canvas as wide as the widest footer");
+        }
+        Path framesParent = root.resolve("frames-out");
+        StudioFixture.onFx(() -> vm.exportFrames(framesParent));
+        WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> vm.lastExportProperty().get() != null
+                && vm.lastExportProperty().get().startsWith(framesParent) && !vm.exportingProperty().get());
+        Path frames = vm.lastExportProperty().get();
+        for (String w : List.of("w1", "w4", "w8")) {
+            try (var files = Files.list(frames.resolve(w))) {
+                assertEquals(3 * 3, files.count(), w + ": x_t, x̂0, ε̂ of 3 steps");
+            }
+        }
+        assertTrue(vm.stripStem().contains("-all-w1-seed3"), vm.stripStem());
         StudioFixture.onFx(() -> StudioFixture.screenshot(scene, "denoising-class-sweep"));
 
         // the w = 1 column is a plain w = 1 generation
