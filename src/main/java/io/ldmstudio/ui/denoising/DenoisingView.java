@@ -652,8 +652,20 @@ final class DenoisingView {
             step.setId("denoise-row-step-" + r);
             step.getStyleClass().add("figure");
             step.textProperty().bind(Bindings.createStringBinding(() -> stepText.get().replace(" · ", "\n"), stepText));
-            VBox lab = new VBox(2, title, detail, new Region(), step);
-            ((Region) lab.getChildren().get(2)).setMinHeight(6);
+            // what a class-conditional source was sampled for: "class ring", or the rows' classes top to bottom
+            Label classes = new Label();
+            classes.setId("denoise-row-classes-" + r);
+            classes.getStyleClass().add("dim");
+            classes.setWrapText(true);
+            classes.textProperty().bind(Bindings.createStringBinding(() -> {
+                Generation.Conditioning c = gen.get() == null ? null : gen.get().settings().conditioning();
+                return c == null ? "" : c.choice().rows() ? "rows: " + String.join(", ", c.choice().rowLabels())
+                        : c.classLabel();
+            }, gen));
+            classes.managedProperty().bind(classes.textProperty().isNotEmpty());
+            classes.visibleProperty().bind(classes.managedProperty());
+            VBox lab = new VBox(2, title, detail, classes, new Region(), step);
+            ((Region) lab.getChildren().get(3)).setMinHeight(6);
             lab.setAlignment(Pos.CENTER_LEFT);
             grid.add(lab, 0, r + 1);
             for (int k = 0; k < kinds.length; k++) {

@@ -183,10 +183,14 @@ class DenoisingClassTest {
         // row 3 of the strip is class 3's images (6 and 7) at step 2
         assertArrayEquals(pixels(g.frameRow(2, FrameKind.X0, 6, 2)), pixels(strip.rows().get(3).cells().get(1).frame()));
         assertTrue(vm.exportStem().contains("-all-w2-phi0.5-"), vm.exportStem());
+        assertEquals("rows: disc, square, triangle, ring, stripes",
+                robot.lookup("#denoise-row-classes-0").queryLabeled().getText(), "the pane names the rows");
         Path file = root.resolve("classes-strip.png");
         StudioFixture.onFx(() -> vm.exportStrip(file));
         WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> Files.exists(file) && !vm.exportingProperty().get());
         assertNotNull(ImageIO.read(file.toFile()));
+        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> vm.stripPreviewTextProperty().get().startsWith("Strip"));
+        StudioFixture.onFx(() -> StudioFixture.screenshot(scene, "denoising-class"));
 
         // a class the run does not have is refused, naming it and what was expected
         StudioFixture.onFx(() -> vm.classTextProperty().set("ring, hexagon"));
@@ -335,6 +339,32 @@ class DenoisingClassTest {
             }
         }
         return true;
+    }
+
+    /**
+     * The run's diffusers export opened as a model (a UNet2DModel with num_class_embeds and id2label): the same class
+     * controls, guidance 3 by default (as `sample` takes for a folder), and the run's images for the same classes.
+     */
+    @Test
+    void aClassConditionalModelFolderTakesClassesAndGivesTheRunsImages(FxRobot robot) throws Exception {
+        Path export = run("cond").exportsDir().resolve("diffusers");
+        assertTrue(Files.isDirectory(export), "training exports the run: " + export);
+        StudioFixture.onFx(() -> studio.openModel(export));
+        WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> vm.sourceProperty().get() != null
+                && vm.sourceProperty().get().model() != null && vm.classesProperty().get() == 5
+                && TrainingTestSupport.fx(() -> vm.canGenerate().get()));
+        assertEquals(SHAPES, List.copyOf(vm.classNames()), "the names from id2label");
+        assertEquals(3.0, vm.guidanceProperty().get(), "a model folder's default w");
+        assertTrue(shown(robot.lookup("#denoise-class").query()));
+        settings("triangle", 2, 2);
+        generate(robot);
+        Generation g = vm.primaryProperty().get();
+        Pipeline p = Pipeline.open(export);
+        SamplingService.Result want = SamplingService.sample(p, SamplerKind.DDIM, 3, 0, 3, 2, null,
+                new Pipeline.Condition(new int[] {2, 2}, 2, 0), CPU, null, () -> false, null);
+        assertSameImages(want, g);
+        assertSameImages(service(new int[] {2, 2}, 2), g);
+        assertTrue(vm.exportStem().contains("-triangle-w2-"), vm.exportStem());
     }
 
     static int[] pixels(BufferedImage img) {
