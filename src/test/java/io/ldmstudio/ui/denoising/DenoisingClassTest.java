@@ -192,6 +192,18 @@ class DenoisingClassTest {
         WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> vm.stripPreviewTextProperty().get().startsWith("Strip"));
         StudioFixture.onFx(() -> StudioFixture.screenshot(scene, "denoising-class"));
 
+        // typed into the class box, a class counts once the box is left (or on Enter)
+        @SuppressWarnings("unchecked")
+        javafx.scene.control.ComboBox<String> box = robot.lookup("#denoise-class").queryAs(javafx.scene.control.ComboBox.class);
+        StudioFixture.onFx(() -> {
+            box.requestFocus();
+            box.getEditor().setText("stripes");
+        });
+        WaitForAsyncUtils.waitForFxEvents();
+        StudioFixture.onFx(() -> robot.lookup("#denoise-seed").query().requestFocus());
+        WaitForAsyncUtils.waitForFxEvents();
+        assertEquals("stripes", vm.classTextProperty().get());
+
         // a class the run does not have is refused, naming it and what was expected
         StudioFixture.onFx(() -> vm.classTextProperty().set("ring, hexagon"));
         String error = vm.settingsErrorProperty().get();
@@ -243,6 +255,10 @@ class DenoisingClassTest {
             assertTrue(pane.denoisingView().sweepView(c).isVisible());
         }
         assertNull(vm.sweepFrameProperty(3).get());
+        StudioFixture.onFx(() -> vm.sweepKindProperty().set(FrameKind.XT)); // the columns show x_t instead
+        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> java.util.Arrays.equals(
+                pixels(sweep.get(2).frame(1, FrameKind.XT)), fxPixels(vm.sweepFrameProperty(2).get())));
+        StudioFixture.onFx(() -> vm.sweepKindProperty().set(FrameKind.X0));
         assertFalse(pane.denoisingView().sweepView(3).getParent().isVisible(), "no fourth column");
 
         // one labelled figure: a column per w, a row per class, at the scrubbed step
