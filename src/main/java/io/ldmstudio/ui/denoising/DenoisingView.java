@@ -201,12 +201,17 @@ final class DenoisingView {
         tip(n, "How many images to sample at once; they are shown tiled as a grid. For one row per class: images per "
                 + "class");
         n.disableProperty().bind(vm.noiseFileProperty().isNotNull());
-        row = field(g, row, "Images", n);
-        Label imagesLabel = (Label) g.getChildren().get(g.getChildren().size() - 2);
+        Label imagesLabel = new Label();
         imagesLabel.setId("denoise-images-label");
         imagesLabel.textProperty().bind(Bindings.when(vm.rowsPerClass()).then("Per class").otherwise("Images"));
-
-        row = classFields(g, row);
+        // the class rows share the Images row of the grid: hidden, they leave no gaps behind
+        VBox labelColumn = new VBox(g.getVgap());
+        VBox fieldColumn = new VBox(g.getVgap());
+        fieldColumn.setFillWidth(true);
+        stacked(labelColumn, fieldColumn, imagesLabel, n);
+        classFields(labelColumn, fieldColumn);
+        g.add(labelColumn, 0, row);
+        g.add(fieldColumn, 1, row++);
 
         row = noiseField(g, row);
 
@@ -275,8 +280,8 @@ final class DenoisingView {
      * The class, the guidance scale w and rescale φ, and the guidance sweep of a class-conditional source; hidden for
      * an unconditional one.
      */
-    private int classFields(GridPane g, int row) {
-        int first = g.getChildren().size();
+    private void classFields(VBox labels, VBox fields) {
+        int first = labels.getChildren().size();
         ComboBox<String> cls = new ComboBox<>();
         cls.setId("denoise-class");
         cls.setEditable(true);
@@ -302,7 +307,7 @@ final class DenoisingView {
         cls.getEditor().setPrefColumnCount(10);
         tip(cls, "Which classes to sample: one row per class (Images per class, each row named), one class by name, or a "
                 + "list such as 3, 7, sneaker — by label or name, cycled over the images (as `sample --class` takes)");
-        row = field(g, row, "Class", cls);
+        stacked(labels, fields, new Label("Class"), cls);
 
         Spinner<Double> w = doubleSpinner(vm.guidanceProperty(), 0, 100, 0.5);
         w.setId("denoise-guidance");
@@ -319,7 +324,7 @@ final class DenoisingView {
         w.setPrefWidth(100);
         phi.setPrefWidth(80);
         w.disableProperty().bind(vm.sweepProperty());
-        row = field(g, row, "Guidance w", pair);
+        stacked(labels, fields, new Label("Guidance w"), pair);
 
         CheckBox sweep = new CheckBox("Sweep w");
         sweep.setId("denoise-sweep");
@@ -332,13 +337,26 @@ final class DenoisingView {
         scales.setPromptText("1, 2, 4, 8");
         scales.disableProperty().bind(vm.sweepProperty().not());
         tip(scales, "The guidance scales w of the sweep, separated by commas (at most 8)");
-        g.add(sweep, 0, row);
-        g.add(scales, 1, row++);
-        for (Node node : List.copyOf(g.getChildren().subList(first, g.getChildren().size()))) {
-            node.visibleProperty().bind(vm.conditionalProperty());
-            node.managedProperty().bind(node.visibleProperty());
+        stacked(labels, fields, sweep, scales);
+        for (VBox column : List.of(labels, fields)) {
+            for (Node node : List.copyOf(column.getChildren().subList(first, column.getChildren().size()))) {
+                node.visibleProperty().bind(vm.conditionalProperty());
+                node.managedProperty().bind(node.visibleProperty());
+            }
         }
-        return row;
+    }
+
+    /** A label (or a check box) and its field, one above the other in two columns, the label as tall as the field. */
+    private static void stacked(VBox labels, VBox fields, javafx.scene.control.Control label, Region field) {
+        if (label instanceof Label l) {
+            l.setLabelFor(field);
+        }
+        label.setMinWidth(Region.USE_PREF_SIZE);
+        label.minHeightProperty().bind(field.heightProperty());
+        label.maxHeightProperty().bind(field.heightProperty());
+        field.setMaxWidth(Double.MAX_VALUE);
+        labels.getChildren().add(label);
+        fields.getChildren().add(field);
     }
 
     private Spinner<Double> doubleSpinner(DoubleProperty p, double min, double max, double step) {
