@@ -125,7 +125,7 @@ final class SamplingSettings {
             if (b.model() == null) {
                 pipeline.set(null);
                 if (!b.run().equals(runName.get())) {
-                    setClasses(0, List.of(), 0);
+                    setClasses(0, List.of(), Double.NaN);
                 }
                 runName.set(b.run());
             } else {
@@ -148,7 +148,7 @@ final class SamplingSettings {
             if (b != null) {
                 source.set(SourceChoice.of(b));
             }
-            setClasses(0, List.of(), 0);
+            setClasses(0, List.of(), Double.NaN);
             loadRun(b, false);
         });
         if (runName.get() != null) {
@@ -261,7 +261,7 @@ final class SamplingSettings {
 
     private void loadModel(ModelInfo m) {
         pipeline.set(null);
-        setClasses(0, List.of(), 0);
+        setClasses(0, List.of(), Double.NaN);
         config.set(null);
         checkpoints.clear();
         checkpoint.set(null);
@@ -324,15 +324,15 @@ final class SamplingSettings {
 
     /**
      * The source's classes (0: unconditional) and names; a new source also puts guidance back to its default
-     * {@code w} (0: keep it) and the class box to one row per class unless what it says is a class of it.
+     * {@code w} (NaN: keep it) and the class box to one row per class unless what it says is a class of it.
      */
     private void setClasses(int n, List<String> names, double w) {
-        if (n == classes.get() && names.equals(classNames) && w == 0) {
+        if (n == classes.get() && names.equals(classNames) && Double.isNaN(w)) {
             return;
         }
         classNames.setAll(names);
         classes.set(n);
-        if (n > 0 && w > 0) {
+        if (n > 0 && w >= 0) {
             guidance.set(w);
             try {
                 classChoice();
@@ -383,18 +383,6 @@ final class SamplingSettings {
                     + DEFAULT_SWEEP);
         }
         return out;
-    }
-
-    /** The images one generation samples: the class choice's for a source with classes, else {@link #images}. */
-    int imageCount() {
-        if (conditional()) {
-            try {
-                return classChoice().labels().length;
-            } catch (IllegalArgumentException e) {
-                return images.get();
-            }
-        }
-        return images.get();
     }
 
     /** Whether Generate will sweep: the source takes a class and the sweep is ticked. */
