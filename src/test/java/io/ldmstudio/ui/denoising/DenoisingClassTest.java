@@ -204,6 +204,25 @@ class DenoisingClassTest {
         WaitForAsyncUtils.waitForFxEvents();
         assertEquals("stripes", vm.classTextProperty().get());
 
+        // compared with a second sampler: the same classes and w, rows named under each sampler's title
+        StudioFixture.onFx(() -> {
+            vm.guidanceRescaleProperty().set(0);
+            vm.compareProperty().set(true);
+            vm.sampler2Property().set(SamplerKind.DDPM);
+            vm.steps2Property().set(4);
+        });
+        settings(DenoisingViewModel.rowsPerClassText(), 2, 1);
+        generate(robot);
+        Generation b = vm.secondaryProperty().get();
+        assertNotNull(b);
+        SamplingService.Result ddpm = SamplingService.sample(run("cond"), new SamplingService.Request("ddpm", 4, 0, 3, 5,
+                true, 0, new Pipeline.Condition(new int[] {0, 1, 2, 3, 4}, 2, 0)), CPU, null, () -> false);
+        assertSameImages(ddpm, b);
+        FigureComposer.Figure both = Exports.strip(vm.primaryProperty().get(), b, List.of(0, 2), List.of(FrameKind.X0));
+        assertEquals(10, both.rows().size());
+        assertEquals("DDPM · 4 steps · w = 2\nx\u0302_0 · stripes", both.rows().get(9).label());
+        StudioFixture.onFx(() -> vm.compareProperty().set(false));
+
         // a class the run does not have is refused, naming it and what was expected
         StudioFixture.onFx(() -> vm.classTextProperty().set("ring, hexagon"));
         String error = vm.settingsErrorProperty().get();
