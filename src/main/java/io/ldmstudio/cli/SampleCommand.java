@@ -4,6 +4,7 @@ import io.ldmstudio.data.ImageWriter;
 import io.ldmstudio.diffusion.StepListener;
 import io.ldmstudio.runs.Run;
 import io.ldmstudio.engine.Devices;
+import io.ldmstudio.service.ClassChoice;
 import io.ldmstudio.service.SamplingService;
 import io.ldmstudio.service.TrajectoryWriter;
 import java.nio.file.Files;
@@ -242,7 +243,7 @@ final class SampleCommand implements Callable<Integer> {
     }
 
     private static String fmt(double v) {
-        return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
+        return ClassChoice.formatScale(v);
     }
 
     /** The sampler names, from the one registry ({@link io.ldmstudio.config.SamplerKind}). */

@@ -58,6 +58,8 @@ import javafx.stage.Window;
  */
 final class DenoisingView {
     private static final double FORM_WIDTH = 300;
+    /** The most height a sweep column's picture takes. */
+    private static final double SWEEP_FRAME_HEIGHT = 220;
 
     private final DenoisingViewModel vm;
     private final BorderPane root = new BorderPane();
@@ -108,6 +110,7 @@ final class DenoisingView {
     private Node header() {
         Label title = new Label("Denoising");
         title.getStyleClass().add("pane-title");
+        title.setMinWidth(Region.USE_PREF_SIZE); // a long result line must not squeeze the title to "…"
         Label summary = new Label();
         summary.setId("denoise-run-summary");
         summary.getStyleClass().add("dim");
@@ -195,9 +198,20 @@ final class DenoisingView {
 
         Spinner<Integer> n = intSpinner(vm.imagesProperty(), 1, 64, 1);
         n.setId("denoise-images");
-        tip(n, "How many images to sample at once; they are shown tiled as a grid");
+        tip(n, "How many images to sample at once; they are shown tiled as a grid. For one row per class: images per "
+                + "class");
         n.disableProperty().bind(vm.noiseFileProperty().isNotNull());
-        row = field(g, row, "Images", n);
+        Label imagesLabel = new Label();
+        imagesLabel.setId("denoise-images-label");
+        imagesLabel.textProperty().bind(Bindings.when(vm.rowsPerClass()).then("Per class").otherwise("Images"));
+        // the class rows share the Images row of the grid: hidden, they leave no gaps behind
+        VBox labelColumn = new VBox(g.getVgap());
+        VBox fieldColumn = new VBox(g.getVgap());
+        fieldColumn.setFillWidth(true);
+        stacked(labelColumn, fieldColumn, imagesLabel, n);
+        classFields(labelColumn, fieldColumn);
+        g.add(labelColumn, 0, row);
+        g.add(fieldColumn, 1, row++);
 
         row = noiseField(g, row);
 
@@ -260,6 +274,113 @@ final class DenoisingView {
         VBox box = new VBox(14, g, keys);
         box.setFillWidth(true);
         return box;
+    }
+
+    /**
+     * The class, the guidance scale w and rescale φ, and the guidance sweep of a class-conditional source; hidden for
+     * an unconditional one.
+     */
+    private void classFields(VBox labels, VBox fields) {
+        int first = labels.getChildren().size();
+        ComboBox<String> cls = new ComboBox<>();
+        cls.setId("denoise-class");
+        cls.setEditable(true);
+        Runnable items = () -> {
+            List<String> all = new ArrayList<>();
+            all.add(DenoisingViewModel.rowsPerClassText());
+            if (vm.classNames().isEmpty()) {
+                for (int k = 0; k < vm.classesProperty().get(); k++) {
+                    all.add(Integer.toString(k));
+                }
+            } else {
+                all.addAll(vm.classNames());
+            }
+            String keep = vm.classTextProperty().get();
+            cls.getItems().setAll(all);
+            cls.setValue(keep);
+        };
+        vm.classNames().addListener((javafx.collections.ListChangeListener<String>) c -> items.run());
+        vm.classesProperty().addListener((o, a, b) -> items.run());
+        items.run();
+        cls.valueProperty().bindBidirectional(vm.classTextProperty());
+        cls.setMaxWidth(Double.MAX_VALUE);
+        cls.getEditor().setPrefColumnCount(10);
+        tip(cls, "Which classes to sample: one row per class (Images per class, each row named), one class by name, or a "
+                + "list such as 3, 7, sneaker — by label or name, cycled over the images (as `sample --class` takes)");
+        stacked(labels, fields, new Label("Class"), cls);
+
+        Spinner<Double> w = doubleSpinner(vm.guidanceProperty(), 0, 100, 0.5);
+        w.setId("denoise-guidance");
+        tip(w, "Classifier-free guidance scale w: 1 = the conditional model alone (one pass), larger pushes samples "
+                + "harder towards the class; default the run's conditioning.guidance (3 for a model folder)");
+        Spinner<Double> phi = doubleSpinner(vm.guidanceRescaleProperty(), 0, 1, 0.1);
+        phi.setId("denoise-guidance-rescale");
+        tip(phi, "Guidance rescale φ in [0, 1] (Lin et al.; diffusers' guidance_rescale): pulls the guided output back "
+                + "towards the conditional output's spread; 0 = off");
+        HBox pair = new HBox(6, w, new Label("φ"), phi);
+        pair.setAlignment(Pos.CENTER_LEFT);
+        HBox.setHgrow(w, Priority.ALWAYS);
+        HBox.setHgrow(phi, Priority.ALWAYS);
+        w.setPrefWidth(100);
+        phi.setPrefWidth(80);
+        w.disableProperty().bind(vm.sweepProperty());
+        stacked(labels, fields, new Label("Guidance w"), pair);
+
+        CheckBox sweep = new CheckBox("Sweep w");
+        sweep.setId("denoise-sweep");
+        sweep.selectedProperty().bindBidirectional(vm.sweepProperty());
+        tip(sweep, "Sample the same seed (x_T) at each guidance scale and show them side by side, scrubbed together; "
+                + "Sweep PNG… writes them as one figure (instead of a second sampler)");
+        TextField scales = new TextField();
+        scales.setId("denoise-sweep-scales");
+        scales.textProperty().bindBidirectional(vm.sweepTextProperty());
+        scales.setPromptText("1, 2, 4, 8");
+        scales.disableProperty().bind(vm.sweepProperty().not());
+        tip(scales, "The guidance scales w of the sweep, separated by commas (at most 8)");
+        stacked(labels, fields, sweep, scales);
+        for (VBox column : List.of(labels, fields)) {
+            for (Node node : List.copyOf(column.getChildren().subList(first, column.getChildren().size()))) {
+                node.visibleProperty().bind(vm.conditionalProperty());
+                node.managedProperty().bind(node.visibleProperty());
+            }
+        }
+    }
+
+    /** A label (or a check box) and its field, one above the other in two columns, the label as tall as the field. */
+    private static void stacked(VBox labels, VBox fields, javafx.scene.control.Control label, Region field) {
+        if (label instanceof Label l) {
+            l.setLabelFor(field);
+        }
+        label.setMinWidth(Region.USE_PREF_SIZE);
+        label.minHeightProperty().bind(field.heightProperty());
+        label.maxHeightProperty().bind(field.heightProperty());
+        field.setMaxWidth(Double.MAX_VALUE);
+        labels.getChildren().add(label);
+        fields.getChildren().add(field);
+    }
+
+    private Spinner<Double> doubleSpinner(DoubleProperty p, double min, double max, double step) {
+        Spinner<Double> s = new Spinner<>();
+        SpinnerValueFactory.DoubleSpinnerValueFactory f = new SpinnerValueFactory.DoubleSpinnerValueFactory(min, max,
+                Math.max(min, Math.min(max, p.get())), step);
+        f.setConverter(new javafx.util.StringConverter<>() {
+            @Override
+            public String toString(Double v) {
+                return v == null ? "" : SamplingSettings.fmt(v);
+            }
+
+            @Override
+            public Double fromString(String t) {
+                return Double.parseDouble(t.trim());
+            }
+        });
+        s.setValueFactory(f);
+        var obj = p.asObject();
+        bindings.add(obj);
+        f.valueProperty().bindBidirectional(obj);
+        editable(s);
+        s.setMaxWidth(Double.MAX_VALUE);
+        return s;
     }
 
     /** Where x_T comes from: the seed, or a NumPy file (to reproduce a result made in another tool). */
@@ -425,26 +546,42 @@ final class DenoisingView {
         strip.setId("denoise-export-strip");
         strip.disableProperty().bind(vm.canExport().not().or(vm.exportStepsErrorProperty().isNotEmpty())
                 .or(vm.rowXtProperty().or(vm.rowX0Property()).or(vm.rowEpsProperty()).not()));
-        strip.setOnAction(e -> chooseFile("Save the figure strip", "-strip.png", "PNG image", "*.png")
+        strip.setOnAction(e -> chooseFile("Save the figure strip", vm.stripStem(), "-strip.png", "PNG image", "*.png")
                 .ifPresent(vm::exportStrip));
-        tip(strip, "One PNG of the chosen steps, a step label under each frame, on white (Ctrl+E)");
+        tip(strip, "One PNG of the chosen steps, a step label under each frame, on white (Ctrl+E); of a guidance sweep, "
+                + "its first w");
         Button gif = new Button("GIF…");
         gif.setId("denoise-export-gif");
         gif.disableProperty().bind(vm.canExport().not()
                 .or(vm.rowXtProperty().or(vm.rowX0Property()).or(vm.rowEpsProperty()).not()));
         gif.setOnAction(e -> chooseFile("Save the animated GIF", ".gif", "GIF animation", "*.gif")
                 .ifPresent(vm::exportGif));
-        tip(gif, "Every step as a looping animation at the playback frame rate");
+        tip(gif, "Every step as a looping animation at the playback frame rate (a guidance sweep: every w side by side)");
         Button raw = new Button("Frames…");
         raw.setId("denoise-export-frames");
         raw.disableProperty().bind(vm.canExport().not());
         raw.setOnAction(e -> chooseFolder().ifPresent(vm::exportFrames));
-        tip(raw, "x_t, x̂0 and ε̂ of every step as PNGs in a new folder inside the one you choose");
+        tip(raw, "x_t, x̂0 and ε̂ of every step as PNGs in a new folder inside the one you choose (a guidance sweep: a "
+                + "sub-folder per w)");
         for (Button b : List.of(strip, gif, raw)) {
             b.setMaxWidth(Double.MAX_VALUE);
             HBox.setHgrow(b, Priority.ALWAYS);
         }
         g.add(new HBox(6, strip, gif, raw), 0, row++, 2, 1);
+        Button sweepFigure = new Button("Sweep PNG…");
+        sweepFigure.setId("denoise-export-sweep");
+        sweepFigure.setMaxWidth(Double.MAX_VALUE);
+        var hasSweep = Bindings.createBooleanBinding(() -> !vm.sweepGenerationsProperty().get().isEmpty(),
+                vm.sweepGenerationsProperty());
+        sweepFigure.disableProperty().bind(vm.canExport().not().or(hasSweep.not())
+                .or(vm.rowXtProperty().or(vm.rowX0Property()).or(vm.rowEpsProperty()).not()));
+        sweepFigure.visibleProperty().bind(hasSweep);
+        sweepFigure.managedProperty().bind(hasSweep);
+        sweepFigure.setOnAction(e -> chooseFile("Save the guidance sweep figure", "-step" + vm.indexProperty().get()
+                + ".png", "PNG image", "*.png").ifPresent(vm::exportSweep));
+        tip(sweepFigure, "One PNG of the guidance sweep at the scrubbed step: a column per w headed \"w = 2\", the ticked "
+                + "rows, a row per class named by it");
+        g.add(sweepFigure, 0, row++, 2, 1);
         stripButton = strip;
         Label writing = new Label("writing the export…");
         writing.setId("denoise-exporting");
@@ -519,12 +656,13 @@ final class DenoisingView {
                     () -> gen.get() == null ? "" : Generation.samplerTitle(gen.get().settings().sampler()), gen));
             Label detail = new Label();
             detail.getStyleClass().add("dim");
+            detail.setWrapText(true); // "8 steps · η 0 · w = 2" wraps in the narrow label column
             detail.textProperty().bind(Bindings.createStringBinding(() -> {
                 if (gen.get() == null) {
                     return "";
                 }
                 String t = gen.get().settings().title();
-                return t.substring(t.indexOf(" · ") + 3);
+                return t.substring(t.indexOf(" · ") + 3).replace(" · w = ", "\nw = "); // w on a line of its own
             }, gen));
             // the step label on two lines: "step 5/10" and "t = 400"
             var stepText = r == 0 ? vm.stepLabelProperty() : vm.stepLabel2Property();
@@ -532,14 +670,29 @@ final class DenoisingView {
             step.setId("denoise-row-step-" + r);
             step.getStyleClass().add("figure");
             step.textProperty().bind(Bindings.createStringBinding(() -> stepText.get().replace(" · ", "\n"), stepText));
-            VBox lab = new VBox(2, title, detail, new Region(), step);
-            ((Region) lab.getChildren().get(2)).setMinHeight(6);
+            // what a class-conditional source was sampled for: "class ring", or the rows' classes top to bottom
+            Label classes = new Label();
+            classes.setId("denoise-row-classes-" + r);
+            classes.getStyleClass().add("dim");
+            classes.setWrapText(true);
+            classes.textProperty().bind(Bindings.createStringBinding(() -> {
+                Generation.Conditioning c = gen.get() == null ? null : gen.get().settings().conditioning();
+                return c == null ? "" : c.choice().rows() ? "rows: " + String.join(", ", c.choice().rowLabels())
+                        : c.classLabel();
+            }, gen));
+            classes.managedProperty().bind(classes.textProperty().isNotEmpty());
+            classes.visibleProperty().bind(classes.managedProperty());
+            VBox lab = new VBox(2, title, detail, classes, new Region(), step);
+            ((Region) lab.getChildren().get(3)).setMinHeight(6);
             lab.setAlignment(Pos.CENTER_LEFT);
             grid.add(lab, 0, r + 1);
             for (int k = 0; k < kinds.length; k++) {
                 PixelView pv = new PixelView(PixelView.Fit.FRAMED);
                 pv.setId("denoise-frame-" + r + "-" + kinds[k].filePrefix());
                 pv.imageProperty().bind(vm.frameProperty(r, kinds[k]));
+                // room for the sweep's columns underneath while there is one
+                pv.maxHeightProperty().bind(Bindings.createDoubleBinding(() -> vm.sweepGenerationsProperty().get()
+                        .isEmpty() ? Double.MAX_VALUE : SWEEP_FRAME_HEIGHT, vm.sweepGenerationsProperty()));
                 views[r][k] = pv;
                 Tooltip.install(pv, new Tooltip(kinds[k].description()));
                 grid.add(pv, k + 1, r + 1);
@@ -572,11 +725,86 @@ final class DenoisingView {
         preview.imageProperty().bind(vm.stripPreviewProperty());
         preview.visibleProperty().bind(vm.stripPreviewProperty().isNotNull());
         VBox.setVgrow(preview, Priority.ALWAYS);
-        VBox pictures = new VBox(8, grid, scrubber(), new Separator(), previewTitle, preview);
+        VBox pictures = new VBox(8, grid, sweepView(), scrubber(), new Separator(), previewTitle, preview);
         StackPane.setAlignment(empty, Pos.CENTER);
         StackPane stack = new StackPane(pictures, empty);
         StackPane.setAlignment(pictures, Pos.TOP_CENTER);
         return stack;
+    }
+
+    /** A guidance sweep's columns at the scrubbed step, one per w, of the kind chosen; shown only for a sweep. */
+    private Node sweepView() {
+        Label title = new Label("Guidance sweep");
+        title.getStyleClass().add("section-title");
+        ChoiceBox<FrameKind> kind = new ChoiceBox<>();
+        kind.setId("denoise-sweep-kind");
+        kind.getItems().setAll(FrameKind.values());
+        kind.setConverter(new javafx.util.StringConverter<>() {
+            @Override
+            public String toString(FrameKind k) {
+                return k == null ? "" : k.uiLabel();
+            }
+
+            @Override
+            public FrameKind fromString(String s) {
+                return null;
+            }
+        });
+        kind.valueProperty().bindBidirectional(vm.sweepKindProperty());
+        tip(kind, "Which picture each scale shows at the scrubbed step");
+        Label classes = new Label();
+        classes.setId("denoise-sweep-classes");
+        classes.getStyleClass().add("dim");
+        classes.setMinWidth(0);
+        classes.textProperty().bind(Bindings.createStringBinding(() -> {
+            List<Generation> s = vm.sweepGenerationsProperty().get();
+            if (s.isEmpty()) {
+                return "";
+            }
+            Generation.Conditioning c = s.get(0).settings().conditioning();
+            return c.classLabel() + (c.choice().rows() ? ": " + String.join(", ", c.choice().rowLabels()) + " (top to bottom)"
+                    : "") + " · same seed at each w";
+        }, vm.sweepGenerationsProperty()));
+        HBox head = new HBox(10, title, kind, classes);
+        head.setAlignment(Pos.CENTER_LEFT);
+        HBox columns = new HBox(10);
+        columns.setId("denoise-sweep-columns");
+        columns.setAlignment(Pos.TOP_CENTER);
+        for (int c = 0; c < SamplingSettings.MAX_SWEEP; c++) {
+            final int col = c;
+            Label w = new Label();
+            w.setId("denoise-sweep-head-" + c);
+            w.getStyleClass().add("figure");
+            w.textProperty().bind(Bindings.createStringBinding(() -> {
+                List<Generation> s = vm.sweepGenerationsProperty().get();
+                return col < s.size() ? s.get(col).settings().conditioning().guidanceLabel() : "";
+            }, vm.sweepGenerationsProperty()));
+            PixelView pv = new PixelView(PixelView.Fit.FRAMED);
+            pv.setId("denoise-sweep-frame-" + c);
+            pv.setMaxHeight(SWEEP_FRAME_HEIGHT); // tall one-row-per-class frames would push the scrubber off the pane
+            pv.imageProperty().bind(vm.sweepFrameProperty(c));
+            VBox box = new VBox(2, w, pv);
+            box.setAlignment(Pos.TOP_CENTER);
+            HBox.setHgrow(box, Priority.ALWAYS);
+            box.setMaxWidth(Double.MAX_VALUE);
+            var shown = Bindings.createBooleanBinding(() -> col < vm.sweepGenerationsProperty().get().size(),
+                    vm.sweepGenerationsProperty());
+            box.visibleProperty().bind(shown);
+            box.managedProperty().bind(shown);
+            columns.getChildren().add(box);
+        }
+        VBox view = new VBox(4, head, columns);
+        view.setId("denoise-sweep-view");
+        var any = Bindings.createBooleanBinding(() -> !vm.sweepGenerationsProperty().get().isEmpty(),
+                vm.sweepGenerationsProperty());
+        view.visibleProperty().bind(any);
+        view.managedProperty().bind(any);
+        return view;
+    }
+
+    /** The picture view of a guidance sweep's column {@code c}. */
+    PixelView sweepView(int c) {
+        return (PixelView) root.lookup("#denoise-sweep-frame-" + c);
     }
 
     private Node scrubber() {
@@ -727,10 +955,14 @@ final class DenoisingView {
     }
 
     private java.util.Optional<Path> chooseFile(String title, String suffix, String kind, String pattern) {
+        return chooseFile(title, vm.exportStem(), suffix, kind, pattern);
+    }
+
+    private java.util.Optional<Path> chooseFile(String title, String stem, String suffix, String kind, String pattern) {
         FileChooser fc = new FileChooser();
         fc.setTitle(title);
         fc.getExtensionFilters().add(new FileChooser.ExtensionFilter(kind, pattern));
-        fc.setInitialFileName(vm.exportStem() + suffix);
+        fc.setInitialFileName(stem + suffix);
         File dir = existing(vm.exportsDir());
         if (dir != null) {
             fc.setInitialDirectory(dir);

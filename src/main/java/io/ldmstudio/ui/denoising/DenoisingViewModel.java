@@ -80,10 +80,11 @@ public final class DenoisingViewModel {
         generation = new GenerationModel(studio, exporting);
         settings = generation.settings();
         frameCache = new FrameCache(studio, generation.primaryProperty());
-        scrubber = new Scrubber(generation.primaryProperty(), generation.secondaryProperty(), frameCache);
+        scrubber = new Scrubber(generation.primaryProperty(), generation.secondaryProperty(),
+                generation.sweepProperty(), frameCache);
         exports = new ExportModel(studio, new ExportModel.Source(generation.primaryProperty(),
                 generation.secondaryProperty(), generation.runningProperty(), scrubber.frameCountProperty(),
-                scrubber.fpsProperty(), settings.runName), exporting);
+                scrubber.fpsProperty(), settings.runName, generation.sweepProperty(), scrubber.indexProperty()), exporting);
         generation.setListener(new GenerationModel.Listener() {
             @Override
             public void clearing() {
@@ -176,9 +177,19 @@ public final class DenoisingViewModel {
         return exports.exportStem();
     }
 
+    /** The stem of a strip's default name: the primary's alone (in a sweep, its first scale). */
+    public String stripStem() {
+        return exports.stripStem();
+    }
+
     /** Writes the figure strip of the chosen steps to {@code file} in the background; false if blocked. */
     public boolean exportStrip(Path file) {
         return exports.exportStrip(file);
+    }
+
+    /** Writes the guidance sweep at the scrubbed step as one labelled figure; false if blocked. */
+    public boolean exportSweep(Path file) {
+        return exports.exportSweep(file);
     }
 
     /** Writes the whole trajectory as a looping GIF at the playback frame rate; false if blocked. */
@@ -327,6 +338,77 @@ public final class DenoisingViewModel {
 
     public ReadOnlyObjectProperty<Generation> secondaryProperty() {
         return generation.secondaryProperty();
+    }
+
+    // ---- class conditioning ----
+
+    /** Whether the source takes a class (a class-conditional run or model): the class controls show only then. */
+    public BooleanBinding conditionalProperty() {
+        return settings.classes.greaterThan(0);
+    }
+
+    /** The source's class names by label (empty when it names none). */
+    public ObservableList<String> classNames() {
+        return settings.classNames;
+    }
+
+    /** The source's classes (0: unconditional). */
+    public ReadOnlyIntegerProperty classesProperty() {
+        return ReadOnlyIntegerProperty.readOnlyIntegerProperty(settings.classes);
+    }
+
+    /** What the class box says: {@code one row per class}, a class by name or label, or a list {@code 3, 7, sneaker}. */
+    public StringProperty classTextProperty() {
+        return settings.classText;
+    }
+
+    /** The text of one row per class in the class box. */
+    public static String rowsPerClassText() {
+        return SamplingSettings.ROWS;
+    }
+
+    /** Whether the class box asks for one row per class (so Images counts images per class). */
+    public BooleanBinding rowsPerClass() {
+        return Bindings.createBooleanBinding(() -> {
+            String t = settings.classText.get() == null ? "" : settings.classText.get().trim();
+            return settings.conditional() && (t.equalsIgnoreCase(SamplingSettings.ROWS)
+                    || t.equalsIgnoreCase(io.ldmstudio.service.ClassChoice.ALL));
+        }, settings.classText, settings.classes);
+    }
+
+    /** Classifier-free guidance scale w (1 = none). */
+    public DoubleProperty guidanceProperty() {
+        return settings.guidance;
+    }
+
+    /** Guidance rescale φ in [0, 1]. */
+    public DoubleProperty guidanceRescaleProperty() {
+        return settings.guidanceRescale;
+    }
+
+    /** Whether Generate sweeps the guidance scales of {@link #sweepTextProperty()}. */
+    public BooleanProperty sweepProperty() {
+        return settings.sweep;
+    }
+
+    /** The scales of the sweep, {@code 1, 2, 4, 8}. */
+    public StringProperty sweepTextProperty() {
+        return settings.sweepText;
+    }
+
+    /** The guidance sweep's trajectories, one per scale (the primary first); empty without one. */
+    public ReadOnlyObjectProperty<List<Generation>> sweepGenerationsProperty() {
+        return generation.sweepProperty();
+    }
+
+    /** The picture of the sweep's column {@code c} at the step shown. */
+    public ReadOnlyObjectProperty<Image> sweepFrameProperty(int c) {
+        return frameCache.sweepFrameProperty(c);
+    }
+
+    /** Which picture the sweep's columns show (x̂0 unless chosen). */
+    public ObjectProperty<FrameKind> sweepKindProperty() {
+        return frameCache.sweepKindProperty();
     }
 
     /** Recorded steps of the primary trajectory (grows while it samples). */

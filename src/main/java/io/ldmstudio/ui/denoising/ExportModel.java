@@ -40,7 +40,7 @@ final class ExportModel {
     /** The trajectory shown on the pane, and what it is doing. */
     record Source(ObservableObjectValue<Generation> primary, ObservableObjectValue<Generation> secondary,
             ObservableBooleanValue running, ObservableIntegerValue frameCount, ObservableIntegerValue fps,
-            ObservableStringValue runName) {}
+            ObservableStringValue runName, ObservableObjectValue<List<Generation>> sweep, ObservableIntegerValue index) {}
 
     private final Studio studio;
     private final Source source;
@@ -73,6 +73,11 @@ final class ExportModel {
         for (var p : List.of(exportSteps, rowXt, rowX0, rowEps, rowLabels, scale)) {
             p.addListener((o, a, b) -> schedulePreview());
         }
+        source.index().addListener((o, a, b) -> {
+            if (hasSweep()) {
+                schedulePreview(); // the sweep figure is of the step scrubbed to
+            }
+        });
     }
 
     /** A new trajectory comes: the preview of the old one goes. */
@@ -145,7 +150,58 @@ final class ExportModel {
         Generation b = source.secondary().get();
         String from = a.noiseFile() == null ? "seed" + a.settings().seed()
                 : a.noiseFile().getFileName().toString().replaceFirst("(?i)\\.npy$", "");
+        Generation.Conditioning c = a.settings().conditioning();
+        if (hasSweep()) { // tiny-shapes-ddim-8-ring-sweep-w1-2-4-8-seed0
+            return a.runName() + "-" + a.settings().sampler() + "-" + a.settings().steps() + "-" + c.choice().slug(c.classNames())
+                    + "-sweep-w" + String.join("-", source.sweep().get().stream().map(g -> io.ldmstudio.service.ClassChoice
+                    .formatScale(g.settings().conditioning().guidance())).toList())
+                    + (c.rescale() > 0 ? "-phi" + io.ldmstudio.service.ClassChoice.formatScale(c.rescale()) : "") + "-" + from;
+        }
         return a.runName() + "-" + a.settings().slug() + (b == null ? "" : "-vs-" + b.settings().slug()) + "-" + from;
+    }
+
+    /** The stem of a strip's name: the primary trajectory's (a sweep's strip shows its first scale alone). */
+    String stripStem() {
+        Generation a = source.primary().get();
+        if (a == null || !hasSweep()) {
+            return exportStem();
+        }
+        String from = a.noiseFile() == null ? "seed" + a.settings().seed()
+                : a.noiseFile().getFileName().toString().replaceFirst("(?i)\\.npy$", "");
+        return a.runName() + "-" + a.settings().slug() + "-" + from;
+    }
+
+    /** Whether the trajectory shown is a guidance sweep. */
+    boolean hasSweep() {
+        List<Generation> s = source.sweep().get();
+        return s != null && !s.isEmpty();
+    }
+
+    /** The step the sweep figure shows: the one scrubbed to, within what every scale has. */
+    private int sweepStep() {
+        int have = source.sweep().get().stream().mapToInt(Generation::size).min().orElse(0);
+        return Math.max(0, Math.min(have - 1, source.index().get()));
+    }
+
+    /** Writes the guidance sweep at the scrubbed step as one labelled figure to {@code file}; false if blocked. */
+    boolean exportSweep(Path file) {
+        if (!readyToExport("a sweep figure")) {
+            return false;
+        }
+        if (!hasSweep()) {
+            studio.error("tick Sweep w and generate before exporting a sweep figure");
+            return false;
+        }
+        List<FrameKind> kinds = tickedRows("the sweep figure");
+        if (kinds == null) {
+            return false;
+        }
+        List<Generation> sweep = List.copyOf(source.sweep().get());
+        int i = sweepStep();
+        FigureComposer.Style st = style();
+        return background("writing the sweep figure " + file, () -> Exports.writeSweep(file, sweep, i, kinds, st),
+                img -> done(file, "Saved the guidance sweep at step " + i + " (" + sweep.size() + " scales, "
+                        + img.getWidth() + "×" + img.getHeight() + " px) to " + file));
     }
 
     private boolean readyToExport(String what) {
@@ -207,17 +263,20 @@ final class ExportModel {
         }
         Generation b = exportSecondary();
         FigureComposer.Style st = style();
+        List<Generation> sweep = hasSweep() ? List.copyOf(source.sweep().get()) : List.of();
+        int si = sweep.isEmpty() ? 0 : sweepStep();
         studio.background().submit("previewing the strip", () -> {
             if (seq != previewSeq) {
                 return null;
             }
-            return FigureComposer.render(Exports.strip(a, b, sel.steps(), kinds), st);
+            return FigureComposer.render(sweep.isEmpty() ? Exports.strip(a, b, sel.steps(), kinds)
+                    : Exports.sweep(sweep, si, kinds), st);
         }, img -> {
             if (img != null && seq == previewSeq) {
                 stripPreview.set(FxImages.fromBuffered(img));
-                stripPreviewText.set("Strip preview — steps " + sel.steps().stream().map(String::valueOf)
-                        .collect(Collectors.joining(", ")) + " · " + img.getWidth() + " × "
-                        + img.getHeight() + " px at scale " + st.scale());
+                stripPreviewText.set((sweep.isEmpty() ? "Strip preview — steps " + sel.steps().stream().map(String::valueOf)
+                        .collect(Collectors.joining(", ")) : "Sweep figure preview — step " + si + " (scrub to change)")
+                        + " · " + img.getWidth() + " × " + img.getHeight() + " px at scale " + st.scale());
             }
         }, e -> {
             if (seq == previewSeq) {
@@ -263,6 +322,12 @@ final class ExportModel {
         Generation b = exportSecondary();
         FigureComposer.Style st = style();
         int delay = Math.round(1000f / Math.max(1, source.fps().get()));
+        if (hasSweep()) { // every scale side by side in each frame
+            List<Generation> sweep = List.copyOf(source.sweep().get());
+            return background("writing the GIF " + file, () -> Exports.writeSweepGif(file, sweep, kinds, st, delay),
+                    n -> done(file, "Saved a GIF of the guidance sweep (" + sweep.size() + " scales, " + n
+                            + " frames at " + source.fps().get() + " fps) to " + file));
+        }
         return background("writing the GIF " + file, () -> Exports.writeGif(file, a, b, kinds, st, delay),
                 n -> done(file, "Saved a GIF of " + n + " frames at " + source.fps().get() + " fps to " + file));
     }
@@ -274,6 +339,14 @@ final class ExportModel {
         }
         Generation a = source.primary().get();
         Generation b = exportSecondary();
+        if (hasSweep()) { // a sub-folder per scale
+            List<Generation> sweep = List.copyOf(source.sweep().get());
+            int count = sweep.stream().mapToInt(Exports::frameFiles).sum();
+            return background("writing the frames into " + parent,
+                    () -> Exports.writeSweepFrames(parent, exportStem() + "-frames", sweep),
+                    dir -> done(dir, "Saved " + count + " frames (x_t, x̂0, ε̂ of every step at " + sweep.size()
+                            + " guidance scales) to " + dir));
+        }
         int count = Exports.frameFiles(a) + (b == null ? 0 : Exports.frameFiles(b));
         return background("writing the frames into " + parent,
                 () -> Exports.writeFrames(parent, exportStem() + "-frames", a, b),

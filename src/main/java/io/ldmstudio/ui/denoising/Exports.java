@@ -42,8 +42,25 @@ public final class Exports {
             throw new IllegalArgumentException("choose at least one row: x_t, x̂0 or ε̂");
         }
         List<FigureComposer.Row> rows = new ArrayList<>();
+        Generation.Conditioning cond = a.settings().conditioning();
+        boolean classRows = cond != null && cond.choice().rows();
         for (Generation g : b == null ? List.of(a) : List.of(a, b)) {
             for (FrameKind k : kinds) {
+                if (classRows) { // one row per class: the step's images of each class in a row, named
+                    int per = cond.choice().perClass();
+                    List<String> names = cond.choice().rowLabels();
+                    for (int c = 0; c < names.size(); c++) {
+                        List<FigureComposer.Cell> cells = new ArrayList<>();
+                        for (int i : steps) {
+                            int j = g == a ? i : Generation.mapStep(i, a.size(), g.size());
+                            cells.add(new FigureComposer.Cell(g.frameRow(j, k, c * per, per),
+                                    b == null ? null : "step " + j + "\nt = " + g.t(j)));
+                        }
+                        String label = kinds.size() > 1 || b != null ? k.figureLabel() + " · " + names.get(c) : names.get(c);
+                        rows.add(new FigureComposer.Row(b == null ? label : g.settings().title() + "\n" + label, cells));
+                    }
+                    continue;
+                }
                 List<FigureComposer.Cell> cells = new ArrayList<>();
                 for (int i : steps) {
                     int j = g == a ? i : Generation.mapStep(i, a.size(), g.size());
@@ -53,7 +70,97 @@ public final class Exports {
                 rows.add(new FigureComposer.Row(label, cells));
             }
         }
-        return new FigureComposer.Figure(null, rows, null);
+        List<String> headers = classRows && b == null
+                ? steps.stream().map(i -> "step " + i + "\nt = " + a.t(i)).toList() : null;
+        return new FigureComposer.Figure(headers, rows, cond == null ? null : conditionFooter(a, b));
+    }
+
+    /** {@code class ring · w = 2} (and the comparison's w when it differs): what a strip was conditioned on. */
+    static String conditionFooter(Generation a, Generation b) {
+        Generation.Conditioning c = a.settings().conditioning();
+        String s = c.classLabel() + " · " + c.guidanceLabel();
+        Generation.Conditioning c2 = b == null ? null : b.settings().conditioning();
+        return c2 == null || c2.guidanceLabel().equals(c.guidanceLabel()) ? s : s + " (2nd: " + c2.guidanceLabel() + ")";
+    }
+
+    /**
+     * A guidance sweep at step {@code i} as one figure: a column per scale headed {@code w = 2}, for each kind one
+     * row per class named by it (one row per class), else one row naming the classes; the sampler, seed and step
+     * underneath. Every trajectory must have step {@code i}.
+     */
+    public static FigureComposer.Figure sweep(List<Generation> sweep, int i, List<FrameKind> kinds) throws IOException {
+        if (kinds.isEmpty()) {
+            throw new IllegalArgumentException("choose at least one row: x_t, x̂0 or ε̂");
+        }
+        if (sweep.isEmpty() || sweep.get(0).settings().conditioning() == null) {
+            throw new IllegalArgumentException("no guidance sweep to export: tick Sweep w and generate");
+        }
+        for (Generation g : sweep) {
+            if (i < 0 || i >= g.size()) {
+                throw new IllegalStateException(g.settings().conditioning().guidanceLabel() + " has no step " + i
+                        + " (" + g.size() + " sampled)");
+            }
+        }
+        Generation a = sweep.get(0);
+        Generation.Conditioning cond = a.settings().conditioning();
+        List<FigureComposer.Row> rows = new ArrayList<>();
+        for (FrameKind k : kinds) {
+            if (cond.choice().rows()) {
+                int per = cond.choice().perClass();
+                List<String> names = cond.choice().rowLabels();
+                for (int c = 0; c < names.size(); c++) {
+                    List<FigureComposer.Cell> cells = new ArrayList<>();
+                    for (Generation g : sweep) {
+                        cells.add(new FigureComposer.Cell(g.frameRow(i, k, c * per, per), null));
+                    }
+                    rows.add(new FigureComposer.Row(kinds.size() > 1 ? k.figureLabel() + " · " + names.get(c)
+                            : names.get(c), cells));
+                }
+            } else {
+                List<FigureComposer.Cell> cells = new ArrayList<>();
+                for (Generation g : sweep) {
+                    cells.add(new FigureComposer.Cell(g.frame(i, k), null));
+                }
+                rows.add(new FigureComposer.Row(kinds.size() > 1 ? k.figureLabel() + "\n" + cond.classLabel()
+                        : cond.classLabel(), cells));
+            }
+        }
+        List<String> headers = sweep.stream().map(g -> "w = " + io.ldmstudio.service.ClassChoice.formatScale(
+                g.settings().conditioning().guidance())).toList();
+        return new FigureComposer.Figure(headers, rows, sweepFooter(sweep, i));
+    }
+
+    /** {@code DDIM · 8 steps · η 0 · seed 3 · step 7/8 · t = 0}: under a sweep figure. */
+    static String sweepFooter(List<Generation> sweep, int i) {
+        Generation a = sweep.get(0);
+        Generation.Conditioning cond = a.settings().conditioning();
+        return a.settings().samplerLine() + (cond.rescale() > 0 ? " · φ = "
+                + io.ldmstudio.service.ClassChoice.formatScale(cond.rescale()) : "") + " · "
+                + (a.noiseFile() == null ? "seed " + a.settings().seed() : "x_T from " + a.noiseFile().getFileName())
+                + " · " + a.stepLabel(i);
+    }
+
+    /**
+     * Writes every step of a guidance sweep as one frame of a looping GIF — each the sweep figure of that step
+     * ({@link #sweep}) — as {@link #writeGif} does; only the steps every scale has. Returns the number of frames.
+     */
+    public static int writeSweepGif(Path file, List<Generation> sweep, List<FrameKind> kinds, FigureComposer.Style style,
+            int delayMs) throws IOException {
+        int n = sweep.stream().mapToInt(Generation::size).min().orElse(0);
+        return writeGif(file, n, i -> sweep(sweep, i, kinds), i -> sweepFooter(sweep, i), style, delayMs);
+    }
+
+    /** A figure of step {@code i}. */
+    private interface FrameFigure {
+        FigureComposer.Figure at(int i) throws IOException;
+    }
+
+    /** Renders the sweep figure at step {@code i} and writes it as one PNG at {@code file}, atomically. */
+    public static BufferedImage writeSweep(Path file, List<Generation> sweep, int i, List<FrameKind> kinds,
+            FigureComposer.Style style) throws IOException {
+        BufferedImage img = FigureComposer.render(sweep(sweep, i, kinds), style);
+        io.ldmstudio.data.ImageWriter.writePng(img, file);
+        return img;
     }
 
     /** Renders the strip and writes it as one PNG at {@code file}, atomically. */
@@ -99,17 +206,21 @@ public final class Exports {
         if (kinds.isEmpty()) {
             throw new IllegalArgumentException("choose at least one row: x_t, x̂0 or ε̂");
         }
-        int n = a.size();
+        return writeGif(file, a.size(), i -> gifFrame(a, b, i, kinds), i -> gifFooter(a, b, i), style, delayMs);
+    }
+
+    private static int writeGif(Path file, int n, FrameFigure frames, java.util.function.IntFunction<String> footers,
+            FigureComposer.Style style, int delayMs) throws IOException {
         if (n == 0) {
             throw new IllegalStateException("the trajectory has no steps yet");
         }
         // only the footer's width changes from frame to frame: size the canvas for the widest
-        FigureComposer.Figure first = gifFrame(a, b, 0, kinds);
+        FigureComposer.Figure first = frames.at(0);
         FigureComposer.Layout content = FigureComposer.layout(
                 new FigureComposer.Figure(first.columnHeaders(), first.rows(), null), style);
         int footerWidth = 0;
         for (int i = 0; i < n; i++) {
-            footerWidth = Math.max(footerWidth, FigureComposer.textWidth(gifFooter(a, b, i), style));
+            footerWidth = Math.max(footerWidth, FigureComposer.textWidth(footers.apply(i), style));
         }
         final int width = Math.max(content.width(), 2 * style.padding() + footerWidth);
         final int height = FigureComposer.layout(first, style).height();
@@ -122,7 +233,7 @@ public final class Exports {
                     if (Thread.currentThread().isInterrupted()) {
                         throw new java.util.concurrent.CancellationException("GIF export cancelled");
                     }
-                    BufferedImage frame = onCanvas(FigureComposer.render(i == 0 ? first : gifFrame(a, b, i, kinds), style),
+                    BufferedImage frame = onCanvas(FigureComposer.render(i == 0 ? first : frames.at(i), style),
                             width, height);
                     int delay = i == n - 1 ? Math.max(delayMs, GIF_HOLD_LAST_MS) : delayMs;
                     ImageWriteParam param = writer.getDefaultWriteParam();
@@ -155,6 +266,21 @@ public final class Exports {
             } else {
                 writeFramesInto(dir.resolve("a-" + a.settings().slug()), a);
                 writeFramesInto(dir.resolve("b-" + b.settings().slug()), b);
+            }
+        });
+    }
+
+    /**
+     * Writes a guidance sweep's frames as {@link #writeFrames} does, a sub-folder per scale ({@code w1}, {@code w4},
+     * …). Returns the folder.
+     */
+    public static Path writeSweepFrames(Path parent, String name, List<Generation> sweep) throws IOException {
+        Files.createDirectories(parent);
+        Path target = unique(parent, name);
+        return AtomicFiles.publishDirectory(target, dir -> {
+            for (Generation g : sweep) {
+                writeFramesInto(dir.resolve("w" + io.ldmstudio.service.ClassChoice.formatScale(
+                        g.settings().conditioning().guidance())), g);
             }
         });
     }

@@ -37,6 +37,10 @@ final class FrameCache {
     });
     private final ReadOnlyIntegerWrapper shownIndex = new ReadOnlyIntegerWrapper(this, "shownIndex", -1);
     private final List<ReadOnlyObjectWrapper<Image>> frames = new ArrayList<>();
+    /** The pictures of a guidance sweep's columns, one per scale, of {@link #sweepKind}. */
+    private final List<ReadOnlyObjectWrapper<Image>> sweepFrames = new ArrayList<>();
+    private final javafx.beans.property.ObjectProperty<FrameKind> sweepKind =
+            new javafx.beans.property.SimpleObjectProperty<>(this, "sweepKind", FrameKind.X0);
     private final Map<FrameKey, Image> imageCache = new LinkedHashMap<>(64, 0.75f, true);
     private long cachedPixels;
     private final AtomicLong renderSeq = new AtomicLong();
@@ -50,6 +54,9 @@ final class FrameCache {
         for (int i = 0; i < 2 * FrameKind.values().length; i++) {
             frames.add(new ReadOnlyObjectWrapper<>(this, "frame" + i));
         }
+        for (int i = 0; i < SamplingSettings.MAX_SWEEP; i++) {
+            sweepFrames.add(new ReadOnlyObjectWrapper<>(this, "sweep" + i));
+        }
     }
 
     /** Forgets every picture, those still being rendered too: a new trajectory comes. */
@@ -60,6 +67,9 @@ final class FrameCache {
         for (var f : frames) {
             f.set(null);
         }
+        for (var f : sweepFrames) {
+            f.set(null);
+        }
         shownIndex.set(-1);
     }
 
@@ -68,6 +78,14 @@ final class FrameCache {
      * screen: from the cache, else rendered off the FX thread.
      */
     void refreshFrames(Generation a, int i, Generation b, int j) {
+        refreshFrames(a, i, b, j, List.of());
+    }
+
+    /**
+     * As {@link #refreshFrames(Generation, int, Generation, int)}, with step {@code i} of each of a guidance sweep's
+     * trajectories {@code sweep} (of {@link #sweepKind}) — those that have it yet.
+     */
+    void refreshFrames(Generation a, int i, Generation b, int j, List<Generation> sweep) {
         List<FrameKey> wanted = new ArrayList<>();
         for (FrameKind k : FrameKind.values()) {
             wanted.add(new FrameKey(a, i, k));
@@ -77,9 +95,14 @@ final class FrameCache {
                 wanted.add(new FrameKey(b, j, k));
             }
         }
-        List<FrameKey> missing = wanted.stream().filter(k -> !imageCache.containsKey(k)).toList();
+        List<FrameKey> swept = new ArrayList<>(); // null: that scale has not reached step i yet
+        for (Generation g : sweep) {
+            swept.add(i < g.size() ? new FrameKey(g, i, sweepKind.get()) : null);
+        }
+        List<FrameKey> missing = java.util.stream.Stream.concat(wanted.stream(), swept.stream())
+                .filter(k -> k != null && !imageCache.containsKey(k)).distinct().toList();
         if (missing.isEmpty()) {
-            show(wanted, i);
+            show(wanted, swept, i);
             return;
         }
         long ticket = renderSeq.incrementAndGet();
@@ -101,8 +124,8 @@ final class FrameCache {
             }
             Platform.runLater(() -> {
                 made.forEach(this::cache);
-                if (renderSeq.get() == ticket || wanted.stream().allMatch(imageCache::containsKey)) {
-                    show(wanted, i);
+                if (renderSeq.get() == ticket || missing.stream().allMatch(imageCache::containsKey)) {
+                    show(wanted, swept, i);
                 }
             });
         });
@@ -113,14 +136,14 @@ final class FrameCache {
             cachedPixels += (long) img.getWidth() * (long) img.getHeight();
         }
         var it = imageCache.entrySet().iterator();
-        while (cachedPixels > IMAGE_CACHE_PIXELS && imageCache.size() > 6 && it.hasNext()) {
+        while (cachedPixels > IMAGE_CACHE_PIXELS && imageCache.size() > 6 + SamplingSettings.MAX_SWEEP && it.hasNext()) {
             Image old = it.next().getValue();
             cachedPixels -= (long) old.getWidth() * (long) old.getHeight();
             it.remove();
         }
     }
 
-    private void show(List<FrameKey> keys, int i) {
+    private void show(List<FrameKey> keys, List<FrameKey> swept, int i) {
         if (keys.get(0).generation() != primary.get()) {
             return;
         }
@@ -130,6 +153,10 @@ final class FrameCache {
                 int at = r * kinds + k;
                 frames.get(at).set(at < keys.size() ? imageCache.get(keys.get(at)) : null);
             }
+        }
+        for (int c = 0; c < sweepFrames.size(); c++) {
+            FrameKey key = c < swept.size() ? swept.get(c) : null;
+            sweepFrames.get(c).set(key == null ? null : imageCache.get(key));
         }
         shownIndex.set(i);
     }
@@ -142,6 +169,16 @@ final class FrameCache {
     /** The step whose pictures are on screen; −1 for none. */
     ReadOnlyIntegerProperty shownIndexProperty() {
         return shownIndex.getReadOnlyProperty();
+    }
+
+    /** The picture of a guidance sweep's column {@code c} at the step shown (null when there is none). */
+    ReadOnlyObjectProperty<Image> sweepFrameProperty(int c) {
+        return sweepFrames.get(c).getReadOnlyProperty();
+    }
+
+    /** Which picture the sweep's columns show: x̂0 unless chosen otherwise. */
+    javafx.beans.property.ObjectProperty<FrameKind> sweepKindProperty() {
+        return sweepKind;
     }
 
     /** The picture of {@code kind} in row 0 (the trajectory) or 1 (the comparison). */

@@ -18,14 +18,28 @@ public final class Frames {
 
     /** Width of a tiled frame of {@code n} images {@code w} wide, each pixel repeated {@code upscale} times. */
     public static int tiledWidth(int n, int w, int upscale) {
-        int cols = Grids.columnsFor(n);
-        return cols * w * upscale + (cols - 1) * GAP;
+        return tiledWidth(n, 0, w, upscale);
     }
 
     public static int tiledHeight(int n, int h, int upscale) {
-        int cols = Grids.columnsFor(n);
+        return tiledHeight(n, 0, h, upscale);
+    }
+
+    /** Width of {@code n} images tiled in {@code columns} columns (0: ⌈√n⌉). */
+    public static int tiledWidth(int n, int columns, int w, int upscale) {
+        int cols = columns(n, columns);
+        return cols * w * upscale + (cols - 1) * GAP;
+    }
+
+    public static int tiledHeight(int n, int columns, int h, int upscale) {
+        int cols = columns(n, columns);
         int rows = (n + cols - 1) / cols;
         return rows * h * upscale + (rows - 1) * GAP;
+    }
+
+    /** The columns {@code n} images are tiled in: {@code columns}, at most n, or ⌈√n⌉ for 0. */
+    static int columns(int n, int columns) {
+        return columns > 0 ? Math.min(columns, Math.max(1, n)) : Grids.columnsFor(n);
     }
 
     /**
@@ -35,6 +49,11 @@ public final class Frames {
      * @param upscale repeats each pixel (nearest neighbour) — used to bring a latent up to image size
      */
     public static BufferedImage tile(float[] batch, int n, int c, int h, int w, float gain, int upscale) {
+        return tile(batch, n, c, h, w, gain, upscale, 0);
+    }
+
+    /** As above in {@code columns} columns (0: ⌈√n⌉) — one row per class has its images per class in a row. */
+    public static BufferedImage tile(float[] batch, int n, int c, int h, int w, float gain, int upscale, int columns) {
         if (n < 1 || c < 1 || h < 1 || w < 1 || upscale < 1) {
             throw new IllegalArgumentException("bad frame shape " + n + "x" + c + "x" + h + "x" + w + " ×" + upscale);
         }
@@ -42,11 +61,11 @@ public final class Frames {
         if (batch.length < n * per) {
             throw new IllegalArgumentException("batch has " + batch.length + " values, fewer than " + n + " images of " + per);
         }
-        int cols = Grids.columnsFor(n);
+        int cols = columns(n, columns);
         int sw = w * upscale;
         int sh = h * upscale;
-        int width = tiledWidth(n, w, upscale);
-        BufferedImage img = new BufferedImage(width, tiledHeight(n, h, upscale), BufferedImage.TYPE_INT_ARGB);
+        int width = tiledWidth(n, cols, w, upscale);
+        BufferedImage img = new BufferedImage(width, tiledHeight(n, cols, h, upscale), BufferedImage.TYPE_INT_ARGB);
         int[] px = ((DataBufferInt) img.getRaster().getDataBuffer()).getData();
         int plane = h * w;
         boolean rgb = c >= 3;

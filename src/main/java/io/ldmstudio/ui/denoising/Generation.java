@@ -7,7 +7,10 @@ import io.ldmstudio.service.LatentDecoder;
 import io.ldmstudio.service.SamplingService;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import io.ldmstudio.pipeline.Pipeline;
+import io.ldmstudio.service.ClassChoice;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -24,28 +27,95 @@ public final class Generation {
     /** Decoded frames kept per generation, in floats (64 MB). */
     static final long CACHE_FLOATS = 16L << 20;
 
-    /** What to sample; {@code checkpointStep} 0 means the newest. */
-    public record Settings(String sampler, int steps, double eta, long seed, int n, boolean ema, long checkpointStep) {
-        public SamplingService.Request request() {
-            return new SamplingService.Request(sampler, steps, usesEta(sampler) ? eta : 0, seed, n, ema,
-                    checkpointStep);
+    /**
+     * The classes and guidance of a class-conditional source's samples: {@code choice} one label per image (and
+     * the rows of one row per class), guidance scale w, rescale φ, and the source's class names (may be empty).
+     */
+    public record Conditioning(ClassChoice choice, double guidance, double rescale, List<String> classNames) {
+        public Conditioning {
+            classNames = List.copyOf(classNames);
         }
 
-        /** {@code DDIM · 8 steps · η 0}. */
+        /** The condition the pipeline takes. */
+        public Pipeline.Condition condition() {
+            return new Pipeline.Condition(choice.labels(), guidance, rescale);
+        }
+
+        /** The same classes at guidance scale {@code w}. */
+        public Conditioning withGuidance(double w) {
+            return new Conditioning(choice, w, rescale, classNames);
+        }
+
+        /** {@code w = 2}, with {@code  · φ = 0.7} when rescaled. */
+        public String guidanceLabel() {
+            return "w = " + ClassChoice.formatScale(guidance)
+                    + (rescale > 0 ? " · φ = " + ClassChoice.formatScale(rescale) : "");
+        }
+
+        /** {@code class ring}, {@code classes 3, 7, sneaker}, {@code one row per class}. */
+        public String classLabel() {
+            String d = choice.describe(classNames);
+            return choice.rows() ? d : (d.contains(",") ? "classes " : "class ") + d;
+        }
+
+        /** {@code ring-w2}, for file names. */
+        public String slug() {
+            return choice.slug(classNames) + "-w" + ClassChoice.formatScale(guidance)
+                    + (rescale > 0 ? "-phi" + ClassChoice.formatScale(rescale) : "");
+        }
+    }
+
+    /**
+     * What to sample; {@code checkpointStep} 0 means the newest; {@code conditioning} the classes and guidance of a
+     * class-conditional source (null: unconditional).
+     */
+    public record Settings(String sampler, int steps, double eta, long seed, int n, boolean ema, long checkpointStep,
+            Conditioning conditioning) {
+        public Settings(String sampler, int steps, double eta, long seed, int n, boolean ema, long checkpointStep) {
+            this(sampler, steps, eta, seed, n, ema, checkpointStep, null);
+        }
+
+        public SamplingService.Request request() {
+            return new SamplingService.Request(sampler, steps, usesEta(sampler) ? eta : 0, seed, n, ema,
+                    checkpointStep, conditioning == null ? null : conditioning.condition());
+        }
+
+        /** {@code DDIM · 8 steps · η 0}, and {@code · w = 2} for a class-conditional source. */
         public String title() {
+            String s = samplerLine();
+            return conditioning == null ? s : s + " · " + conditioning.guidanceLabel();
+        }
+
+        /** {@code DDIM · 8 steps · η 0}: the sampler alone. */
+        public String samplerLine() {
             String s = samplerTitle(sampler) + " · " + steps + (steps == 1 ? " step" : " steps");
             return usesEta(sampler) ? s + String.format(Locale.ROOT, " · η %s", fmt(eta)) : s;
         }
 
-        /** {@code ddim-8}, for file names. */
+        /** {@code ddim-8}, for file names; {@code ddim-8-ring-w2} for a class-conditional source. */
         public String slug() {
-            return sampler + "-" + steps;
+            return sampler + "-" + steps + (conditioning == null ? "" : "-" + conditioning.slug());
+        }
+
+        /** The same at guidance scale {@code w} (a sweep's column). */
+        public Settings withGuidance(double w) {
+            return new Settings(sampler, steps, eta, seed, n, ema, checkpointStep,
+                    conditioning == null ? null : conditioning.withGuidance(w));
         }
     }
 
     /** What the image side looks like. */
     public record Geometry(int n, int latentChannels, int latentSize, int imageChannels, int imageSize,
-            boolean latent) {
+            boolean latent, int columns) {
+        public Geometry(int n, int latentChannels, int latentSize, int imageChannels, int imageSize, boolean latent) {
+            this(n, latentChannels, latentSize, imageChannels, imageSize, latent, 0);
+        }
+
+        /** The same, its frames tiled in {@code columns} columns (0: ⌈√n⌉). */
+        public Geometry withColumns(int columns) {
+            return new Geometry(n, latentChannels, latentSize, imageChannels, imageSize, latent, columns);
+        }
+
         /** How much ε̂ of a latent run is enlarged to match the decoded images. */
         public int factor() {
             return latent ? Math.max(1, imageSize / latentSize) : 1;
@@ -213,11 +283,11 @@ public final class Generation {
 
     /** Width of a tiled frame in image pixels. */
     public int frameWidth() {
-        return Frames.tiledWidth(geometry.n(), geometry.imageSize(), 1);
+        return Frames.tiledWidth(geometry.n(), geometry.columns(), geometry.imageSize(), 1);
     }
 
     public int frameHeight() {
-        return Frames.tiledHeight(geometry.n(), geometry.imageSize(), 1);
+        return Frames.tiledHeight(geometry.n(), geometry.columns(), geometry.imageSize(), 1);
     }
 
     /**
@@ -266,15 +336,37 @@ public final class Generation {
      * May block while a latent frame is decoded.
      */
     public BufferedImage frame(int i, FrameKind kind) throws IOException {
+        return frame(i, kind, 0, geometry.n(), geometry.columns());
+    }
+
+    /**
+     * Images {@code from} to {@code from + count − 1} of step {@code i} in one row — one class's row of a sample
+     * made one row per class. May block while a latent frame is decoded.
+     */
+    public BufferedImage frameRow(int i, FrameKind kind, int from, int count) throws IOException {
+        if (from < 0 || count < 1 || from + count > geometry.n()) {
+            throw new IllegalArgumentException("images " + from + ".." + (from + count - 1) + " of " + geometry.n());
+        }
+        return frame(i, kind, from, count, count);
+    }
+
+    private BufferedImage frame(int i, FrameKind kind, int from, int count, int columns) throws IOException {
         float[] v = values(i, kind);
         boolean latentEps = geometry.latent() && kind == FrameKind.EPS;
         int size = latentEps ? geometry.latentSize() : geometry.imageSize();
         int up = latentEps ? geometry.factor() : 1;
-        BufferedImage img = Frames.tile(v, geometry.n(), channels(kind), size, size, kind.gain(), up);
-        if (img.getWidth() != frameWidth() || img.getHeight() != frameHeight()) { // f does not divide the size
-            BufferedImage fit = new BufferedImage(frameWidth(), frameHeight(), BufferedImage.TYPE_INT_ARGB);
+        int c = channels(kind);
+        if (from != 0 || count != geometry.n()) {
+            int per = c * size * size;
+            v = java.util.Arrays.copyOfRange(v, from * per, (from + count) * per);
+        }
+        BufferedImage img = Frames.tile(v, count, c, size, size, kind.gain(), up, columns);
+        int fw = Frames.tiledWidth(count, columns, geometry.imageSize(), 1);
+        int fh = Frames.tiledHeight(count, columns, geometry.imageSize(), 1);
+        if (img.getWidth() != fw || img.getHeight() != fh) { // f does not divide the size
+            BufferedImage fit = new BufferedImage(fw, fh, BufferedImage.TYPE_INT_ARGB);
             java.awt.Graphics2D g = fit.createGraphics();
-            g.drawImage(img, 0, 0, frameWidth(), frameHeight(), null);
+            g.drawImage(img, 0, 0, fw, fh, null);
             g.dispose();
             return fit;
         }

@@ -11,6 +11,8 @@ import io.ldmstudio.service.SamplingService;
 import io.ldmstudio.ui.Studio;
 import io.ldmstudio.ui.common.FxBatcher;
 import io.ldmstudio.ui.common.UiErrors;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutorService;
@@ -67,6 +69,8 @@ final class GenerationModel {
     private final ReadOnlyStringWrapper resultSummary = new ReadOnlyStringWrapper(this, "resultSummary", "");
     private final ReadOnlyObjectWrapper<Generation> primary = new ReadOnlyObjectWrapper<>(this, "primary");
     private final ReadOnlyObjectWrapper<Generation> secondary = new ReadOnlyObjectWrapper<>(this, "secondary");
+    /** A guidance sweep's trajectories, one per scale, the first being the primary; empty without a sweep. */
+    private final ReadOnlyObjectWrapper<List<Generation>> sweep = new ReadOnlyObjectWrapper<>(this, "sweep", List.of());
     private volatile AtomicBoolean cancelFlag = new AtomicBoolean();
     private LatentDecoder decoder;
     private long generationSeq;
@@ -75,7 +79,8 @@ final class GenerationModel {
     GenerationModel(Studio studio, ObservableBooleanValue exporting) {
         this.studio = studio;
         this.exporting = exporting;
-        this.settings = new SamplingSettings(studio, primary.getReadOnlyProperty(), secondary.getReadOnlyProperty());
+        this.settings = new SamplingSettings(studio, primary.getReadOnlyProperty(), secondary.getReadOnlyProperty(),
+                sweep.getReadOnlyProperty());
     }
 
     void setListener(Listener listener) {
@@ -110,8 +115,9 @@ final class GenerationModel {
         }
         Pipeline model = settings.isModel() ? settings.pipelineForGeneration() : null;
         String name = settings.source.get().name();
-        Generation.Settings a = settings.request(false);
-        Generation.Settings b = settings.compare.get() ? settings.request(true) : null;
+        List<Generation.Settings> columns = settings.sweeping() ? settings.sweepRequests() : List.of();
+        Generation.Settings a = columns.isEmpty() ? settings.request(false) : columns.get(0);
+        Generation.Settings b = columns.isEmpty() && settings.compare.get() ? settings.request(true) : null;
         AtomicBoolean cancel = new AtomicBoolean();
         cancelFlag = cancel;
         long seq = ++generationSeq;
@@ -119,7 +125,7 @@ final class GenerationModel {
         progress.set(0);
         progressText.set(model == null ? "loading the checkpoint…" : "loading the weights…");
         Given noise = settings.noiseFile.get() == null ? null : new Given(settings.noise.get(), settings.noiseFile.get());
-        samplingThread.submit(() -> sampleInBackground(seq, name, model, noise, a, b, cancel));
+        samplingThread.submit(() -> sampleInBackground(seq, name, model, noise, a, b, columns, cancel));
         return true;
     }
 
@@ -139,14 +145,18 @@ final class GenerationModel {
      * ({@code noise}; null: the seed's).
      */
     private void sampleInBackground(long seq, String name, Pipeline model, Given noise, Generation.Settings a,
-            Generation.Settings b, AtomicBoolean cancel) {
+            Generation.Settings b, List<Generation.Settings> columns, AtomicBoolean cancel) {
         LatentDecoder dec = null;
         Generation[] made = new Generation[2];
+        List<Generation> swept = new ArrayList<>();
         try {
             Run run = model == null ? studio.workspace().open(name) : null;
             Devices.DeviceInfo device = studio.device();
             Generation.Geometry geo = model == null ? Generation.geometry(run.config(), a.n())
                     : Generation.geometry(model, a.n());
+            if (a.conditioning() != null && a.conditioning().choice().rows()) {
+                geo = geo.withColumns(a.conditioning().choice().perClass()); // one row per class
+            }
             if (geo.latent()) {
                 dec = model == null ? new LatentDecoder(run.config(), device) : new LatentDecoder(model, device);
             }
@@ -154,18 +164,28 @@ final class GenerationModel {
             java.nio.file.Path exportsDir = model == null ? null : studio.workspace().root().resolve(Run.EXPORTS);
             made[0] = new Generation(name, exportsDir, a, geo, dec);
             made[1] = b == null ? null : new Generation(name, exportsDir, b, geo, dec);
-            for (Generation g : made) {
+            if (!columns.isEmpty()) {
+                swept.add(made[0]);
+                for (Generation.Settings c : columns.subList(1, columns.size())) {
+                    swept.add(new Generation(name, exportsDir, c, geo, dec));
+                }
+            }
+            for (Generation g : swept.isEmpty() ? java.util.Arrays.asList(made) : swept) {
                 if (g != null && noise != null) {
                     g.noiseFile(noise.file());
                 }
             }
             LatentDecoder shown = dec;
-            Platform.runLater(() -> adopt(made[0], made[1], shown));
-            int total = a.steps() + (b == null ? 0 : b.steps());
+            List<Generation> sweepShown = List.copyOf(swept);
+            Platform.runLater(() -> adopt(made[0], made[1], sweepShown, shown));
+            int total = swept.isEmpty() ? a.steps() + (b == null ? 0 : b.steps()) : a.steps() * swept.size();
             FxBatcher<int[]> batcher = new FxBatcher<>(20, list -> progressed(seq, list.get(list.size() - 1), total));
             sampleOne(run, model, noise, made[0], device, cancel, batcher, 0, 0);
             if (made[1] != null) {
                 sampleOne(run, model, noise, made[1], device, cancel, batcher, a.steps(), 1);
+            }
+            for (int k = 1; k < swept.size(); k++) { // the same seed and x_T at every scale
+                sampleOne(run, model, noise, swept.get(k), device, cancel, batcher, k * a.steps(), 2 + k);
             }
             Platform.runLater(() -> finished(seq, made[0], made[1], null));
         } catch (CancellationException e) {
@@ -189,13 +209,14 @@ final class GenerationModel {
         } else {
             SamplingService.Request q = g.settings().request();
             r = SamplingService.sample(model, SamplerKind.parse(q.sampler(), "sampler"), q.steps(), q.eta(), q.seed(),
-                    q.n(), noise == null ? null : noise.noise().data(), device, listener, cancel::get, g.decoder());
+                    q.n(), noise == null ? null : noise.noise().data(), q.condition(), device, listener, cancel::get,
+                    g.decoder());
         }
         g.finish(r);
     }
 
     /** Shows freshly started generations (FX thread). */
-    private void adopt(Generation a, Generation b, LatentDecoder dec) {
+    private void adopt(Generation a, Generation b, List<Generation> swept, LatentDecoder dec) {
         LatentDecoder old = decoder;
         decoder = dec;
         if (old != null && old != dec) {
@@ -204,6 +225,7 @@ final class GenerationModel {
         listener.clearing();
         primary.set(a);
         secondary.set(b);
+        sweep.set(swept);
         resultSummary.set("");
         listener.adopted();
     }
@@ -213,10 +235,13 @@ final class GenerationModel {
             return;
         }
         progress.set(last[0] / (double) total);
-        Generation g = last[1] == 0 ? primary.get() : secondary.get();
+        List<Generation> swept = sweep.get();
+        Generation g = last[1] == 0 ? primary.get() : last[1] == 1 ? secondary.get()
+                : last[1] - 2 < swept.size() ? swept.get(last[1] - 2) : null;
         if (g != null) {
-            progressText.set((settings.compare.get() && secondary.get() != null ? (last[1] == 0 ? "1st: " : "2nd: ")
-                    : "") + g.settings().title() + " — step " + g.size() + "/" + g.settings().steps());
+            String which = !swept.isEmpty() ? (last[1] == 0 ? 1 : last[1] - 1) + "/" + swept.size() + ": "
+                    : settings.compare.get() && secondary.get() != null ? (last[1] == 0 ? "1st: " : "2nd: ") : "";
+            progressText.set(which + g.settings().title() + " — step " + g.size() + "/" + g.settings().steps());
         }
         listener.recorded();
     }
@@ -229,6 +254,9 @@ final class GenerationModel {
         if (b != null && b.size() == 0 && secondary.get() == b) {
             secondary.set(null); // cancelled before the comparison began
         }
+        if (sweep.get().stream().anyMatch(g -> g.size() == 0)) {
+            sweep.set(sweep.get().stream().filter(g -> g.size() > 0).toList()); // cancelled before these scales began
+        }
         listener.recorded();
         listener.ended(a, failure == null);
         if (failure == null) {
@@ -239,12 +267,20 @@ final class GenerationModel {
             String weights = fromModel ? "model " + a.runName()
                     : String.format(Locale.ROOT, "%s weights of step %d", r.weights().startsWith("ema") ? "EMA" : "raw",
                             r.checkpointStep());
-            resultSummary.set(String.format(Locale.ROOT, "%s — %s, %d image%s, %s, %.1f s%s",
-                    a.settings().title(), a.noiseFile() == null ? "seed " + a.settings().seed()
+            List<Generation> swept = sweep.get();
+            double seconds = r.seconds() + (b != null && b.result() != null ? b.result().seconds() : 0);
+            for (Generation s : swept) {
+                seconds += s != a && s.result() != null ? s.result().seconds() : 0;
+            }
+            String sweptText = swept.isEmpty() ? "" : " · guidance sweep " + String.join(", ", swept.stream()
+                    .map(s -> s.settings().conditioning().guidanceLabel()).toList());
+            String classes = a.settings().conditioning() == null ? "" : a.settings().conditioning().classLabel() + ", ";
+            resultSummary.set(String.format(Locale.ROOT, "%s — %s%s, %d image%s, %s, %.1f s%s%s",
+                    a.settings().title(), classes, a.noiseFile() == null ? "seed " + a.settings().seed()
                             : "x_T from " + a.noiseFile().getFileName(), a.settings().n(), a.settings().n() == 1 ? "" : "s",
-                    weights, r.seconds() + (b != null && b.result() != null ? b.result().seconds() : 0),
-                    b == null ? "" : " · vs " + b.settings().title()));
+                    weights, seconds, b == null ? "" : " · vs " + b.settings().title(), sweptText));
             studio.inform("Generated " + a.settings().title() + (b == null ? "" : " and " + b.settings().title())
+                    + (swept.size() > 1 ? " at " + swept.size() + " guidance scales" : "")
                     + " from " + (fromModel ? "model " : "run ") + a.runName() + ": scrub with the slider or ← →");
         } else if (failure instanceof CancellationException) {
             progressText.set("cancelled");
@@ -291,5 +327,10 @@ final class GenerationModel {
 
     ReadOnlyObjectProperty<Generation> secondaryProperty() {
         return secondary.getReadOnlyProperty();
+    }
+
+    /** A guidance sweep's trajectories (the primary first); empty without a sweep. */
+    ReadOnlyObjectProperty<List<Generation>> sweepProperty() {
+        return sweep.getReadOnlyProperty();
     }
 }

@@ -9,6 +9,7 @@ import io.ldmstudio.ui.Studio;
 import io.ldmstudio.data.Npy;
 import io.ldmstudio.pipeline.Pipeline;
 import java.nio.file.Path;
+import io.ldmstudio.service.ClassChoice;
 import io.ldmstudio.service.ModelInfo;
 import io.ldmstudio.ui.denoising.DenoisingViewModel.CheckpointChoice;
 import io.ldmstudio.ui.denoising.DenoisingViewModel.SourceChoice;
@@ -47,6 +48,7 @@ final class SamplingSettings {
     /** The trajectories shown now: their memory is freed by the next generation. */
     private final ObservableObjectValue<Generation> primary;
     private final ObservableObjectValue<Generation> secondary;
+    private final ObservableObjectValue<List<Generation>> sweepShown;
 
     final ObservableList<String> runNames = FXCollections.observableArrayList();
     /** The run chosen, when the source is a run; null when it is a model. */
@@ -80,11 +82,34 @@ final class SamplingSettings {
     final IntegerProperty maxSteps = new SimpleIntegerProperty(this, "maxSteps", 1000);
     private final ReadOnlyStringWrapper settingsError = new ReadOnlyStringWrapper(this, "settingsError", "");
 
+    // ---- class conditioning (a source with classes only) ----
+    /** What the class box says for one row per class ({@code all} is taken too, as {@code sample --class} does). */
+    static final String ROWS = "one row per class";
+    /** The guidance scale a model folder is sampled with unless set: {@code sample}'s default for one. */
+    static final double MODEL_GUIDANCE = 3.0;
+    /** The most guidance scales a sweep takes. */
+    static final int MAX_SWEEP = 8;
+    static final String DEFAULT_SWEEP = "1, 2, 4, 8";
+    /** The chosen source's classes: 0 for an unconditional one (or while it loads). */
+    final IntegerProperty classes = new SimpleIntegerProperty(this, "classes", 0);
+    /** Their names by label; empty when the source names none. */
+    final ObservableList<String> classNames = FXCollections.observableArrayList();
+    /** {@link #ROWS}, a class (label or name) or a list of them, {@code 3, 7, sneaker}, cycled over the images. */
+    final StringProperty classText = new SimpleStringProperty(this, "classText", ROWS);
+    /** Classifier-free guidance scale w (1: none, one pass); the run's {@code conditioning.guidance} by default. */
+    final DoubleProperty guidance = new SimpleDoubleProperty(this, "guidance", MODEL_GUIDANCE);
+    /** Guidance rescale φ in [0, 1]. */
+    final DoubleProperty guidanceRescale = new SimpleDoubleProperty(this, "guidanceRescale", 0);
+    /** Whether Generate samples the same x_T at every scale of {@link #sweepText} (instead of a comparison). */
+    final BooleanProperty sweep = new SimpleBooleanProperty(this, "sweep", false);
+    final StringProperty sweepText = new SimpleStringProperty(this, "sweepText", DEFAULT_SWEEP);
+
     SamplingSettings(Studio studio, ObservableObjectValue<Generation> primary,
-            ObservableObjectValue<Generation> secondary) {
+            ObservableObjectValue<Generation> secondary, ObservableObjectValue<List<Generation>> sweepShown) {
         this.studio = studio;
         this.primary = primary;
         this.secondary = secondary;
+        this.sweepShown = sweepShown;
         studio.runs().addListener((ListChangeListener<RunInfo>) c -> syncRunNames());
         studio.models().addListener((ListChangeListener<ModelInfo>) c -> syncRunNames());
         syncRunNames();
@@ -99,6 +124,9 @@ final class SamplingSettings {
             }
             if (b.model() == null) {
                 pipeline.set(null);
+                if (!b.run().equals(runName.get())) {
+                    setClasses(0, List.of(), Double.NaN);
+                }
                 runName.set(b.run());
             } else {
                 runName.set(null);
@@ -120,6 +148,7 @@ final class SamplingSettings {
             if (b != null) {
                 source.set(SourceChoice.of(b));
             }
+            setClasses(0, List.of(), Double.NaN);
             loadRun(b, false);
         });
         if (runName.get() != null) {
@@ -129,7 +158,26 @@ final class SamplingSettings {
         for (var p : List.of(steps, images, steps2, maxSteps)) {
             p.addListener((o, a, b) -> validate());
         }
-        compare.addListener((o, a, b) -> validate());
+        compare.addListener((o, a, b) -> {
+            if (b) {
+                sweep.set(false); // one or the other: both fill the space under the trajectory
+            }
+            validate();
+        });
+        sweep.addListener((o, a, b) -> {
+            if (b) {
+                compare.set(false);
+            }
+            validate();
+        });
+        classes.addListener((o, a, b) -> validate());
+        classNames.addListener((ListChangeListener<String>) c -> validate());
+        for (var p : List.of(classText, sweepText)) {
+            p.addListener((o, a, b) -> validate());
+        }
+        for (var p : List.of(guidance, guidanceRescale)) {
+            p.addListener((o, a, b) -> validate());
+        }
         checkpoint.addListener((o, a, b) -> validate());
         config.addListener((o, a, b) -> validate());
         pipeline.addListener((o, a, b) -> validate());
@@ -213,6 +261,7 @@ final class SamplingSettings {
 
     private void loadModel(ModelInfo m) {
         pipeline.set(null);
+        setClasses(0, List.of(), Double.NaN);
         config.set(null);
         checkpoints.clear();
         checkpoint.set(null);
@@ -228,6 +277,7 @@ final class SamplingSettings {
             }
             sampler.set(p.defaultSampler()); // the folder's own scheduler, as diffusers would sample it
             latentScale.set(p.latentScale().orElse(0.0));
+            setClasses(p.classes(), p.classNames(), MODEL_GUIDANCE);
             pipeline.set(p);
             updateLatentScaleNote();
         }, e -> {
@@ -270,7 +320,75 @@ final class SamplingSettings {
         return source.get() != null && source.get().model() != null;
     }
 
-    private record RunDetails(String name, RunConfig config, List<CheckpointChoice> checkpoints) {}
+    private record RunDetails(String name, RunConfig config, List<CheckpointChoice> checkpoints, List<String> classNames) {}
+
+    /**
+     * The source's classes (0: unconditional) and names; a new source also puts guidance back to its default
+     * {@code w} (NaN: keep it) and the class box to one row per class unless what it says is a class of it.
+     */
+    private void setClasses(int n, List<String> names, double w) {
+        if (n == classes.get() && names.equals(classNames) && Double.isNaN(w)) {
+            return;
+        }
+        classNames.setAll(names);
+        classes.set(n);
+        if (n > 0 && w >= 0) {
+            guidance.set(w);
+            try {
+                classChoice();
+            } catch (IllegalArgumentException e) {
+                classText.set(ROWS);
+            }
+        }
+    }
+
+    /** Whether the source takes a class. */
+    boolean conditional() {
+        return classes.get() > 0;
+    }
+
+    /** The classes asked for, for {@link #images} images (per class for one row per class); throws naming the fault. */
+    ClassChoice classChoice() {
+        String t = classText.get() == null ? "" : classText.get().trim();
+        String arg = t.equalsIgnoreCase(ROWS) ? ClassChoice.ALL : t;
+        return ClassChoice.parse(arg, classes.get(), classNames, images.get(),
+                source.get() == null ? "the source" : source.get().name(), "class", "images");
+    }
+
+    /** The scales of a sweep, {@code 1, 2, 4, 8}; throws naming what was expected. */
+    static List<Double> parseScales(String text) {
+        List<Double> out = new ArrayList<>();
+        String t = text == null ? "" : text.trim();
+        for (String token : t.isEmpty() ? new String[0] : t.split("[,;\\s]+")) {
+            if (token.isEmpty()) {
+                continue;
+            }
+            double w;
+            try {
+                w = Double.parseDouble(token);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("guidance sweep: " + token + " is not a number; expected scales w ≥ 0"
+                        + " separated by commas, e.g. " + DEFAULT_SWEEP);
+            }
+            if (!(w >= 0) || !Double.isFinite(w)) {
+                throw new IllegalArgumentException("guidance sweep: " + token + ": expected a scale w ≥ 0");
+            }
+            if (out.contains(w)) {
+                throw new IllegalArgumentException("guidance sweep: " + token + " is listed twice");
+            }
+            out.add(w);
+        }
+        if (out.isEmpty() || out.size() > MAX_SWEEP) {
+            throw new IllegalArgumentException("guidance sweep: 1 to " + MAX_SWEEP + " scales w separated by commas, e.g. "
+                    + DEFAULT_SWEEP);
+        }
+        return out;
+    }
+
+    /** Whether Generate will sweep: the source takes a class and the sweep is ticked. */
+    boolean sweeping() {
+        return conditional() && sweep.get();
+    }
 
     /** Re-reads the run's config and checkpoints (for example when the pane is shown again after training). */
     void reloadRun() {
@@ -293,7 +411,8 @@ final class SamplingSettings {
                 Checkpoint c = cps.get(i);
                 out.add(new CheckpointChoice(c.step(), Files.exists(c.file(Checkpoint.EMA_FILE)), c.step() == newest));
             }
-            return new RunDetails(name, cfg, out);
+            List<String> names = cfg.conditioning().conditional() ? run.classNames() : List.of();
+            return new RunDetails(name, cfg, out, names);
         }, d -> {
             if (!d.name().equals(runName.get())) {
                 return; // the user moved on
@@ -305,6 +424,10 @@ final class SamplingSettings {
                     .orElse(d.checkpoints().isEmpty() ? null : d.checkpoints().get(0)));
             RunConfig c = d.config();
             maxSteps.set(c.diffusion().timesteps());
+            int n = c.conditioning().conditional() ? c.conditioning().classes() : 0;
+            if (!keepCheckpoint || n != classes.get()) {
+                setClasses(n, d.classNames(), c.conditioning().guidance());
+            }
             runSummary.set(String.format(Locale.ROOT, "%d px %s · %s · %d timesteps, %s schedule",
                     c.data().resolution(), c.data().channels() == 1 ? "grey" : "RGB",
                     c.pixelSpace() ? "pixel space" : "latent space " + c.unetChannels() + "×" + c.unetResolution()
@@ -370,6 +493,19 @@ final class SamplingSettings {
         if (steps.get() < 1 || steps.get() > maxSteps.get()) {
             return "steps: 1 to " + maxSteps.get() + " (" + maxName + ")";
         }
+        int count = images.get();
+        int sweeps = 1;
+        if (conditional()) {
+            try {
+                count = classChoice().labels().length;
+                io.ldmstudio.diffusion.Guidance.check(guidance.get(), guidanceRescale.get());
+                if (sweep.get()) {
+                    sweeps = parseScales(sweepText.get()).size();
+                }
+            } catch (IllegalArgumentException e) {
+                return e.getMessage();
+            }
+        }
         if (noiseFile.get() != null) {
             Npy.Array x = noise.get();
             if (x == null) {
@@ -382,24 +518,30 @@ final class SamplingSettings {
                         noiseFile.get().getFileName(), x.shapeText(), source.get() == null ? "the source" : source.get().name(),
                         want[0], want[1], want[2]);
             }
-            if (have[0] != images.get()) {
-                return "x_T: " + noiseFile.get().getFileName() + " holds " + have[0] + " images' x_T, not " + images.get();
+            if (have[0] != count) {
+                return "x_T: " + noiseFile.get().getFileName() + " holds " + have[0] + " images' x_T, not " + count
+                        + (count != images.get() ? " (" + classChoice().rowLabels().size() + " classes × " + images.get()
+                        + ")" : "");
             }
         }
         if (compare.get() && (steps2.get() < 1 || steps2.get() > maxSteps.get())) {
             return "second sampler's steps: 1 to " + maxSteps.get();
         }
-        long perStep = 3L * images.get() * latentValues * Float.BYTES;
-        long total = perStep * (steps.get() + (compare.get() ? steps2.get() : 0));
+        boolean second = compare.get() && sweeps == 1;
+        long perStep = 3L * count * latentValues * Float.BYTES;
+        long total = perStep * (steps.get() * (long) sweeps + (second ? steps2.get() : 0));
         Runtime rt = Runtime.getRuntime();
         long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
         Generation g = primary.get();
         Generation g2 = secondary.get();
         long held = held(g) + held(g2); // replaced by the new trajectory
+        for (Generation s : sweepShown.get() == null ? List.<Generation>of() : sweepShown.get()) {
+            held += s == g ? 0 : held(s);
+        }
         if (total > MEMORY_SHARE * (free + held)) {
             return String.format(Locale.ROOT, "the trajectory needs %s in memory (x_t, x̂0, ε̂ of %d steps × %d images); "
                     + "about %s is free: use fewer steps or images", mb(total),
-                    steps.get() + (compare.get() ? steps2.get() : 0), images.get(), mb(free + held));
+                    steps.get() * sweeps + (second ? steps2.get() : 0), count, mb(free + held));
         }
         return "";
     }
@@ -421,9 +563,18 @@ final class SamplingSettings {
     Generation.Settings request(boolean second) {
         boolean ema = !isModel() && useEma.get();
         long step = isModel() || checkpoint.get() == null ? 0 : checkpoint.get().step();
+        Generation.Conditioning cond = conditional() ? new Generation.Conditioning(classChoice(), guidance.get(),
+                guidanceRescale.get(), List.copyOf(classNames)) : null;
+        int n = cond == null ? images.get() : cond.choice().labels().length;
         return second
-                ? new Generation.Settings(sampler2.get().key, steps2.get(), eta2.get(), seed.get(), images.get(), ema, step)
-                : new Generation.Settings(sampler.get().key, steps.get(), eta.get(), seed.get(), images.get(), ema, step);
+                ? new Generation.Settings(sampler2.get().key, steps2.get(), eta2.get(), seed.get(), n, ema, step, cond)
+                : new Generation.Settings(sampler.get().key, steps.get(), eta.get(), seed.get(), n, ema, step, cond);
+    }
+
+    /** The settings of each column of a guidance sweep: the primary sampler's at every scale, the same seed. */
+    List<Generation.Settings> sweepRequests() {
+        Generation.Settings a = request(false);
+        return parseScales(sweepText.get()).stream().map(a::withGuidance).toList();
     }
 
     ReadOnlyStringProperty latentScaleNoteProperty() {

@@ -22,6 +22,8 @@ final class Scrubber {
     private final ObservableObjectValue<Generation> primary;
     private final ObservableObjectValue<Generation> secondary;
     private final FrameCache frameCache;
+    /** A guidance sweep's trajectories, scrubbed with the primary (the same sampler and steps). */
+    private final ObservableObjectValue<java.util.List<Generation>> sweep;
 
     private final ReadOnlyIntegerWrapper frameCount = new ReadOnlyIntegerWrapper(this, "frameCount", 0);
     private final IntegerProperty index = new SimpleIntegerProperty(this, "index", 0);
@@ -36,10 +38,12 @@ final class Scrubber {
     private Timeline player;
 
     Scrubber(ObservableObjectValue<Generation> primary, ObservableObjectValue<Generation> secondary,
-            FrameCache frameCache) {
+            ObservableObjectValue<java.util.List<Generation>> sweep, FrameCache frameCache) {
         this.primary = primary;
         this.secondary = secondary;
+        this.sweep = sweep;
         this.frameCache = frameCache;
+        frameCache.sweepKindProperty().addListener((o, a, b) -> refresh());
         index.addListener((o, a, b) -> {
             if (!settingIndex) {
                 following = false;
@@ -165,7 +169,7 @@ final class Scrubber {
         int j = secondaryStep(i);
         stepLabel2.set(j < 0 ? (b == null ? "" : "waiting for the first step…") : b.stepLabel(j));
         secondaryIndex.set(j);
-        frameCache.refreshFrames(a, i, b, j);
+        frameCache.refreshFrames(a, i, b, j, sweep.get() == null ? java.util.List.of() : sweep.get());
     }
 
     ReadOnlyIntegerProperty frameCountProperty() {
