@@ -85,7 +85,10 @@ final class SamplingSettings {
     // ---- class conditioning (a source with classes only) ----
     /** What the class box says for one row per class ({@code all} is taken too, as {@code sample --class} does). */
     static final String ROWS = "one row per class";
-    /** The guidance scale a model folder is sampled with unless set: {@code sample}'s default for one. */
+    /**
+     * The guidance scale a model folder is sampled with unless set: {@code sample}'s default for one (1 for a
+     * checkpoint without a null class, which cannot be guided).
+     */
     static final double MODEL_GUIDANCE = 3.0;
     /** The most guidance scales a sweep takes. */
     static final int MAX_SWEEP = 8;
@@ -277,7 +280,7 @@ final class SamplingSettings {
             }
             sampler.set(p.defaultSampler()); // the folder's own scheduler, as diffusers would sample it
             latentScale.set(p.latentScale().orElse(0.0));
-            setClasses(p.classes(), p.classNames(), MODEL_GUIDANCE);
+            setClasses(p.classes(), p.classNames(), p.hasNullClass() ? MODEL_GUIDANCE : 1.0); // no null class: no guidance
             pipeline.set(p);
             updateLatentScaleNote();
         }, e -> {
