@@ -3,7 +3,7 @@ package io.ldmstudio.service;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ldmstudio.diffusion.SchedulerConfig;
-import io.ldmstudio.nn.UNetConfig;
+import io.ldmstudio.pipeline.NetworkSpec;
 import io.ldmstudio.pipeline.Pipeline;
 import io.ldmstudio.pipeline.PipelineFolder;
 import io.ldmstudio.runs.AtomicFiles;
@@ -183,7 +183,7 @@ public final class Models {
      * DDIMScheduler, T=1000", or "DDPMPipeline · 32 px RGB in pixel space · DDPMScheduler, T=1000".
      */
     public static String summary(Pipeline p) {
-        UNetConfig u = p.unetConfig();
+        NetworkSpec u = p.network();
         SchedulerConfig s = p.scheduler();
         StringBuilder b = new StringBuilder(p.folder().pipelineClass()).append(" · ");
         String image = p.imageSize() + " px " + channels(p.imageChannels());
