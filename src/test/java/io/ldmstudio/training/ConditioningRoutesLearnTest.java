@@ -83,7 +83,8 @@ class ConditioningRoutesLearnTest {
         return means;
     }
 
-    static void check(String route, double[][] means) {
+    /** Asserts the toy is learnt; returns what was seen. */
+    static String check(String route, double[][] means) {
         int n = means[0].length;
         long neg0 = Arrays.stream(means[0]).filter(v -> v < 0).count();
         long pos1 = Arrays.stream(means[1]).filter(v -> v > 0).count();
@@ -92,6 +93,7 @@ class ConditioningRoutesLearnTest {
                 + negNull + "/" + n + " negative; means " + Arrays.toString(Arrays.copyOf(means[2], 8));
         assertTrue(neg0 >= 0.95 * n && pos1 >= 0.95 * n, seen);
         assertTrue(negNull >= 0.15 * n && negNull <= 0.85 * n, "the null class gives both modes: " + seen);
+        return seen;
     }
 
     @Test
