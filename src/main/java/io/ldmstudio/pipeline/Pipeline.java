@@ -44,7 +44,8 @@ import java.util.function.BooleanSupplier;
 
 /**
  * A diffusion pipeline — the counterpart of diffusers' {@code DiffusionPipeline}: the denoiser
- * ({@code UNet2DModel}), the noise scheduler config, and, for a latent pipeline ({@code LDMPipeline}), the
+ * ({@code UNet2DModel}, or LDM's class route: a {@code UNet2DConditionModel} with the class-token table it
+ * attends to, component {@code class_embedder}; see {@link NetworkSpec}), the noise scheduler config, and, for a latent pipeline ({@code LDMPipeline}), the
  * autoencoder ({@code AutoencoderKL} or {@code VQModel}) that turns latents into images. It is the one
  * assembly of model → sampler → loop → decode: the CLI, the studio, training's sample grids and the
  * benchmark all call {@link #generate}.
@@ -110,43 +111,8 @@ public final class Pipeline {
     public static Pipeline open(Path dir) throws IOException {
         PipelineFolder folder = PipelineFolder.open(dir);
         PipelineFolder.Component unet = folder.component("unet").orElseThrow();
-        Optional<PipelineFolder.Component> tokens = folder.component(PipelineFolder.CLASS_EMBEDDER);
-        NetworkSpec uc;
-        Loader<DiffusionNetwork> loader;
-        List<String> names;
-        Path weights = unet.weights();
-        if (unet.className().equals("UNet2DConditionModel")) {
-            if (tokens.isEmpty()) {
-                throw new IOException(folder.dir().resolve(PipelineFolder.INDEX) + ": its unet is a UNet2DConditionModel,"
-                        + " which the studio conditions on a class token: the component " + PipelineFolder.CLASS_EMBEDDER
-                        + " (a ClassEmbedder) is missing");
-            }
-            UNet2DConditionConfig cc = UNetConditionWeights.readConfig(unet.config());
-            Path tokenDir = tokens.get().config().getParent();
-            ClassEmbedderWeights.Config tc = ClassEmbedderWeights.readConfig(tokenDir);
-            if (tc.embedDim() != cc.crossAttentionDim()) {
-                throw new IOException(tokens.get().config() + ": embed_dim " + tc.embedDim() + " but the U-Net's"
-                        + " cross_attention_dim is " + cc.crossAttentionDim() + " (" + unet.config() + ")");
-            }
-            try {
-                uc = NetworkSpec.crossAttention(cc, tc.classes());
-            } catch (IllegalArgumentException e) {
-                throw new IOException(unet.config() + ": " + e.getMessage(), e);
-            }
-            NetworkSpec spec = uc;
-            loader = m -> loadCrossAttention(spec, weights, tokenDir, m);
-            names = tc.classNames();
-        } else {
-            if (tokens.isPresent()) {
-                throw new IOException(folder.dir().resolve(PipelineFolder.INDEX) + ": a " + PipelineFolder.CLASS_EMBEDDER
-                        + " beside a UNet2DModel, which takes no class tokens (its classes are num_class_embeds)");
-            }
-            UNetConfig u = UNetWeights.readConfig(unet.config());
-            NetworkSpec spec = NetworkSpec.of(u);
-            uc = spec;
-            loader = m -> loadUnet(spec, weights, m);
-            names = readClassNames(unet.config(), u.classes());
-        }
+        OpenedNetwork net = openNetwork(folder, unet);
+        NetworkSpec uc = net.spec();
         PipelineFolder.Component sc = folder.component("scheduler").orElseThrow();
         SchedulerConfig scheduler;
         try {
@@ -171,10 +137,50 @@ public final class Pipeline {
                         + " in " + aeDir + " makes " + ae.latentChannels() + "-channel latents");
             }
         }
-        Pipeline p = new Pipeline(folder.pipelineClass(), dir.toString(), folder, uc, loader, null, scheduler, ae, null,
-                null);
-        p.classNames = names;
+        Pipeline p = new Pipeline(folder.pipelineClass(), dir.toString(), folder, uc, net.loader(), null, scheduler, ae,
+                null, null);
+        p.classNames = net.classNames();
         return p;
+    }
+
+    /** A folder's denoiser: its shape, how to load it, its class names (empty when unknown or unconditional). */
+    private record OpenedNetwork(NetworkSpec spec, Loader<DiffusionNetwork> loader, List<String> classNames) {}
+
+    /**
+     * The {@code unet} component of {@code folder}: a {@code UNet2DModel}, or a {@code UNet2DConditionModel}
+     * with the class-token table of its {@code class_embedder} (which must be there, as wide as its tokens).
+     */
+    private static OpenedNetwork openNetwork(PipelineFolder folder, PipelineFolder.Component unet) throws IOException {
+        Optional<PipelineFolder.Component> tokens = folder.component(PipelineFolder.CLASS_EMBEDDER);
+        Path weights = unet.weights();
+        if (!unet.className().equals("UNet2DConditionModel")) {
+            if (tokens.isPresent()) {
+                throw new IOException(folder.dir().resolve(PipelineFolder.INDEX) + ": a " + PipelineFolder.CLASS_EMBEDDER
+                        + " beside a UNet2DModel, which takes no class tokens (its classes are num_class_embeds)");
+            }
+            UNetConfig u = UNetWeights.readConfig(unet.config());
+            NetworkSpec spec = NetworkSpec.of(u);
+            return new OpenedNetwork(spec, m -> loadUnet(spec, weights, m), readClassNames(unet.config(), u.classes()));
+        }
+        if (tokens.isEmpty()) {
+            throw new IOException(folder.dir().resolve(PipelineFolder.INDEX) + ": its unet is a UNet2DConditionModel,"
+                    + " which the studio conditions on a class token: the component " + PipelineFolder.CLASS_EMBEDDER
+                    + " (a ClassEmbedder) is missing");
+        }
+        UNet2DConditionConfig cc = UNetConditionWeights.readConfig(unet.config());
+        Path tokenDir = tokens.get().config().getParent();
+        ClassEmbedderWeights.Config tc = ClassEmbedderWeights.readConfig(tokenDir);
+        if (tc.embedDim() != cc.crossAttentionDim()) {
+            throw new IOException(tokens.get().config() + ": embed_dim " + tc.embedDim() + " but the U-Net's"
+                    + " cross_attention_dim is " + cc.crossAttentionDim() + " (" + unet.config() + ")");
+        }
+        NetworkSpec spec;
+        try {
+            spec = NetworkSpec.crossAttention(cc, tc.classes());
+        } catch (IllegalArgumentException e) {
+            throw new IOException(unet.config() + ": " + e.getMessage(), e);
+        }
+        return new OpenedNetwork(spec, m -> loadCrossAttention(spec, weights, tokenDir, m), tc.classNames());
     }
 
     /**
