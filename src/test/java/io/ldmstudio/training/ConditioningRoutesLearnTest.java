@@ -66,9 +66,7 @@ class ConditioningRoutesLearnTest {
         int n = 40;
         double[][] means = new double[3][];
         for (int which = 0; which < 3; which++) {
-            int[] labels = new int[n];
-            Arrays.fill(labels, which);
-            Pipeline.Condition c = which == 2 ? null : new Pipeline.Condition(labels, 3.0, 0);
+            Pipeline.Condition c = condition(which, n);
             float[] out = SamplingLoop.sample(Pipeline.denoiser(net, c), ddim, new Shape(n, 1, 8, 8), 11, manager, null)
                     .toFloatArray();
             means[which] = new double[n];
@@ -81,6 +79,16 @@ class ConditioningRoutesLearnTest {
             }
         }
         return means;
+    }
+
+    /** {@code n} samples of label {@code which} at w = 3, or (which = 2) of the null class: no condition. */
+    static Pipeline.Condition condition(int which, int n) {
+        if (which == 2) {
+            return null;
+        }
+        int[] labels = new int[n];
+        Arrays.fill(labels, which);
+        return new Pipeline.Condition(labels, 3.0, 0);
     }
 
     /** Asserts the toy is learnt; returns what was seen. */

@@ -12,7 +12,6 @@ import io.ldmstudio.util.Rng;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
@@ -72,9 +71,7 @@ class CrossAttentionRunLearnsTest {
         int n = 40;
         double[][] means = new double[3][];
         for (int which = 0; which < 3; which++) {
-            int[] labels = new int[n];
-            Arrays.fill(labels, which);
-            Pipeline.Condition c = which == 2 ? null : new Pipeline.Condition(labels, 3.0, 0);
+            Pipeline.Condition c = ConditioningRoutesLearnTest.condition(which, n);
             SamplingService.Result r = SamplingService.sample(run, new SamplingService.Request("ddim", 20, 0, 11, n, true,
                     0, c), Devices.resolve("cpu"), null, () -> false);
             means[which] = r.images().stream().mapToDouble(img -> {
