@@ -23,7 +23,8 @@ public final class ConfigValidator {
             "diffusion.prediction", List.of("epsilon", "v_prediction"),
             "optim.lr_schedule", List.of("constant", "warmup_constant", "cosine"),
             "sampling.sampler", SamplerKind.keys(),
-            "conditioning.type", List.of(RunConfig.Conditioning.NONE, RunConfig.Conditioning.CLASS));
+            "conditioning.type", List.of(RunConfig.Conditioning.NONE, RunConfig.Conditioning.CLASS,
+                    RunConfig.Conditioning.CROSS_ATTENTION));
 
     /** {@code auto | cpu | cuda | cuda:N | mps}. */
     public static final Pattern DEVICE = Pattern.compile("auto|cpu|cuda|cuda:\\d{1,3}|mps");
@@ -100,6 +101,8 @@ public final class ConfigValidator {
         if (k.classes() < 0 || k.classes() > 100_000) {
             error("conditioning.classes", k.classes(), "must be in 0..100000 (0 = the dataset's classes)");
         }
+        range("conditioning.cross_attention_dim", k.crossAttentionDim(), 1, 4096);
+        range("conditioning.transformer_layers_per_block", k.transformerLayersPerBlock(), 1, 16);
         if (k.conditional() && c.trainsAutoencoder()) {
             error("conditioning.type", k.type(), "an autoencoder run is not conditioned: use none");
         }

@@ -272,21 +272,48 @@ public record RunConfig(
     /**
      * What the model is conditioned on. {@code none}: unconditional; {@code class}: the image's class
      * through a class embedding added to the time embedding (diffusers' {@code UNet2DModel} with
-     * {@code num_class_embeds} = classes + 1, the last row the null class). While training a label is
-     * dropped to the null class with probability {@code dropProb}, so the one network also learns the
-     * unconditional model classifier-free guidance needs.
+     * {@code num_class_embeds} = classes + 1, the last row the null class); {@code cross_attention}: LDM's
+     * route, the class as one learned token (a table of classes + 1 rows of {@code crossAttentionDim}, the
+     * last the null class, as LDM's {@code ClassEmbedder}) that a diffusers {@code UNet2DConditionModel}
+     * attends to: the levels {@code model.attention_resolutions} names become {@code CrossAttnDownBlock2D}/
+     * {@code CrossAttnUpBlock2D} blocks (self- and cross-attention), the middle block is
+     * {@code UNetMidBlock2DCrossAttn}. While training a label is dropped to the null class with probability
+     * {@code dropProb}, so the one network also learns the unconditional model classifier-free guidance needs.
      *
-     * @param type     {@code none | class}
-     * @param dropProb chance of the null class per image while training, in [0, 1] (0.1 is usual)
-     * @param guidance the guidance scale w of the training sample grids, ≥ 0 (1 = none)
-     * @param classes  the number of classes; 0 = the dataset's, filled in when the run starts
+     * @param type              {@code none | class | cross_attention}
+     * @param dropProb          chance of the null class per image while training, in [0, 1] (0.1 is usual)
+     * @param guidance          the guidance scale w of the training sample grids, ≥ 0 (1 = none)
+     * @param classes           the number of classes; 0 = the dataset's, filled in when the run starts
+     * @param crossAttentionDim {@code cross_attention}: width of a class token (diffusers'
+     *                          {@code cross_attention_dim}; LDM's class-conditional ImageNet model: 512, the
+     *                          default; 0 reads as the default)
+     * @param transformerLayersPerBlock {@code cross_attention}: transformer blocks in each attention layer
+     *                          (diffusers' {@code transformer_layers_per_block}, LDM's {@code transformer_depth});
+     *                          default 1, 0 reads as 1
      */
-    public record Conditioning(String type, double dropProb, double guidance, int classes) {
+    public record Conditioning(String type, double dropProb, double guidance, int classes, int crossAttentionDim,
+            int transformerLayersPerBlock) {
         public static final String NONE = "none";
         public static final String CLASS = "class";
+        public static final String CROSS_ATTENTION = "cross_attention";
+
+        /** {@link #crossAttentionDim} when unset. */
+        public static final int DEFAULT_CROSS_ATTENTION_DIM = 512;
+
+        /** A config written before the cross-attention keys existed reads them as 0: their defaults. */
+        @JsonCreator
+        public Conditioning {
+            crossAttentionDim = crossAttentionDim == 0 ? DEFAULT_CROSS_ATTENTION_DIM : crossAttentionDim;
+            transformerLayersPerBlock = transformerLayersPerBlock == 0 ? 1 : transformerLayersPerBlock;
+        }
+
+        /** The form before the cross-attention route: its settings at their defaults. */
+        public Conditioning(String type, double dropProb, double guidance, int classes) {
+            this(type, dropProb, guidance, classes, DEFAULT_CROSS_ATTENTION_DIM, 1);
+        }
 
         public static Conditioning defaults() {
-            return new Conditioning(NONE, 0.1, 3.0, 0);
+            return new Conditioning(NONE, 0.1, 3.0, 0, DEFAULT_CROSS_ATTENTION_DIM, 1);
         }
 
         /** Whether the model takes a condition. */
@@ -294,9 +321,14 @@ public record RunConfig(
             return !NONE.equals(type);
         }
 
+        /** Whether the condition reaches the U-Net by cross-attention to a class token. */
+        public boolean crossAttention() {
+            return CROSS_ATTENTION.equals(type);
+        }
+
         /** The same with {@code n} classes. */
         public Conditioning withClasses(int n) {
-            return new Conditioning(type, dropProb, guidance, n);
+            return new Conditioning(type, dropProb, guidance, n, crossAttentionDim, transformerLayersPerBlock);
         }
     }
 

@@ -103,6 +103,34 @@ public record UNet2DConditionConfig(
         }
     }
 
+    /**
+     * The cross-attention U-Net of a run's model settings ({@code conditioning.type cross_attention}): the
+     * levels {@code attention_resolutions} names are {@code CrossAttnDownBlock2D}/{@code CrossAttnUpBlock2D},
+     * the others {@code DownBlock2D}/{@code UpBlock2D}; the rest as {@link UNetConfig#of} builds a
+     * {@code UNet2DModel} (time embedding [cos | sin], shift 0, padded downsampling). Heads: {@code num_heads}
+     * in every attention layer, or C / {@code head_dim} for a layer over C channels; a level without
+     * attention gets the same where it divides its channels, else 1 (diffusers ignores it).
+     */
+    public static UNet2DConditionConfig of(io.ldmstudio.config.RunConfig.Model m, int channels, int sampleSize,
+            int crossAttentionDim, int transformerLayersPerBlock) {
+        List<String> down = new java.util.ArrayList<>();
+        List<String> up = new java.util.ArrayList<>();
+        List<Integer> outs = new java.util.ArrayList<>();
+        List<Integer> heads = new java.util.ArrayList<>();
+        int levels = m.channelMult().size();
+        for (int i = 0; i < levels; i++) {
+            int c = m.modelChannels() * m.channelMult().get(i);
+            boolean attn = m.attentionResolutions().contains(1 << i);
+            outs.add(c);
+            down.add(attn ? CROSS_DOWN : DOWN);
+            up.add(0, attn ? CROSS_UP : UP);
+            int h = m.numHeads() > 0 ? m.numHeads() : m.headDim() > 0 ? c / Math.max(1, m.headDim()) : 1;
+            heads.add(h > 0 && c % h == 0 ? h : 1);
+        }
+        return new UNet2DConditionConfig(sampleSize, channels, channels, down, up, outs, m.numResBlocks(), heads,
+                crossAttentionDim, transformerLayersPerBlock, m.normGroups(), 1e-5f, true, 0.0, 1, (float) m.dropout());
+    }
+
     public int levels() {
         return blockOutChannels.size();
     }

@@ -7,8 +7,8 @@ import io.ldmstudio.nn.Blocks.TimestepEmbedding;
 import io.ldmstudio.nn.Blocks.Upsample2D;
 import io.ldmstudio.nn.Layers.Conv2d;
 import io.ldmstudio.nn.Layers.GroupNorm;
-import java.util.ArrayDeque;
-import java.util.Deque;
+import io.ldmstudio.nn.UNetWalk.Level;
+import io.ldmstudio.nn.UNetWalk.MidBlock;
 import java.util.List;
 
 /**
@@ -25,39 +25,11 @@ public final class UNet2DConditionModel extends DiffusionNetwork {
     private final UNet2DConditionConfig config;
     private final Conv2d convIn;
     private final TimestepEmbedding timeEmbedding;
-    private final ModuleList<Level> downBlocks;
-    private final MidBlock midBlock;
-    private final ModuleList<Level> upBlocks;
+    private final ModuleList<Level<Transformer2DModel>> downBlocks;
+    private final MidBlock<Transformer2DModel> midBlock;
+    private final ModuleList<Level<Transformer2DModel>> upBlocks;
     private final GroupNorm convNormOut;
     private final Conv2d convOut;
-
-    /** One down or up block: resnets, optional transformers, optional resampler. */
-    static final class Level extends Module {
-        final ModuleList<ResnetBlock2D> resnets;
-        final ModuleList<Transformer2DModel> attentions = new ModuleList<>();
-        final ModuleList<Module> resamplers = new ModuleList<>();
-        private final boolean up;
-
-        Level(boolean up) {
-            resnets = child("resnets", new ModuleList<>());
-            this.up = up;
-        }
-
-        void registerRest() {
-            if (attentions.size() > 0) {
-                child("attentions", attentions);
-            }
-            if (resamplers.size() > 0) {
-                child(up ? "upsamplers" : "downsamplers", resamplers);
-            }
-        }
-    }
-
-    /** {@code UNetMidBlock2DCrossAttn}: resnet, then per layer a transformer and a resnet. */
-    static final class MidBlock extends Module {
-        final ModuleList<Transformer2DModel> attentions = child("attentions", new ModuleList<>());
-        final ModuleList<ResnetBlock2D> resnets = child("resnets", new ModuleList<>());
-    }
 
     public UNet2DConditionModel(UNet2DConditionConfig c) {
         this.config = c;
@@ -80,7 +52,7 @@ public final class UNet2DConditionModel extends DiffusionNetwork {
             int in = out;
             out = outs.get(i);
             boolean cross = c.downBlockTypes().get(i).equals(UNet2DConditionConfig.CROSS_DOWN);
-            Level level = new Level(false);
+            Level<Transformer2DModel> level = new Level<>(false);
             for (int j = 0; j < c.layersPerBlock(); j++) {
                 level.resnets.add(new ResnetBlock2D(j == 0 ? in : out, out, temb, g, eps, c.dropout()));
                 if (cross) {
@@ -96,7 +68,8 @@ public final class UNet2DConditionModel extends DiffusionNetwork {
 
         int mid = outs.get(n - 1);
         int midHeads = heads.get(n - 1);
-        midBlock = child("mid_block", new MidBlock());
+        midBlock = child("mid_block", new MidBlock<>()); // UNetMidBlock2DCrossAttn: resnet, (transformer, resnet)
+        midBlock.register(true);
         midBlock.resnets.add(new ResnetBlock2D(mid, mid, temb, g, eps, c.dropout()));
         midBlock.attentions.add(new Transformer2DModel(midHeads, mid / midHeads, mid, tl, xd, g, lin));
         midBlock.resnets.add(new ResnetBlock2D(mid, mid, temb, g, eps, c.dropout()));
@@ -109,7 +82,7 @@ public final class UNet2DConditionModel extends DiffusionNetwork {
             out = outs.get(level);
             int skipIn = outs.get(Math.max(level - 1, 0));
             boolean cross = c.upBlockTypes().get(i).equals(UNet2DConditionConfig.CROSS_UP);
-            Level up = new Level(true);
+            Level<Transformer2DModel> up = new Level<>(true);
             int layers = c.layersPerBlock() + 1;
             for (int j = 0; j < layers; j++) {
                 int resSkip = j == layers - 1 ? skipIn : out;
@@ -166,41 +139,7 @@ public final class UNet2DConditionModel extends DiffusionNetwork {
         NDArray tembAct = Ops.silu(timeEmbedding.forward(emb)); // every resnet applies SiLU first: once here
         NDArray ctx = encoderHiddenStates;
 
-        NDArray h = convIn.forward(x);
-        Deque<NDArray> skips = new ArrayDeque<>();
-        skips.push(h);
-        for (Level level : downBlocks.items()) {
-            for (int j = 0; j < level.resnets.size(); j++) {
-                h = level.resnets.get(j).forward(h, tembAct, training);
-                if (level.attentions.size() > 0) {
-                    h = level.attentions.get(j).forward(h, ctx);
-                }
-                skips.push(h);
-            }
-            if (level.resamplers.size() > 0) {
-                h = ((Downsample2D) level.resamplers.get(0)).forward(h);
-                skips.push(h);
-            }
-        }
-
-        h = midBlock.resnets.get(0).forward(h, tembAct, training);
-        for (int j = 0; j < midBlock.attentions.size(); j++) {
-            h = midBlock.attentions.get(j).forward(h, ctx);
-            h = midBlock.resnets.get(j + 1).forward(h, tembAct, training);
-        }
-
-        for (Level level : upBlocks.items()) {
-            for (int j = 0; j < level.resnets.size(); j++) {
-                h = h.concat(skips.pop(), 1);
-                h = level.resnets.get(j).forward(h, tembAct, training);
-                if (level.attentions.size() > 0) {
-                    h = level.attentions.get(j).forward(h, ctx);
-                }
-            }
-            if (level.resamplers.size() > 0) {
-                h = ((Upsample2D) level.resamplers.get(0)).forward(h);
-            }
-        }
-        return convOut.forward(Ops.silu(convNormOut.forward(h)));
+        return UNetWalk.forward(x, tembAct, training, convIn, downBlocks, midBlock, upBlocks, convNormOut, convOut,
+                (a, h) -> a.forward(h, ctx));
     }
 }

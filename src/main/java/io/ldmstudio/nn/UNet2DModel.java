@@ -9,8 +9,8 @@ import io.ldmstudio.nn.Blocks.Upsample2D;
 import io.ldmstudio.nn.Layers.Conv2d;
 import io.ldmstudio.nn.Layers.Embedding;
 import io.ldmstudio.nn.Layers.GroupNorm;
-import java.util.ArrayDeque;
-import java.util.Deque;
+import io.ldmstudio.nn.UNetWalk.Level;
+import io.ldmstudio.nn.UNetWalk.MidBlock;
 import java.util.List;
 
 /**
@@ -28,42 +28,11 @@ public final class UNet2DModel extends DiffusionNetwork {
     private final Conv2d convIn;
     private final TimestepEmbedding timeEmbedding;
     private final Embedding classEmbedding; // null: unconditional
-    private final ModuleList<Level> downBlocks;
-    private final MidBlock midBlock;
-    private final ModuleList<Level> upBlocks;
+    private final ModuleList<Level<AttentionBlock>> downBlocks;
+    private final MidBlock<AttentionBlock> midBlock;
+    private final ModuleList<Level<AttentionBlock>> upBlocks;
     private final GroupNorm convNormOut;
     private final Conv2d convOut;
-
-    /** One down or up block: resnets, optional attentions, optional resampler. */
-    static final class Level extends Module {
-        final ModuleList<ResnetBlock2D> resnets;
-        final ModuleList<AttentionBlock> attentions;
-        final ModuleList<Module> resamplers;
-
-        Level(boolean up) {
-            resnets = child("resnets", new ModuleList<>());
-            attentions = new ModuleList<>();
-            resamplers = new ModuleList<>();
-            // registration order: resnets, attentions, down/upsamplers (as diffusers' state dict)
-            this.up = up;
-        }
-
-        final boolean up;
-
-        void registerRest() {
-            if (attentions.size() > 0) {
-                child("attentions", attentions);
-            }
-            if (resamplers.size() > 0) {
-                child(up ? "upsamplers" : "downsamplers", resamplers);
-            }
-        }
-    }
-
-    static final class MidBlock extends Module {
-        final ModuleList<ResnetBlock2D> resnets = new ModuleList<>();
-        final ModuleList<AttentionBlock> attentions = new ModuleList<>();
-    }
 
     public UNet2DModel(UNetConfig c) {
         this.config = c;
@@ -84,7 +53,7 @@ public final class UNet2DModel extends DiffusionNetwork {
             int in = out;
             out = outs.get(i);
             boolean last = i == c.levels() - 1;
-            Level level = new Level(false);
+            Level<AttentionBlock> level = new Level<>(false);
             for (int j = 0; j < c.layersPerBlock(); j++) {
                 level.resnets.add(new ResnetBlock2D(j == 0 ? in : out, out, temb, g, eps, c.dropout()));
                 if (c.attention().get(i)) {
@@ -99,12 +68,11 @@ public final class UNet2DModel extends DiffusionNetwork {
         }
 
         int mid = outs.get(outs.size() - 1);
-        midBlock = child("mid_block", new MidBlock());
+        midBlock = child("mid_block", new MidBlock<>());
+        midBlock.register(c.midBlockAttention());
         if (c.midBlockAttention()) {
-            midBlock.child("attentions", midBlock.attentions);
             midBlock.attentions.add(new AttentionBlock(mid, c.headsFor(mid), g, eps));
         }
-        midBlock.child("resnets", midBlock.resnets);
         midBlock.resnets.add(new ResnetBlock2D(mid, mid, temb, g, eps, c.dropout()));
         midBlock.resnets.add(new ResnetBlock2D(mid, mid, temb, g, eps, c.dropout()));
 
@@ -117,7 +85,7 @@ public final class UNet2DModel extends DiffusionNetwork {
             out = outs.get(level);
             int skipIn = outs.get(Math.max(level - 1, 0));
             boolean last = i == c.levels() - 1;
-            Level up = new Level(true);
+            Level<AttentionBlock> up = new Level<>(true);
             int layers = c.layersPerBlock() + 1;
             for (int j = 0; j < layers; j++) {
                 int resSkip = j == layers - 1 ? skipIn : out;
@@ -203,41 +171,7 @@ public final class UNet2DModel extends DiffusionNetwork {
         // every ResnetBlock2D applies SiLU to the embedding before its projection: do it once
         NDArray tembAct = Ops.silu(temb);
 
-        NDArray h = convIn.forward(x);
-        Deque<NDArray> skips = new ArrayDeque<>();
-        skips.push(h);
-        for (Level level : downBlocks.items()) {
-            for (int j = 0; j < level.resnets.size(); j++) {
-                h = level.resnets.get(j).forward(h, tembAct, training);
-                if (level.attentions.size() > 0) {
-                    h = level.attentions.get(j).forward(h);
-                }
-                skips.push(h);
-            }
-            if (level.resamplers.size() > 0) {
-                h = ((Downsample2D) level.resamplers.get(0)).forward(h);
-                skips.push(h);
-            }
-        }
-
-        h = midBlock.resnets.get(0).forward(h, tembAct, training);
-        if (midBlock.attentions.size() > 0) {
-            h = midBlock.attentions.get(0).forward(h);
-        }
-        h = midBlock.resnets.get(1).forward(h, tembAct, training);
-
-        for (Level level : upBlocks.items()) {
-            for (int j = 0; j < level.resnets.size(); j++) {
-                h = h.concat(skips.pop(), 1);
-                h = level.resnets.get(j).forward(h, tembAct, training);
-                if (level.attentions.size() > 0) {
-                    h = level.attentions.get(j).forward(h);
-                }
-            }
-            if (level.resamplers.size() > 0) {
-                h = ((Upsample2D) level.resamplers.get(0)).forward(h);
-            }
-        }
-        return convOut.forward(Ops.silu(convNormOut.forward(h)));
+        return UNetWalk.forward(x, tembAct, training, convIn, downBlocks, midBlock, upBlocks, convNormOut, convOut,
+                (a, h) -> a.forward(h));
     }
 }

@@ -16,8 +16,12 @@ import io.ldmstudio.diffusion.SchedulerConfig;
 import io.ldmstudio.diffusion.StepListener;
 import io.ldmstudio.nn.GradMode;
 import io.ldmstudio.nn.LatentAutoencoder;
+import io.ldmstudio.nn.ClassConditionalUNet;
+import io.ldmstudio.nn.UNet2DConditionConfig;
 import io.ldmstudio.nn.UNet2DModel;
 import io.ldmstudio.nn.UNetConfig;
+import io.ldmstudio.weights.ClassEmbedderWeights;
+import io.ldmstudio.weights.UNetConditionWeights;
 import io.ldmstudio.pipeline.NetworkDenoiser;
 import io.ldmstudio.util.Rng;
 import io.ldmstudio.weights.UNetWeights;
@@ -40,7 +44,8 @@ import java.util.function.BooleanSupplier;
 
 /**
  * A diffusion pipeline — the counterpart of diffusers' {@code DiffusionPipeline}: the denoiser
- * ({@code UNet2DModel}), the noise scheduler config, and, for a latent pipeline ({@code LDMPipeline}), the
+ * ({@code UNet2DModel}, or LDM's class route: a {@code UNet2DConditionModel} with the class-token table it
+ * attends to, component {@code class_embedder}; see {@link NetworkSpec}), the noise scheduler config, and, for a latent pipeline ({@code LDMPipeline}), the
  * autoencoder ({@code AutoencoderKL} or {@code VQModel}) that turns latents into images. It is the one
  * assembly of model → sampler → loop → decode: the CLI, the studio, training's sample grids and the
  * benchmark all call {@link #generate}.
@@ -78,22 +83,22 @@ public final class Pipeline {
     private final String pipelineClass;
     private final String origin;
     private final PipelineFolder folder;
-    private final UNetConfig unetConfig;
-    private final Loader<UNet2DModel> unetLoader;
-    private final UNet2DModel sharedUnet;
+    private final NetworkSpec network;
+    private final Loader<DiffusionNetwork> unetLoader;
+    private final DiffusionNetwork sharedUnet;
     private final SchedulerConfig scheduler;
     private final Autoencoder autoencoder;
     private final LatentAutoencoder sharedAutoencoder;
     private final Double latentScale;
     private List<String> classNames = List.of();
 
-    private Pipeline(String pipelineClass, String origin, PipelineFolder folder, UNetConfig unetConfig,
-            Loader<UNet2DModel> unetLoader, UNet2DModel sharedUnet, SchedulerConfig scheduler, Autoencoder autoencoder,
-            LatentAutoencoder sharedAutoencoder, Double latentScale) {
+    private Pipeline(String pipelineClass, String origin, PipelineFolder folder, NetworkSpec network,
+            Loader<DiffusionNetwork> unetLoader, DiffusionNetwork sharedUnet, SchedulerConfig scheduler,
+            Autoencoder autoencoder, LatentAutoencoder sharedAutoencoder, Double latentScale) {
         this.pipelineClass = pipelineClass;
         this.origin = origin;
         this.folder = folder;
-        this.unetConfig = unetConfig;
+        this.network = network;
         this.unetLoader = unetLoader;
         this.sharedUnet = sharedUnet;
         this.scheduler = scheduler;
@@ -106,7 +111,8 @@ public final class Pipeline {
     public static Pipeline open(Path dir) throws IOException {
         PipelineFolder folder = PipelineFolder.open(dir);
         PipelineFolder.Component unet = folder.component("unet").orElseThrow();
-        UNetConfig uc = UNetWeights.readConfig(unet.config());
+        OpenedNetwork net = openNetwork(folder, unet);
+        NetworkSpec uc = net.spec();
         PipelineFolder.Component sc = folder.component("scheduler").orElseThrow();
         SchedulerConfig scheduler;
         try {
@@ -131,11 +137,50 @@ public final class Pipeline {
                         + " in " + aeDir + " makes " + ae.latentChannels() + "-channel latents");
             }
         }
-        Path weights = unet.weights();
-        Pipeline p = new Pipeline(folder.pipelineClass(), dir.toString(), folder, uc,
-                m -> loadUnet(uc, weights, m), null, scheduler, ae, null, null);
-        p.classNames = readClassNames(unet.config(), uc.classes());
+        Pipeline p = new Pipeline(folder.pipelineClass(), dir.toString(), folder, uc, net.loader(), null, scheduler, ae,
+                null, null);
+        p.classNames = net.classNames();
         return p;
+    }
+
+    /** A folder's denoiser: its shape, how to load it, its class names (empty when unknown or unconditional). */
+    private record OpenedNetwork(NetworkSpec spec, Loader<DiffusionNetwork> loader, List<String> classNames) {}
+
+    /**
+     * The {@code unet} component of {@code folder}: a {@code UNet2DModel}, or a {@code UNet2DConditionModel}
+     * with the class-token table of its {@code class_embedder} (which must be there, as wide as its tokens).
+     */
+    private static OpenedNetwork openNetwork(PipelineFolder folder, PipelineFolder.Component unet) throws IOException {
+        Optional<PipelineFolder.Component> tokens = folder.component(PipelineFolder.CLASS_EMBEDDER);
+        Path weights = unet.weights();
+        if (!unet.className().equals("UNet2DConditionModel")) {
+            if (tokens.isPresent()) {
+                throw new IOException(folder.dir().resolve(PipelineFolder.INDEX) + ": a " + PipelineFolder.CLASS_EMBEDDER
+                        + " beside a UNet2DModel, which takes no class tokens (its classes are num_class_embeds)");
+            }
+            UNetConfig u = UNetWeights.readConfig(unet.config());
+            NetworkSpec spec = NetworkSpec.of(u);
+            return new OpenedNetwork(spec, m -> loadUnet(spec, weights, m), readClassNames(unet.config(), u.classes()));
+        }
+        if (tokens.isEmpty()) {
+            throw new IOException(folder.dir().resolve(PipelineFolder.INDEX) + ": its unet is a UNet2DConditionModel,"
+                    + " which the studio conditions on a class token: the component " + PipelineFolder.CLASS_EMBEDDER
+                    + " (a ClassEmbedder) is missing");
+        }
+        UNet2DConditionConfig cc = UNetConditionWeights.readConfig(unet.config());
+        Path tokenDir = tokens.get().config().getParent();
+        ClassEmbedderWeights.Config tc = ClassEmbedderWeights.readConfig(tokenDir);
+        if (tc.embedDim() != cc.crossAttentionDim()) {
+            throw new IOException(tokens.get().config() + ": embed_dim " + tc.embedDim() + " but the U-Net's"
+                    + " cross_attention_dim is " + cc.crossAttentionDim() + " (" + unet.config() + ")");
+        }
+        NetworkSpec spec;
+        try {
+            spec = NetworkSpec.crossAttention(cc, tc.classes());
+        } catch (IllegalArgumentException e) {
+            throw new IOException(unet.config() + ": " + e.getMessage(), e);
+        }
+        return new OpenedNetwork(spec, m -> loadCrossAttention(spec, weights, tokenDir, m), tc.classNames());
     }
 
     /**
@@ -145,7 +190,17 @@ public final class Pipeline {
      */
     public static Pipeline assemble(UNetConfig unetConfig, Path unetWeights, SchedulerConfig scheduler,
             Autoencoder ae, String origin) {
-        Loader<UNet2DModel> loader = m -> {
+        return assemble(NetworkSpec.of(unetConfig), unetWeights, scheduler, ae, origin);
+    }
+
+    /**
+     * As above for a network of either kind: {@code unetWeights} holds all its parameters under the studio's
+     * names (a checkpoint's {@code model.safetensors}: a cross-attention network's as {@code unet.…} and
+     * {@code class_tokens.weight}).
+     */
+    public static Pipeline assemble(NetworkSpec unetConfig, Path unetWeights, SchedulerConfig scheduler,
+            Autoencoder ae, String origin) {
+        Loader<DiffusionNetwork> loader = m -> {
             if (unetWeights == null) {
                 throw new IllegalStateException(origin + " has no U-Net weights");
             }
@@ -159,21 +214,37 @@ public final class Pipeline {
      * A pipeline of models already in memory — training's network and autoencoder. They are borrowed:
      * {@link #generate} neither loads nor closes them, and runs on their manager's device.
      */
-    public static Pipeline of(UNet2DModel unet, SchedulerConfig scheduler, LatentAutoencoder ae, String origin) {
+    public static Pipeline of(DiffusionNetwork unet, SchedulerConfig scheduler, LatentAutoencoder ae, String origin) {
         Autoencoder slot = ae == null ? null : new Autoencoder(ae.kind(), ae.downFactor(), ae.latentChannels(),
                 ae.imageChannels(), ae.scalingFactor(), m -> ae);
-        return new Pipeline(ae == null ? "DDPMPipeline" : "LDMPipeline", origin, null, unet.config(), m -> unet, unet,
-                scheduler, slot, ae, null);
+        return new Pipeline(ae == null ? "DDPMPipeline" : "LDMPipeline", origin, null, NetworkSpec.of(unet), m -> unet,
+                unet, scheduler, slot, ae, null);
     }
 
-    private static UNet2DModel loadUnet(UNetConfig uc, Path weights, NDManager m) throws IOException {
-        UNet2DModel unet = new UNet2DModel(uc);
+    /** The network of {@code spec} with all its parameters from {@code weights} (the studio's names). */
+    private static DiffusionNetwork loadUnet(NetworkSpec spec, Path weights, NDManager m) throws IOException {
+        DiffusionNetwork unet = spec.build();
         try {
             unet.initialize(m, new Rng(0), false);
             unet.loadStateDict(UNetWeights.readFor(unet, weights), m);
             return unet;
         } catch (IOException | RuntimeException e) {
             unet.close();
+            throw e;
+        }
+    }
+
+    /** An export's cross-attention network: the UNet2DConditionModel's weights, then the class-token table's. */
+    private static DiffusionNetwork loadCrossAttention(NetworkSpec spec, Path unetWeights, Path tokenDir, NDManager m)
+            throws IOException {
+        ClassConditionalUNet net = (ClassConditionalUNet) spec.build();
+        try {
+            net.initialize(m, new Rng(0), false);
+            net.unet().loadStateDict(UNetWeights.readFor(net.unet(), unetWeights), m);
+            ClassEmbedderWeights.load(net.classTokens(), tokenDir, m);
+            return net;
+        } catch (IOException | RuntimeException e) {
+            net.close();
             throw e;
         }
     }
@@ -187,7 +258,7 @@ public final class Pipeline {
             throw new IllegalArgumentException("latent scale: " + origin + " is a " + pipelineClass
                     + " in pixel space, with no autoencoder to scale for");
         }
-        Pipeline p = new Pipeline(pipelineClass, origin, folder, unetConfig, unetLoader, sharedUnet, scheduler, autoencoder,
+        Pipeline p = new Pipeline(pipelineClass, origin, folder, network, unetLoader, sharedUnet, scheduler, autoencoder,
                 sharedAutoencoder, scale);
         p.classNames = classNames;
         return p;
@@ -201,7 +272,7 @@ public final class Pipeline {
         if (!names.isEmpty() && names.size() != classes()) {
             throw new IllegalArgumentException(names.size() + " class names for a denoiser of " + classes() + " classes");
         }
-        Pipeline p = new Pipeline(pipelineClass, origin, folder, unetConfig, unetLoader, sharedUnet, scheduler, autoencoder,
+        Pipeline p = new Pipeline(pipelineClass, origin, folder, network, unetLoader, sharedUnet, scheduler, autoencoder,
                 sharedAutoencoder, latentScale);
         p.classNames = List.copyOf(names);
         return p;
@@ -245,8 +316,9 @@ public final class Pipeline {
         return origin;
     }
 
-    public UNetConfig unetConfig() {
-        return unetConfig;
+    /** The denoising network's shape. */
+    public NetworkSpec network() {
+        return network;
     }
 
     /** The scheduler config, read as the class the pipeline names. */
@@ -288,27 +360,27 @@ public final class Pipeline {
 
     /** The classes a class-conditional denoiser takes (labels 0 … classes − 1); 0 when it is unconditional. */
     public int classes() {
-        return unetConfig.classes();
+        return network.classes();
     }
 
     /** Whether a class-conditional denoiser has the null class classifier-free guidance needs. */
     public boolean hasNullClass() {
-        return unetConfig.classes() > 0 && unetConfig.nullClass();
+        return network.hasNullClass();
     }
 
     /** The denoiser's input shape for {@code n} images: (n, C, H, W). */
     public long[] noiseShape(int n) {
-        return new long[] {n, unetConfig.inChannels(), unetConfig.sampleSize(), unetConfig.sampleSize()};
+        return new long[] {n, network.inChannels(), network.sampleSize(), network.sampleSize()};
     }
 
     /** The images' size: the U-Net's, times f when an autoencoder decodes. */
     public int imageSize() {
-        return unetConfig.sampleSize() * (autoencoder == null ? 1 : autoencoder.downFactor());
+        return network.sampleSize() * (autoencoder == null ? 1 : autoencoder.downFactor());
     }
 
     /** The images' channels. */
     public int imageChannels() {
-        return autoencoder == null ? unetConfig.outChannels() : autoencoder.imageChannels();
+        return autoencoder == null ? network.outChannels() : autoencoder.imageChannels();
     }
 
     /**
@@ -401,7 +473,7 @@ public final class Pipeline {
         long t0 = System.nanoTime();
         GradMode.disable();
         try (NDManager m = manager.newSubManager()) {
-            UNet2DModel unet = sharedUnet != null ? sharedUnet : unetLoader.load(m);
+            DiffusionNetwork unet = sharedUnet != null ? sharedUnet : unetLoader.load(m);
             float[] all;
             try {
                 NDArray x = SamplingLoop.sample(denoiser(unet, req.condition()), sampler, new Shape(shape), req.noise(),
@@ -487,6 +559,28 @@ public final class Pipeline {
         return sharedAutoencoder != null ? sharedAutoencoder : autoencoder.loader().load(manager);
     }
 
+    /** The pipeline class an export is written as. */
+    private String pipelineClass(boolean latent) {
+        return latent ? "LDMPipeline" : pipelineClass.equals("LDMPipeline") ? "DDPMPipeline" : pipelineClass;
+    }
+
+    /** A {@code UNet2DModel}'s folder: config (with the class names as {@code id2label}) and weights. */
+    private void saveUnet2D(UNet2DModel unet, Path dir, Map<String, String> metadata) throws IOException {
+        UNetWeights.writeConfig(unet.config(), dir);
+        if (!classNames.isEmpty()) {
+            Path cfg = dir.resolve(PipelineFolder.MODEL_CONFIG);
+            com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+            com.fasterxml.jackson.databind.node.ObjectNode n =
+                    (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(cfg.toFile());
+            com.fasterxml.jackson.databind.node.ObjectNode labels = n.putObject("id2label");
+            for (int k = 0; k < classNames.size(); k++) {
+                labels.put(Integer.toString(k), classNames.get(k));
+            }
+            AtomicFiles.writeString(cfg, json.writerWithDefaultPrettyPrinter().writeValueAsString(n));
+        }
+        UNetWeights.writeWeights(unet, dir.resolve(UNetWeights.DIFFUSERS_WEIGHTS), metadata);
+    }
+
     /**
      * Writes the pipeline as a diffusers pipeline folder in {@code dir} (subfolder layout):
      * {@code model_index.json}, {@code unet/} (config and weights, with {@code metadata}),
@@ -499,21 +593,19 @@ public final class Pipeline {
         try (NDManager m = manager.newSubManager()) {
             Files.createDirectories(dir.resolve("unet"));
             Files.createDirectories(dir.resolve("scheduler"));
-            UNet2DModel unet = sharedUnet != null ? sharedUnet : unetLoader.load(m);
+            DiffusionNetwork unet = sharedUnet != null ? sharedUnet : unetLoader.load(m);
             try {
-                UNetWeights.writeConfig(unetConfig, dir.resolve("unet"));
-                if (!classNames.isEmpty()) {
-                    Path cfg = dir.resolve("unet").resolve(PipelineFolder.MODEL_CONFIG);
-                    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
-                    com.fasterxml.jackson.databind.node.ObjectNode n =
-                            (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(cfg.toFile());
-                    com.fasterxml.jackson.databind.node.ObjectNode labels = n.putObject("id2label");
-                    for (int k = 0; k < classNames.size(); k++) {
-                        labels.put(Integer.toString(k), classNames.get(k));
-                    }
-                    AtomicFiles.writeString(cfg, json.writerWithDefaultPrettyPrinter().writeValueAsString(n));
+                if (unet instanceof ClassConditionalUNet cc) {
+                    UNetConditionWeights.save(cc.unet(), dir.resolve("unet"), metadata);
+                    ClassEmbedderWeights.save(cc.classTokens(), classNames, dir.resolve(PipelineFolder.CLASS_EMBEDDER),
+                            metadata);
+                    notes.add("its U-Net is a UNet2DConditionModel conditioned on a class token from "
+                            + PipelineFolder.CLASS_EMBEDDER + "/ (LDM's ClassEmbedder): diffusers' " + pipelineClass(autoencoder != null)
+                            + " does not pass encoder_hidden_states, so load the two components and call"
+                            + " unet(x, t, encoder_hidden_states=embedding.weight[labels][:, None])");
+                } else {
+                    saveUnet2D((UNet2DModel) unet, dir.resolve("unet"), metadata);
                 }
-                UNetWeights.writeWeights(unet, dir.resolve("unet").resolve(UNetWeights.DIFFUSERS_WEIGHTS), metadata);
             } finally {
                 if (unet != sharedUnet) {
                     unet.close();
@@ -549,12 +641,15 @@ public final class Pipeline {
                 }
             }
             components.put("scheduler", scheduler.className());
-            components.put("unet", "UNet2DModel");
-            String cls = autoencoder != null ? "LDMPipeline" : pipelineClass.equals("LDMPipeline") ? "DDPMPipeline"
-                    : pipelineClass;
+            components.put("unet", network.className());
+            if (network.isCrossAttention()) {
+                components.put(PipelineFolder.CLASS_EMBEDDER, ClassEmbedderWeights.CLASS_NAME);
+            }
+            String cls = pipelineClass(autoencoder != null);
             AtomicFiles.writeString(dir.resolve(PipelineFolder.INDEX), PipelineFolder.index(cls, components).toPrettyString());
         }
-        List<Integer> widths = unetConfig.widthsWithOtherHeadsInDiffusers();
+        UNetConfig unetConfig = network.unet();
+        List<Integer> widths = unetConfig == null ? List.of() : unetConfig.widthsWithOtherHeadsInDiffusers();
         if (!widths.isEmpty()) {
             int mid = unetConfig.blockOutChannels().get(unetConfig.levels() - 1);
             notes.add("diffusers will not compute it as the studio does: this network has " + unetConfig.numHeads()

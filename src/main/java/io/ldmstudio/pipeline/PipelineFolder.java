@@ -45,9 +45,16 @@ public record PipelineFolder(Path dir, String pipelineClass, Layout layout, Map<
             "DDIMPipeline", List.of("unet", "scheduler"),
             "LDMPipeline", List.of("vqvae", "unet", "scheduler"));
 
+    /**
+     * A component any of them may also hold: {@code class_embedder}, the class-token table a
+     * {@code UNet2DConditionModel} attends to (LDM's {@code ClassEmbedder}; see {@code weights.ClassEmbedderWeights}).
+     */
+    public static final String CLASS_EMBEDDER = "class_embedder";
+
     /** The classes each component may have. */
     public static final Map<String, List<String>> COMPONENT_CLASSES = Map.of(
-            "unet", List.of("UNet2DModel"),
+            "unet", List.of("UNet2DModel", "UNet2DConditionModel"),
+            CLASS_EMBEDDER, List.of("ClassEmbedder"),
             "scheduler", List.of("DDPMScheduler", "DDIMScheduler", "DPMSolverMultistepScheduler"),
             "vqvae", List.of("VQModel", "AutoencoderKL"));
 
@@ -132,7 +139,7 @@ public record PipelineFolder(Path dir, String pipelineClass, Layout layout, Map<
             if (v.get(1).isNull()) {
                 continue; // an optional component the pipeline was saved without
             }
-            if (!needed.contains(key)) {
+            if (!needed.contains(key) && !key.equals(CLASS_EMBEDDER)) {
                 unexpected.add(key + " (" + v.get(1).asText() + ")");
                 continue;
             }
@@ -150,7 +157,11 @@ public record PipelineFolder(Path dir, String pipelineClass, Layout layout, Map<
         }
         Map<String, Component> c = new LinkedHashMap<>();
         boolean flat = false;
-        for (String name : needed) {
+        List<String> present = new ArrayList<>(needed);
+        if (declared.containsKey(CLASS_EMBEDDER)) {
+            present.add(CLASS_EMBEDDER);
+        }
+        for (String name : present) {
             String cls = declared.get(name);
             checkClass(index, name, cls);
             Path sub = dir.resolve(name);
@@ -244,7 +255,9 @@ public record PipelineFolder(Path dir, String pipelineClass, Layout layout, Map<
         ObjectNode n = JSON.createObjectNode();
         n.put("_class_name", pipelineClass);
         n.put("_diffusers_version", "0.27.0");
-        components.forEach((name, cls) -> n.putArray(name).add("diffusers").add(cls));
+        // the class-token table is no diffusers class: diffusers' pipelines ignore the component
+        components.forEach((name, cls) -> n.putArray(name).add(name.equals(CLASS_EMBEDDER) ? "ldm_studio" : "diffusers")
+                .add(cls));
         return n;
     }
 }

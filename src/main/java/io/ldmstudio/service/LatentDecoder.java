@@ -49,7 +49,7 @@ public final class LatentDecoder implements AutoCloseable {
                 ae = thread.load(device.device(), pipeline::loadAutoencoder);
             }
             try (ai.djl.ndarray.NDManager m = thread.manager().newSubManager()) {
-                int c = pipeline.unetConfig().inChannels();
+                int c = pipeline.network().inChannels();
                 return pipeline.decode(ae, m.create(latents, new ai.djl.ndarray.types.Shape(n, c, size, size)))
                         .clip(-1, 1).toFloatArray();
             }

@@ -2,9 +2,10 @@ package io.ldmstudio.service;
 
 import io.ldmstudio.config.RunConfig;
 import io.ldmstudio.nn.AutoencoderKL;
-import io.ldmstudio.nn.UNet2DModel;
 import io.ldmstudio.nn.UNetConfig;
 import io.ldmstudio.nn.VaeConfig;
+import io.ldmstudio.pipeline.NetworkSpec;
+import io.ldmstudio.training.RunPipelines;
 import java.util.OptionalDouble;
 import java.util.function.LongSupplier;
 
@@ -44,7 +45,13 @@ public final class ModelSizes {
             return new Size(Network.AUTOENCODER, params, stateBytes(params), OptionalDouble.empty());
         }
         UNetConfig u = UNetConfig.of(c.model(), c.unetChannels(), c.unetResolution());
-        long params = parameterCount(u, () -> new UNet2DModel(u).parameterCount());
+        RunConfig.Conditioning k = c.conditioning();
+        // a conditional run's network as it will train: its class embedding or its cross-attention U-Net and
+        // class tokens (one class while the dataset's count is not known yet)
+        NetworkSpec spec = k.conditional()
+                ? RunPipelines.network(c.withConditioning(k.withClasses(Math.max(1, k.classes()))))
+                : NetworkSpec.of(u);
+        long params = parameterCount(spec, () -> spec.build().parameterCount());
         return new Size(Network.UNET, params, stateBytes(params), OptionalDouble.of(activationBytes(c, u)));
     }
 
@@ -68,7 +75,8 @@ public final class ModelSizes {
     /**
      * A rough figure for what backward keeps: per ResNet block about 8 feature maps of its width and
      * resolution (two norms, two activations, two convolutions, the skip and the sum), per attention
-     * block the (HW)² score matrix per head, for the down and up paths, float32.
+     * block the (HW)² score matrix per head, for the down and up paths, float32 (a cross-attention network's
+     * transformers are counted as self-attention blocks: its cross-attention scores are HW × 1 per head).
      */
     public static double activationBytes(RunConfig c, UNetConfig u) {
         double floats = 0;

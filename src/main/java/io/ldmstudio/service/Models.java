@@ -3,7 +3,7 @@ package io.ldmstudio.service;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ldmstudio.diffusion.SchedulerConfig;
-import io.ldmstudio.nn.UNetConfig;
+import io.ldmstudio.pipeline.NetworkSpec;
 import io.ldmstudio.pipeline.Pipeline;
 import io.ldmstudio.pipeline.PipelineFolder;
 import io.ldmstudio.runs.AtomicFiles;
@@ -180,10 +180,11 @@ public final class Models {
 
     /**
      * One line on what a pipeline makes: "LDMPipeline · VQModel f=4 · 3×64×64 latents → 256 px RGB ·
-     * DDIMScheduler, T=1000", or "DDPMPipeline · 32 px RGB in pixel space · DDPMScheduler, T=1000".
+     * DDIMScheduler, T=1000", or "DDPMPipeline · 32 px RGB in pixel space · DDPMScheduler, T=1000"; a
+     * class-conditional one adds "· 10 classes by class embedding" (or "by cross-attention").
      */
     public static String summary(Pipeline p) {
-        UNetConfig u = p.unetConfig();
+        NetworkSpec u = p.network();
         SchedulerConfig s = p.scheduler();
         StringBuilder b = new StringBuilder(p.folder().pipelineClass()).append(" · ");
         String image = p.imageSize() + " px " + channels(p.imageChannels());
@@ -197,6 +198,10 @@ public final class Models {
             b.append(image).append(" in pixel space");
         }
         b.append(" · ").append(s.className()).append(", T=").append(s.numTrainTimesteps());
+        if (p.classes() > 0) {
+            b.append(" · ").append(p.classes()).append(p.classes() == 1 ? " class" : " classes")
+                    .append(u.isCrossAttention() ? " by cross-attention" : " by class embedding");
+        }
         return b.toString();
     }
 

@@ -75,7 +75,7 @@ public final class SamplingService {
     public static Result sample(Pipeline pipeline, SamplerKind sampler, int steps, double eta, long seed, int n,
             float[] noise, Pipeline.Condition condition, Devices.DeviceInfo device, StepListener listener,
             BooleanSupplier cancelled, LatentDecoder decoder) throws IOException {
-        int latentSize = pipeline.unetConfig().sampleSize();
+        int latentSize = pipeline.network().sampleSize();
         try (NDManager manager = NDManager.newBaseManager(device.device())) {
             Pipeline.Result r = pipeline.generate(new Pipeline.Request(sampler, steps, eta, seed, n, noise, condition), manager,
                     listener, cancelled, decoder == null ? null : (latents, k) -> decoder.decode(latents, k, latentSize));

@@ -11,8 +11,10 @@ import io.ldmstudio.data.ImageWriter;
 import io.ldmstudio.data.LatentCache;
 import io.ldmstudio.data.Transform;
 import io.ldmstudio.diffusion.NoiseSchedule;
-import io.ldmstudio.nn.UNet2DModel;
-import io.ldmstudio.nn.UNetConfig;
+import io.ldmstudio.nn.DiffusionNetwork;
+import io.ldmstudio.pipeline.NetworkSpec;
+import io.ldmstudio.runs.AtomicFiles;
+import io.ldmstudio.weights.UNetConditionWeights;
 import io.ldmstudio.runs.Run;
 import io.ldmstudio.weights.UNetWeights;
 import java.io.IOException;
@@ -33,13 +35,13 @@ final class DiffusionTask implements TrainingTask {
 
     private final RunConfig config;
     private final NDManager manager;
-    private final UNetConfig unetConfig;
+    private final NetworkSpec network;
     private final NoiseSchedule schedule;
     private final LatentSpace latent;
     private final LatentCache cache;
     private final ImageSource trainSource;
     private final Transform loaderTransform;
-    private final TrainedModel<UNet2DModel> trained;
+    private final TrainedModel<DiffusionNetwork> trained;
     private final DiffusionTrainStep trainStep;
 
     private DiffusionTask(RunConfig config, NDManager manager, LatentSpace latent, LatentCache cache,
@@ -50,17 +52,17 @@ final class DiffusionTask implements TrainingTask {
         this.cache = cache;
         this.trainSource = trainSource;
         this.loaderTransform = loaderTransform;
-        this.unetConfig = RunPipelines.unetConfig(config);
+        this.network = RunPipelines.network(config);
         this.schedule = NoiseSchedule.fromConfig(config.diffusion());
         RunConfig.Optim o = config.optim();
-        this.trained = TrainedModel.create(() -> new UNet2DModel(unetConfig), UNetWeights::readFor, manager, o);
+        this.trained = TrainedModel.create(network::build, UNetWeights::readFor, manager, o);
         this.trainStep = new DiffusionTrainStep(trained.model(), manager, schedule, trained.optimizer(), trained.ema(),
                 o.gradClip(), o.seed()).dropLabels(config.conditioning().dropProb());
         int classes = config.conditioning().conditional() ? config.conditioning().classes() : 0;
         if (trained.model().classes() != classes) {
             trained.close();
             throw new IllegalStateException("conditioning: the run asks for " + classes + " classes but its U-Net has "
-                    + trained.model().classes() + " (a class embedding is needed for conditioning.type "
+                    + trained.model().classes() + " (a class embedding or class tokens are needed for conditioning.type "
                     + config.conditioning().type() + ")");
         }
     }
@@ -119,7 +121,7 @@ final class DiffusionTask implements TrainingTask {
     public String describe() {
         int c = config.unetChannels();
         int res = config.unetResolution();
-        return String.format(Locale.ROOT, "U-Net: %,d parameters, %dx%dx%d input, %s schedule T=%d, %s prediction",
+        return String.format(Locale.ROOT, network.className() + ": %,d parameters, %dx%dx%d input, %s schedule T=%d, %s prediction",
                 trained.model().parameterCount(), c, res, res, config.diffusion().schedule(),
                 config.diffusion().timesteps(), config.diffusion().prediction());
     }
@@ -149,7 +151,12 @@ final class DiffusionTask implements TrainingTask {
 
     @Override
     public void writeCheckpointFiles(Path dir) throws IOException {
-        UNetWeights.writeConfig(unetConfig, dir);
+        if (network.isCrossAttention()) {
+            AtomicFiles.writeString(dir.resolve(UNetWeights.CONFIG), UNetConditionWeights.diffusersConfig(
+                    network.crossAttention()).toPrettyString());
+        } else {
+            UNetWeights.writeConfig(network.unet(), dir);
+        }
         Files.writeString(dir.resolve("scheduler_config.json"), RunPipelines.scheduler(config, null).toJsonString());
     }
 
@@ -189,7 +196,7 @@ final class DiffusionTask implements TrainingTask {
      * PNG. A class-conditional network's grid is one row per class, labelled with its name, of
      * ⌈sampling.n / classes⌉ images at guidance {@code conditioning.guidance}.
      */
-    static Path writeSampleGrid(RunConfig config, UNet2DModel model, NDManager manager, Path file, LatentSpace latent,
+    static Path writeSampleGrid(RunConfig config, DiffusionNetwork model, NDManager manager, Path file, LatentSpace latent,
             java.util.function.BooleanSupplier cancelled, List<String> classNames) throws IOException {
         RunConfig.Sampling s = config.sampling();
         SamplerKind kind = SamplerKind.parse(s.sampler(), "sampling.sampler");

@@ -3,8 +3,11 @@ package io.ldmstudio.training;
 import io.ldmstudio.config.RunConfig;
 import io.ldmstudio.diffusion.SchedulerConfig;
 import io.ldmstudio.diffusion.Thresholding;
+import io.ldmstudio.nn.DiffusionNetwork;
+import io.ldmstudio.nn.UNet2DConditionConfig;
 import io.ldmstudio.nn.UNet2DModel;
 import io.ldmstudio.nn.UNetConfig;
+import io.ldmstudio.pipeline.NetworkSpec;
 import io.ldmstudio.pipeline.Pipeline;
 import java.nio.file.Path;
 
@@ -35,6 +38,24 @@ public final class RunPipelines {
     }
 
     /**
+     * The network a run trains: {@link #unetConfig}'s {@code UNet2DModel}, or for
+     * {@code conditioning.type cross_attention} LDM's {@code UNet2DConditionModel} of the same levels (those
+     * {@code model.attention_resolutions} names with self- and cross-attention) attending to a class token.
+     */
+    public static NetworkSpec network(RunConfig config) {
+        RunConfig.Conditioning c = config.conditioning();
+        if (!c.crossAttention()) {
+            return NetworkSpec.of(unetConfig(config));
+        }
+        if (c.classes() < 1) {
+            throw new IllegalStateException("conditioning.type " + c.type() + " but the number of classes is not"
+                    + " known yet: it is taken from the dataset when the run starts");
+        }
+        return NetworkSpec.crossAttention(UNet2DConditionConfig.of(config.model(), config.unetChannels(),
+                config.unetResolution(), c.crossAttentionDim(), c.transformerLayersPerBlock()), c.classes());
+    }
+
+    /**
      * The scheduler config of the run sampled with {@code sampler} (a key; null = the run's
      * {@code sampling.sampler}): its timestep spacing is the one the studio uses with that sampler.
      */
@@ -58,11 +79,11 @@ public final class RunPipelines {
 
     /** The run sampled with {@code sampler} (null: its own) from the U-Net weights in {@code unetWeights}. */
     public static Pipeline of(RunConfig config, String sampler, Path unetWeights, String origin) {
-        return Pipeline.assemble(unetConfig(config), unetWeights, scheduler(config, sampler), autoencoder(config), origin);
+        return Pipeline.assemble(network(config), unetWeights, scheduler(config, sampler), autoencoder(config), origin);
     }
 
     /** The live network (and the run's loaded autoencoder, null in pixel space), borrowed, not closed. */
-    static Pipeline live(RunConfig config, UNet2DModel model, LatentSpace latent) {
+    static Pipeline live(RunConfig config, DiffusionNetwork model, LatentSpace latent) {
         return Pipeline.of(model, scheduler(config, null), latent == null ? null : latent.vae(), "training");
     }
 }

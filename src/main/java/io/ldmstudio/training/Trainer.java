@@ -160,9 +160,12 @@ public final class Trainer {
             c = c.withClasses(names.size());
             run.recordClasses(c, names);
         }
-        log(String.format(Locale.ROOT, "conditioning: %d classes (%s) by class embedding; labels dropped to the null"
+        String route = c.crossAttention() ? String.format(Locale.ROOT, "cross-attention to a class token (%d wide, %d"
+                + " transformer layer(s) per attention block)", c.crossAttentionDim(), c.transformerLayersPerBlock())
+                : "class embedding";
+        log(String.format(Locale.ROOT, "conditioning: %d classes (%s) by %s; labels dropped to the null"
                 + " class with p = %s; sample grids one row per class at guidance w = %s", names.size(),
-                String.join(", ", names), c.dropProb(), c.guidance()));
+                String.join(", ", names), route, c.dropProb(), c.guidance()));
         return config.withConditioning(c);
     }
 

@@ -431,6 +431,34 @@ class CliTest {
         assertTrue(uncond.err().contains("unconditional"), uncond.err());
     }
 
+    /** sample --class / --guidance on a cross-attention run and on its export: the same images from both. */
+    @Test
+    void samplingACrossAttentionRunAndItsExportByClass() throws Exception {
+        List<String> a = new ArrayList<>(List.of(train("xattn", 2)));
+        a.addAll(List.of("--set", "conditioning.type=cross_attention", "--set", "conditioning.cross_attention_dim=16"));
+        Outcome t = run(a.toArray(String[]::new));
+        assertEquals(0, t.code(), t.err());
+        String[] common = {"--sampler", "ddim", "--steps", "2", "--seed", "3", "--workspace", tmp.toString()};
+
+        Path all = tmp.resolve("all.png");
+        Outcome o = run(concat(new String[] {"sample", "xattn", "--class", "all", "--n", "1", "--guidance", "2", "--out",
+            all.toString()}, common));
+        assertEquals(0, o.code(), o.err());
+        assertEquals(5 * (16 + 2) + 2, ImageIO.read(all.toFile()).getHeight(), "one row per class");
+
+        Path export = tmp.resolve("runs/xattn/exports/diffusers");
+        assertTrue(Files.isDirectory(export.resolve("class_embedder")), "exported with its class tokens");
+        Path fromRun = tmp.resolve("run.png");
+        Path fromExport = tmp.resolve("export.png");
+        o = run(concat(new String[] {"sample", "xattn", "--class", "ring,disc", "--guidance", "2", "--out",
+            fromRun.toString()}, common));
+        assertEquals(0, o.code(), o.err());
+        o = run(concat(new String[] {"sample", export.toString(), "--class", "ring,disc", "--guidance", "2", "--out",
+            fromExport.toString()}, common));
+        assertEquals(0, o.code(), o.err());
+        assertArrayEquals(pixels(fromRun), pixels(fromExport), "the export samples as the run");
+    }
+
     static String[] concat(String[] a, String[] b) {
         String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);

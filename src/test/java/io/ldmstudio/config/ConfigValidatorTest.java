@@ -56,6 +56,19 @@ class ConfigValidatorTest {
         rejects("conditioning.classes", "conditioning.type=class", "conditioning.classes=-2");
         rejects("conditioning.type", "task=autoencoder", "conditioning.type=class");
         assertEquals("none", RunConfig.defaults().conditioning().type(), "unconditional unless asked");
+        assertEquals(List.of(), fieldsWithErrors("conditioning.type=cross_attention"));
+        assertEquals(List.of(), fieldsWithErrors("conditioning.type=cross_attention", "conditioning.cross_attention_dim=64",
+                "conditioning.transformer_layers_per_block=2"));
+        rejects("conditioning.cross_attention_dim", "conditioning.type=cross_attention",
+                "conditioning.cross_attention_dim=-8");
+        rejects("conditioning.transformer_layers_per_block", "conditioning.type=cross_attention",
+                "conditioning.transformer_layers_per_block=17");
+        rejects("conditioning.type", "task=autoencoder", "conditioning.type=cross_attention");
+        RunConfig.Conditioning d = RunConfig.defaults().conditioning();
+        assertEquals(512, d.crossAttentionDim(), "LDM's class-conditional model's context_dim");
+        assertEquals(1, d.transformerLayersPerBlock());
+        assertEquals(512, new RunConfig.Conditioning("cross_attention", 0.1, 3, 0, 0, 0).crossAttentionDim(),
+                "a config written before the keys existed reads 0: the default");
     }
 
     @Test

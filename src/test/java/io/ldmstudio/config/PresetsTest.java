@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 class PresetsTest {
     static final List<String> SHIPPED = List.of("quickstart", "fashion-mnist-pixel-cpu", "celeba-hq-256",
             "celeba-hq-128-f4", "cifar10-latent-64", "cifar10-pixel-32", "vae-procedural", "vae-fashion-mnist",
-            "fashion-mnist-latent-cpu");
+            "fashion-mnist-latent-cpu", "fashion-mnist-class-cpu", "cifar10-class-32", "cifar10-latent-crossattn-64");
 
     @TempDir
     Path dir;
@@ -101,6 +101,21 @@ class PresetsTest {
         assertEquals(List.of(1, 2, 2, 2), ddpm.model().channelMult());
         assertEquals("linear", ddpm.diffusion().schedule());
         assertEquals(RunConfig.DIFFUSION, ddpm.task());
+
+        // the class routes: CIFAR-10's DDPM recipe with a class embedding, LDM's latent one with a class token
+        RunConfig cls = p.load("cifar10-class-32");
+        assertEquals(ddpm.model(), cls.model(), "the DDPM CIFAR-10 network");
+        assertEquals(ddpm.optim(), cls.optim(), "and its recipe");
+        assertEquals(RunConfig.Conditioning.CLASS, cls.conditioning().type());
+        assertEquals(0.1, cls.conditioning().dropProb());
+        assertEquals(40, cls.sampling().n(), "4 images per class");
+        RunConfig xattn = p.load("cifar10-latent-crossattn-64");
+        assertTrue(xattn.conditioning().crossAttention());
+        assertEquals(512, xattn.conditioning().crossAttentionDim(), "LDM's class-conditional context_dim");
+        assertEquals(latent64.model(), xattn.model());
+        assertEquals(latent64.autoencoder(), xattn.autoencoder(), "the SD VAE");
+        assertEquals("models/sd-vae-ft-mse", xattn.autoencoder().path());
+        assertEquals(8, xattn.unetResolution());
     }
 
     @Test

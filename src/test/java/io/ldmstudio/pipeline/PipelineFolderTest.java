@@ -146,6 +146,32 @@ class PipelineFolderTest {
         assertFalse(e.getMessage().contains("safety_checker"), "a [null, null] component is absent, not unexpected");
     }
 
+    /** LDM's cross-attention class route: a UNet2DConditionModel beside its class-token table. */
+    @Test
+    void aClassEmbedderIsAComponentAnyPipelineMayHold() throws Exception {
+        Path dir = tmp.resolve("xattn");
+        index(dir, "DDPMPipeline", "unet", "UNet2DConditionModel", "class_embedder", "ClassEmbedder", "scheduler",
+                "DDIMScheduler");
+        model(dir.resolve("unet"), "UNet2DConditionModel");
+        model(dir.resolve("class_embedder"), "ClassEmbedder");
+        scheduler(dir.resolve("scheduler"), "DDIMScheduler");
+        PipelineFolder p = PipelineFolder.open(dir);
+        assertEquals(List.of("unet", "scheduler", "class_embedder"), List.copyOf(p.components().keySet()));
+        assertEquals(dir.resolve("class_embedder/diffusion_pytorch_model.safetensors"),
+                p.component("class_embedder").orElseThrow().weights());
+        assertTrue(Files.readString(dir.resolve("model_index.json")).contains("\"ldm_studio\""),
+                "not a diffusers class: " + Files.readString(dir.resolve("model_index.json")));
+
+        // Pipeline.open needs the table beside a UNet2DConditionModel
+        index(dir, "DDPMPipeline", "unet", "UNet2DConditionModel", "scheduler", "DDIMScheduler");
+        IOException e = assertThrows(IOException.class, () -> Pipeline.open(dir));
+        assertTrue(e.getMessage().contains("class_embedder (a ClassEmbedder) is missing"), e.getMessage());
+        index(dir, "DDPMPipeline", "unet", "UNet2DConditionModel", "class_embedder", "LDMBertModel", "scheduler",
+                "DDIMScheduler");
+        e = assertThrows(IOException.class, () -> PipelineFolder.open(dir));
+        assertTrue(e.getMessage().contains("class_embedder is a LDMBertModel"), e.getMessage());
+    }
+
     @Test
     void pickleWeightsGetTheConversionHint() throws Exception {
         Path dir = tmp.resolve("pickled");

@@ -49,15 +49,21 @@ class PipelineRoundTripTest {
 
     /** The studio's images (its own sampling service) and the pipeline's from the same x_T. */
     static void sameImages(Run run, Pipeline p, String sampler, int n) throws Exception {
+        sameImages(run, p, sampler, n, null);
+    }
+
+    /** As above, for a class-conditional model asked for {@code condition}'s classes (null: the null class). */
+    static void sameImages(Run run, Pipeline p, String sampler, int n, Pipeline.Condition condition) throws Exception {
         long[] shape = p.noiseShape(n);
         float[] xT = new Rng(5).gaussians((int) Arrays.stream(shape).reduce(1, (a, b) -> a * b));
         SamplingService.Result studio = SamplingService.sample(run,
-                new SamplingService.Request(sampler, 4, 0, 5, n, true, 0), Devices.resolve("cpu"), null, () -> false);
+                new SamplingService.Request(sampler, 4, 0, 5, n, true, 0, condition), Devices.resolve("cpu"), null,
+                () -> false);
         Pipeline.Result theirs;
         try (NDManager m = NDManager.newBaseManager()) {
             // the same seed: it also draws a stochastic sampler's noise after x_T
-            theirs = p.generate(new Pipeline.Request(SamplerKind.parse(sampler, "sampler"), 4, 0, 5, n, xT), m, null,
-                    () -> false);
+            theirs = p.generate(new Pipeline.Request(SamplerKind.parse(sampler, "sampler"), 4, 0, 5, n, xT, condition), m,
+                    null, () -> false);
         }
         assertEquals(studio.channels(), theirs.channels());
         assertEquals(studio.width(), theirs.width());
@@ -78,7 +84,7 @@ class PipelineRoundTripTest {
         assertThrows(IllegalArgumentException.class, () -> p.withLatentScale(1.0), "no autoencoder to scale for");
     }
 
-    Run latentRun(String name, String sampler) throws Exception {
+    Run latentRun(String name, String sampler, String... more) throws Exception {
         Path vae = tmp.resolve("vae");
         if (!java.nio.file.Files.exists(vae)) {
             try (NDManager m = NDManager.newBaseManager()) {
@@ -87,8 +93,28 @@ class PipelineRoundTripTest {
                 VaeWeights.save(model, vae);
             }
         }
-        return train(name, List.of("autoencoder.kind=pretrained", "autoencoder.path=" + vae, "sampling.sampler=" + sampler,
-                "autoencoder.downsample_factor=2", "autoencoder.latent_channels=4", "autoencoder.scaling_factor=0.5"));
+        List<String> o = new ArrayList<>(List.of("autoencoder.kind=pretrained", "autoencoder.path=" + vae,
+                "sampling.sampler=" + sampler, "autoencoder.downsample_factor=2", "autoencoder.latent_channels=4",
+                "autoencoder.scaling_factor=0.5"));
+        o.addAll(List.of(more));
+        return train(name, o);
+    }
+
+    /**
+     * LDM's class-conditional latent model: an LDMPipeline whose unet is a UNet2DConditionModel beside its
+     * class_embedder samples as the studio does, by class with guidance and for the null class.
+     */
+    @Test
+    void aCrossAttentionLatentRunsPipelineSamplesAsTheStudioDoes() throws Exception {
+        Run run = latentRun("xattn", "ddim", "conditioning.type=cross_attention", "conditioning.cross_attention_dim=16");
+        Pipeline p = Pipeline.open(run.exportsDir().resolve("diffusers"));
+        assertEquals("LDMPipeline", p.folder().pipelineClass());
+        assertEquals(List.of("vqvae", "unet", "scheduler", "class_embedder"), List.copyOf(p.folder().components().keySet()));
+        assertTrue(p.network().isCrossAttention());
+        assertEquals(5, p.classes());
+        assertArrayEquals(new long[] {2, 4, 8, 8}, p.noiseShape(2));
+        sameImages(run, p, "ddim", 2, new Pipeline.Condition(new int[] {3, 1}, 2.5, 0.5));
+        sameImages(run, p, "ddpm", 2, null);
     }
 
     /**

@@ -49,6 +49,22 @@ public final class ModelFixtures {
         return dir;
     }
 
+    /**
+     * A cross-attention export at {@code dir} (a DDPMPipeline in pixel space): the golden unet-cond shape (8 px RGB,
+     * tokens of 16) with random weights, attending to a class-token table of 3 classes named a, b, c.
+     */
+    public static Path crossAttention(Path dir) throws IOException {
+        var config = io.ldmstudio.weights.UNetConditionWeights.readConfig(GOLDEN.resolve("unet-cond"));
+        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+            io.ldmstudio.nn.ClassConditionalUNet net = new io.ldmstudio.nn.ClassConditionalUNet(config, 3);
+            net.initialize(m, new io.ldmstudio.util.Rng(4), false);
+            io.ldmstudio.pipeline.Pipeline.of(net, io.ldmstudio.diffusion.SchedulerConfig.forStudio(
+                    new io.ldmstudio.config.RunConfig.Diffusion(1000, "linear", 1e-4, 0.02, "epsilon"), "ddim", true),
+                    null, "fixture").withClassNames(java.util.List.of("a", "b", "c")).save(dir, Map.of(), m);
+        }
+        return dir;
+    }
+
     /** A DDIMPipeline (subfolder layout) at {@code dir}: the 8 px U-Net and a DDIMScheduler, in pixel space. */
     public static Path ddim(Path dir) throws IOException {
         copyModel(GOLDEN.resolve("unet-defaults"), dir.resolve("unet"));

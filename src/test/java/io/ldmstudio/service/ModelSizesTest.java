@@ -61,6 +61,27 @@ class ModelSizesTest {
         assertEquals(expected, sizes.of(c).parameters(), "and back");
     }
 
+    /** A conditional run counts the network it will train: the class embedding, or LDM's cross-attention U-Net. */
+    @Test
+    void aConditionalRunCountsItsConditionalNetwork() {
+        RunConfig c = quickstart();
+        ModelSizes sizes = new ModelSizes();
+        long plain = sizes.of(c).parameters();
+        int temb = 4 * c.model().modelChannels();
+        RunConfig cls = ConfigOverrides.apply(c, List.of("conditioning.type=class", "conditioning.classes=9"));
+        assertEquals(plain + 10L * temb, sizes.of(cls).parameters(), "10 rows of the time embedding's width");
+        RunConfig xattn = ConfigOverrides.apply(c, List.of("conditioning.type=cross_attention", "conditioning.classes=9",
+                "conditioning.cross_attention_dim=64"));
+        var k = xattn.conditioning();
+        long expected = new io.ldmstudio.nn.ClassConditionalUNet(io.ldmstudio.nn.UNet2DConditionConfig.of(xattn.model(),
+                xattn.unetChannels(), xattn.unetResolution(), 64, 1), 9).parameterCount();
+        assertEquals(expected, sizes.of(xattn).parameters());
+        assertTrue(expected > plain, "transformers where the U-Net had self-attention: " + expected + " vs " + plain);
+        assertEquals(64, k.crossAttentionDim());
+        RunConfig unknown = ConfigOverrides.apply(c, List.of("conditioning.type=cross_attention"));
+        assertTrue(sizes.of(unknown).parameters() > plain, "counted with one class before the dataset says how many");
+    }
+
     @Test
     void anAutoencoderRunCountsItsAutoencoder() {
         RunConfig c = autoencoder("[32,64]");

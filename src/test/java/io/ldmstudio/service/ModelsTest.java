@@ -60,6 +60,16 @@ class ModelsTest {
     }
 
     @Test
+    void aClassConditionalModelSaysItsClassesAndRoute() throws Exception {
+        Workspace ws = workspace();
+        ModelFixtures.crossAttention(ws.modelsDir().resolve("xattn"));
+        ModelInfo x = named(new Models(ws).list(), "xattn");
+        assertTrue(x.ok(), String.valueOf(x.problem()));
+        assertEquals("DDPMPipeline · 8 px RGB in pixel space · DDPMScheduler, T=1000 · 3 classes by cross-attention",
+                x.summary());
+    }
+
+    @Test
     void aBrokenFolderIsListedWithTheFileThatIsWrong() throws Exception {
         Workspace ws = workspace();
         ModelFixtures.ldm(ws.modelsDir().resolve("good"));

@@ -66,9 +66,7 @@ class ConditioningRoutesLearnTest {
         int n = 40;
         double[][] means = new double[3][];
         for (int which = 0; which < 3; which++) {
-            int[] labels = new int[n];
-            Arrays.fill(labels, which);
-            Pipeline.Condition c = which == 2 ? null : new Pipeline.Condition(labels, 3.0, 0);
+            Pipeline.Condition c = condition(which, n);
             float[] out = SamplingLoop.sample(Pipeline.denoiser(net, c), ddim, new Shape(n, 1, 8, 8), 11, manager, null)
                     .toFloatArray();
             means[which] = new double[n];
@@ -83,7 +81,18 @@ class ConditioningRoutesLearnTest {
         return means;
     }
 
-    static void check(String route, double[][] means) {
+    /** {@code n} samples of label {@code which} at w = 3, or (which = 2) of the null class: no condition. */
+    static Pipeline.Condition condition(int which, int n) {
+        if (which == 2) {
+            return null;
+        }
+        int[] labels = new int[n];
+        Arrays.fill(labels, which);
+        return new Pipeline.Condition(labels, 3.0, 0);
+    }
+
+    /** Asserts the toy is learnt; returns what was seen. */
+    static String check(String route, double[][] means) {
         int n = means[0].length;
         long neg0 = Arrays.stream(means[0]).filter(v -> v < 0).count();
         long pos1 = Arrays.stream(means[1]).filter(v -> v > 0).count();
@@ -92,6 +101,7 @@ class ConditioningRoutesLearnTest {
                 + negNull + "/" + n + " negative; means " + Arrays.toString(Arrays.copyOf(means[2], 8));
         assertTrue(neg0 >= 0.95 * n && pos1 >= 0.95 * n, seen);
         assertTrue(negNull >= 0.15 * n && negNull <= 0.85 * n, "the null class gives both modes: " + seen);
+        return seen;
     }
 
     @Test

@@ -61,6 +61,22 @@ class HyperparametersViewModelTest {
     }
 
     @Test
+    void theConditioningGroupOffersTheCrossAttentionRoute() {
+        HyperparametersViewModel vm = vm();
+        var type = vm.field("conditioning.type").orElseThrow();
+        assertEquals("Conditioning", type.group());
+        assertEquals(List.of("none", "class", "cross_attention"), type.choices().orElseThrow());
+        set(vm, "conditioning.type", "cross_attention");
+        set(vm, "conditioning.cross_attention_dim", "64");
+        set(vm, "conditioning.transformer_layers_per_block", "2");
+        RunConfig c = vm.config().orElseThrow();
+        assertTrue(c.conditioning().crossAttention());
+        assertEquals(64, c.conditioning().crossAttentionDim());
+        assertEquals(2, c.conditioning().transformerLayersPerBlock());
+        assertEquals("Conditioning", vm.field("conditioning.cross_attention_dim").orElseThrow().group());
+    }
+
+    @Test
     void theSameValueWrittenDifferentlyIsNotAChange() {
         HyperparametersViewModel vm = vm();
         set(vm, "optim.lr", "0.0002"); // the preset says 2e-4
