@@ -152,6 +152,11 @@ final class SamplingSettings {
                 source.set(SourceChoice.of(b));
             }
             setClasses(0, List.of(), Double.NaN);
+            // the previous run's checkpoint and config go at once: until the new run's are read, Generate must not
+            // combine the new run's name with the old run's checkpoint step
+            checkpoints.clear();
+            checkpoint.set(null);
+            config.set(null);
             loadRun(b, false);
         });
         if (runName.get() != null) {

@@ -84,7 +84,9 @@ class DenoisingClassTest {
     void choose(String name) throws Exception {
         WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> vm.runNames().contains(name));
         StudioFixture.onFx(() -> vm.runNameProperty().set(name));
+        long newest = name.equals("cond") ? 4 : 2; // its own checkpoint, not the previous run's
         WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> vm.checkpointProperty().get() != null
+                && vm.checkpointProperty().get().step() == newest
                 && vm.classesProperty().get() == (name.equals("cond") ? 5 : 0)
                 && TrainingTestSupport.fx(() -> vm.canGenerate().get() || !vm.settingsErrorProperty().get().isEmpty()));
     }
