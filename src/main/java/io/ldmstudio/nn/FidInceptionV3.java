@@ -157,8 +157,9 @@ public final class FidInceptionV3 extends Module {
 
     /**
      * {@code F.avg_pool2d(x, 3, stride=1, padding=1, count_include_pad=False)}: the mean of each 3×3 window over the
-     * pixels inside the image (9 inside, 6 on an edge, 4 in a corner). Computed as the zero-padded mean (sum / 9; DJL's
-     * average pool does not pass {@code count_include_pad} on) times 9 / count.
+     * pixels inside the image (9 inside, 6 on an edge, 4 in a corner). Computed as the zero-padded mean (sum / 9) times
+     * 9 / count: DJL 0.36's average pool does not pass {@code count_include_pad} on to libtorch (with false, a corner of
+     * ones still averages to 4/9).
      */
     static NDArray avgPool3x3ExcludingPadding(NDArray x) {
         Shape s = x.getShape();

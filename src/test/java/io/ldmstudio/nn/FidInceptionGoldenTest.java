@@ -184,6 +184,40 @@ class FidInceptionGoldenTest {
         }
     }
 
+    /** count_include_pad=False: each 3×3 window averaged over the pixels inside the map, computed here directly. */
+    @Test
+    void averagePoolLeavesThePaddingOut() {
+        try (NDManager m = manager.newSubManager()) {
+            int h = 5;
+            int w = 4;
+            float[] v = new float[2 * h * w];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = (float) Math.sin(1.7 * i) + 0.3f;
+            }
+            float[] got = FidInceptionV3.avgPool3x3ExcludingPadding(m.create(v, new ai.djl.ndarray.types.Shape(1, 2, h, w)))
+                    .toFloatArray();
+            float[] want = new float[v.length];
+            for (int c = 0; c < 2; c++) {
+                for (int i = 0; i < h; i++) {
+                    for (int j = 0; j < w; j++) {
+                        double sum = 0;
+                        int count = 0;
+                        for (int di = -1; di <= 1; di++) {
+                            for (int dj = -1; dj <= 1; dj++) {
+                                if (i + di >= 0 && i + di < h && j + dj >= 0 && j + dj < w) {
+                                    sum += v[c * h * w + (i + di) * w + j + dj];
+                                    count++;
+                                }
+                            }
+                        }
+                        want[c * h * w + i * w + j] = (float) (sum / count);
+                    }
+                }
+            }
+            assertClose(want, got, 1e-6, "average pool");
+        }
+    }
+
     @Test
     void otherInputShapesAreRefused() {
         try (NDManager m = manager.newSubManager()) {
