@@ -54,6 +54,15 @@ public final class Ops {
      * block_out_channels are not multiples of 16 (8 + 16 = 24); multiples of 16 never take this path.
      */
     public static NDArray conv2d(NDArray x, NDArray weight, NDArray bias, int stride, int padding) {
+        return conv2d(x, weight, bias, stride, padding, padding);
+    }
+
+    /**
+     * {@link #conv2d(NDArray, NDArray, NDArray, int, int)} with its own padding for rows and columns, for
+     * rectangular kernels (torchvision's Inception: 1×7 with padding (0, 3), 7×1 with (3, 0)); {@code bias} may be
+     * null (a convolution without bias).
+     */
+    public static NDArray conv2d(NDArray x, NDArray weight, NDArray bias, int stride, int padH, int padW) {
         long inChannels = weight.getShape().get(1);
         long missingIn = (CPU_CHANNEL_BLOCK - inChannels % CPU_CHANNEL_BLOCK) % CPU_CHANNEL_BLOCK;
         if (missingIn > 0 && inChannels > CPU_CHANNEL_BLOCK && Device.Type.CPU.equals(x.getDevice().getDeviceType())) {
@@ -68,7 +77,7 @@ public final class Ops {
         long outChannels = weight.getShape().get(0);
         long missing = (CPU_CHANNEL_BLOCK - outChannels % CPU_CHANNEL_BLOCK) % CPU_CHANNEL_BLOCK;
         if (missing == 0 || !Device.Type.CPU.equals(x.getDevice().getDeviceType()) || !JniUtils.isGradMode()) {
-            return convolution(x, weight, bias, stride, padding);
+            return convolution(x, weight, bias, stride, padH, padW);
         }
         NDManager m = x.getManager();
         Shape ws = weight.getShape();
@@ -79,12 +88,12 @@ public final class Ops {
             b = bias.concat(m.zeros(new Shape(missing), bias.getDataType()), 0);
             b.attach(m);
         }
-        return convolution(x, w, b, stride, padding).get(new NDIndex(":, :{}", outChannels));
+        return convolution(x, w, b, stride, padH, padW).get(new NDIndex(":, :{}", outChannels));
     }
 
-    private static NDArray convolution(NDArray x, NDArray weight, NDArray bias, int stride, int padding) {
+    private static NDArray convolution(NDArray x, NDArray weight, NDArray bias, int stride, int padH, int padW) {
         NDList out = x.getNDArrayInternal().convolution(x, weight, bias, new Shape(stride, stride),
-                new Shape(padding, padding), new Shape(1, 1), 1);
+                new Shape(padH, padW), new Shape(1, 1), 1);
         return out.singletonOrThrow();
     }
 
