@@ -15,6 +15,8 @@ import java.util.regex.Pattern;
  * NumPy's {@code .npy} files of float32 arrays (format versions 1.0, 2.0 and 3.0, C order), the way a
  * tensor moves between the studio and a Python session: {@code np.save("x.npy", x.astype(np.float32))}
  * and {@code np.load}. Any other dtype or Fortran order is refused with the file and what was found.
+ * {@link #decodeFloat64} and {@link #encodeFloat64} do the same for float64 arrays held in memory, the
+ * entries of an {@code .npz} (FID statistics, {@code io.ldmstudio.eval.FeatureStats}).
  */
 public final class Npy {
     private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
@@ -55,9 +57,119 @@ public final class Npy {
     /** Reads a float32 {@code .npy}; each problem names the file and what was expected. */
     public static Array read(Path file) throws IOException {
         byte[] bytes = Files.readAllBytes(file);
+        Header h = header(bytes, file.toString(), "np.save(path, array.astype(np.float32))");
+        if (!h.descr.equals("<f4") && !h.descr.equals("=f4") && !(h.descr.equals("|f4"))) {
+            throw new IOException(file + ": dtype '" + h.descr + "' where float32 ('<f4') was expected; save it with "
+                    + "array.astype(np.float32)");
+        }
+        h.checkOrderAndSize(4, "float32");
+        float[] data = new float[(int) h.count];
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).position(h.dataStart).asFloatBuffer().get(data);
+        return new Array(h.shape, data);
+    }
+
+    /** A float64 array: its shape and its values in C order. */
+    public record Float64Array(long[] shape, double[] data) {
+        public Float64Array {
+            shape = shape.clone();
+            long n = 1;
+            for (long d : shape) {
+                if (d < 0) {
+                    throw new IllegalArgumentException("negative dimension in " + Arrays.toString(shape));
+                }
+                n = Math.multiplyExact(n, d);
+            }
+            if (n != data.length) {
+                throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " holds " + n + " values, not "
+                        + data.length);
+            }
+        }
+
+        @Override
+        public long[] shape() {
+            return shape.clone();
+        }
+
+        /** The shape as NumPy prints it: {@code (2, 4, 8, 8)}. */
+        public String shapeText() {
+            return text(shape);
+        }
+    }
+
+    /**
+     * Decodes the bytes of a float64 or float32 {@code .npy} (an entry of an {@code .npz}, say) as doubles;
+     * float32 values are widened exactly. Each problem names {@code source} and what was expected.
+     */
+    public static Float64Array decodeFloat64(byte[] bytes, String source) throws IOException {
+        Header h = header(bytes, source, "np.save(path, array.astype(np.float64))");
+        boolean f8 = h.descr.equals("<f8") || h.descr.equals("=f8");
+        boolean f4 = h.descr.equals("<f4") || h.descr.equals("=f4");
+        if (!f8 && !f4) {
+            throw new IOException(source + ": dtype '" + h.descr + "' where float64 ('<f8') or float32 ('<f4') was "
+                    + "expected; save it with array.astype(np.float64)");
+        }
+        h.checkOrderAndSize(f8 ? 8 : 4, f8 ? "float64" : "float32");
+        double[] data = new double[(int) h.count];
+        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).position(h.dataStart);
+        if (f8) {
+            b.asDoubleBuffer().get(data);
+        } else {
+            var fb = b.asFloatBuffer();
+            for (int i = 0; i < data.length; i++) {
+                data[i] = fb.get(i);
+            }
+        }
+        return new Float64Array(h.shape, data);
+    }
+
+    /** The bytes of a float64 {@code .npy} (format 1.0, C order, {@code '<f8'}), as {@code np.save} writes them. */
+    public static byte[] encodeFloat64(long[] shape, double[] data) {
+        Float64Array a = new Float64Array(shape, data); // checks the count
+        byte[] header = headerBytes("<f8", a.shape);
+        ByteBuffer out = ByteBuffer.allocate(header.length + 8 * data.length).order(ByteOrder.LITTLE_ENDIAN);
+        out.put(header);
+        out.asDoubleBuffer().put(data);
+        return out.array();
+    }
+
+    private static final class Header {
+        final String source;
+        final String descr;
+        final boolean fortran;
+        final long[] shape;
+        final long count;
+        final int dataStart;
+        final int available;
+
+        Header(String source, String descr, boolean fortran, long[] shape, long count, int dataStart, int available) {
+            this.source = source;
+            this.descr = descr;
+            this.fortran = fortran;
+            this.shape = shape;
+            this.count = count;
+            this.dataStart = dataStart;
+            this.available = available;
+        }
+
+        void checkOrderAndSize(int bytesPerValue, String dtype) throws IOException {
+            if (fortran) {
+                throw new IOException(source + ": Fortran order; save a C-ordered array (np.ascontiguousarray(array))");
+            }
+            long have = available / bytesPerValue;
+            if (have < count) {
+                throw new IOException(source + ": truncated: shape " + text(shape) + " needs " + count + " " + dtype
+                        + " values, the file holds " + have);
+            }
+            if (count > Integer.MAX_VALUE) {
+                throw new IOException(source + ": " + count + " values is more than the studio reads at once");
+            }
+        }
+    }
+
+    private static Header header(byte[] bytes, String source, String howToSave) throws IOException {
         if (bytes.length < 10 || !Arrays.equals(Arrays.copyOf(bytes, 6), MAGIC)) {
-            throw new IOException(file + ": not a NumPy .npy file (it does not begin with \\x93NUMPY); save one with "
-                    + "np.save(path, array.astype(np.float32))");
+            throw new IOException(source + ": not a NumPy .npy file (it does not begin with \\x93NUMPY); save one with "
+                    + howToSave);
         }
         int major = bytes[6] & 0xff;
         ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
@@ -68,60 +180,50 @@ public final class Npy {
             offset = 10;
         } else if (major == 2 || major == 3) {
             if (bytes.length < 12) {
-                throw new IOException(file + ": truncated .npy header");
+                throw new IOException(source + ": truncated .npy header");
             }
             headerLen = b.getInt(8) & 0xffffffffL;
             offset = 12;
         } else {
-            throw new IOException(file + ": .npy format version " + major + " is not one the studio reads (1, 2 or 3)");
+            throw new IOException(source + ": .npy format version " + major + " is not one the studio reads (1, 2 or 3)");
         }
         if (offset + headerLen > bytes.length) {
-            throw new IOException(file + ": truncated .npy header (" + headerLen + " bytes announced, "
+            throw new IOException(source + ": truncated .npy header (" + headerLen + " bytes announced, "
                     + (bytes.length - offset) + " there)");
         }
         String header = new String(bytes, offset, (int) headerLen,
                 major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
-        String descr = group(DESCR, header, file, "descr");
-        if (!descr.equals("<f4") && !descr.equals("=f4") && !(descr.equals("|f4"))) {
-            throw new IOException(file + ": dtype '" + descr + "' where float32 ('<f4') was expected; save it with "
-                    + "array.astype(np.float32)");
-        }
-        if (group(FORTRAN, header, file, "fortran_order").equals("True")) {
-            throw new IOException(file + ": Fortran order; save a C-ordered array (np.ascontiguousarray(array))");
-        }
-        String dims = group(SHAPE, header, file, "shape").trim();
+        String descr = group(DESCR, header, source, "descr");
+        boolean fortran = group(FORTRAN, header, source, "fortran_order").equals("True");
+        String dims = group(SHAPE, header, source, "shape").trim();
         long[] shape = dims.isEmpty() ? new long[0]
                 : Arrays.stream(dims.split(",")).map(String::trim).filter(s -> !s.isEmpty())
-                        .mapToLong(s -> parseDim(s, file)).toArray();
+                        .mapToLong(s -> parseDim(s, source)).toArray();
         long count = 1;
         for (long d : shape) {
             count = Math.multiplyExact(count, d);
         }
         int dataStart = offset + (int) headerLen;
-        long have = (bytes.length - dataStart) / 4;
-        if (have < count) {
-            throw new IOException(file + ": truncated: shape " + text(shape) + " needs " + count + " float32 values, the file"
-                    + " holds " + have);
-        }
-        if (count > Integer.MAX_VALUE) {
-            throw new IOException(file + ": " + count + " values is more than the studio reads at once");
-        }
-        float[] data = new float[(int) count];
-        b.position(dataStart);
-        b.asFloatBuffer().get(data);
-        return new Array(shape, data);
+        return new Header(source, descr, fortran, shape, count, dataStart, bytes.length - dataStart);
+    }
+
+    private static byte[] headerBytes(String descr, long[] shape) {
+        String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + text(shape) + ", }";
+        int unpadded = 10 + dict.length() + 1;
+        int pad = (64 - unpadded % 64) % 64; // the header ends on a 64-byte boundary, as NumPy writes it
+        String header = dict + " ".repeat(pad) + "\n";
+        ByteBuffer out = ByteBuffer.allocate(10 + header.length()).order(ByteOrder.LITTLE_ENDIAN);
+        out.put(MAGIC).put((byte) 1).put((byte) 0).putShort((short) header.length());
+        out.put(header.getBytes(StandardCharsets.ISO_8859_1));
+        return out.array();
     }
 
     /** Writes a float32 {@code .npy} (format 1.0, C order) that {@code np.load} reads. */
     public static void write(Path file, long[] shape, float[] data) throws IOException {
         Array a = new Array(shape, data); // checks the count
-        String dict = "{'descr': '<f4', 'fortran_order': False, 'shape': " + text(a.shape) + ", }";
-        int unpadded = 10 + dict.length() + 1;
-        int pad = (64 - unpadded % 64) % 64; // the header ends on a 64-byte boundary, as NumPy writes it
-        String header = dict + " ".repeat(pad) + "\n";
-        ByteBuffer out = ByteBuffer.allocate(10 + header.length() + 4 * data.length).order(ByteOrder.LITTLE_ENDIAN);
-        out.put(MAGIC).put((byte) 1).put((byte) 0).putShort((short) header.length());
-        out.put(header.getBytes(StandardCharsets.ISO_8859_1));
+        byte[] header = headerBytes("<f4", a.shape);
+        ByteBuffer out = ByteBuffer.allocate(header.length + 4 * data.length).order(ByteOrder.LITTLE_ENDIAN);
+        out.put(header);
         out.asFloatBuffer().put(data);
         Path parent = file.toAbsolutePath().getParent();
         if (parent != null) {
@@ -141,7 +243,7 @@ public final class Npy {
         return s.append(')').toString();
     }
 
-    private static long parseDim(String s, Path file) {
+    private static long parseDim(String s, String file) {
         try {
             return Long.parseLong(s.toUpperCase(Locale.ROOT).replace("L", ""));
         } catch (NumberFormatException e) {
@@ -149,7 +251,7 @@ public final class Npy {
         }
     }
 
-    private static String group(Pattern p, String header, Path file, String key) throws IOException {
+    private static String group(Pattern p, String header, String file, String key) throws IOException {
         Matcher m = p.matcher(header);
         if (!m.find()) {
             throw new IOException(file + ": the .npy header has no '" + key + "' (" + header.trim() + ")");

@@ -69,4 +69,28 @@ class NpyTest {
         assertTrue(e.getMessage().contains("not a NumPy .npy file"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Npy.write(tmp.resolve("y.npy"), new long[] {2, 2}, new float[3]));
     }
+
+    /** float64 in memory (the entries of an .npz): NumPy's f64 file, a float32 file widened, and a round trip. */
+    @Test
+    void float64ArraysDecodeAndEncode() throws Exception {
+        Npy.Float64Array f64 = Npy.decodeFloat64(Files.readAllBytes(DIR.resolve("f64.npy")), "f64.npy");
+        assertArrayEquals(new long[] {2, 3, 2, 2}, f64.shape());
+        float[] e = expected();
+        for (int i = 0; i < e.length; i++) {
+            assertEquals(e[i], f64.data()[i], 0);
+        }
+        Npy.Float64Array widened = Npy.decodeFloat64(Files.readAllBytes(DIR.resolve("f32-2x3x2x2.npy")), "f32");
+        assertArrayEquals(f64.data(), widened.data(), 0);
+        byte[] encoded = Npy.encodeFloat64(new long[] {2, 3, 2, 2}, f64.data());
+        assertArrayEquals(Files.readAllBytes(DIR.resolve("f64.npy")), encoded, "byte for byte what np.save writes");
+        double[] third = {1.0 / 3, -2e-300, Math.PI};
+        assertArrayEquals(third, Npy.decodeFloat64(Npy.encodeFloat64(new long[] {3}, third), "x").data(), 0);
+
+        IOException ex = assertThrows(IOException.class,
+                () -> Npy.decodeFloat64(Arrays.copyOf(encoded, encoded.length - 8), "cut!sigma.npy"));
+        assertTrue(ex.getMessage().contains("cut!sigma.npy: truncated") && ex.getMessage().contains("24 float64"),
+                ex.getMessage());
+        ex = assertThrows(IOException.class, () -> Npy.decodeFloat64(Files.readAllBytes(DIR.resolve("fortran.npy")), "f"));
+        assertTrue(ex.getMessage().contains("Fortran order"), ex.getMessage());
+    }
 }
