@@ -100,8 +100,8 @@ final class EvalCommand implements Runnable {
                 FeatureClassifier.Info i = c.info();
                 System.out.println((c.trainedNow() ? "trained and cached: " : "cached (reused; --retrain to train"
                         + " again): ") + c.directory());
-                System.out.printf(Locale.ROOT, "%s classifier: %s at %d px, %d channel(s), %d classes (%s)%n",
-                        i.metricName(), i.description(), i.resolution(), i.channels(), i.classes(),
+                System.out.printf(Locale.ROOT, "%s classifier at %d px, %d channel(s), trained on %s; %d classes: %s%n",
+                        i.metricName(), i.resolution(), i.channels(), i.description(), i.classes(),
                         String.join(", ", i.classNames()));
                 System.out.printf(Locale.ROOT, "test accuracy %.2f%% on %d held-out images; %d steps of %d, seed %d,"
                         + " %.0f s; %d-d features%n", 100 * i.testAccuracy(), i.testImages(), i.steps(), i.batchSize(),

@@ -58,7 +58,8 @@ class EvalCommandTest {
         assertEquals(0, o.code(), o.err());
         assertTrue(o.out().contains(tmp.resolve("cache/classifiers/fashion-mnist-28px").toString()), o.out());
         assertTrue(o.out().contains("FD_fashion-mnist classifier"), o.out());
-        assertTrue(o.out().contains("1 channel(s), 10 classes"), o.out());
+        assertTrue(o.out().contains("10 classes: T-shirt/top, Trouser"), o.out());
+        assertTrue(o.out().contains("at 28 px, 1 channel(s)"), o.out());
     }
 
     @Test
