@@ -228,6 +228,44 @@ class FeatureClassifierTest {
         assertTrue(e.getMessage().contains("labelled"), e.getMessage());
     }
 
+    @Test
+    void datasetKeysComeFromTheSourceAndItsPath() {
+        assertEquals("procedural", FeatureClassifier.datasetKey(SHAPES_16));
+        assertEquals("fashion-mnist", FeatureClassifier.datasetKey(new RunConfig.Data("idx", null, 28, 1, false, false,
+                0, 0)));
+        assertEquals("t10k-images", FeatureClassifier.datasetKey(new RunConfig.Data("idx",
+                "/data/mnist/t10k-images-idx3-ubyte.gz", 28, 1, false, false, 0, 0)));
+        assertEquals("my_photos", FeatureClassifier.datasetKey(new RunConfig.Data("folder", "/x/My Photos", 64, 3,
+                true, false, 0, 0)));
+        assertEquals(Path.of("/w/cache/classifiers/cifar-10-batches-bin-32px"), FeatureClassifier.cacheDir(Path.of("/w"),
+                new RunConfig.Data("cifar10", "/d/cifar-10-batches-bin", 32, 3, false, false, 0, 0)));
+    }
+
+    @Test
+    void aFolderHoldsOutEveryTenthImage(@TempDir Path images, @TempDir Path ws) throws IOException {
+        for (String cls : new String[] {"dark", "light"}) {
+            Path d = Files.createDirectories(images.resolve(cls));
+            for (int i = 0; i < 10; i++) {
+                java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(8, 8,
+                        java.awt.image.BufferedImage.TYPE_INT_RGB);
+                int v = cls.equals("dark") ? 20 + i : 230 - i;
+                for (int y = 0; y < 8; y++) {
+                    for (int x = 0; x < 8; x++) {
+                        img.setRGB(x, y, (v << 16) | (v << 8) | v);
+                    }
+                }
+                javax.imageio.ImageIO.write(img, "png", d.resolve(i + ".png").toFile());
+            }
+        }
+        RunConfig.Data folder = new RunConfig.Data("folder", images.toString(), 8, 1, false, false, 0, 0);
+        FeatureClassifier.Settings quick = new FeatureClassifier.Settings(30, 8, 5e-3, 1e-4, 0, 0);
+        try (FeatureClassifier c = FeatureClassifier.obtain(ws, folder, quick, false, null)) {
+            assertEquals(2, c.info().testImages()); // images 0 and 10 of 20
+            assertEquals(java.util.List.of("dark", "light"), c.info().classNames());
+            assertEquals(1.0, c.info().testAccuracy(), "dark against light");
+        }
+    }
+
     static void copy(Path from, Path to) throws IOException {
         Files.createDirectories(to);
         for (String f : new String[] {FeatureClassifier.WEIGHTS_FILE, FeatureClassifier.INFO_FILE}) {
