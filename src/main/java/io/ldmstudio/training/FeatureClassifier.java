@@ -267,8 +267,9 @@ public final class FeatureClassifier implements AutoCloseable {
         try {
             contents = SafeTensors.read(file);
         } catch (WeightFileException e) {
-            throw new WeightFileException(file, e.getMessage().substring(Math.min(e.getMessage().length(),
-                    file.toString().length() + 2)) + retrain, e);
+            String m = String.valueOf(e.getMessage());
+            String prefix = file + ": ";
+            throw new WeightFileException(file, (m.startsWith(prefix) ? m.substring(prefix.length()) : m) + retrain, e);
         }
         Map<String, float[]> values = new LinkedHashMap<>();
         List<String> problems = new ArrayList<>();
