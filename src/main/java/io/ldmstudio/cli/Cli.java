@@ -16,7 +16,7 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "ldm-studio", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT, version = "LDM Studio 0.1",
         description = "Latent Diffusion Model studio — train, sample and inspect diffusion models.",
         subcommands = {TrainCommand.class, ResumeCommand.class, SampleCommand.class, BenchCommand.class,
-            VaeCommand.class, PresetsCommand.class, RunsCommand.class, StudioCommand.class, HelpCommand.class})
+            VaeCommand.class, EvalCommand.class, PresetsCommand.class, RunsCommand.class, StudioCommand.class, HelpCommand.class})
 public final class Cli implements Runnable {
     /** Exit status for a bad value on the command line or in a preset. */
     public static final int BAD_VALUE = 2;

@@ -103,7 +103,8 @@ class CliTest {
     @Test
     void everyCommandAndSubcommandAnswersHelpWithItsUsage() {
         String[][] commands = {{"train"}, {"resume"}, {"sample"}, {"bench"}, {"presets"}, {"runs"}, {"studio"}, {"vae"},
-            {"vae", "train"}, {"vae", "info"}, {"vae", "recon"}, {"vae", "eval"}, {"vae", "bench"}};
+            {"vae", "train"}, {"vae", "info"}, {"vae", "recon"}, {"vae", "eval"}, {"vae", "bench"}, {"eval"},
+            {"eval", "classifier"}};
         for (String[] c : commands) {
             String path = "ldm-studio " + String.join(" ", c);
             List<String> args = new ArrayList<>(List.of(c));
