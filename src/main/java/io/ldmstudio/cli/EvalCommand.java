@@ -4,6 +4,7 @@ import io.ldmstudio.config.ConfigResolver;
 import io.ldmstudio.config.Presets;
 import io.ldmstudio.config.RunConfig;
 import io.ldmstudio.data.Sources;
+import io.ldmstudio.service.DatasetFd;
 import io.ldmstudio.training.FeatureClassifier;
 import java.util.List;
 import java.util.Locale;
@@ -15,9 +16,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code eval}: measuring generated images. One subcommand per metric or tool; add new ones to {@code subcommands}. */
-@Command(name = "eval", description = "Measure generated images: the dataset classifier behind FD_<dataset> and the"
-        + " class share (no download needed).",
-        subcommands = {EvalCommand.Classifier.class, HelpCommand.class})
+@Command(name = "eval", description = "Measure generated images: FD_<dataset> and the class share, from the dataset's"
+        + " own classifier (no download needed).",
+        subcommands = {EvalCommand.Classifier.class, EvalCommand.Fd.class, HelpCommand.class})
 final class EvalCommand implements Runnable {
     @Override
     public void run() {
@@ -108,6 +109,103 @@ final class EvalCommand implements Runnable {
                         i.seed(), i.trainSeconds(), i.featureDim());
                 System.out.println(i.metricName() + " is comparable between runs scored by this classifier, not with"
                         + " published FID");
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "fd", description = "FD_<dataset> of a run: sample --n images (EMA weights of its newest checkpoint)"
+            + " and give the Fréchet distance to the dataset's held-out images in the features of the dataset's"
+            + " classifier (trained and cached first if there is none, as eval classifier does); for a class-conditional"
+            + " run also the share of samples classified as the class asked for (classes cycled over the samples)."
+            + " Comparable between runs scored by the same classifier, never with published FID.")
+    static final class Fd implements Callable<Integer> {
+        @Mixin
+        DatasetOptions dataset;
+
+        @Option(names = "--fake", required = true, paramLabel = "RUN", description = "the run to score (name or folder)")
+        String fake;
+
+        @Option(names = "--n", defaultValue = "1000", description = "samples, and held-out images at most (default:"
+                + " ${DEFAULT-VALUE})")
+        int n;
+
+        @Option(names = "--sampler", defaultValue = "ddim", description = "ddpm, ddim or dpmpp (default: ${DEFAULT-VALUE})")
+        String sampler;
+
+        @Option(names = "--steps", defaultValue = "50", description = "sampling steps (default: ${DEFAULT-VALUE})")
+        int steps;
+
+        @Option(names = "--guidance", paramLabel = "W", description = "guidance scale for a class-conditional run"
+                + " (default: its conditioning.guidance)")
+        Double guidance;
+
+        @Option(names = "--seed", defaultValue = "0", description = "seed of the first " + DatasetFd.CHUNK_TEXT
+                + " samples; the next chunks take the next seeds (default: ${DEFAULT-VALUE})")
+        long seed;
+
+        @Option(names = "--device", description = "auto|cpu|cuda[:N]|mps for sampling (default: the run's)")
+        String device;
+
+        @Option(names = "--json", description = "print the result as one JSON object")
+        boolean json;
+
+        @Mixin
+        Common common;
+
+        private io.ldmstudio.runs.Run run;
+
+        /** The device to sample on; said on stdout unless --json (whose stdout is the one JSON object). */
+        private io.ldmstudio.engine.Devices.DeviceInfo deviceInfo() throws java.io.IOException {
+            String spec = device != null ? device : run.config().device();
+            return json ? io.ldmstudio.engine.Devices.resolve(spec) : Common.device(spec);
+        }
+
+        @Override
+        public Integer call() throws Exception {
+            RunConfig.Data d = dataset.data();
+            run = common.openRun(fake);
+            try (FeatureClassifier c = FeatureClassifier.obtain(common.workspace().root(), d,
+                    FeatureClassifier.Settings.defaults(), false, line -> System.err.println("  " + line))) {
+                DatasetFd.Real real = DatasetFd.realStats(c, d, n);
+                DatasetFd.Result r = DatasetFd.ofRun(c, real, run, sampler, steps, guidance, seed, n,
+                        deviceInfo(),
+                        json ? null : line -> System.out.println("  " + line));
+                if (json) {
+                    com.fasterxml.jackson.databind.node.ObjectNode o = new com.fasterxml.jackson.databind.ObjectMapper()
+                            .createObjectNode();
+                    o.put("metric", r.metric());
+                    o.put("value", r.value());
+                    o.put("run", run.name());
+                    o.put("checkpoint_step", r.checkpointStep());
+                    o.put("sampler", r.sampler());
+                    o.put("steps", r.steps());
+                    if (!Double.isNaN(r.guidance())) {
+                        o.put("guidance", r.guidance());
+                    }
+                    o.put("real_images", r.realImages());
+                    o.put("fake_images", r.fakeImages());
+                    if (r.share() != null) {
+                        o.put("class_share", r.share().share());
+                    }
+                    o.put("sample_seconds", r.sampleSeconds());
+                    o.put("feature_seconds", r.featureSeconds());
+                    r.warning().ifPresent(w -> o.put("warning", w));
+                    System.out.println(o.toString());
+                } else {
+                    System.out.printf(Locale.ROOT, "%s = %.4f  (%s, step %d, %s-%d%s; %d samples against %d held-out"
+                            + " images)%n", r.metric(), r.value(), run.name(), r.checkpointStep(), r.sampler(),
+                            r.steps(), Double.isNaN(r.guidance()) ? "" : String.format(Locale.ROOT, ", w = %s",
+                                    r.guidance()), r.fakeImages(), r.realImages());
+                    if (r.share() != null) {
+                        System.out.printf(Locale.ROOT, "class share %.2f%% (%d of %d classified as the class asked"
+                                + " for)%n", 100 * r.share().share(), r.share().correct(), r.share().total());
+                    }
+                    r.warning().ifPresent(w -> System.out.println("warning: " + w));
+                    System.out.printf(Locale.ROOT, "sampling %.1f s, features and distance %.1f s; comparable between"
+                            + " runs scored by this classifier, not with published FID%n", r.sampleSeconds(),
+                            r.featureSeconds());
+                }
             }
             return 0;
         }

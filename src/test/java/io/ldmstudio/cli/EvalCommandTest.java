@@ -69,4 +69,29 @@ class EvalCommandTest {
         assertTrue(o.err().contains("neither a preset nor a source"), o.err());
         assertTrue(o.err().contains("procedural"), o.err());
     }
+
+    /** {@code eval fd}: a run scored against the held-out shapes, as JSON, with the classifier cached before. */
+    @Test
+    void fdScoresARunAsJson() throws Exception {
+        assertEquals(0, classifier("--dataset", "procedural", "--resolution", "16").code());
+        io.ldmstudio.runs.Run run = new io.ldmstudio.runs.Workspace(tmp).create("tiny",
+                io.ldmstudio.ui.StudioFixture.tinyConfig("optim.steps=2", "logging.sample_every=2",
+                        "logging.checkpoint_every=2"));
+        io.ldmstudio.training.Trainer t = new io.ldmstudio.training.Trainer(run, io.ldmstudio.engine.Devices.resolve("cpu"));
+        assertEquals(io.ldmstudio.training.Trainer.Outcome.FINISHED, t.run(new io.ldmstudio.training.TrainingControl()));
+        Outcome o = CliTest.run("eval", "fd", "--dataset", "procedural", "--resolution", "16", "--fake", "tiny", "--n",
+                "12", "--steps", "2", "--json", "--workspace", tmp.toString());
+        assertEquals(0, o.code(), o.err());
+        com.fasterxml.jackson.databind.JsonNode j = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(o.out().strip());
+        assertEquals("FD_procedural", j.get("metric").asText());
+        assertTrue(j.get("value").asDouble() > 0 && Double.isFinite(j.get("value").asDouble()), o.out());
+        assertEquals(12, j.get("fake_images").asInt());
+        assertEquals(12, j.get("real_images").asInt());
+        assertEquals(2, j.get("checkpoint_step").asInt());
+        Outcome bad = CliTest.run("eval", "fd", "--dataset", "procedural", "--resolution", "16", "--fake", "tiny", "--n",
+                "1", "--workspace", tmp.toString());
+        assertEquals(Cli.BAD_VALUE, bad.code(), bad.out());
+        assertTrue(bad.err().contains("at least 2"), bad.err());
+    }
 }
