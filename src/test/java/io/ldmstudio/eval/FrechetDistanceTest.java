@@ -103,6 +103,61 @@ class FrechetDistanceTest {
         assertTrue(FidGolden.relative(offset, expectedOffset) < 1e-12, offset + " vs scipy " + expectedOffset);
     }
 
+    /**
+     * The low-rank route (features of one side at hand, N &lt; D + 1) against scipy's sqrtm on the rank-deficient
+     * fixture (20 and 24 rows of 64 features), and against the general route on Gaussian samples of 30 rows of 200
+     * features, both ways round; a mean that is not the features' is refused.
+     */
+    @Test
+    void theLowRankRouteGivesTheSameDistance() throws Exception {
+        FeatureStats a = FidGolden.stats("lowrank-a");
+        double[][] actB = FidGolden.rows(FidGolden.arrays("lowrank-act2").get("act"));
+        FeatureStats b = FeatureStats.of(actB);
+        FrechetDistance.Result r = FrechetDistance.between(a, b, actB);
+        double expected = FidGolden.number("lowrank");
+        // scipy's sqrtm resolves the ~45 zero eigenvalues of Σ1Σ2 only to √(rounding) each and lands 2.4e-8 (relative)
+        // from the exact low-rank sum, which numpy's eigvalsh of the same N×N matrix reproduces to 1e-10
+        assertTrue(FidGolden.relative(r.value(), expected) < 1e-7, "lowrank: " + r.value() + " vs scipy " + expected);
+        assertFalse(r.offsetAdded());
+
+        Random random = new Random(11);
+        int d = 200;
+        double[] mu2 = new double[d];
+        for (int i = 0; i < d; i++) {
+            mu2[i] = 0.1 * i % 3;
+        }
+        double[][] x = gaussian(random, 30, new double[d], identity(d), 1.0);
+        double[][] y = gaussian(random, 45, mu2, identity(d), 2.0);
+        FeatureStats sx = FeatureStats.of(x);
+        FeatureStats sy = FeatureStats.of(y);
+        double general = FrechetDistance.between(sx, sy).value();
+        double fast = FrechetDistance.between(sx, sy, y).value();
+        double fastOther = FrechetDistance.between(sy, sx, x).value();
+        // exact: the non-zero eigenvalues of Σ1Σ2 are the squared singular values of X1X2ᵀ / √((N1 − 1)(N2 − 1))
+        double exact = 0;
+        for (int i = 0; i < d; i++) {
+            exact += Math.pow(sx.mu()[i] - sy.mu()[i], 2) + sx.sigma()[i][i] + sy.sigma()[i][i];
+        }
+        exact -= 2 * nuclearNorm(centred(x), centred(y)) / Math.sqrt((x.length - 1.0) * (y.length - 1.0));
+        // G = XΣ1Xᵀ is 45×45 of rank 29 here: its 16 zero eigenvalues come out at rounding level and add their roots
+        // (measured 5.5e-10 relative); the other way round G is 30×30 of rank 29 (one such root)
+        assertTrue(FidGolden.relative(fast, exact) < 5e-9, fast + " vs the singular values' " + exact);
+        assertTrue(FidGolden.relative(fastOther, exact) < 5e-9, fastOther + " vs the singular values' " + exact);
+        // the general route resolves the ~170 zero eigenvalues of the product only to √(rounding) each
+        assertTrue(FidGolden.relative(general, exact) < 1e-7, general + " vs the singular values' " + exact);
+        // a set against itself
+        assertTrue(Math.abs(FrechetDistance.between(sy, sy, y).value()) < 1e-9 * trace(sy.sigma()));
+
+        double[][] shifted = new double[y.length][];
+        for (int i = 0; i < y.length; i++) {
+            shifted[i] = y[i].clone();
+            shifted[i][3] += 1;
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> FrechetDistance.between(sx, sy, shifted));
+        assertTrue(e.getMessage().contains("do not have its statistics' mean (feature 3"), e.getMessage());
+    }
+
     @Test
     void notACovarianceIsRefusedLikePytorchFid() throws Exception {
         // diag(−1, 1)·I: the root has imaginary part 1 on its diagonal; pytorch-fid raises "Imaginary component 1.0"
@@ -230,6 +285,36 @@ class FrechetDistanceTest {
             m[i][i] = v[i];
         }
         return m;
+    }
+
+    static DMatrixRMaj centred(double[][] rows) {
+        int n = rows.length;
+        int d = rows[0].length;
+        DMatrixRMaj m = new DMatrixRMaj(n, d);
+        for (int j = 0; j < d; j++) {
+            double mean = 0;
+            for (double[] r : rows) {
+                mean += r[j];
+            }
+            mean /= n;
+            for (int i = 0; i < n; i++) {
+                m.set(i, j, rows[i][j] - mean);
+            }
+        }
+        return m;
+    }
+
+    /** The sum of the singular values of x yᵀ. */
+    static double nuclearNorm(DMatrixRMaj x, DMatrixRMaj y) {
+        DMatrixRMaj k = new DMatrixRMaj(x.numRows, y.numRows);
+        CommonOps_DDRM.multTransB(x, y, k);
+        var svd = DecompositionFactory_DDRM.svd(k.numRows, k.numCols, false, false, true);
+        assertTrue(svd.decompose(k));
+        double sum = 0;
+        for (double v : svd.getSingularValues()) {
+            sum += v;
+        }
+        return sum;
     }
 
     static double trace(double[][] m) {
