@@ -29,18 +29,7 @@ public final class Npy {
     /** A float32 array: its shape and its values in C order. */
     public record Array(long[] shape, float[] data) {
         public Array {
-            shape = shape.clone();
-            long n = 1;
-            for (long d : shape) {
-                if (d < 0) {
-                    throw new IllegalArgumentException("negative dimension in " + Arrays.toString(shape));
-                }
-                n = Math.multiplyExact(n, d);
-            }
-            if (n != data.length) {
-                throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " holds " + n + " values, not "
-                        + data.length);
-            }
+            shape = checkedShape(shape, data.length);
         }
 
         @Override
@@ -52,6 +41,22 @@ public final class Npy {
         public String shapeText() {
             return text(shape);
         }
+    }
+
+    /** A copy of {@code shape}, refused when a dimension is negative or the shape does not hold {@code values}. */
+    private static long[] checkedShape(long[] shape, int values) {
+        long[] copy = shape.clone();
+        long n = 1;
+        for (long d : copy) {
+            if (d < 0) {
+                throw new IllegalArgumentException("negative dimension in " + Arrays.toString(copy));
+            }
+            n = Math.multiplyExact(n, d);
+        }
+        if (n != values) {
+            throw new IllegalArgumentException("shape " + Arrays.toString(copy) + " holds " + n + " values, not " + values);
+        }
+        return copy;
     }
 
     /** Reads a float32 {@code .npy}; each problem names the file and what was expected. */
@@ -71,18 +76,7 @@ public final class Npy {
     /** A float64 array: its shape and its values in C order. */
     public record Float64Array(long[] shape, double[] data) {
         public Float64Array {
-            shape = shape.clone();
-            long n = 1;
-            for (long d : shape) {
-                if (d < 0) {
-                    throw new IllegalArgumentException("negative dimension in " + Arrays.toString(shape));
-                }
-                n = Math.multiplyExact(n, d);
-            }
-            if (n != data.length) {
-                throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " holds " + n + " values, not "
-                        + data.length);
-            }
+            shape = checkedShape(shape, data.length);
         }
 
         @Override
