@@ -255,14 +255,7 @@ final class DenoisingView {
         g.add(progress, 0, row++, 2, 1);
         g.add(progressText, 0, row++, 2, 1);
 
-        Label error = new Label();
-        error.setId("denoise-settings-error");
-        error.getStyleClass().add("field-error");
-        error.setWrapText(true);
-        error.textProperty().bind(vm.settingsErrorProperty());
-        error.managedProperty().bind(error.textProperty().isNotEmpty());
-        error.visibleProperty().bind(error.managedProperty());
-        g.add(error, 0, row++, 2, 1);
+        g.add(errorLabel("denoise-settings-error", vm.settingsErrorProperty()), 0, row++, 2, 1);
 
         g.add(new Separator(), 0, row++, 2, 1);
         row = exportForm(g, row);
@@ -514,14 +507,7 @@ final class DenoisingView {
         tip(stepsField, "Steps in the strip: \"every K\" (0, K, 2K, … and the last) or a list of step numbers "
                 + "counted from 0 as the scrubber shows them");
         row = field(g, row, "Strip steps", stepsField);
-        Label stepsError = new Label();
-        stepsError.setId("denoise-export-steps-error");
-        stepsError.getStyleClass().add("field-error");
-        stepsError.setWrapText(true);
-        stepsError.textProperty().bind(vm.exportStepsErrorProperty());
-        stepsError.managedProperty().bind(stepsError.textProperty().isNotEmpty());
-        stepsError.visibleProperty().bind(stepsError.managedProperty());
-        g.add(stepsError, 1, row++);
+        g.add(errorLabel("denoise-export-steps-error", vm.exportStepsErrorProperty()), 1, row++);
         stepsField.styleProperty().bind(Bindings.when(vm.exportStepsErrorProperty().isNotEmpty())
                 .then("-fx-border-color: #b3261e; -fx-border-radius: 2;").otherwise(""));
 
@@ -1018,6 +1004,18 @@ final class DenoisingView {
             r.setMaxWidth(Double.MAX_VALUE);
         }
         return row + 1;
+    }
+
+    /** A wrapping error label showing {@code message}, taking no room while it is empty. */
+    private static Label errorLabel(String id, javafx.beans.value.ObservableStringValue message) {
+        Label l = new Label();
+        l.setId(id);
+        l.getStyleClass().add("field-error");
+        l.setWrapText(true);
+        l.textProperty().bind(message);
+        l.managedProperty().bind(l.textProperty().isNotEmpty());
+        l.visibleProperty().bind(l.managedProperty());
+        return l;
     }
 
     private static void tip(javafx.scene.control.Control c, String text) {
