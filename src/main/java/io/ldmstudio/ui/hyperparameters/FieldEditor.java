@@ -85,6 +85,15 @@ final class FieldEditor implements PropertyEditor<Object> {
         was.managedProperty().bind(field.changedProperty());
         was.setMinWidth(Control.USE_PREF_SIZE);
 
+        Label unused = new Label();
+        unused.setId("unused-" + field.path().replace('.', '-'));
+        unused.getStyleClass().add("dim");
+        unused.setWrapText(true);
+        unused.textProperty().bind(field.unusedProperty());
+        unused.visibleProperty().bind(field.unusedProperty().isNotEmpty());
+        unused.managedProperty().bind(unused.visibleProperty());
+        input.disableProperty().bind(field.unusedProperty().isNotEmpty());
+
         Label error = new Label();
         error.setId("error-" + field.path().replace('.', '-'));
         error.getStyleClass().add("field-error");
@@ -119,7 +128,7 @@ final class FieldEditor implements PropertyEditor<Object> {
         }
         row.getChildren().add(was);
         row.setAlignment(Pos.CENTER_LEFT);
-        node = new VBox(2, row, error);
+        node = new VBox(2, row, unused, error);
     }
 
     private void mark(boolean changed) {

@@ -67,6 +67,7 @@ public final class HyperparametersViewModel {
         private final StringProperty text = new SimpleStringProperty();
         private final ReadOnlyStringWrapper error = new ReadOnlyStringWrapper("");
         private final ReadOnlyBooleanWrapper changed = new ReadOnlyBooleanWrapper();
+        private final ReadOnlyStringWrapper unused = new ReadOnlyStringWrapper("");
         private String presetText = "";
 
         Field(ConfigSchema.Key key, String group) {
@@ -100,6 +101,14 @@ public final class HyperparametersViewModel {
         /** Differs from the preset. */
         public ReadOnlyBooleanProperty changedProperty() {
             return changed.getReadOnlyProperty();
+        }
+
+        /**
+         * Why the value has no effect with the other values as they are ("used with conditioning.type cross_attention"),
+         * empty when it has.
+         */
+        public ReadOnlyStringProperty unusedProperty() {
+            return unused.getReadOnlyProperty();
         }
 
         /** The preset's value, as text. */
@@ -292,6 +301,7 @@ public final class HyperparametersViewModel {
                 errors++;
             }
         }
+        markUnused();
         RunConfig candidate = null;
         boolean validated = false;
         try {
@@ -330,6 +340,30 @@ public final class HyperparametersViewModel {
                 + (errors == 0 ? "" : " · " + errors + (errors == 1 ? " error" : " errors")));
         // the figures follow any config the validator takes, so a refused batch size still shows its estimate
         derive(validated ? candidate : null);
+    }
+
+    /** Conditioning keys that only one route reads: said at the field while another type is chosen. */
+    private void markUnused() {
+        Field type = byPath.get("conditioning.type");
+        String t = type == null || type.text.get() == null ? "" : type.text.get().trim();
+        for (Field f : fields) {
+            String why = "";
+            switch (f.path()) {
+                case "conditioning.cross_attention_dim", "conditioning.transformer_layers_per_block" -> {
+                    if (!t.equals(RunConfig.Conditioning.CROSS_ATTENTION)) {
+                        why = "used with conditioning.type " + RunConfig.Conditioning.CROSS_ATTENTION + " only";
+                    }
+                }
+                case "conditioning.drop_prob", "conditioning.guidance", "conditioning.classes" -> {
+                    if (t.equals(RunConfig.Conditioning.NONE)) {
+                        why = "used with conditioning.type " + RunConfig.Conditioning.CLASS + " or "
+                                + RunConfig.Conditioning.CROSS_ATTENTION + " only";
+                    }
+                }
+                default -> { }
+            }
+            f.unused.set(why);
+        }
     }
 
     /** Shows {@code problem} at field {@code path} unless it has a message already; 1 when it is shown. */

@@ -66,7 +66,17 @@ class HyperparametersViewModelTest {
         var type = vm.field("conditioning.type").orElseThrow();
         assertEquals("Conditioning", type.group());
         assertEquals(List.of("none", "class", "cross_attention"), type.choices().orElseThrow());
+        var dim = vm.field("conditioning.cross_attention_dim").orElseThrow();
+        var guidance = vm.field("conditioning.guidance").orElseThrow();
+        // quickstart is unconditional: every conditioning key but the type is said to be unused
+        assertEquals("used with conditioning.type class or cross_attention only", guidance.unusedProperty().get());
+        assertEquals("used with conditioning.type cross_attention only", dim.unusedProperty().get());
+        set(vm, "conditioning.type", "class");
+        assertEquals("", guidance.unusedProperty().get());
+        assertEquals("used with conditioning.type cross_attention only", dim.unusedProperty().get());
+        assertEquals("", type.unusedProperty().get());
         set(vm, "conditioning.type", "cross_attention");
+        assertEquals("", dim.unusedProperty().get());
         set(vm, "conditioning.cross_attention_dim", "64");
         set(vm, "conditioning.transformer_layers_per_block", "2");
         RunConfig c = vm.config().orElseThrow();
