@@ -6,7 +6,7 @@ import io.ldmstudio.engine.Devices;
 import io.ldmstudio.runs.Run;
 import io.ldmstudio.service.DatasetFd;
 import io.ldmstudio.service.FidEvaluation;
-import io.ldmstudio.weights.InceptionFeatures;
+import io.ldmstudio.service.InceptionFeatures;
 import io.ldmstudio.weights.InceptionWeights;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

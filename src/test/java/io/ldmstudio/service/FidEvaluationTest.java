@@ -15,7 +15,7 @@ import io.ldmstudio.eval.FeatureExtractor;
 import io.ldmstudio.eval.FeatureStats;
 import io.ldmstudio.eval.FrechetDistance;
 import io.ldmstudio.eval.KernelDistance;
-import io.ldmstudio.weights.InceptionFeatures;
+
 import io.ldmstudio.weights.InceptionWeights;
 import io.ldmstudio.weights.WeightFiles;
 import java.awt.image.BufferedImage;

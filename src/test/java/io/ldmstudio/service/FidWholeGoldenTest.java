@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ldmstudio.eval.FeatureStats;
 import io.ldmstudio.eval.KernelDistance;
 import io.ldmstudio.nn.SeededInception;
-import io.ldmstudio.weights.InceptionFeatures;
+
 import io.ldmstudio.weights.InceptionWeights;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package io.ldmstudio.weights;
+package io.ldmstudio.service;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -6,6 +6,8 @@ import ai.djl.ndarray.types.Shape;
 import io.ldmstudio.data.Pixels;
 import io.ldmstudio.eval.FeatureExtractor;
 import io.ldmstudio.nn.FidInceptionV3;
+import io.ldmstudio.weights.InceptionWeights;
+import io.ldmstudio.weights.WeightFiles;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,6 +20,9 @@ import java.util.function.IntFunction;
  * the 2048-d pool3 features of images in [0, 1] (1 or 3 channels, any size; resized to 299 by the network) as
  * double rows. Images go through in batches of at most {@value #BATCH} consecutive images of one shape, each batch
  * in a sub-manager of its own that is closed before the next. Not thread-safe; close it to free the weights.
+ *
+ * <p>It lives in {@code service} rather than {@code weights}: it takes {@code data.Pixels} through
+ * {@code eval.FeatureExtractor}, and {@code data} already uses {@code weights}.
  */
 public final class InceptionFeatures implements FeatureExtractor, AutoCloseable {
     /** Images per forward pass (a 299-px image takes ~0.3 s and ~50 MB of intermediates on the CPU). */
