@@ -182,6 +182,56 @@ public record FeatureStats(double[] mu, double[][] sigma) {
         Npz.write(file, arrays);
     }
 
+    /**
+     * {@link #writeNpz(Path)} with the feature rows these statistics came from beside them, as a third array
+     * {@code features} (N×D float64): pytorch-fid reads only {@code mu} and {@code sigma}; KID needs the rows.
+     */
+    public void writeNpz(Path file, double[][] features) throws IOException {
+        int d = mu.length;
+        int n = features.length;
+        double[] sflat = new double[d * d];
+        for (int i = 0; i < d; i++) {
+            System.arraycopy(sigma[i], 0, sflat, i * d, d);
+        }
+        double[] fflat = new double[n * d];
+        for (int r = 0; r < n; r++) {
+            if (features[r].length != d) {
+                throw new IllegalArgumentException("features row " + r + " has " + features[r].length
+                        + " values; the statistics have " + d);
+            }
+            System.arraycopy(features[r], 0, fflat, r * d, d);
+        }
+        Map<String, Npy.Float64Array> arrays = new LinkedHashMap<>();
+        arrays.put("mu", new Npy.Float64Array(new long[] {d}, mu));
+        arrays.put("sigma", new Npy.Float64Array(new long[] {d, d}, sflat));
+        arrays.put("features", new Npy.Float64Array(new long[] {n, d}, fflat));
+        Npz.write(file, arrays);
+    }
+
+    /**
+     * The {@code features} array (N×D) of a statistics file, when it holds one (as {@link #writeNpz(Path, double[][])}
+     * writes it); empty for pytorch-fid's files, which hold {@code mu} and {@code sigma} only.
+     *
+     * @throws IOException naming the file when {@code features} is there but is not a matrix of N ≥ 1 rows
+     */
+    public static java.util.Optional<double[][]> readFeatures(Path file) throws IOException {
+        Npy.Float64Array f = Npz.read(file).get("features");
+        if (f == null) {
+            return java.util.Optional.empty();
+        }
+        long[] s = f.shape();
+        if (s.length != 2 || s[0] < 1 || s[1] < 1) {
+            throw new IOException(file + ": 'features' has shape " + f.shapeText() + "; expected (N, D) feature rows");
+        }
+        int n = (int) s[0];
+        int d = (int) s[1];
+        double[][] rows = new double[n][];
+        for (int r = 0; r < n; r++) {
+            rows[r] = java.util.Arrays.copyOfRange(f.data(), r * d, (r + 1) * d);
+        }
+        return java.util.Optional.of(rows);
+    }
+
     private static Npy.Float64Array need(Map<String, Npy.Float64Array> arrays, String key, Path file)
             throws IOException {
         Npy.Float64Array a = arrays.get(key);

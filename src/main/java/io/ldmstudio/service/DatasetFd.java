@@ -66,6 +66,32 @@ public final class DatasetFd {
     }
 
     /**
+     * A run's samples: {@code n} images of {@code channels × height × width} values in [−1, 1], one after another.
+     *
+     * @param requested for a class-conditional run the class asked for each sample (cycled 0, 1, …); null otherwise
+     * @param guidance  the guidance scale (NaN for an unconditional run)
+     * @param seconds   the time spent sampling
+     */
+    public record Samples(float[] images, int n, int channels, int height, int width, int[] requested,
+            double guidance, long checkpointStep, double seconds) {}
+
+    /** Why {@code c} cannot score {@code run}'s samples (other size, channels or classes), or empty when it can. */
+    public static Optional<String> misfit(FeatureClassifier c, Run run) throws IOException {
+        RunConfig cfg = run.config();
+        FeatureClassifier.Info info = c.info();
+        if (cfg.data().resolution() != info.resolution() || cfg.data().channels() != info.channels()) {
+            return Optional.of("run " + run.name() + " makes " + cfg.data().channels() + " × "
+                    + cfg.data().resolution() + " px images, but the " + info.metricName() + " classifier takes "
+                    + info.channels() + " × " + info.resolution() + " px: score it with a classifier of its own dataset");
+        }
+        if (cfg.conditioning().conditional() && cfg.conditioning().classes() != info.classes()) {
+            return Optional.of("run " + run.name() + " has " + cfg.conditioning().classes() + " classes but the "
+                    + info.metricName() + " classifier knows " + info.classes());
+        }
+        return Optional.empty();
+    }
+
+    /**
      * Samples {@code n} images from {@code run} (EMA weights of its newest checkpoint; seeds {@code seed},
      * {@code seed + 1}, … per chunk of {@value #CHUNK}) and scores them against {@code real}.
      *
@@ -75,26 +101,39 @@ public final class DatasetFd {
     public static Result ofRun(FeatureClassifier c, Real real, Run run, String sampler,
             int steps, Double guidance, long seed, int n, Devices.DeviceInfo device, Consumer<String> progress)
             throws IOException {
-        RunConfig cfg = run.config();
-        FeatureClassifier.Info info = c.info();
-        if (cfg.data().resolution() != info.resolution() || cfg.data().channels() != info.channels()) {
-            throw new IllegalArgumentException("run " + run.name() + " makes " + cfg.data().channels() + " × "
-                    + cfg.data().resolution() + " px images, but the " + info.metricName() + " classifier takes "
-                    + info.channels() + " × " + info.resolution() + " px: score it with a classifier of its own dataset");
+        Optional<String> misfit = misfit(c, run);
+        if (misfit.isPresent()) {
+            throw new IllegalArgumentException(misfit.get());
         }
+        Samples s = sample(run, sampler, steps, guidance, seed, n, device, progress);
+        long featureStart = System.nanoTime();
+        Scored sc = score(c, real, s);
+        return new Result(c.info().metricName(), sc.value(), sc.warning(), real.images(), n, sc.share(), sampler,
+                steps, s.guidance(), s.checkpointStep(), s.seconds(), (System.nanoTime() - featureStart) / 1e9);
+    }
+
+    /**
+     * {@code n} samples of {@code run} (EMA weights of its newest checkpoint), in chunks of {@value #CHUNK} with seeds
+     * {@code seed}, {@code seed + 1}, …; for a class-conditional run the classes cycle 0, 1, … over the samples.
+     *
+     * @param guidance the guidance scale for a class-conditional run; null = the run's {@code conditioning.guidance}
+     * @param progress a line per chunk sampled (may be null)
+     */
+    public static Samples sample(Run run, String sampler, int steps, Double guidance, long seed, int n,
+            Devices.DeviceInfo device, Consumer<String> progress) throws IOException {
+        RunConfig cfg = run.config();
         if (n < 2) {
             throw new IllegalArgumentException("--n " + n + ": a covariance needs at least 2 samples");
         }
         boolean conditional = cfg.conditioning().conditional();
         int classes = conditional ? cfg.conditioning().classes() : 0;
-        if (conditional && classes != info.classes()) {
-            throw new IllegalArgumentException("run " + run.name() + " has " + classes + " classes but the "
-                    + info.metricName() + " classifier knows " + info.classes());
-        }
         double w = conditional ? (guidance != null ? guidance : cfg.conditioning().guidance()) : Double.NaN;
-        int len = info.channels() * info.resolution() * info.resolution();
-        float[] fake = new float[n * len];
-        int[] requested = new int[n];
+        float[] fake = null;
+        int[] requested = conditional ? new int[n] : null;
+        int len = 0;
+        int channels = 0;
+        int height = 0;
+        int width = 0;
         long sampleStart = System.nanoTime();
         long checkpoint = 0;
         for (int from = 0, chunk = 0; from < n; from += CHUNK, chunk++) {
@@ -111,6 +150,13 @@ public final class DatasetFd {
             SamplingService.Result r = SamplingService.sample(run, new SamplingService.Request(sampler, steps, 0,
                     seed + chunk, k, true, 0, condition), device, null, () -> false);
             checkpoint = r.checkpointStep();
+            if (fake == null) {
+                channels = r.channels();
+                height = r.height();
+                width = r.width();
+                len = channels * height * width;
+                fake = new float[n * len];
+            }
             for (int i = 0; i < k; i++) {
                 System.arraycopy(r.images().get(i), 0, fake, (from + i) * len, len);
             }
@@ -118,12 +164,18 @@ public final class DatasetFd {
                 progress.accept("sampled " + (from + k) + "/" + n);
             }
         }
-        double sampleSeconds = (System.nanoTime() - sampleStart) / 1e9;
-        long featureStart = System.nanoTime();
-        FeatureStats fakeStats = FeatureStats.of(c.features(fake, n));
+        return new Samples(fake, n, channels, height, width, requested, w, checkpoint,
+                (System.nanoTime() - sampleStart) / 1e9);
+    }
+
+    /** {@code FD_<dataset>} of samples against {@code real}, and the class share for a conditional run's samples. */
+    public record Scored(String metric, double value, Optional<String> warning, ClassShare share) {}
+
+    /** Scores samples the classifier fits (see {@link #misfit}) against {@code real}. */
+    public static Scored score(FeatureClassifier c, Real real, Samples s) {
+        FeatureStats fakeStats = FeatureStats.of(c.features(s.images(), s.n()));
         FrechetDistance.Result fd = FrechetDistance.between(real.stats(), fakeStats);
-        ClassShare share = conditional ? c.classShare(fake, n, requested) : null;
-        return new Result(info.metricName(), fd.value(), fd.warning(), real.images(), n, share, sampler, steps, w,
-                checkpoint, sampleSeconds, (System.nanoTime() - featureStart) / 1e9);
+        ClassShare share = s.requested() != null ? c.classShare(s.images(), s.n(), s.requested()) : null;
+        return new Scored(c.info().metricName(), fd.value(), fd.warning(), share);
     }
 }

@@ -14,8 +14,6 @@ import io.ldmstudio.weights.InceptionWeights;
 import io.ldmstudio.weights.SafeTensors;
 import io.ldmstudio.weights.TensorData;
 import io.ldmstudio.weights.WeightFiles;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,18 +68,7 @@ class FidInceptionGoldenTest {
     static void openTheSeededNetwork() throws Exception {
         GradMode.disable();
         torchKeys = torchKeys();
-        Path weights = shared.resolve("fid-inception-seeded.safetensors");
-        List<TensorData> tensors = new ArrayList<>();
-        for (Map.Entry<String, long[]> k : torchKeys) {
-            if (k.getKey().endsWith(BATCHES_TRACKED)) {
-                ByteBuffer one = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, 1000);
-                tensors.add(new TensorData(k.getKey(), "I64", k.getValue(), one));
-            } else {
-                tensors.add(TensorData.ofFloats(k.getKey(), k.getValue(), seeded(k.getKey(), k.getValue())));
-            }
-        }
-        SafeTensors.writeTensors(weights, tensors, Map.of("format", "pt"));
-        tensors.clear();
+        Path weights = SeededInception.write(shared.resolve("fid-inception-seeded.safetensors"));
         manager = NDManager.newBaseManager();
         net = InceptionWeights.open(weights, manager);
         io = SafeTensors.readNDArrays(manager, golden().resolve("io.safetensors"));
