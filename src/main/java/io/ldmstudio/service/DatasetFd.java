@@ -173,8 +173,8 @@ public final class DatasetFd {
 
     /** Scores samples the classifier fits (see {@link #misfit}) against {@code real}. */
     public static Scored score(FeatureClassifier c, Real real, Samples s) {
-        FeatureStats fakeStats = FeatureStats.of(c.features(s.images(), s.n()));
-        FrechetDistance.Result fd = FrechetDistance.between(real.stats(), fakeStats);
+        double[][] features = c.features(s.images(), s.n());
+        FrechetDistance.Result fd = FrechetDistance.between(real.stats(), FeatureStats.of(features), features);
         ClassShare share = s.requested() != null ? c.classShare(s.images(), s.n(), s.requested()) : null;
         return new Scored(c.info().metricName(), fd.value(), fd.warning(), share);
     }

@@ -195,7 +195,7 @@ public final class FidEvaluation {
      * one-line switch).
      */
     private static FrechetDistance.Result frechet(FeatureStats real, FeatureStats fake, double[][] fakeFeatures) {
-        return FrechetDistance.between(real, fake);
+        return FrechetDistance.between(real, fake, fakeFeatures);
     }
 
     /** The real side's statistics (and features where there are any), from a folder, a file or a dataset (cached). */

@@ -87,7 +87,8 @@ class DatasetFdTest {
             }
         }
         double want = FrechetDistance.between(real.stats(), FeatureStats.of(classifier.features(fake, 120))).value();
-        assertEquals(want, r.value(), 0.0);
+        // the service takes the low-rank route (120 samples of 128 features): the same distance to rounding
+        assertEquals(want, r.value(), 1e-9 * Math.abs(want));
 
         // two different sets of real shapes (training split vs held-out) are much closer than noise-like samples
         FeatureStats train = FeatureStats.of(classifier.features(images(Sources.open(SHAPES), 0, 150), 150));
