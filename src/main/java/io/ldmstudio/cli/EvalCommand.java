@@ -164,7 +164,7 @@ final class EvalCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             RunConfig.Data d = dataset.data();
-            run = common.openRun(fake);
+            run = common.runFolderOrName(fake);
             try (FeatureClassifier c = FeatureClassifier.obtain(common.workspace().root(), d,
                     FeatureClassifier.Settings.defaults(), false, line -> System.err.println("  " + line))) {
                 DatasetFd.Real real = DatasetFd.realStats(c, d, n);

@@ -75,6 +75,22 @@ public final class DatasetFd {
     public static Result ofRun(FeatureClassifier c, Real real, Run run, String sampler,
             int steps, Double guidance, long seed, int n, Devices.DeviceInfo device, Consumer<String> progress)
             throws IOException {
+        check(c, run, n);
+        try (RunGenerator g = RunGenerator.open(run, 0, true, device)) {
+            Samples s = sample(g, sampler, steps, guidance, seed, n, progress, () -> false);
+            long featureStart = System.nanoTime();
+            SampleScorer.Score score = scorer(c, real).score(s);
+            return new Result(c.info().metricName(), score.value(), score.warning(), real.images(), n, score.share(),
+                    sampler, steps, s.guidance(), s.checkpointStep(), s.seconds(),
+                    (System.nanoTime() - featureStart) / 1e9);
+        }
+    }
+
+    /**
+     * Refuses a run whose images the classifier cannot take (another size or channel count, or other classes), and
+     * an {@code n} below 2, saying why.
+     */
+    public static void check(FeatureClassifier c, Run run, int n) throws IOException {
         RunConfig cfg = run.config();
         FeatureClassifier.Info info = c.info();
         if (cfg.data().resolution() != info.resolution() || cfg.data().channels() != info.channels()) {
@@ -91,12 +107,35 @@ public final class DatasetFd {
             throw new IllegalArgumentException("run " + run.name() + " has " + classes + " classes but the "
                     + info.metricName() + " classifier knows " + info.classes());
         }
+    }
+
+    /**
+     * {@code n} samples of a run, as CHW floats in [-1, 1] one after the other, with the class each was asked for
+     * (null for an unconditional run), the guidance (NaN when unconditional), the checkpoint and the seconds spent.
+     */
+    public record Samples(float[] images, int n, int channels, int size, int[] requested, double guidance,
+            long checkpointStep, double seconds) {}
+
+    /**
+     * {@code n} samples from {@code g} as {@link #ofRun} draws them: seeds {@code seed}, {@code seed + 1}, … per chunk
+     * of {@value #CHUNK}; a class-conditional run's classes cycled 0, 1, … over the samples, with {@code guidance}
+     * (null = the run's {@code conditioning.guidance}).
+     *
+     * @param progress  a line per chunk sampled (may be null)
+     * @param cancelled polled between sampling steps; when it turns true the sampler stops with its exception
+     */
+    public static Samples sample(RunGenerator g, String sampler, int steps, Double guidance, long seed, int n,
+            Consumer<String> progress, java.util.function.BooleanSupplier cancelled) throws IOException {
+        RunConfig cfg = g.run().config();
+        boolean conditional = cfg.conditioning().conditional();
+        int classes = conditional ? cfg.conditioning().classes() : 0;
         double w = conditional ? (guidance != null ? guidance : cfg.conditioning().guidance()) : Double.NaN;
-        int len = info.channels() * info.resolution() * info.resolution();
+        int size = cfg.data().resolution();
+        int channels = cfg.data().channels();
+        int len = channels * size * size;
         float[] fake = new float[n * len];
-        int[] requested = new int[n];
+        int[] requested = conditional ? new int[n] : null;
         long sampleStart = System.nanoTime();
-        long checkpoint = 0;
         for (int from = 0, chunk = 0; from < n; from += CHUNK, chunk++) {
             int k = Math.min(CHUNK, n - from);
             Pipeline.Condition condition = null;
@@ -108,9 +147,7 @@ public final class DatasetFd {
                 }
                 condition = new Pipeline.Condition(labels, w, 0);
             }
-            SamplingService.Result r = SamplingService.sample(run, new SamplingService.Request(sampler, steps, 0,
-                    seed + chunk, k, true, 0, condition), device, null, () -> false);
-            checkpoint = r.checkpointStep();
+            SamplingService.Result r = g.generate(sampler, steps, 0, seed + chunk, k, condition, null, cancelled);
             for (int i = 0; i < k; i++) {
                 System.arraycopy(r.images().get(i), 0, fake, (from + i) * len, len);
             }
@@ -118,12 +155,33 @@ public final class DatasetFd {
                 progress.accept("sampled " + (from + k) + "/" + n);
             }
         }
-        double sampleSeconds = (System.nanoTime() - sampleStart) / 1e9;
-        long featureStart = System.nanoTime();
-        FeatureStats fakeStats = FeatureStats.of(c.features(fake, n));
-        FrechetDistance.Result fd = FrechetDistance.between(real.stats(), fakeStats);
-        ClassShare share = conditional ? c.classShare(fake, n, requested) : null;
-        return new Result(info.metricName(), fd.value(), fd.warning(), real.images(), n, share, sampler, steps, w,
-                checkpoint, sampleSeconds, (System.nanoTime() - featureStart) / 1e9);
+        return new Samples(fake, n, channels, size, requested, w, g.checkpointStep(),
+                (System.nanoTime() - sampleStart) / 1e9);
+    }
+
+    /**
+     * The {@code FD_<dataset>} of samples against {@code real} in {@code c}'s features, with the class share when the
+     * samples were asked for classes.
+     */
+    public static SampleScorer scorer(FeatureClassifier c, Real real) {
+        return new SampleScorer() {
+            @Override
+            public String metric() {
+                return c.info().metricName();
+            }
+
+            @Override
+            public int referenceImages() {
+                return real.images();
+            }
+
+            @Override
+            public Score score(Samples s) {
+                FeatureStats fakeStats = FeatureStats.of(c.features(s.images(), s.n()));
+                FrechetDistance.Result fd = FrechetDistance.between(real.stats(), fakeStats);
+                ClassShare share = s.requested() != null ? c.classShare(s.images(), s.n(), s.requested()) : null;
+                return new Score(fd.value(), fd.warning(), share);
+            }
+        };
     }
 }
