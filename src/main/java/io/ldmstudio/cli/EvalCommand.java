@@ -18,7 +18,9 @@ import picocli.CommandLine.Option;
 /** {@code eval}: measuring generated images. One subcommand per metric or tool; add new ones to {@code subcommands}. */
 @Command(name = "eval", description = "Measure generated images: FD_<dataset> and the class share, from the dataset's"
         + " own classifier (no download needed).",
-        subcommands = {EvalCommand.Classifier.class, EvalCommand.Fd.class, HelpCommand.class})
+        subcommands = {EvalCommand.Classifier.class, EvalCommand.Fd.class,
+                EvalSweepCommand.class,
+                HelpCommand.class})
 final class EvalCommand implements Runnable {
     @Override
     public void run() {
