@@ -190,6 +190,27 @@ class SamplerSweepTest {
     }
 
     @Test
+    void aConditionalRunGetsTheClassShareOfEachCellAsEvalFdGivesIt() throws Exception {
+        Run cond = new Workspace(tmp.resolve("ws")).create("cond", StudioFixture.tinyConfig("conditioning.type=class",
+                "optim.steps=2", "logging.sample_every=2", "logging.checkpoint_every=2"));
+        Trainer t = new Trainer(cond, CPU);
+        assertEquals(Trainer.Outcome.FINISHED, t.run(new TrainingControl()), t.failure());
+        SamplerSweep.Result r = SamplerSweep.run(cond, DatasetFd.scorer(classifier, real), List.of("ddim", "ddpm"),
+                List.of(3), 25, 2.0, 1, CPU, null, null);
+        assertEquals(2.0, r.guidance());
+        for (SamplerSweep.Cell c : r.cells()) {
+            DatasetFd.Result fd = DatasetFd.ofRun(classifier, real, cond, c.sampler(), 3, 2.0, 1, 25, CPU, null);
+            assertEquals(25, c.share().total());
+            assertEquals(fd.share().share(), c.share().share(), 0.0, c.sampler());
+            assertEquals(fd.value(), c.value(), 0.0, c.sampler());
+        }
+        String md = SamplerSweep.markdown(r);
+        assertTrue(md.contains("| class share |") && md.contains("guidance 2.0"), md);
+        String csvRow = SamplerSweep.csv(r).lines().skip(1).findFirst().orElseThrow();
+        assertEquals(r.cells().get(0).share().share(), Double.parseDouble(csvRow.split(",", -1)[4]), 0.0);
+    }
+
+    @Test
     void aCancelledSweepStopsAndBadListsAreRefusedNamingTheOption() {
         assertThrows(CancellationException.class, () -> SamplerSweep.run(plain, DatasetFd.scorer(classifier, real),
                 List.of("ddim"), List.of(2, 3), 4, null, 0, CPU, null, () -> true));
