@@ -45,6 +45,15 @@ final class Common {
         }
     }
 
+    /** A run given by its folder (a path that is a run folder) or by its name in the workspace. */
+    Run runFolderOrName(String nameOrPath) throws IOException {
+        Path asPath = Path.of(nameOrPath);
+        if (Files.isDirectory(asPath) && Run.isRunFolder(asPath)) {
+            return Run.at(asPath);
+        }
+        return openRun(nameOrPath);
+    }
+
     /**
      * An autoencoder the user named with {@code what}: a pickle file is refused with the conversion
      * hint first, then a path with nothing there is a bad value (exit 2).

@@ -18,7 +18,8 @@ import picocli.CommandLine.Option;
 /** {@code eval}: measuring generated images. One subcommand per metric or tool; add new ones to {@code subcommands}. */
 @Command(name = "eval", description = "Measure generated images: FD_<dataset> and the class share, from the dataset's"
         + " own classifier (no download needed).",
-        subcommands = {EvalCommand.Classifier.class, EvalCommand.Fd.class, EvalFidCommand.class, HelpCommand.class})
+        subcommands = {EvalCommand.Classifier.class, EvalCommand.Fd.class, EvalFidCommand.class,
+                EvalSweepCommand.class, HelpCommand.class})
 final class EvalCommand implements Runnable {
     @Override
     public void run() {
@@ -164,7 +165,7 @@ final class EvalCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             RunConfig.Data d = dataset.data();
-            run = common.openRun(fake);
+            run = common.runFolderOrName(fake);
             try (FeatureClassifier c = FeatureClassifier.obtain(common.workspace().root(), d,
                     FeatureClassifier.Settings.defaults(), false, line -> System.err.println("  " + line))) {
                 DatasetFd.Real real = DatasetFd.realStats(c, d, n);

@@ -265,6 +265,71 @@ public final class Pipeline {
     }
 
     /**
+     * The same pipeline sampled with the scheduler config {@code s} instead of its own (a run's timestep spacing
+     * differs by sampler: {@code RunPipelines.scheduler}); loaded components stay shared.
+     */
+    public Pipeline withScheduler(SchedulerConfig s) {
+        Pipeline p = new Pipeline(pipelineClass, origin, folder, network, unetLoader, sharedUnet,
+                java.util.Objects.requireNonNull(s, "scheduler"), autoencoder, sharedAutoencoder, latentScale);
+        p.classNames = classNames;
+        return p;
+    }
+
+    /**
+     * The pipeline with its network (and autoencoder) loaded onto {@code manager} once, for many
+     * {@link #generate} calls on that manager's device; closing it frees what it loaded (not what was borrowed).
+     */
+    public Loaded load(NDManager manager) throws IOException {
+        DiffusionNetwork unet = sharedUnet != null ? sharedUnet : unetLoader.load(manager);
+        LatentAutoencoder ae = null;
+        try {
+            if (autoencoder != null) {
+                ae = sharedAutoencoder != null ? sharedAutoencoder : autoencoder.loader().load(manager);
+            }
+        } catch (IOException | RuntimeException e) {
+            if (unet != sharedUnet) {
+                unet.close();
+            }
+            throw e;
+        }
+        Pipeline p = new Pipeline(pipelineClass, origin, folder, network, unetLoader, unet, scheduler, autoencoder, ae,
+                latentScale);
+        p.classNames = classNames;
+        return new Loaded(p, unet != sharedUnet ? unet : null, ae != sharedAutoencoder ? ae : null);
+    }
+
+    /** A pipeline whose components {@link #load} loaded; {@link #close} frees them. */
+    public static final class Loaded implements AutoCloseable {
+        private final Pipeline pipeline;
+        private final DiffusionNetwork ownUnet;
+        private final LatentAutoencoder ownAutoencoder;
+
+        private Loaded(Pipeline pipeline, DiffusionNetwork ownUnet, LatentAutoencoder ownAutoencoder) {
+            this.pipeline = pipeline;
+            this.ownUnet = ownUnet;
+            this.ownAutoencoder = ownAutoencoder;
+        }
+
+        /** The pipeline, its components borrowed from this holder (valid until {@link #close}). */
+        public Pipeline pipeline() {
+            return pipeline;
+        }
+
+        @Override
+        public void close() {
+            try {
+                if (ownAutoencoder != null) {
+                    ownAutoencoder.close();
+                }
+            } finally {
+                if (ownUnet != null) {
+                    ownUnet.close();
+                }
+            }
+        }
+    }
+
+    /**
      * The same pipeline with names for its classes, by label ({@link #classes()} of them), written into the
      * U-Net's config as {@code id2label} when saved (as DiT's pipeline names ImageNet's classes).
      */

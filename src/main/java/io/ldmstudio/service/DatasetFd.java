@@ -66,14 +66,39 @@ public final class DatasetFd {
     }
 
     /**
-     * A run's samples: {@code n} images of {@code channels × height × width} values in [−1, 1], one after another.
+     * Samples {@code n} images from {@code run} (EMA weights of its newest checkpoint; seeds {@code seed},
+     * {@code seed + 1}, … per chunk of {@value #CHUNK}) and scores them against {@code real}.
      *
-     * @param requested for a class-conditional run the class asked for each sample (cycled 0, 1, …); null otherwise
-     * @param guidance  the guidance scale (NaN for an unconditional run)
-     * @param seconds   the time spent sampling
+     * @param guidance the guidance scale for a class-conditional run; null = the run's {@code conditioning.guidance}
+     * @param progress a line per chunk sampled (may be null)
      */
-    public record Samples(float[] images, int n, int channels, int height, int width, int[] requested,
-            double guidance, long checkpointStep, double seconds) {}
+    public static Result ofRun(FeatureClassifier c, Real real, Run run, String sampler,
+            int steps, Double guidance, long seed, int n, Devices.DeviceInfo device, Consumer<String> progress)
+            throws IOException {
+        check(c, run, n);
+        try (RunGenerator g = RunGenerator.open(run, 0, true, device)) {
+            Samples s = sample(g, sampler, steps, guidance, seed, n, progress, () -> false);
+            long featureStart = System.nanoTime();
+            SampleScorer.Score score = scorer(c, real).score(s);
+            return new Result(c.info().metricName(), score.value(), score.warning(), real.images(), n, score.share(),
+                    sampler, steps, s.guidance(), s.checkpointStep(), s.seconds(),
+                    (System.nanoTime() - featureStart) / 1e9);
+        }
+    }
+
+    /**
+     * Refuses a run whose images the classifier cannot take (another size or channel count, or other classes), and
+     * an {@code n} below 2, saying why.
+     */
+    public static void check(FeatureClassifier c, Run run, int n) throws IOException {
+        Optional<String> misfit = misfit(c, run);
+        if (misfit.isPresent()) {
+            throw new IllegalArgumentException(misfit.get());
+        }
+        if (n < 2) {
+            throw new IllegalArgumentException("--n " + n + ": a covariance needs at least 2 samples");
+        }
+    }
 
     /** Why {@code c} cannot score {@code run}'s samples (other size, channels or classes), or empty when it can. */
     public static Optional<String> misfit(FeatureClassifier c, Run run) throws IOException {
@@ -92,50 +117,32 @@ public final class DatasetFd {
     }
 
     /**
-     * Samples {@code n} images from {@code run} (EMA weights of its newest checkpoint; seeds {@code seed},
-     * {@code seed + 1}, … per chunk of {@value #CHUNK}) and scores them against {@code real}.
-     *
-     * @param guidance the guidance scale for a class-conditional run; null = the run's {@code conditioning.guidance}
-     * @param progress a line per chunk sampled (may be null)
+     * {@code n} samples of a run, as CHW floats in [-1, 1] one after the other, with the class each was asked for
+     * (null for an unconditional run), the guidance (NaN when unconditional), the checkpoint and the seconds spent.
      */
-    public static Result ofRun(FeatureClassifier c, Real real, Run run, String sampler,
-            int steps, Double guidance, long seed, int n, Devices.DeviceInfo device, Consumer<String> progress)
-            throws IOException {
-        Optional<String> misfit = misfit(c, run);
-        if (misfit.isPresent()) {
-            throw new IllegalArgumentException(misfit.get());
-        }
-        Samples s = sample(run, sampler, steps, guidance, seed, n, device, progress);
-        long featureStart = System.nanoTime();
-        Scored sc = score(c, real, s);
-        return new Result(c.info().metricName(), sc.value(), sc.warning(), real.images(), n, sc.share(), sampler,
-                steps, s.guidance(), s.checkpointStep(), s.seconds(), (System.nanoTime() - featureStart) / 1e9);
-    }
+    public record Samples(float[] images, int n, int channels, int size, int[] requested, double guidance,
+            long checkpointStep, double seconds) {}
 
     /**
-     * {@code n} samples of {@code run} (EMA weights of its newest checkpoint), in chunks of {@value #CHUNK} with seeds
-     * {@code seed}, {@code seed + 1}, …; for a class-conditional run the classes cycle 0, 1, … over the samples.
+     * {@code n} samples from {@code g} as {@link #ofRun} draws them: seeds {@code seed}, {@code seed + 1}, … per chunk
+     * of {@value #CHUNK}; a class-conditional run's classes cycled 0, 1, … over the samples, with {@code guidance}
+     * (null = the run's {@code conditioning.guidance}).
      *
-     * @param guidance the guidance scale for a class-conditional run; null = the run's {@code conditioning.guidance}
-     * @param progress a line per chunk sampled (may be null)
+     * @param progress  a line per chunk sampled (may be null)
+     * @param cancelled polled between sampling steps; when it turns true the sampler stops with its exception
      */
-    public static Samples sample(Run run, String sampler, int steps, Double guidance, long seed, int n,
-            Devices.DeviceInfo device, Consumer<String> progress) throws IOException {
-        RunConfig cfg = run.config();
-        if (n < 2) {
-            throw new IllegalArgumentException("--n " + n + ": a covariance needs at least 2 samples");
-        }
+    public static Samples sample(RunGenerator g, String sampler, int steps, Double guidance, long seed, int n,
+            Consumer<String> progress, java.util.function.BooleanSupplier cancelled) throws IOException {
+        RunConfig cfg = g.run().config();
         boolean conditional = cfg.conditioning().conditional();
         int classes = conditional ? cfg.conditioning().classes() : 0;
         double w = conditional ? (guidance != null ? guidance : cfg.conditioning().guidance()) : Double.NaN;
-        float[] fake = null;
+        int size = cfg.data().resolution();
+        int channels = cfg.data().channels();
+        int len = channels * size * size;
+        float[] fake = new float[n * len];
         int[] requested = conditional ? new int[n] : null;
-        int len = 0;
-        int channels = 0;
-        int height = 0;
-        int width = 0;
         long sampleStart = System.nanoTime();
-        long checkpoint = 0;
         for (int from = 0, chunk = 0; from < n; from += CHUNK, chunk++) {
             int k = Math.min(CHUNK, n - from);
             Pipeline.Condition condition = null;
@@ -147,16 +154,7 @@ public final class DatasetFd {
                 }
                 condition = new Pipeline.Condition(labels, w, 0);
             }
-            SamplingService.Result r = SamplingService.sample(run, new SamplingService.Request(sampler, steps, 0,
-                    seed + chunk, k, true, 0, condition), device, null, () -> false);
-            checkpoint = r.checkpointStep();
-            if (fake == null) {
-                channels = r.channels();
-                height = r.height();
-                width = r.width();
-                len = channels * height * width;
-                fake = new float[n * len];
-            }
+            SamplingService.Result r = g.generate(sampler, steps, 0, seed + chunk, k, condition, null, cancelled);
             for (int i = 0; i < k; i++) {
                 System.arraycopy(r.images().get(i), 0, fake, (from + i) * len, len);
             }
@@ -164,18 +162,45 @@ public final class DatasetFd {
                 progress.accept("sampled " + (from + k) + "/" + n);
             }
         }
-        return new Samples(fake, n, channels, height, width, requested, w, checkpoint,
+        return new Samples(fake, n, channels, size, requested, w, g.checkpointStep(),
                 (System.nanoTime() - sampleStart) / 1e9);
     }
 
-    /** {@code FD_<dataset>} of samples against {@code real}, and the class share for a conditional run's samples. */
-    public record Scored(String metric, double value, Optional<String> warning, ClassShare share) {}
+    /** {@link #sample(RunGenerator, String, int, Double, long, int, Consumer, java.util.function.BooleanSupplier)} from
+     * the newest checkpoint of {@code run} (EMA weights), opened for this call only. */
+    public static Samples sample(Run run, String sampler, int steps, Double guidance, long seed, int n,
+            Devices.DeviceInfo device, Consumer<String> progress) throws IOException {
+        if (n < 2) {
+            throw new IllegalArgumentException("--n " + n + ": a covariance needs at least 2 samples");
+        }
+        try (RunGenerator g = RunGenerator.open(run, 0, true, device)) {
+            return sample(g, sampler, steps, guidance, seed, n, progress, () -> false);
+        }
+    }
 
-    /** Scores samples the classifier fits (see {@link #misfit}) against {@code real}. */
-    public static Scored score(FeatureClassifier c, Real real, Samples s) {
-        double[][] features = c.features(s.images(), s.n());
-        FrechetDistance.Result fd = FrechetDistance.between(real.stats(), FeatureStats.of(features), features);
-        ClassShare share = s.requested() != null ? c.classShare(s.images(), s.n(), s.requested()) : null;
-        return new Scored(c.info().metricName(), fd.value(), fd.warning(), share);
+    /**
+     * The {@code FD_<dataset>} of samples against {@code real} in {@code c}'s features, with the class share when the
+     * samples were asked for classes.
+     */
+    public static SampleScorer scorer(FeatureClassifier c, Real real) {
+        return new SampleScorer() {
+            @Override
+            public String metric() {
+                return c.info().metricName();
+            }
+
+            @Override
+            public int referenceImages() {
+                return real.images();
+            }
+
+            @Override
+            public Score score(Samples s) {
+                double[][] features = c.features(s.images(), s.n());
+                FrechetDistance.Result fd = FrechetDistance.between(real.stats(), FeatureStats.of(features), features);
+                ClassShare share = s.requested() != null ? c.classShare(s.images(), s.n(), s.requested()) : null;
+                return new Score(fd.value(), fd.warning(), share);
+            }
+        };
     }
 }

@@ -175,8 +175,8 @@ public final class FidEvaluation {
                         fdNote = "no " + c.info().metricName() + ": " + misfit.get();
                     } else {
                         DatasetFd.Real cr = DatasetFd.realStats(c, rd.data(), r.images());
-                        DatasetFd.Scored sc = DatasetFd.score(c, cr, samples);
-                        fdMetric = sc.metric();
+                        SampleScorer.Score sc = DatasetFd.scorer(c, cr).score(samples);
+                        fdMetric = c.info().metricName();
                         fd = sc.value();
                         share = sc.share();
                     }
@@ -306,13 +306,13 @@ public final class FidEvaluation {
     }
 
     private static java.util.function.IntFunction<Pixels> samples(DatasetFd.Samples s) {
-        int len = s.channels() * s.height() * s.width();
+        int len = s.channels() * s.size() * s.size();
         return i -> {
             float[] y = new float[len];
             for (int j = 0; j < len; j++) {
                 y[j] = (s.images()[i * len + j] + 1f) / 2f;
             }
-            return new Pixels(s.width(), s.height(), s.channels(), y);
+            return new Pixels(s.size(), s.size(), s.channels(), y);
         };
     }
 

@@ -189,6 +189,9 @@ public final class RunsSidebar {
         note.setOnAction(e -> withSelected(info -> ask("Note on run '" + info.name() + "'",
                 "A note shown in the run's tooltip (empty removes it):", info.note())
                 .ifPresent(text -> setNote(info.name(), text))));
+        MenuItem evaluate = new MenuItem("Evaluate…");
+        evaluate.setId("run-evaluate");
+        evaluate.setOnAction(e -> withSelected(this::evaluate));
         MenuItem startNow = new MenuItem("Start now, beside the running ones");
         startNow.setId("run-start-now");
         startNow.setOnAction(e -> withSelected(info -> studio.training().startNow(info.name())));
@@ -196,7 +199,7 @@ public final class RunsSidebar {
         delete.setId("run-delete");
         delete.setOnAction(e -> withSelected(this::confirmDelete));
         javafx.scene.control.ContextMenu menu = new javafx.scene.control.ContextMenu(rename, duplicate, note,
-                new javafx.scene.control.SeparatorMenuItem(), startNow, new javafx.scene.control.SeparatorMenuItem(),
+                new javafx.scene.control.SeparatorMenuItem(), evaluate, startNow, new javafx.scene.control.SeparatorMenuItem(),
                 delete);
         menu.setOnShowing(e -> {
             RunInfo info = studio.selectedRunProperty().get();
@@ -206,9 +209,20 @@ public final class RunsSidebar {
             delete.setDisable(none || busy);
             duplicate.setDisable(none || info.broken());
             note.setDisable(none || info.broken());
+            evaluate.setDisable(none || info.broken());
             startNow.setVisible(!none && studio.training().isQueued(info.name()));
         });
         return menu;
+    }
+
+    /** Opens the Evaluate window of run {@code info} (its metric, the sampler sweep and the samples scored). */
+    private void evaluate(RunInfo info) {
+        try {
+            EvaluateWindow.open(studio, studio.workspace().open(info.name()),
+                    root.getScene() == null ? null : root.getScene().getWindow());
+        } catch (java.io.IOException | RuntimeException e) {
+            studio.error(e);
+        }
     }
 
     private void withSelected(Consumer<RunInfo> action) {

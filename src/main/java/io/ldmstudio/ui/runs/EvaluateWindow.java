@@ -1,0 +1,303 @@
+package io.ldmstudio.ui.runs;
+
+import io.ldmstudio.runs.Run;
+import io.ldmstudio.service.EvaluationJob;
+import io.ldmstudio.service.SamplerSweep;
+import io.ldmstudio.ui.Studio;
+import io.ldmstudio.ui.StudioStyle;
+import io.ldmstudio.ui.common.FxImages;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
+import javafx.application.Platform;
+import javafx.beans.property.ReadOnlyObjectProperty;
+import javafx.beans.property.ReadOnlyObjectWrapper;
+import javafx.beans.property.SimpleStringProperty;
+import javafx.collections.FXCollections;
+import javafx.geometry.Insets;
+import javafx.geometry.Pos;
+import javafx.scene.Scene;
+import javafx.scene.control.Button;
+import javafx.scene.control.Label;
+import javafx.scene.control.ProgressBar;
+import javafx.scene.control.ScrollPane;
+import javafx.scene.control.TableColumn;
+import javafx.scene.control.TableView;
+import javafx.scene.control.TextField;
+import javafx.scene.control.Tooltip;
+import javafx.scene.image.Image;
+import javafx.scene.image.ImageView;
+import javafx.scene.layout.BorderPane;
+import javafx.scene.layout.HBox;
+import javafx.scene.layout.Priority;
+import javafx.scene.layout.Region;
+import javafx.scene.layout.VBox;
+import javafx.stage.Stage;
+import javafx.stage.Window;
+
+/**
+ * The Evaluate window of a run: a small form (samplers, step counts, samples a cell), then the {@link EvaluationJob}
+ * in the background with progress and Cancel, then the metric ({@code FD_<dataset>}, and the class share of a
+ * conditional run) per sampler and step count, the sweep plot, and the sample grid the selected cell's metric was
+ * computed on. Nothing here waits on sampling or disk: the job runs on its own thread and its images are read there.
+ */
+public final class EvaluateWindow {
+    /** A finished evaluation with its images read for the window. */
+    public record Shown(EvaluationJob.Outcome outcome, Image plot, List<Image> grids) {}
+
+    private final Studio studio;
+    private final Run run;
+    private final TextField samplers = new TextField("ddim,dpmpp");
+    private final TextField steps = new TextField("10,20,50");
+    private final TextField n = new TextField("1000");
+    private final Button start = new Button("Evaluate");
+    private final Button cancel = new Button("Cancel");
+    private final ProgressBar progress = new ProgressBar(0);
+    private final Label status = new Label("Samples every sampler at every step count with the same seeds, times it"
+            + " and scores it against the dataset's held-out images.");
+    private final Label metric = new Label();
+    private final TableView<SamplerSweep.Cell> table = new TableView<>();
+    private final ImageView plot = new ImageView();
+    private final ImageView grid = new ImageView();
+    private final Label gridTitle = new Label();
+    private final ReadOnlyObjectWrapper<Shown> shown = new ReadOnlyObjectWrapper<>(this, "shown");
+    private final BorderPane root = new BorderPane();
+    private EvaluationJob job;
+
+    public EvaluateWindow(Studio studio, Run run) {
+        this.studio = studio;
+        this.run = run;
+        build();
+    }
+
+    /** Opens the window beside {@code owner}; closing it cancels a running evaluation. */
+    public static EvaluateWindow open(Studio studio, Run run, Window owner) {
+        EvaluateWindow w = new EvaluateWindow(studio, run);
+        Stage stage = new Stage();
+        stage.setTitle("Evaluate " + run.name());
+        if (owner != null) {
+            stage.initOwner(owner);
+        }
+        Scene scene = new Scene(w.view(), 1180, 820);
+        scene.getStylesheets().add(StudioStyle.stylesheet());
+        stage.setScene(scene);
+        stage.setOnHidden(e -> w.cancel());
+        stage.show();
+        return w;
+    }
+
+    /** The window's content. */
+    public Region view() {
+        return root;
+    }
+
+    /** The last evaluation shown, or null (FX thread). */
+    public ReadOnlyObjectProperty<Shown> shownProperty() {
+        return shown.getReadOnlyProperty();
+    }
+
+    /** Sets the form (FX thread). */
+    public void setForm(String samplerList, String stepList, int samples) {
+        samplers.setText(samplerList);
+        steps.setText(stepList);
+        n.setText(Integer.toString(samples));
+    }
+
+    private void build() {
+        root.setId("evaluate-window");
+        samplers.setId("evaluate-samplers");
+        samplers.setPrefColumnCount(12);
+        samplers.setTooltip(new Tooltip("comma-separated: ddpm, ddim, dpmpp"));
+        steps.setId("evaluate-steps");
+        steps.setPrefColumnCount(10);
+        steps.setTooltip(new Tooltip("comma-separated step counts, e.g. 10,20,50"));
+        n.setId("evaluate-n");
+        n.setPrefColumnCount(6);
+        n.setTooltip(new Tooltip("samples a cell, and held-out images at most; FD needs a few hundred to mean much"));
+        start.setId("evaluate-start");
+        start.setDefaultButton(true);
+        start.setOnAction(e -> start());
+        cancel.setId("evaluate-cancel");
+        cancel.setDisable(true);
+        cancel.setOnAction(e -> cancel());
+        progress.setId("evaluate-progress");
+        progress.setPrefWidth(220);
+        status.setId("evaluate-status");
+        status.setWrapText(true);
+        status.getStyleClass().add("dim");
+        HBox form = new HBox(8, new Label("Samplers"), samplers, new Label("Steps"), steps, new Label("Samples"), n,
+                start, cancel, progress);
+        form.setAlignment(Pos.CENTER_LEFT);
+
+        metric.setId("evaluate-metric");
+        metric.getStyleClass().add("section-title");
+        metric.setWrapText(true);
+
+        table.setId("evaluate-table");
+        table.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY);
+        table.setPlaceholder(new Label("No evaluation yet"));
+        table.setPrefHeight(190);
+        table.getColumns().add(column("Sampler", c -> c.sampler()));
+        table.getColumns().add(column("Steps", c -> Integer.toString(c.steps())));
+        table.getColumns().add(column("Metric (lower is better)", c -> String.format(Locale.ROOT, "%.4f", c.value())));
+        table.getColumns().add(column("Class share", c -> c.share() == null ? "—"
+                : String.format(Locale.ROOT, "%.1f%%", 100 * c.share().share())));
+        table.getColumns().add(column("Sampling s", c -> String.format(Locale.ROOT, "%.2f", c.seconds())));
+        table.getColumns().add(column("s / 1000 images", c -> String.format(Locale.ROOT, "%.1f",
+                1000 * c.secondsPerImage())));
+        table.getSelectionModel().selectedIndexProperty().addListener((o, a, b) -> showGrid(b.intValue()));
+
+        plot.setId("evaluate-plot");
+        plot.setPreserveRatio(true);
+        plot.setFitWidth(720);
+        grid.setId("evaluate-grid");
+        grid.setPreserveRatio(true);
+        grid.setFitWidth(340);
+        grid.setSmooth(false);
+        gridTitle.getStyleClass().add("dim");
+        gridTitle.setWrapText(true);
+        gridTitle.setMaxWidth(340);
+        VBox gridBox = new VBox(4, new Label("Samples scored"), gridTitle, grid);
+        HBox images = new HBox(12, plot, gridBox);
+        VBox content = new VBox(10, metric, table, images);
+        content.setPadding(new Insets(10, 0, 0, 0));
+        ScrollPane scroll = new ScrollPane(content);
+        scroll.setFitToWidth(true);
+        VBox top = new VBox(6, new Label("Evaluate run " + run.name() + ": quality (FD on the dataset's own"
+                + " classifier, not comparable with published FID) against sampling time"), form, status);
+        root.setTop(top);
+        root.setCenter(scroll);
+        root.setPadding(new Insets(12));
+        VBox.setVgrow(scroll, Priority.ALWAYS);
+    }
+
+    private static TableColumn<SamplerSweep.Cell, String> column(String title,
+            java.util.function.Function<SamplerSweep.Cell, String> value) {
+        TableColumn<SamplerSweep.Cell, String> c = new TableColumn<>(title);
+        c.setCellValueFactory(d -> new SimpleStringProperty(value.apply(d.getValue())));
+        c.setSortable(false);
+        return c;
+    }
+
+    /** Starts an evaluation from the form (FX thread); a bad field is said in the status line. */
+    public void start() {
+        if (job != null) {
+            return;
+        }
+        List<String> samplerList;
+        List<Integer> stepList;
+        int samples;
+        try {
+            samplerList = SamplerSweep.parseSamplers(samplers.getText(), "Samplers");
+            stepList = SamplerSweep.parseSteps(steps.getText(), "Steps", run.config().diffusion().timesteps());
+            try {
+                samples = Integer.parseInt(n.getText().strip());
+            } catch (NumberFormatException e) {
+                samples = -1;
+            }
+            if (samples < 2) {
+                throw new IllegalArgumentException("Samples '" + n.getText() + "': a whole number of at least 2");
+            }
+        } catch (IllegalArgumentException | java.io.IOException e) {
+            status.setText(e.getMessage());
+            return;
+        }
+        setRunning(true);
+        progress.setProgress(ProgressBar.INDETERMINATE_PROGRESS);
+        status.setText("starting…");
+        int count = samples;
+        Path root = studio.workspace().root();
+        studio.deviceFuture().whenComplete((device, failed) -> Platform.runLater(() -> {
+            if (failed != null) {
+                finished(null, failed);
+                return;
+            }
+            job = EvaluationJob.start(new EvaluationJob.Request(root, run, null, samplerList, stepList, count, null, 0,
+                    device, null), new EvaluationJob.Listener() {
+                        @Override
+                        public void status(String text) {
+                            Platform.runLater(() -> status.setText(text));
+                        }
+
+                        @Override
+                        public void progress(double fraction) {
+                            Platform.runLater(() -> progress.setProgress(fraction));
+                        }
+                    });
+            // images are read on the job's thread, never on the FX thread
+            job.result().thenApply(EvaluateWindow::read).whenComplete((s, e) -> Platform.runLater(() -> finished(s, e)));
+        }));
+    }
+
+    private static Shown read(EvaluationJob.Outcome o) {
+        try {
+            List<Image> grids = new ArrayList<>();
+            for (Path p : o.files().grids()) {
+                grids.add(FxImages.read(p));
+            }
+            return new Shown(o, FxImages.read(o.files().plot()), grids);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** Cancels a running evaluation (any thread). */
+    public void cancel() {
+        EvaluationJob j = job;
+        if (j != null) {
+            j.cancel();
+        }
+    }
+
+    private void setRunning(boolean running) {
+        start.setDisable(running);
+        cancel.setDisable(!running);
+        samplers.setDisable(running);
+        steps.setDisable(running);
+        n.setDisable(running);
+    }
+
+    private void finished(Shown s, Throwable e) {
+        job = null;
+        setRunning(false);
+        if (e != null) {
+            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            progress.setProgress(0);
+            status.setText(cause instanceof CancellationException ? "cancelled"
+                    : "evaluation failed: " + (cause.getMessage() == null ? cause.toString() : cause.getMessage()));
+            return;
+        }
+        progress.setProgress(1);
+        SamplerSweep.Result r = s.outcome().sweep();
+        SamplerSweep.Cell best = r.cells().get(0);
+        for (SamplerSweep.Cell c : r.cells()) {
+            if (c.value() < best.value()) {
+                best = c;
+            }
+        }
+        metric.setText(String.format(Locale.ROOT, "%s = %.4f at best (%s, %d steps, %.1f s per 1000 images)%s — %d"
+                + " samples a cell against %d held-out images, checkpoint step %d", r.metric(), best.value(),
+                best.sampler(), best.steps(), 1000 * best.secondsPerImage(), best.share() == null ? ""
+                        : String.format(Locale.ROOT, "; class share %.1f%%", 100 * best.share().share()), r.n(),
+                r.referenceImages(), r.checkpointStep()));
+        status.setText("written to " + s.outcome().files().dir());
+        shown.set(s);
+        table.setItems(FXCollections.observableArrayList(r.cells()));
+        plot.setImage(s.plot());
+        table.getSelectionModel().select(r.cells().indexOf(best));
+    }
+
+    private void showGrid(int index) {
+        Shown s = shown.get();
+        if (s == null || index < 0 || index >= s.grids().size()) {
+            return;
+        }
+        SamplerSweep.Cell c = s.outcome().sweep().cells().get(index);
+        grid.setImage(s.grids().get(index));
+        gridTitle.setText(String.format(Locale.ROOT, "%s, %d steps: the first %d of the %d samples (%s = %.4f)",
+                c.sampler(), c.steps(), c.grid().size(), c.n(), s.outcome().sweep().metric(), c.value()));
+    }
+}

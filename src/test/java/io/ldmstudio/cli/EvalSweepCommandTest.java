@@ -1,0 +1,99 @@
+package io.ldmstudio.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ldmstudio.cli.CliTest.Outcome;
+import io.ldmstudio.engine.Devices;
+import io.ldmstudio.runs.Run;
+import io.ldmstudio.runs.Workspace;
+import io.ldmstudio.training.Trainer;
+import io.ldmstudio.training.TrainingControl;
+import io.ldmstudio.ui.StudioFixture;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code eval sweep}: the table printed and written, by run name or folder; bad lists named with their choices. */
+class EvalSweepCommandTest {
+    @TempDir
+    static Path tmp;
+    static Run run;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        Outcome c = CliTest.run("eval", "classifier", "--dataset", "procedural", "--resolution", "16", "--steps", "3",
+                "--batch", "8", "--test-images", "16", "--workspace", tmp.toString());
+        assertEquals(0, c.code(), c.err());
+        run = new Workspace(tmp).create("tiny", StudioFixture.tinyConfig("optim.steps=2", "logging.sample_every=2",
+                "logging.checkpoint_every=2"));
+        Trainer t = new Trainer(run, Devices.resolve("cpu"));
+        assertEquals(Trainer.Outcome.FINISHED, t.run(new TrainingControl()), t.failure());
+    }
+
+    @Test
+    void jsonWithOutListsEveryCellAndTheFiles() throws Exception {
+        Path out = tmp.resolve("sweep-out");
+        Outcome o = CliTest.run("eval", "sweep", "tiny", "--samplers", "ddim,dpmpp", "--steps", "2,3", "--n", "12",
+                "--out", out.toString(), "--json", "--workspace", tmp.toString());
+        assertEquals(0, o.code(), o.err());
+        JsonNode j = new ObjectMapper().readTree(o.out().strip());
+        assertEquals("FD_procedural", j.get("metric").asText());
+        assertEquals(12, j.get("n").asInt());
+        assertEquals(4, j.get("cells").size());
+        String[] order = {"ddim/2", "ddim/3", "dpmpp/2", "dpmpp/3"};
+        for (int i = 0; i < 4; i++) {
+            JsonNode c = j.get("cells").get(i);
+            assertEquals(order[i], c.get("sampler").asText() + "/" + c.get("steps").asInt());
+            assertTrue(c.get("sample_seconds").asDouble() > 0, c.toString());
+            assertTrue(Double.isFinite(c.get("value").asDouble()), c.toString());
+        }
+        assertEquals(out.toString(), j.get("files").get("dir").asText());
+        assertEquals(5, Files.readAllLines(out.resolve("sweep.csv")).size());
+        assertNotNull(ImageIO.read(out.resolve("sweep.png").toFile()));
+        assertNotNull(ImageIO.read(out.resolve("samples-ddim-2.png").toFile()));
+        // the same cell from eval fd, same seeds: the same number
+        Outcome fd = CliTest.run("eval", "fd", "--dataset", "procedural", "--resolution", "16", "--fake",
+                run.dir().toString(), "--n", "12", "--sampler", "dpmpp", "--steps", "3", "--json", "--workspace",
+                tmp.toString());
+        assertEquals(0, fd.code(), fd.err());
+        assertEquals(new ObjectMapper().readTree(fd.out().strip()).get("value").asDouble(),
+                j.get("cells").get(3).get("value").asDouble(), 0.0);
+    }
+
+    @Test
+    void aRunFolderPrintsTheTableAndWritesIntoTheRun() throws Exception {
+        Outcome o = CliTest.run("eval", "sweep", run.dir().toString(), "--samplers", "ddim", "--steps", "2", "--n", "4",
+                "--workspace", tmp.toString());
+        assertEquals(0, o.code(), o.err());
+        assertTrue(o.out().contains("| sampler | steps | FD_procedural |"), o.out());
+        assertTrue(o.out().contains("| ddim | 2 |"), o.out());
+        try (Stream<Path> s = Files.list(run.dir().resolve("eval"))) {
+            List<Path> dirs = s.filter(p -> p.getFileName().toString().startsWith("sweep-")).toList();
+            assertEquals(1, dirs.size(), dirs.toString());
+            assertTrue(Files.isRegularFile(dirs.get(0).resolve("sweep.md")));
+            assertTrue(o.out().contains(dirs.get(0).resolve("sweep.png").toString()), o.out());
+        }
+    }
+
+    @Test
+    void badListsAreRefusedNamingTheOptionAndTheChoices() {
+        Outcome s = CliTest.run("eval", "sweep", "tiny", "--samplers", "ddim,foo", "--workspace", tmp.toString());
+        assertEquals(Cli.BAD_VALUE, s.code(), s.out());
+        assertTrue(s.err().contains("--samplers") && s.err().contains("ddpm, ddim, dpmpp"), s.err());
+        Outcome k = CliTest.run("eval", "sweep", "tiny", "--steps", "0", "--workspace", tmp.toString());
+        assertEquals(Cli.BAD_VALUE, k.code(), k.out());
+        assertTrue(k.err().contains("--steps") && k.err().contains("from 1 to"), k.err());
+        Outcome r = CliTest.run("eval", "sweep", "nope", "--workspace", tmp.toString());
+        assertEquals(Cli.BAD_VALUE, r.code(), r.out());
+        assertTrue(r.err().contains("no run named 'nope'"), r.err());
+    }
+}

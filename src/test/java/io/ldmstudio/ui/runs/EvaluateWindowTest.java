@@ -1,0 +1,100 @@
+package io.ldmstudio.ui.runs;
+
+import static io.ldmstudio.ui.training.TrainingTestSupport.await;
+import static io.ldmstudio.ui.training.TrainingTestSupport.fx;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ldmstudio.config.RunConfig;
+import io.ldmstudio.engine.Devices;
+import io.ldmstudio.runs.Run;
+import io.ldmstudio.service.SamplerSweep;
+import io.ldmstudio.training.FeatureClassifier;
+import io.ldmstudio.training.Trainer;
+import io.ldmstudio.training.TrainingControl;
+import io.ldmstudio.ui.Studio;
+import io.ldmstudio.ui.StudioFixture;
+import io.ldmstudio.ui.StudioStyle;
+import io.ldmstudio.ui.training.TrainingTestSupport;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import javafx.scene.Scene;
+import javafx.scene.control.Label;
+import javafx.scene.control.TableView;
+import javafx.scene.image.ImageView;
+import javafx.stage.Stage;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.testfx.api.FxRobot;
+import org.testfx.framework.junit5.ApplicationExtension;
+import org.testfx.framework.junit5.Start;
+
+/** The Evaluate window: the form starts the sweep in the background; the metric, table, plot and grid appear. */
+@ExtendWith(ApplicationExtension.class)
+class EvaluateWindowTest {
+    Path root;
+    Studio studio;
+    Run run;
+    EvaluateWindow window;
+    Scene scene;
+
+    @Start
+    void start(Stage stage) throws Exception {
+        root = StudioFixture.emptyWorkspace();
+        // a quickly trained classifier, cached where the job looks for it
+        RunConfig.Data shapes = new RunConfig.Data("procedural", null, 16, 3, false, false, 0, 0);
+        FeatureClassifier.obtain(root, shapes, new FeatureClassifier.Settings(30, 16, 2e-3, 1e-4, 0, 32), false, null)
+                .close();
+        studio = StudioFixture.studio(root);
+        run = studio.workspace().create("tiny", StudioFixture.tinyConfig("optim.steps=2", "logging.sample_every=2",
+                "logging.checkpoint_every=2"));
+        Trainer t = new Trainer(run, Devices.resolve("cpu"));
+        assertEquals(Trainer.Outcome.FINISHED, t.run(new TrainingControl()), t.failure());
+        window = new EvaluateWindow(studio, run);
+        scene = new Scene(window.view(), 1180, 820);
+        scene.getStylesheets().add(StudioStyle.stylesheet());
+        stage.setScene(scene);
+        stage.show();
+    }
+
+    @AfterEach
+    void tearDown() {
+        window.cancel();
+        studio.training().close();
+        TrainingTestSupport.deleteQuietly(root);
+    }
+
+    @Test
+    void evaluatingShowsTheMetricTheTableThePlotAndTheSamples(FxRobot robot) throws Exception {
+        StudioFixture.onFx(() -> window.setForm("ddim,foo", "2,3", 12));
+        robot.clickOn("#evaluate-start");
+        String refused = fx(() -> ((Label) robot.lookup("#evaluate-status").query()).getText());
+        assertTrue(refused.contains("Samplers") && refused.contains("ddpm, ddim, dpmpp"), refused);
+
+        StudioFixture.onFx(() -> window.setForm("ddim,dpmpp", "2,3", 12));
+        robot.clickOn("#evaluate-start");
+        await(240, "the evaluation", () -> fx(() -> window.shownProperty().get() != null));
+        SamplerSweep.Result r = fx(() -> window.shownProperty().get().outcome().sweep());
+        assertEquals(4, r.cells().size());
+        double best = r.cells().stream().mapToDouble(SamplerSweep.Cell::value).min().orElseThrow();
+        String metric = fx(() -> ((Label) robot.lookup("#evaluate-metric").query()).getText());
+        assertTrue(metric.startsWith(String.format(Locale.ROOT, "FD_procedural = %.4f at best", best)), metric);
+        assertEquals(4, (int) fx(() -> ((TableView<?>) robot.lookup("#evaluate-table").query()).getItems().size()));
+        ImageView plot = robot.lookup("#evaluate-plot").query();
+        assertEquals(SamplerSweep.PLOT_WIDTH, fx(() -> plot.getImage().getWidth()), 0.0);
+        ImageView grid = robot.lookup("#evaluate-grid").query();
+        assertNotNull(fx(grid::getImage), "the sample grid of the best cell is shown");
+        String status = fx(() -> ((Label) robot.lookup("#evaluate-status").query()).getText());
+        Path dir = fx(() -> window.shownProperty().get().outcome().files().dir());
+        assertTrue(status.contains(dir.toString()), status);
+        assertTrue(dir.startsWith(run.dir().resolve("eval")), dir.toString());
+        assertTrue(Files.isRegularFile(dir.resolve("sweep.csv")));
+        StudioFixture.onFx(() -> StudioFixture.screenshot(scene, "evaluate-window"));
+        Files.createDirectories(StudioFixture.screenshotsDir());
+        Files.copy(dir.resolve("sweep.png"), StudioFixture.screenshotsDir().resolve("evaluate-sweep-plot.png"),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+}
