@@ -22,7 +22,9 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Reads and appends {@code metrics.jsonl}: one JSON object per line (see {@link MetricsRow}).
+ * Reads and appends {@code metrics.jsonl}: one JSON object per line, a {@link MetricsRow} of the loss, or an
+ * {@link EvalRow} (a line with an {@code eval} object) when the run measured its quality. {@link #read} and
+ * {@link #parse} see the loss rows only, {@link #readEvals} and {@link #parseEval} the evaluation rows only.
  *
  * <p>Reading is forgiving: a line that does not parse (the last line cut short by a crash, or such a
  * line left in the middle by an earlier crash) is skipped, never thrown.
@@ -31,6 +33,8 @@ public final class MetricsLog {
     private static final Set<String> KNOWN = Set.of("step", "loss", "lr", "grad_norm", "images_per_s", "time");
     private static final ObjectWriter COMPACT = Configs.MAPPER.writer().without(SerializationFeature.INDENT_OUTPUT);
     private static final int TAIL_BYTES = 64 * 1024;
+    /** The key of an evaluation row's object. */
+    public static final String EVAL = "eval";
 
     private MetricsLog() {}
 
@@ -76,6 +80,80 @@ public final class MetricsLog {
         return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1));
     }
 
+    /** Every readable evaluation row in file order; a missing file is empty. */
+    public static List<EvalRow> readEvals(Path file) throws IOException {
+        List<EvalRow> rows = new ArrayList<>();
+        if (!Files.exists(file)) {
+            return rows;
+        }
+        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                parseEval(line).ifPresent(rows::add);
+            }
+        }
+        return rows;
+    }
+
+    /** Appends one evaluation row (see {@link AtomicFiles#appendLine}). */
+    public static void appendEval(Path file, EvalRow row) throws IOException {
+        AtomicFiles.appendLine(file, formatEval(row));
+    }
+
+    /** One evaluation row as a compact JSON line ({@code class_share} only when it is a number). */
+    public static String formatEval(EvalRow row) {
+        ObjectNode node = Configs.MAPPER.createObjectNode();
+        node.put("step", row.step());
+        ObjectNode e = node.putObject(EVAL);
+        e.put("metric", row.metric());
+        e.put("value", row.value());
+        e.put("n", row.n());
+        e.put("sampler", row.sampler());
+        e.put("steps", row.steps());
+        e.put("seconds", row.seconds());
+        if (!Double.isNaN(row.classShare())) {
+            e.put("class_share", row.classShare());
+        }
+        try {
+            return COMPACT.writeValueAsString(node);
+        } catch (IOException ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    /**
+     * An evaluation row from one line, or empty if the line is not one (a loss row, blank, cut short, no integer
+     * {@code step}, or an {@code eval} object without a textual {@code metric}).
+     */
+    public static Optional<EvalRow> parseEval(String line) {
+        JsonNode node = tree(line);
+        if (node == null || !node.path(EVAL).isObject() || !node.path(EVAL).path("metric").isTextual()) {
+            return Optional.empty();
+        }
+        JsonNode e = node.get(EVAL);
+        return Optional.of(new EvalRow(node.get("step").longValue(), e.get("metric").textValue(),
+                number(e.get("value")), e.path("n").asInt(), e.path("sampler").asText(""), e.path("steps").asInt(),
+                number(e.get("seconds")), number(e.get("class_share"))));
+    }
+
+    /** A line's JSON object when it has an integer {@code step}; null otherwise. */
+    private static JsonNode tree(String line) {
+        if (line == null || line.isBlank()) {
+            return null;
+        }
+        JsonNode node;
+        try {
+            node = Configs.MAPPER.readTree(line);
+        } catch (IOException e) {
+            return null;
+        }
+        if (node == null || !node.isObject() || node.get("step") == null || !node.get("step").canConvertToLong()
+                || !node.get("step").isIntegralNumber()) {
+            return null;
+        }
+        return node;
+    }
+
     /** Appends one row (see {@link AtomicFiles#appendLine}). */
     public static void append(Path file, MetricsRow row) throws IOException {
         AtomicFiles.appendLine(file, format(row));
@@ -96,8 +174,9 @@ public final class MetricsLog {
         int dropped = 0;
         boolean broken = false;
         for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-            Optional<MetricsRow> row = parse(line);
-            if (row.isPresent() && row.get().step() <= step) {
+            JsonNode node = tree(line);
+            Optional<Long> row = node == null ? Optional.empty() : Optional.of(node.get("step").longValue());
+            if (row.isPresent() && row.get() <= step) {
                 kept.append(line).append('\n');
             } else if (row.isPresent()) {
                 dropped++;
@@ -128,19 +207,13 @@ public final class MetricsLog {
         }
     }
 
-    /** A row from one line, or empty if the line is blank, cut short, or has no integer {@code step}. */
+    /**
+     * A row from one line, or empty if the line is blank, cut short, has no integer {@code step}, or is an
+     * evaluation row (it has an {@code eval} object: {@link #parseEval}).
+     */
     public static Optional<MetricsRow> parse(String line) {
-        if (line == null || line.isBlank()) {
-            return Optional.empty();
-        }
-        JsonNode node;
-        try {
-            node = Configs.MAPPER.readTree(line);
-        } catch (IOException e) {
-            return Optional.empty();
-        }
-        if (node == null || !node.isObject() || node.get("step") == null || !node.get("step").canConvertToLong()
-                || !node.get("step").isIntegralNumber()) {
+        JsonNode node = tree(line);
+        if (node == null || node.has(EVAL)) {
             return Optional.empty();
         }
         Map<String, Double> extra = new LinkedHashMap<>();
