@@ -452,6 +452,12 @@ public record RunConfig(
                 logging, device, c, eval);
     }
 
+    /** A copy with another {@code eval} section. */
+    public RunConfig withEval(Eval e) {
+        return new RunConfig(preset, description, task, data, autoencoder, vae, model, diffusion, optim, sampling,
+                logging, device, conditioning, e);
+    }
+
     /** The base every preset finally extends: a small pixel-space run on the procedural dataset. */
     public static RunConfig defaults() {
         return new RunConfig(

@@ -55,6 +55,16 @@ public final class MetricsLog {
 
     /** The last readable row, reading only the end of the file when it can. */
     public static Optional<MetricsRow> lastRow(Path file) throws IOException {
+        return last(file, MetricsLog::parse);
+    }
+
+    /** The last evaluation row, reading only the end of the file when it can. */
+    public static Optional<EvalRow> lastEval(Path file) throws IOException {
+        return last(file, MetricsLog::parseEval);
+    }
+
+    private static <T> Optional<T> last(Path file, java.util.function.Function<String, Optional<T>> parser)
+            throws IOException {
         if (!Files.exists(file)) {
             return Optional.empty();
         }
@@ -67,7 +77,7 @@ public final class MetricsLog {
             String[] lines = new String(tail, StandardCharsets.UTF_8).split("\n");
             // lines[0] may be cut by the window; it is only trusted when the window is the whole file
             for (int i = lines.length - 1; i >= (n == size ? 0 : 1); i--) {
-                Optional<MetricsRow> row = parse(lines[i]);
+                Optional<T> row = parser.apply(lines[i]);
                 if (row.isPresent()) {
                     return row;
                 }
@@ -76,8 +86,17 @@ public final class MetricsLog {
                 return Optional.empty();
             }
         }
-        List<MetricsRow> all = read(file);
-        return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1));
+        Optional<T> found = Optional.empty();
+        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                Optional<T> row = parser.apply(line);
+                if (row.isPresent()) {
+                    found = row;
+                }
+            }
+        }
+        return found;
     }
 
     /** Every readable evaluation row in file order; a missing file is empty. */
