@@ -92,6 +92,24 @@ class TrainingEvalTest {
     }
 
     @Test
+    void aClassConditionalRunCyclesItsClassesAndGetsTheClassShareEvalFdGives() throws Exception {
+        Run run = ws.create("cond", StudioFixture.tinyConfig("conditioning.type=class", "optim.steps=2",
+                "eval.every=2", "eval.n=25", "eval.steps=3", "eval.sampler=ddim", "logging.sample_every=100"));
+        Trainer t = new Trainer(run, CPU).scorers(SCORER);
+        assertEquals(Trainer.Outcome.FINISHED, t.run(new TrainingControl()), t.failure());
+        EvalRow e = run.evals().get(0);
+        assertEquals(2, e.step());
+        assertTrue(e.classShare() >= 0 && e.classShare() <= 1, "share " + e.classShare());
+        RunConfig cfg = run.config();
+        try (FeatureClassifier c = FeatureClassifier.obtain(tmp.resolve("ws"), cfg.data(), FEW, false, null)) {
+            DatasetFd.Real real = DatasetFd.realStats(c, cfg.data(), 25);
+            DatasetFd.Result r = DatasetFd.ofRun(c, real, run, "ddim", 3, null, cfg.sampling().seed(), 25, CPU, null);
+            assertEquals(r.value(), e.value(), 1e-6 * r.value());
+            assertEquals(r.share().share(), e.classShare(), 0.0);
+        }
+    }
+
+    @Test
     void theBestCheckpointHoldsTheLowestStepAndIsNotAStepCheckpoint() throws Exception {
         List<EvalRow> evals = first.evals();
         EvalRow lowest = evals.stream().min(Comparator.comparingDouble(EvalRow::value)).orElseThrow();
@@ -177,6 +195,22 @@ class TrainingEvalTest {
         Trainer t = new Trainer(fid, CPU).scorers(SCORER);
         assertEquals(Trainer.Outcome.FAILED, t.run(new TrainingControl()));
         assertTrue(t.failure().contains("eval.metric fid") && t.failure().contains("not available"), t.failure());
+
+        // a folder of images without class sub-folders has no labels for a classifier
+        Path flat = tmp.resolve("flat");
+        Files.createDirectories(flat);
+        for (int i = 0; i < 12; i++) {
+            java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(16, 16,
+                    java.awt.image.BufferedImage.TYPE_INT_RGB);
+            img.setRGB(i, i, 0xFFFFFF);
+            javax.imageio.ImageIO.write(img, "png", flat.resolve("img-" + i + ".png").toFile());
+        }
+        Run unlabelled = ws.create("unlabelled", StudioFixture.tinyConfig("optim.steps=2", "eval.every=1",
+                "data.source=folder", "data.path=" + flat));
+        Trainer v = new Trainer(unlabelled, CPU).scorers(SCORER);
+        assertEquals(Trainer.Outcome.FAILED, v.run(new TrainingControl()));
+        assertTrue(v.failure().startsWith("eval.metric auto: FD_<dataset> needs the dataset's classifier"), v.failure());
+        assertTrue(unlabelled.metrics().isEmpty(), "refused before the first step");
 
         Run none = ws.create("no-scorer", StudioFixture.tinyConfig("optim.steps=2", "eval.every=1"));
         Trainer u = new Trainer(none, CPU);
