@@ -43,7 +43,8 @@ final class TrainingPrinter implements TrainingListener {
         if (line.startsWith("skipped") || line.startsWith("  skipped") || line.startsWith("dataset")
                 || line.startsWith("U-Net") || line.startsWith("VAE") || line.startsWith("reconstructions")
                 || line.startsWith("exported") || line.startsWith("resumed") || line.contains("mixed_precision")
-                || line.startsWith("autoencoder") || line.startsWith("latent cache") || line.startsWith("encoding")) {
+                || line.startsWith("autoencoder") || line.startsWith("latent cache") || line.startsWith("encoding")
+                || line.startsWith("evaluation") || line.startsWith("best ")) {
             progress.message(line);
         }
     }

@@ -13,18 +13,29 @@ import java.util.regex.Pattern;
 public final class ConfigValidator {
 
     /** The fixed vocabularies, by key: used here, by {@link ConfigOverrides}, and by the GUI's choice boxes. */
-    public static final Map<String, List<String>> CHOICES = Map.of(
-            "task", List.of(RunConfig.DIFFUSION, RunConfig.AUTOENCODER),
-            "vae.loss", List.of("l1", "l2"),
-            "data.source", List.of("procedural", "folder", "cifar10", "idx"),
-            "autoencoder.kind", List.of("none", "pretrained", "studio"),
-            "autoencoder.cache_dtype", List.of("float16", "float32"),
-            "diffusion.schedule", BetaSchedule.keys(),
-            "diffusion.prediction", List.of("epsilon", "v_prediction"),
-            "optim.lr_schedule", List.of("constant", "warmup_constant", "cosine"),
-            "sampling.sampler", SamplerKind.keys(),
-            "conditioning.type", List.of(RunConfig.Conditioning.NONE, RunConfig.Conditioning.CLASS,
-                    RunConfig.Conditioning.CROSS_ATTENTION));
+    public static final Map<String, List<String>> CHOICES = Map.ofEntries(
+            Map.entry("task", List.of(RunConfig.DIFFUSION, RunConfig.AUTOENCODER)),
+            Map.entry("vae.loss", List.of("l1", "l2")),
+            Map.entry("data.source", List.of("procedural", "folder", "cifar10", "idx")),
+            Map.entry("autoencoder.kind", List.of("none", "pretrained", "studio")),
+            Map.entry("autoencoder.cache_dtype", List.of("float16", "float32")),
+            Map.entry("diffusion.schedule", BetaSchedule.keys()),
+            Map.entry("diffusion.prediction", List.of("epsilon", "v_prediction")),
+            Map.entry("optim.lr_schedule", List.of("constant", "warmup_constant", "cosine")),
+            Map.entry("sampling.sampler", SamplerKind.keys()),
+            Map.entry("conditioning.type", List.of(RunConfig.Conditioning.NONE, RunConfig.Conditioning.CLASS,
+                    RunConfig.Conditioning.CROSS_ATTENTION)),
+            Map.entry("eval.metric", List.of(RunConfig.Eval.AUTO, RunConfig.Eval.FID)),
+            Map.entry("eval.sampler", evalSamplers()));
+
+    private static List<String> evalSamplers() {
+        List<String> out = new ArrayList<>(List.of(RunConfig.Eval.AUTO));
+        out.addAll(SamplerKind.keys());
+        return List.copyOf(out);
+    }
+
+    /** The most samples an evaluation while training may draw. */
+    public static final int MAX_EVAL_SAMPLES = 50_000;
 
     /** {@code auto | cpu | cuda | cuda:N | mps}. */
     public static final Pattern DEVICE = Pattern.compile("auto|cpu|cuda|cuda:\\d{1,3}|mps");
@@ -86,6 +97,26 @@ public final class ConfigValidator {
         sampling(c.sampling(), c.diffusion());
         logging(c.logging());
         conditioning(c);
+        eval(c);
+    }
+
+    private void eval(RunConfig c) {
+        RunConfig.Eval e = c.eval();
+        if (e.every() < 0) {
+            error("eval.every", e.every(), "must be ≥ 0 (steps between evaluations; 0 = off)");
+        }
+        if (e.n() < 2 || e.n() > MAX_EVAL_SAMPLES) {
+            error("eval.n", e.n(), "must be in 2.." + MAX_EVAL_SAMPLES + " (samples per evaluation; a covariance needs"
+                    + " at least 2)");
+        }
+        choice("eval.metric", e.metric());
+        choice("eval.sampler", e.sampler());
+        if (e.steps() < 0 || (c.diffusion() != null && e.steps() > c.diffusion().timesteps())) {
+            error("eval.steps", e.steps(), "must be in 0..diffusion.timesteps (0 = sampling.steps)");
+        }
+        if (e.enabled() && c.trainsAutoencoder()) {
+            error("eval.every", e.every(), "an autoencoder run is not evaluated while training: use 0");
+        }
     }
 
     private void conditioning(RunConfig c) {

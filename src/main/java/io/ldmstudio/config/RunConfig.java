@@ -24,6 +24,7 @@ import java.util.List;
  *                    configs written before autoencoder runs existed still load)
  * @param vae         the autoencoder a {@code task = autoencoder} run trains (null reads as {@link Vae#defaults()})
  * @param device      {@code auto | cpu | cuda | cuda:N | mps}; {@code auto} probes CUDA, then MPS, then CPU
+ * @param eval        quality measured while a diffusion run trains (null reads as {@link Eval#defaults()}: off)
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record RunConfig(
@@ -39,7 +40,8 @@ public record RunConfig(
         Sampling sampling,
         Logging logging,
         String device,
-        Conditioning conditioning) {
+        Conditioning conditioning,
+        Eval eval) {
 
     /** {@code task} of a run that trains a diffusion U-Net (in pixel or latent space). */
     public static final String DIFFUSION = "diffusion";
@@ -51,6 +53,15 @@ public record RunConfig(
         task = task == null ? DIFFUSION : task;
         vae = vae == null ? Vae.defaults() : vae;
         conditioning = conditioning == null ? Conditioning.defaults() : conditioning;
+        eval = eval == null ? Eval.defaults() : eval;
+    }
+
+    /** A config without an {@code eval} section (the form before it existed): no evaluation while training. */
+    public RunConfig(String preset, String description, String task, Data data, Autoencoder autoencoder, Vae vae,
+            Model model, Diffusion diffusion, Optim optim, Sampling sampling, Logging logging, String device,
+            Conditioning conditioning) {
+        this(preset, description, task, data, autoencoder, vae, model, diffusion, optim, sampling, logging, device,
+                conditioning, Eval.defaults());
     }
 
     /** A config without conditioning (the form before it existed): unconditional. */
@@ -369,6 +380,47 @@ public record RunConfig(
             int keepCheckpoints,
             double checkpointMinutes) {}
 
+    /**
+     * Quality measured while a diffusion run trains: every {@code every} steps and at the last step, {@code n}
+     * samples of the EMA weights (fixed seeds {@code sampling.seed}, {@code sampling.seed + 1}, … per chunk of 100,
+     * so every evaluation sees the same noise; a class-conditional run cycles its classes at
+     * {@code conditioning.guidance}) are scored, the value written to {@code metrics.jsonl} as an evaluation row and
+     * the best step's checkpoint kept in {@code checkpoints/best/}. Lower is better.
+     *
+     * @param every   steps between evaluations; 0 = off (the default)
+     * @param n       samples per evaluation, 2..50000 (the same number of held-out images is the reference)
+     * @param metric  {@code auto}: {@code FD_<dataset>}, the Fréchet distance in the features of the dataset's small
+     *                classifier (a labelled dataset; trained and cached on first use); {@code fid}: Inception FID
+     *                (accepted here, not available in training yet)
+     * @param sampler {@code auto} (the run's {@code sampling.sampler}) or {@code ddpm | ddim | dpmpp}
+     * @param steps   denoising steps; 0 = the run's {@code sampling.steps}
+     */
+    public record Eval(int every, int n, String metric, String sampler, int steps) {
+        /** {@code metric}/{@code sampler}: chosen from the run. */
+        public static final String AUTO = "auto";
+        /** {@code metric}: Inception FID. */
+        public static final String FID = "fid";
+
+        public static Eval defaults() {
+            return new Eval(0, 500, AUTO, AUTO, 0);
+        }
+
+        /** Whether the run evaluates while it trains. */
+        public boolean enabled() {
+            return every > 0;
+        }
+
+        /** The sampler key evaluations use: {@code sampler}, or the run's when {@code auto}. */
+        public String samplerFor(Sampling s) {
+            return AUTO.equals(sampler) ? s.sampler() : sampler;
+        }
+
+        /** The step count evaluations use: {@code steps}, or the run's when 0. */
+        public int stepsFor(Sampling s) {
+            return steps > 0 ? steps : s.steps();
+        }
+    }
+
     /** Latent (or pixel) channels the U-Net sees. */
     public int unetChannels() {
         return pixelSpace() ? data.channels() : autoencoder.latentChannels();
@@ -391,13 +443,19 @@ public record RunConfig(
     /** A copy with another preset name. */
     public RunConfig withPreset(String name) {
         return new RunConfig(name, description, task, data, autoencoder, vae, model, diffusion, optim, sampling,
-                logging, device, conditioning);
+                logging, device, conditioning, eval);
     }
 
     /** A copy with another conditioning. */
     public RunConfig withConditioning(Conditioning c) {
         return new RunConfig(preset, description, task, data, autoencoder, vae, model, diffusion, optim, sampling,
-                logging, device, c);
+                logging, device, c, eval);
+    }
+
+    /** A copy with another {@code eval} section. */
+    public RunConfig withEval(Eval e) {
+        return new RunConfig(preset, description, task, data, autoencoder, vae, model, diffusion, optim, sampling,
+                logging, device, conditioning, e);
     }
 
     /** The base every preset finally extends: a small pixel-space run on the procedural dataset. */
@@ -416,6 +474,7 @@ public record RunConfig(
                 new Sampling("ddim", 50, 0.0, 16, 1234L, true, false, 0.995, 1.0),
                 new Logging(10, 500, 500, 3, 10),
                 "auto",
-                Conditioning.defaults());
+                Conditioning.defaults(),
+                Eval.defaults());
     }
 }

@@ -22,7 +22,9 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Reads and appends {@code metrics.jsonl}: one JSON object per line (see {@link MetricsRow}).
+ * Reads and appends {@code metrics.jsonl}: one JSON object per line, a {@link MetricsRow} of the loss, or an
+ * {@link EvalRow} (a line with an {@code eval} object) when the run measured its quality. {@link #read} and
+ * {@link #parse} see the loss rows only, {@link #readEvals} and {@link #parseEval} the evaluation rows only.
  *
  * <p>Reading is forgiving: a line that does not parse (the last line cut short by a crash, or such a
  * line left in the middle by an earlier crash) is skipped, never thrown.
@@ -31,6 +33,8 @@ public final class MetricsLog {
     private static final Set<String> KNOWN = Set.of("step", "loss", "lr", "grad_norm", "images_per_s", "time");
     private static final ObjectWriter COMPACT = Configs.MAPPER.writer().without(SerializationFeature.INDENT_OUTPUT);
     private static final int TAIL_BYTES = 64 * 1024;
+    /** The key of an evaluation row's object. */
+    public static final String EVAL = "eval";
 
     private MetricsLog() {}
 
@@ -51,6 +55,16 @@ public final class MetricsLog {
 
     /** The last readable row, reading only the end of the file when it can. */
     public static Optional<MetricsRow> lastRow(Path file) throws IOException {
+        return last(file, MetricsLog::parse);
+    }
+
+    /** The last evaluation row, reading only the end of the file when it can. */
+    public static Optional<EvalRow> lastEval(Path file) throws IOException {
+        return last(file, MetricsLog::parseEval);
+    }
+
+    private static <T> Optional<T> last(Path file, java.util.function.Function<String, Optional<T>> parser)
+            throws IOException {
         if (!Files.exists(file)) {
             return Optional.empty();
         }
@@ -63,7 +77,7 @@ public final class MetricsLog {
             String[] lines = new String(tail, StandardCharsets.UTF_8).split("\n");
             // lines[0] may be cut by the window; it is only trusted when the window is the whole file
             for (int i = lines.length - 1; i >= (n == size ? 0 : 1); i--) {
-                Optional<MetricsRow> row = parse(lines[i]);
+                Optional<T> row = parser.apply(lines[i]);
                 if (row.isPresent()) {
                     return row;
                 }
@@ -72,8 +86,91 @@ public final class MetricsLog {
                 return Optional.empty();
             }
         }
-        List<MetricsRow> all = read(file);
-        return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1));
+        Optional<T> found = Optional.empty();
+        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                Optional<T> row = parser.apply(line);
+                if (row.isPresent()) {
+                    found = row;
+                }
+            }
+        }
+        return found;
+    }
+
+    /** Every readable evaluation row in file order; a missing file is empty. */
+    public static List<EvalRow> readEvals(Path file) throws IOException {
+        List<EvalRow> rows = new ArrayList<>();
+        if (!Files.exists(file)) {
+            return rows;
+        }
+        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                parseEval(line).ifPresent(rows::add);
+            }
+        }
+        return rows;
+    }
+
+    /** Appends one evaluation row (see {@link AtomicFiles#appendLine}). */
+    public static void appendEval(Path file, EvalRow row) throws IOException {
+        AtomicFiles.appendLine(file, formatEval(row));
+    }
+
+    /** One evaluation row as a compact JSON line ({@code class_share} only when it is a number). */
+    public static String formatEval(EvalRow row) {
+        ObjectNode node = Configs.MAPPER.createObjectNode();
+        node.put("step", row.step());
+        ObjectNode e = node.putObject(EVAL);
+        e.put("metric", row.metric());
+        e.put("value", row.value());
+        e.put("n", row.n());
+        e.put("sampler", row.sampler());
+        e.put("steps", row.steps());
+        e.put("seconds", row.seconds());
+        if (!Double.isNaN(row.classShare())) {
+            e.put("class_share", row.classShare());
+        }
+        try {
+            return COMPACT.writeValueAsString(node);
+        } catch (IOException ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    /**
+     * An evaluation row from one line, or empty if the line is not one (a loss row, blank, cut short, no integer
+     * {@code step}, or an {@code eval} object without a textual {@code metric}).
+     */
+    public static Optional<EvalRow> parseEval(String line) {
+        JsonNode node = tree(line);
+        if (node == null || !node.path(EVAL).isObject() || !node.path(EVAL).path("metric").isTextual()) {
+            return Optional.empty();
+        }
+        JsonNode e = node.get(EVAL);
+        return Optional.of(new EvalRow(node.get("step").longValue(), e.get("metric").textValue(),
+                number(e.get("value")), e.path("n").asInt(), e.path("sampler").asText(""), e.path("steps").asInt(),
+                number(e.get("seconds")), number(e.get("class_share"))));
+    }
+
+    /** A line's JSON object when it has an integer {@code step}; null otherwise. */
+    private static JsonNode tree(String line) {
+        if (line == null || line.isBlank()) {
+            return null;
+        }
+        JsonNode node;
+        try {
+            node = Configs.MAPPER.readTree(line);
+        } catch (IOException e) {
+            return null;
+        }
+        if (node == null || !node.isObject() || node.get("step") == null || !node.get("step").canConvertToLong()
+                || !node.get("step").isIntegralNumber()) {
+            return null;
+        }
+        return node;
     }
 
     /** Appends one row (see {@link AtomicFiles#appendLine}). */
@@ -96,8 +193,9 @@ public final class MetricsLog {
         int dropped = 0;
         boolean broken = false;
         for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-            Optional<MetricsRow> row = parse(line);
-            if (row.isPresent() && row.get().step() <= step) {
+            JsonNode node = tree(line);
+            Optional<Long> row = node == null ? Optional.empty() : Optional.of(node.get("step").longValue());
+            if (row.isPresent() && row.get() <= step) {
                 kept.append(line).append('\n');
             } else if (row.isPresent()) {
                 dropped++;
@@ -128,19 +226,13 @@ public final class MetricsLog {
         }
     }
 
-    /** A row from one line, or empty if the line is blank, cut short, or has no integer {@code step}. */
+    /**
+     * A row from one line, or empty if the line is blank, cut short, has no integer {@code step}, or is an
+     * evaluation row (it has an {@code eval} object: {@link #parseEval}).
+     */
     public static Optional<MetricsRow> parse(String line) {
-        if (line == null || line.isBlank()) {
-            return Optional.empty();
-        }
-        JsonNode node;
-        try {
-            node = Configs.MAPPER.readTree(line);
-        } catch (IOException e) {
-            return Optional.empty();
-        }
-        if (node == null || !node.isObject() || node.get("step") == null || !node.get("step").canConvertToLong()
-                || !node.get("step").isIntegralNumber()) {
+        JsonNode node = tree(line);
+        if (node == null || node.has(EVAL)) {
             return Optional.empty();
         }
         Map<String, Double> extra = new LinkedHashMap<>();

@@ -24,11 +24,13 @@ import java.util.stream.Stream;
  * runs/NAME/
  *   config.json            {@link RunManifest}: {"config": {...}, "preset", "engine", "device", "created"}
  *   state.json             {@link RunState}: {"status", "message", "updated"}; written atomically
- *   metrics.jsonl          {@link MetricsRow} per logged step ({@link MetricsLog})
+ *   metrics.jsonl          {@link MetricsRow} per logged step, {@link EvalRow} per evaluation ({@link MetricsLog})
  *   log.txt                timestamped human-readable lines ({@link #log})
  *   samples/step-00001000.png
  *   checkpoints/step-00001000/   model.safetensors, ema.safetensors, optimizer.safetensors, state.json
  *   checkpoints/LATEST     the folder name of the newest complete checkpoint ("step-00001000")
+ *   checkpoints/best/      a copy of the checkpoint with the best evaluation so far, with best.json
+ *                          {"metric", "value", "step"} ({@link #saveBest}); never listed as a step checkpoint
  *   exports/               diffusers/ (a diffusion run's pipeline), vae/ (an autoencoder run's weights)
  * </pre>
  * A {@code Run} is a handle on the folder: cheap, holding no open files. Several handles on one
@@ -45,6 +47,10 @@ public final class Run {
     public static final String LATEST = "LATEST";
     /** Under {@code exports/}: the diffusers {@code AutoencoderKL} folder an autoencoder run writes when it ends. */
     public static final String AUTOENCODER_EXPORT = "vae";
+    /** Under {@code checkpoints/}: the copy of the best-evaluated checkpoint. */
+    public static final String BEST = "best";
+    /** Inside {@code checkpoints/best/}: {@link Best} as JSON. */
+    public static final String BEST_INFO = "best.json";
     /** Inside a checkpoint folder; its presence marks the checkpoint complete. */
     public static final String CHECKPOINT_STATE = "state.json";
     /** Held (an OS file lock) by whoever trains the run; the OS drops it when that process dies. It holds that process's id. */
@@ -439,6 +445,73 @@ public final class Run {
 
     public Optional<MetricsRow> lastMetrics() throws IOException {
         return MetricsLog.lastRow(metricsFile());
+    }
+
+    /** Appends one evaluation row to {@code metrics.jsonl}. */
+    public void appendEval(EvalRow row) throws IOException {
+        synchronized (lock(metricsFile())) {
+            MetricsLog.appendEval(metricsFile(), row);
+        }
+    }
+
+    /** The evaluation rows of {@code metrics.jsonl}, in file order. */
+    public List<EvalRow> evals() throws IOException {
+        return MetricsLog.readEvals(metricsFile());
+    }
+
+    // ---- the best checkpoint ----
+
+    /**
+     * What {@code checkpoints/best/} holds: the checkpoint of {@code step}, whose evaluation gave {@code value} of
+     * {@code metric} (lower is better).
+     */
+    public record Best(String metric, double value, long step) {}
+
+    /** {@code checkpoints/best/}. */
+    public Path bestDir() {
+        return checkpointsDir().resolve(BEST);
+    }
+
+    /**
+     * Replaces {@code checkpoints/best/} atomically with a copy of {@code checkpoint}'s files and a
+     * {@code best.json} saying {@code best}.
+     */
+    public void saveBest(Checkpoint checkpoint, Best best) throws IOException {
+        if (!isComplete(checkpoint.dir())) {
+            throw new IOException(checkpoint.dir() + ": not a complete checkpoint (no " + CHECKPOINT_STATE + ")");
+        }
+        AtomicFiles.publishDirectory(bestDir(), true, dir -> {
+            try (Stream<Path> files = Files.list(checkpoint.dir())) {
+                for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
+                    Files.copy(f, dir.resolve(f.getFileName()));
+                }
+            }
+            com.fasterxml.jackson.databind.node.ObjectNode o = Configs.MAPPER.createObjectNode();
+            o.put("metric", best.metric());
+            o.put("value", best.value());
+            o.put("step", best.step());
+            Files.writeString(dir.resolve(BEST_INFO), Configs.MAPPER.writeValueAsString(o));
+        });
+    }
+
+    /**
+     * The best checkpoint's {@code best.json}; empty when there is none (or it does not read: a folder without it
+     * is not a best checkpoint).
+     */
+    public Optional<Best> best() {
+        Path f = bestDir().resolve(BEST_INFO);
+        if (!Files.isRegularFile(f)) {
+            return Optional.empty();
+        }
+        try {
+            com.fasterxml.jackson.databind.JsonNode o = Configs.MAPPER.readTree(f.toFile());
+            if (o == null || !o.path("metric").isTextual() || !o.path("value").isNumber() || !o.path("step").canConvertToLong()) {
+                return Optional.empty();
+            }
+            return Optional.of(new Best(o.get("metric").textValue(), o.get("value").doubleValue(), o.get("step").longValue()));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
     }
 
     // ---- checkpoints ----

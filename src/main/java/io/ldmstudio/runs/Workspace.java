@@ -355,14 +355,25 @@ public final class Workspace {
         } catch (Exception e) {
             // checkpoints too
         }
+        RunInfo.Quality quality = null;
+        try {
+            Optional<EvalRow> lastEval = MetricsLog.lastEval(run.metricsFile());
+            if (lastEval.isPresent()) {
+                String metric = lastEval.get().metric();
+                quality = new RunInfo.Quality(lastEval.get(), run.best().filter(b -> b.metric().equals(metric))
+                        .orElse(null));
+            }
+        } catch (Exception e) {
+            // evaluations too
+        }
         if ((state.status() == RunStatus.RUNNING || state.status() == RunStatus.PAUSED) && !run.isBeingTrained()) {
             // state.json says running but nobody holds the training lock: the process died (killed,
             // power cut) before it could write its final state
             return new RunInfo(name, preset, RunStatus.STOPPED, INTERRUPTED, step, loss, created, dir,
-                    manifest.config().task(), run.note(), checkpointStep);
+                    manifest.config().task(), run.note(), checkpointStep, quality);
         }
         return new RunInfo(name, preset, state.status(), state.message(), step, loss, created, dir,
-                manifest.config().task(), run.note(), checkpointStep);
+                manifest.config().task(), run.note(), checkpointStep, quality);
     }
 
     /** The message of a run whose trainer died without saying so. */

@@ -24,7 +24,7 @@ import java.util.stream.Stream;
 /**
  * Follows a run that another process trains, through its folder, and turns what changes into
  * {@link TrainingListener} events: {@code state.json} → onState, {@code progress.json} → onStep, new
- * {@code metrics.jsonl} rows → onMetrics (all of them again when the file shrank: a resume dropped rows),
+ * {@code metrics.jsonl} rows → onMetrics, its evaluation rows → onEval (all of them again when the file shrank: a resume dropped rows),
  * new {@code log.txt} lines → onLog (without their time stamp), new {@code samples/*.png} → onSample,
  * {@code checkpoints/LATEST} → onCheckpoint. Not thread-safe: call {@link #poll} from one thread.
  * What was there when following began is history (the caller reads it); the state and progress are
@@ -111,7 +111,12 @@ public final class RunFollower {
             return;
         }
         for (String line : newLines(run.metricsFile(), true)) {
-            MetricsLog.parse(line).ifPresent(out::onMetrics);
+            Optional<MetricsRow> row = MetricsLog.parse(line);
+            if (row.isPresent()) {
+                out.onMetrics(row.get());
+            } else {
+                MetricsLog.parseEval(line).ifPresent(out::onEval);
+            }
         }
     }
 

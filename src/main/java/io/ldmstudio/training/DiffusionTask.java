@@ -150,6 +150,49 @@ final class DiffusionTask implements TrainingTask {
     }
 
     @Override
+    public EvalSamples evalSamples(RunConfig.Eval e, java.util.function.BooleanSupplier cancelled)
+            throws IOException {
+        RunConfig.Sampling s = config.sampling();
+        String key = e.samplerFor(s);
+        SamplerKind kind = SamplerKind.parse(key, "eval.sampler");
+        DiffusionNetwork model = trained.forInference(true);
+        Pipeline pipeline = RunPipelines.live(config, model, latent, key);
+        int n = e.n();
+        int classes = model.classes();
+        int len = config.data().channels() * config.data().resolution() * config.data().resolution();
+        float[] images = new float[n * len];
+        int[] requested = classes > 0 ? new int[n] : null;
+        for (int from = 0, chunk = 0; from < n; from += EVAL_CHUNK, chunk++) {
+            int k = Math.min(EVAL_CHUNK, n - from);
+            Pipeline.Condition condition = null;
+            if (classes > 0) {
+                int[] labels = new int[k];
+                for (int i = 0; i < k; i++) {
+                    labels[i] = (from + i) % classes;
+                    requested[from + i] = labels[i];
+                }
+                condition = new Pipeline.Condition(labels, config.conditioning().guidance(), 0);
+            }
+            try (NDManager sub = manager.newSubManager()) {
+                Pipeline.Result r = pipeline.generate(new Pipeline.Request(kind, e.stepsFor(s), 0, s.seed() + chunk, k,
+                        null, condition), sub, null, cancelled);
+                for (int i = 0; i < k; i++) {
+                    float[] img = r.images().get(i);
+                    if (img.length != len) {
+                        throw new IllegalStateException("an evaluation sample has " + img.length + " values, not "
+                                + len);
+                    }
+                    System.arraycopy(img, 0, images, (from + i) * len, len);
+                }
+            }
+            if (cancelled.getAsBoolean()) {
+                throw new java.util.concurrent.CancellationException("evaluation cancelled");
+            }
+        }
+        return new EvalSamples(images, n, requested);
+    }
+
+    @Override
     public void writeCheckpointFiles(Path dir) throws IOException {
         if (network.isCrossAttention()) {
             AtomicFiles.writeString(dir.resolve(UNetWeights.CONFIG), UNetConditionWeights.diffusersConfig(

@@ -84,6 +84,11 @@ public final class RunPipelines {
 
     /** The live network (and the run's loaded autoencoder, null in pixel space), borrowed, not closed. */
     static Pipeline live(RunConfig config, DiffusionNetwork model, LatentSpace latent) {
-        return Pipeline.of(model, scheduler(config, null), latent == null ? null : latent.vae(), "training");
+        return live(config, model, latent, null);
+    }
+
+    /** As {@link #live(RunConfig, DiffusionNetwork, LatentSpace)}, with the scheduler config of {@code sampler}. */
+    static Pipeline live(RunConfig config, DiffusionNetwork model, LatentSpace latent, String sampler) {
+        return Pipeline.of(model, scheduler(config, sampler), latent == null ? null : latent.vae(), "training");
     }
 }

@@ -12,6 +12,7 @@ import io.ldmstudio.data.ImageSource;
 import io.ldmstudio.data.Sources;
 import io.ldmstudio.nn.GradMode;
 import io.ldmstudio.runs.Checkpoint;
+import io.ldmstudio.runs.EvalRow;
 import io.ldmstudio.runs.MetricsRow;
 import io.ldmstudio.runs.Run;
 import io.ldmstudio.runs.RunStatus;
@@ -49,6 +50,9 @@ public final class Trainer {
     private long totalStepsOverride;
     private String failure;
     private MixedPrecision mixed;
+    private SampleScorer.Factory scorers;
+    private double evalSeconds;
+    private int evaluations;
 
     public Trainer(Run run, Devices.DeviceInfo device) {
         this.run = run;
@@ -64,6 +68,25 @@ public final class Trainer {
     public Trainer totalSteps(long steps) {
         this.totalStepsOverride = steps;
         return this;
+    }
+
+    /**
+     * Installs what scores the samples of a run with {@code eval.every} &gt; 0 (the service installs the
+     * {@code FD_<dataset>} scorer); without one such a run is refused at start.
+     */
+    public Trainer scorers(SampleScorer.Factory factory) {
+        this.scorers = factory;
+        return this;
+    }
+
+    /** Evaluations done by the last call of {@link #run}, and their total wall-clock seconds. */
+    public int evaluations() {
+        return evaluations;
+    }
+
+    /** The wall-clock seconds the evaluations of the last call of {@link #run} took. */
+    public double evaluationSeconds() {
+        return evalSeconds;
     }
 
     /** Why the last run failed, when it did. */
@@ -104,6 +127,11 @@ public final class Trainer {
      * studio autoencoder run must have weights already).
      */
     public static void checkTrainable(RunConfig config) {
+        if (config.eval().enabled() && RunConfig.Eval.FID.equals(config.eval().metric())) {
+            throw new IllegalStateException("eval.metric fid: Inception FID is not available in training yet; use"
+                    + " eval.metric auto (FD_<dataset>, the dataset's own classifier; a labelled dataset) or"
+                    + " eval.every 0");
+        }
         if (config.trainsAutoencoder() || config.pixelSpace()) {
             return;
         }
@@ -194,6 +222,14 @@ public final class Trainer {
      * checkpoint.
      */
     public Outcome run(TrainingControl control) throws IOException {
+        try {
+            return train(control);
+        } finally {
+            closeScorer();
+        }
+    }
+
+    private Outcome train(TrainingControl control) throws IOException {
         RunConfig config = run.config();
         GradMode.disable(); // this thread owns the model; gradients only inside collectors
         try {
@@ -206,6 +242,10 @@ public final class Trainer {
         }
         RunConfig.Optim o = config.optim();
         long totalSteps = totalStepsOverride > 0 ? totalStepsOverride : o.steps();
+        runStart = System.nanoTime();
+        evalSeconds = 0;
+        evaluations = 0;
+        scorer = null;
         run.recordEnvironment(device.engine() + " " + device.engineVersion(), device.device().toString());
         state(RunStatus.RUNNING, "starting");
         log("LDM Studio training '" + run.name() + "' (preset " + config.preset() + ", task " + config.task() + ") on "
@@ -289,6 +329,29 @@ public final class Trainer {
             if (dropped > 0) {
                 log("dropped " + dropped + " metrics row(s) after step " + step + " from " + Run.METRICS
                         + ": training goes on from " + (step == 0 ? "the start (no checkpoint)" : "that checkpoint"));
+            }
+            RunConfig.Eval ev = config.eval();
+            Run.Best best = null;
+            if (ev.enabled()) {
+                try {
+                    if (scorers == null) {
+                        throw new IllegalStateException("eval.every is " + ev.every() + " but nothing that scores"
+                                + " samples was installed in this trainer");
+                    }
+                    scorer = scorers.open(config, run, this::log);
+                } catch (IllegalStateException | IOException e) {
+                    failure = "eval.metric " + ev.metric() + ": " + e.getMessage();
+                    log("cannot start: " + failure);
+                    state(RunStatus.FAILED, failure);
+                    return Outcome.FAILED;
+                }
+                String metric = scorer.name();
+                best = run.best().filter(b -> b.metric().equals(metric)).orElse(null);
+                log(String.format(Locale.ROOT, "evaluation: %s every %d steps and at the last, %d samples (EMA"
+                        + " weights, %s %d steps, seeds from %d)%s", metric, ev.every(), ev.n(),
+                        ev.samplerFor(config.sampling()), ev.stepsFor(config.sampling()), config.sampling().seed(),
+                        best == null ? "" : String.format(Locale.ROOT, "; best so far %s = %.4f at step %d (%s/%s)",
+                                metric, best.value(), best.step(), Run.CHECKPOINTS, Run.BEST)));
             }
             if (mixed != null && !task.useMixedPrecision(mixed)) {
                 log("optim.mixed_precision is not available for " + config.task() + " runs: training in float32");
@@ -403,6 +466,12 @@ public final class Trainer {
                             log("sample grid of step " + step + " not written: a stop was requested");
                         }
                     }
+                    EvalRow evaluated = null;
+                    if (scorer != null && (step % ev.every() == 0 || step == totalSteps)) {
+                        long e0 = System.nanoTime();
+                        evaluated = evaluate(task, scorer, config, step, control);
+                        intervalStart += System.nanoTime() - e0; // images/s stays the training throughput
+                    }
                     boolean requested = control.takeCheckpointRequest();
                     boolean timed = System.nanoTime() - lastCheckpointTime >= checkpointNanos;
                     if (step % lg.checkpointEvery() == 0 || step == totalSteps || requested || timed) {
@@ -415,6 +484,21 @@ public final class Trainer {
                         checkpoint(task, config, step, loader.position(), elapsed, r.loss());
                         lastCheckpoint = step;
                         lastCheckpointTime = System.nanoTime();
+                    }
+                    if (evaluated != null && Double.isFinite(evaluated.value())
+                            && (best == null || evaluated.value() < best.value())) {
+                        if (lastCheckpoint != step) {
+                            checkpoint(task, config, step, loader.position(), elapsed, r.loss());
+                            lastCheckpoint = step;
+                            lastCheckpointTime = System.nanoTime();
+                        }
+                        Run.Best previous = best;
+                        best = new Run.Best(evaluated.metric(), evaluated.value(), step);
+                        run.saveBest(new Checkpoint(step, run.checkpointDir(step)), best);
+                        log(String.format(Locale.ROOT, "best %s so far: %.4f at step %d, kept in %s/%s%s",
+                                best.metric(), best.value(), step, Run.CHECKPOINTS, Run.BEST, previous == null ? ""
+                                        : String.format(Locale.ROOT, " (was %.4f at step %d)", previous.value(),
+                                                previous.step())));
                     }
                 }
                 log(task.export(run, step));
@@ -433,9 +517,62 @@ public final class Trainer {
             }
             throw e;
         }
+        closeScorer();
+        if (evaluations > 0) {
+            double wall = (System.nanoTime() - runStart) / 1e9;
+            log(String.format(Locale.ROOT, "evaluations: %d in %.1f s, %.1f%% of this session's %.1f s", evaluations,
+                    evalSeconds, 100 * evalSeconds / Math.max(wall, 1e-9), wall));
+        }
         log("finished at step " + totalSteps);
         state(RunStatus.FINISHED, "finished at step " + totalSteps);
         return Outcome.FINISHED;
+    }
+
+    private SampleScorer scorer;
+    private long runStart;
+
+    private void closeScorer() {
+        if (scorer != null) {
+            scorer.close();
+            scorer = null;
+        }
+    }
+
+    /**
+     * Draws and scores the evaluation samples of {@code step} on this thread, appends the row to
+     * {@code metrics.jsonl} and tells the listeners; null when a stop request cancelled it.
+     */
+    private EvalRow evaluate(TrainingTask task, SampleScorer scorer, RunConfig config, long step,
+            TrainingControl control) throws IOException {
+        RunConfig.Eval ev = config.eval();
+        long t0 = System.nanoTime();
+        TrainingTask.EvalSamples samples;
+        try {
+            samples = task.evalSamples(ev, control::stopRequested);
+        } catch (java.util.concurrent.CancellationException e) {
+            double s = (System.nanoTime() - t0) / 1e9;
+            evalSeconds += s;
+            log(String.format(Locale.ROOT, "evaluation of step %d not finished: a stop was requested (after %.1f s)",
+                    step, s));
+            return null;
+        }
+        double sampling = (System.nanoTime() - t0) / 1e9;
+        SampleScorer.Score score = scorer.score(samples.images(), samples.n(), samples.requested());
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        evalSeconds += seconds;
+        evaluations++;
+        EvalRow row = new EvalRow(step, scorer.name(), score.value(), samples.n(), ev.samplerFor(config.sampling()),
+                ev.stepsFor(config.sampling()), seconds, score.classShare());
+        run.appendEval(row);
+        log(String.format(Locale.ROOT, "evaluation at step %d: %s = %.4f%s (%d samples, %s %d steps) in %.1f s"
+                        + " (%.1f s sampling, %.1f s scoring)%s", step, row.metric(), row.value(),
+                Double.isNaN(row.classShare()) ? "" : String.format(Locale.ROOT, ", class share %.1f%%",
+                        100 * row.classShare()), row.n(), row.sampler(), row.steps(), seconds, sampling,
+                seconds - sampling, score.warning() == null ? "" : "; " + score.warning()));
+        for (TrainingListener l : listeners) {
+            l.onEval(row);
+        }
+        return row;
     }
 
     /** What to try after a non-finite step, for this run's settings. */

@@ -1,5 +1,6 @@
 package io.ldmstudio.training;
 
+import io.ldmstudio.runs.EvalRow;
 import io.ldmstudio.runs.MetricsRow;
 import io.ldmstudio.runs.RunStatus;
 import java.nio.file.Path;
@@ -14,6 +15,9 @@ public interface TrainingListener {
 
     /** After a row is appended to metrics.jsonl. */
     default void onMetrics(MetricsRow row) {}
+
+    /** After an evaluation row is appended to metrics.jsonl ({@code eval.every}). */
+    default void onEval(EvalRow row) {}
 
     default void onSample(long step, Path grid) {}
 

@@ -1,5 +1,6 @@
 package io.ldmstudio.training;
 
+import io.ldmstudio.config.RunConfig;
 import io.ldmstudio.data.Batch;
 import io.ldmstudio.data.ImageSource;
 import io.ldmstudio.data.Transform;
@@ -44,6 +45,28 @@ interface TrainingTask extends AutoCloseable {
      * then throws {@link java.util.concurrent.CancellationException} before writing anything.
      */
     void writeSamples(long step, Path file, java.util.function.BooleanSupplier cancelled) throws IOException;
+
+    /**
+     * Draws {@code e.n()} images for an evaluation with the EMA weights through the run's pipeline: chunks of
+     * {@link #EVAL_CHUNK} with seeds {@code sampling.seed}, {@code sampling.seed + 1}, … (the same noise at every
+     * step), a class-conditional run's classes cycled 0, 1, … at {@code conditioning.guidance}. Tensors live in a
+     * sub-manager closed after each chunk. Checks {@code cancelled} as it goes and throws
+     * {@link java.util.concurrent.CancellationException}.
+     */
+    default EvalSamples evalSamples(RunConfig.Eval e, java.util.function.BooleanSupplier cancelled) throws IOException {
+        throw new UnsupportedOperationException("this run's task is not evaluated while training");
+    }
+
+    /** Images sampled per call of the pipeline in {@link #evalSamples}. */
+    int EVAL_CHUNK = 100;
+
+    /**
+     * Samples drawn for an evaluation.
+     *
+     * @param images    n images, NCHW floats in [−1, 1]
+     * @param requested the class asked for of each image; null for an unconditional run
+     */
+    record EvalSamples(float[] images, int n, int[] requested) {}
 
     /** Writes the files that go beside a checkpoint's weights (diffusers configs). */
     void writeCheckpointFiles(Path dir) throws IOException;

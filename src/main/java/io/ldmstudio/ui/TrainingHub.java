@@ -317,6 +317,11 @@ public final class TrainingHub implements AutoCloseable {
         }
 
         @Override
+        public void onEval(io.ldmstudio.runs.EvalRow row) {
+            targets().forEach(l -> l.onEval(row));
+        }
+
+        @Override
         public void onSample(long step, Path grid) {
             targets().forEach(l -> l.onSample(step, grid));
         }

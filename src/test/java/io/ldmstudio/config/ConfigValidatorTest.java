@@ -72,6 +72,39 @@ class ConfigValidatorTest {
     }
 
     @Test
+    void evalProblemsNameTheFieldAndWhatIsAllowed() {
+        assertEquals(new RunConfig.Eval(0, 500, "auto", "auto", 0), RunConfig.defaults().eval(), "off by default");
+        assertEquals(List.of(), fieldsWithErrors("eval.every=275", "eval.n=500", "eval.sampler=dpmpp", "eval.steps=20"));
+        assertEquals(List.of(), fieldsWithErrors("eval.every=10", "eval.metric=fid"), "accepted here, refused at start");
+        rejects("eval.every", "eval.every=-1");
+        rejects("eval.n", "eval.n=1");
+        rejects("eval.n", "eval.n=50001");
+        rejects("eval.metric", "eval.metric=is");
+        rejects("eval.sampler", "eval.sampler=euler");
+        rejects("eval.steps", "eval.steps=-3");
+        rejects("eval.steps", "eval.steps=1001");
+        rejects("eval.every", "task=autoencoder", "eval.every=100");
+        ConfigError e = ConfigValidator.validate(RunConfig.defaults().withEval(new RunConfig.Eval(5, 1, "auto", "auto",
+                0))).get(0);
+        assertEquals("eval.n", e.field());
+        assertTrue(e.toString().contains("2..50000") && e.toString().contains("covariance"), e.toString());
+        RunConfig.Sampling s = RunConfig.defaults().sampling();
+        assertEquals("ddim", new RunConfig.Eval(1, 2, "auto", "auto", 0).samplerFor(s));
+        assertEquals(50, new RunConfig.Eval(1, 2, "auto", "auto", 0).stepsFor(s));
+        assertEquals("ddpm", new RunConfig.Eval(1, 2, "auto", "ddpm", 7).samplerFor(s));
+        assertEquals(7, new RunConfig.Eval(1, 2, "auto", "ddpm", 7).stepsFor(s));
+    }
+
+    @Test
+    void aConfigWrittenBeforeEvalReadsWithEvaluationOff() throws Exception {
+        ObjectNode tree = Configs.MAPPER.valueToTree(RunConfig.defaults());
+        tree.remove("eval");
+        RunConfig old = Configs.MAPPER.treeToValue(tree, RunConfig.class);
+        assertEquals(RunConfig.Eval.defaults(), old.eval());
+        assertTrue(!old.eval().enabled());
+    }
+
+    @Test
     void dataProblems() {
         rejects("data.source", "data.source=webdataset");
         rejects("data.source", "data.source=");

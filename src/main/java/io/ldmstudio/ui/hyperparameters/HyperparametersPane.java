@@ -46,7 +46,7 @@ import org.controlsfx.control.PropertySheet;
  */
 public final class HyperparametersPane implements StudioPane {
     private static final List<String> ORDER = List.of("Run", "Data", "Autoencoder", "Model", "Diffusion",
-            "Optimisation", "Conditioning", "Sampling", "Logging");
+            "Optimisation", "Conditioning", "Sampling", "Logging", "Evaluation");
 
     private final Studio studio;
     private final HyperparametersViewModel vm;

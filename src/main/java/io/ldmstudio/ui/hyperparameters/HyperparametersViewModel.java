@@ -53,6 +53,7 @@ public final class HyperparametersViewModel {
         g.put("conditioning", "Conditioning");
         g.put("sampling", "Sampling");
         g.put("logging", "Logging");
+        g.put("eval", "Evaluation");
         g.put("", "Run");
         return g;
     }

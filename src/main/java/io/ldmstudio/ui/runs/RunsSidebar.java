@@ -472,6 +472,9 @@ public final class RunsSidebar {
             if (r.message() != null && !r.message().isBlank()) {
                 tip.append(r.message()).append('\n');
             }
+            if (r.quality() != null) {
+                tip.append(r.quality().describe()).append('\n');
+            }
             if (!r.broken()) {
                 tip.append(r.checkpointStep() > 0 ? "resume starts from the checkpoint of step " + r.checkpointStep()
                         : "no checkpoint yet").append('\n');

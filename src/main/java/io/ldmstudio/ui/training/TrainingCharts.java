@@ -28,6 +28,8 @@ final class TrainingCharts {
     static final Color BACKGROUND = new Color(0xF4, 0xF6, 0xF8);
     static final Color RAW = new Color(0x9C, 0xB9, 0xE6);
     static final Color MAIN = new Color(0x1F, 0x5B, 0xC4);
+    /** The best evaluation's marker. */
+    static final Color BEST = new Color(0xE0, 0x9F, 0x00);
     static final Color[] OVERLAYS = {new Color(0xD9, 0x48, 0x0F), new Color(0x2B, 0x8A, 0x3E), new Color(0x86, 0x2E, 0x9C),
         new Color(0xE6, 0x77, 0x00), new Color(0x0B, 0x72, 0x85), new Color(0xC2, 0x25, 0x5C)};
     private static final Font TICKS = new Font("SansSerif", Font.PLAIN, 11);
@@ -37,13 +39,27 @@ final class TrainingCharts {
 
     /** A line chart of {@code data} against the step. */
     static JFreeChart chart(CurveDataset data, String yLabel, boolean legend) {
+        return chart(data, yLabel, legend, false);
+    }
+
+    /**
+     * The chart of the quality measured while training: a point marked at every evaluation (they are few), the best
+     * one a larger diamond; no legend (the pane states the figures above it, overlays keep the loss chart's colours).
+     */
+    static JFreeChart metricChart(CurveDataset data, String yLabel) {
+        JFreeChart c = chart(data, yLabel, false, true);
+        c.getXYPlot().setNoDataMessage("no evaluations (eval.every = 0)");
+        return c;
+    }
+
+    private static JFreeChart chart(CurveDataset data, String yLabel, boolean legend, boolean markers) {
         NumberAxis x = new SpanAxis("step");
         x.setAutoRangeIncludesZero(false);
         x.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
         x.setLowerMargin(0.01);
         x.setUpperMargin(0.01);
         style(x);
-        XYPlot plot = new XYPlot(data, x, linearAxis(yLabel), new RoleRenderer(data));
+        XYPlot plot = new XYPlot(data, x, linearAxis(yLabel), new RoleRenderer(data, markers));
         plot.setBackgroundPaint(Color.WHITE);
         plot.setDomainGridlinePaint(new Color(0xE1, 0xE5, 0xEA));
         plot.setRangeGridlinePaint(new Color(0xE1, 0xE5, 0xEA));
@@ -161,17 +177,42 @@ final class TrainingCharts {
         private static final Stroke THIN = new BasicStroke(1.0f);
         private static final Stroke THICK = new BasicStroke(2.0f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND);
         private static final Stroke OVERLAY = new BasicStroke(1.6f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND);
+        private static final java.awt.Shape DOT = new java.awt.geom.Ellipse2D.Double(-3, -3, 6, 6);
+        private static final java.awt.Shape DIAMOND = new java.awt.Polygon(new int[] {0, 7, 0, -7},
+                new int[] {-7, 0, 7, 0}, 4);
         private final transient CurveDataset data;
+        private final boolean markers;
 
         RoleRenderer(CurveDataset data) {
+            this(data, false);
+        }
+
+        RoleRenderer(CurveDataset data, boolean markers) {
             super(true, false);
             this.data = data;
+            this.markers = markers;
             setDrawSeriesLineAsPath(true);
         }
 
         @Override
         public boolean getItemShapeVisible(int series, int item) {
-            return data.getItemCount(series) == 1; // a line needs two points: show a lone one
+            // a line needs two points: show a lone one; evaluations are few, each is marked
+            return markers || role(series) == TrainingViewModel.Role.BEST || data.getItemCount(series) == 1;
+        }
+
+        @Override
+        public boolean getItemLineVisible(int series, int item) {
+            return role(series) != TrainingViewModel.Role.BEST;
+        }
+
+        @Override
+        public java.awt.Shape lookupSeriesShape(int series) {
+            return role(series) == TrainingViewModel.Role.BEST ? DIAMOND : DOT;
+        }
+
+        @Override
+        public java.awt.Shape getItemShape(int row, int column) {
+            return lookupSeriesShape(row);
         }
 
         private TrainingViewModel.Role role(int series) {
@@ -184,6 +225,7 @@ final class TrainingCharts {
                 case RAW -> RAW;
                 case SMOOTHED -> MAIN;
                 case OVERLAY -> OVERLAYS[overlayIndex(series) % OVERLAYS.length];
+                case BEST -> BEST;
             };
         }
 
@@ -197,7 +239,7 @@ final class TrainingCharts {
             return switch (role(series)) {
                 case RAW -> THIN;
                 case SMOOTHED -> THICK;
-                case OVERLAY -> OVERLAY;
+                case OVERLAY, BEST -> OVERLAY;
             };
         }
 

@@ -188,6 +188,20 @@ public final class TrainingPane implements StudioPane {
         ChartView loss = viewer(TrainingViewModel.Chart.LOSS, "loss", true);
         ChartView lr = viewer(TrainingViewModel.Chart.LR, "learning rate", false);
         ChartView grad = viewer(TrainingViewModel.Chart.GRAD_NORM, "gradient norm", false);
+        ChartView metric = viewer(TrainingViewModel.Chart.METRIC, "quality", false);
+        vm.metricNameProperty().addListener((o, a, name) -> metric.update(c -> c.getXYPlot().getRangeAxis().setLabel(
+                name.isEmpty() ? "quality" : name)));
+        Label metricSummary = new Label();
+        metricSummary.setId("training-metric-summary");
+        metricSummary.getStyleClass().add("dim");
+        metricSummary.textProperty().bind(Bindings.createStringBinding(() -> vm.metricNameProperty().get().isEmpty()
+                ? "Quality: no evaluations (eval.every)" : vm.metricNameProperty().get() + " (lower is better): "
+                        + vm.metricSummaryProperty().get(), vm.metricNameProperty(), vm.metricSummaryProperty()));
+        metricSummary.setTooltip(new Tooltip("Measured while training every eval.every steps on eval.n samples of the"
+                + " EMA weights; the diamond marks the best, kept in checkpoints/best/. Overlaid runs use the colours"
+                + " of the loss chart"));
+        VBox metricBox = new VBox(2, metricSummary, metric);
+        VBox.setVgrow(metric, Priority.ALWAYS);
         loss.widthProperty().addListener((o, a, w) -> vm.bucketsProperty().set((int) Math.round(w.doubleValue())));
 
         ValueAxis log = TrainingCharts.logAxis("loss (log)");
@@ -220,11 +234,13 @@ public final class TrainingPane implements StudioPane {
         lossBar.setAlignment(Pos.CENTER_LEFT);
 
         VBox.setVgrow(loss, Priority.ALWAYS);
-        HBox small = new HBox(10, lr, grad);
+        HBox small = new HBox(10, lr, grad, metricBox);
         HBox.setHgrow(lr, Priority.ALWAYS);
         HBox.setHgrow(grad, Priority.ALWAYS);
+        HBox.setHgrow(metricBox, Priority.ALWAYS);
         lr.setPrefSize(200, 200);
         grad.setPrefSize(200, 200);
+        metric.setPrefSize(260, 200);
         small.setMinHeight(150);
         small.setPrefHeight(200);
         VBox charts = new VBox(6, lossBar, loss, small);
@@ -312,7 +328,8 @@ public final class TrainingPane implements StudioPane {
         CurveDataset source = vm.dataset(which);
         CurveDataset drawn = new CurveDataset();
         drawn.setCurves(source.curves());
-        JFreeChart chart = TrainingCharts.chart(drawn, yLabel, legend);
+        JFreeChart chart = which == TrainingViewModel.Chart.METRIC ? TrainingCharts.metricChart(drawn, yLabel)
+                : TrainingCharts.chart(drawn, yLabel, legend);
         if (which == TrainingViewModel.Chart.LOSS) {
             lossAxis = chart.getXYPlot().getRangeAxis(); // before the renderer thread owns the chart
         }

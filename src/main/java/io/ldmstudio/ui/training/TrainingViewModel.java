@@ -1,5 +1,6 @@
 package io.ldmstudio.ui.training;
 
+import io.ldmstudio.runs.EvalRow;
 import io.ldmstudio.runs.MetricsRow;
 import io.ldmstudio.runs.Run;
 import io.ldmstudio.runs.RunInfo;
@@ -65,11 +66,11 @@ public final class TrainingViewModel {
     public static final int LOG_LINES = 5000;
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
 
-    /** The three charts. */
-    public enum Chart { LOSS, LR, GRAD_NORM }
+    /** The charts: loss, learning rate, gradient norm, and the quality measured while training ({@code eval.every}). */
+    public enum Chart { LOSS, LR, GRAD_NORM, METRIC }
 
-    /** What a curve is, for its colour and line. */
-    public enum Role { RAW, SMOOTHED, OVERLAY }
+    /** What a curve is, for its colour and line; {@code BEST} is the best evaluation, a lone marked point. */
+    public enum Role { RAW, SMOOTHED, OVERLAY, BEST }
 
     private final Studio studio;
     private final StringProperty runName = new SimpleStringProperty(this, "runName", "");
@@ -97,6 +98,8 @@ public final class TrainingViewModel {
     private final Map<Chart, CurveDataset> datasets = new EnumMap<>(Chart.class);
     private final Map<Chart, double[]> windows = new EnumMap<>(Chart.class);
     private final EtaEstimator etaEstimator = new EtaEstimator(30);
+    private final StringProperty metricName = new SimpleStringProperty(this, "metricName", "");
+    private final StringProperty metricSummary = new SimpleStringProperty(this, "metricSummary", "");
     /** Rows the charts hold, for tests and the status line. */
     private final IntegerProperty rows = new SimpleIntegerProperty(this, "rows");
 
@@ -226,6 +229,16 @@ public final class TrainingViewModel {
         return overlays;
     }
 
+    /** The shown run's evaluation metric ("FD_fashion-mnist"); empty when it has no evaluation rows. */
+    public StringProperty metricNameProperty() {
+        return metricName;
+    }
+
+    /** "last 0.8512 (step 550) · best 0.8120 (step 275)"; empty when the run has no evaluation rows. */
+    public StringProperty metricSummaryProperty() {
+        return metricSummary;
+    }
+
     public CurveDataset dataset(Chart chart) {
         return datasets.get(chart);
     }
@@ -304,7 +317,7 @@ public final class TrainingViewModel {
                 e -> {
                     if (main == t) {
                         loading.set(false);
-                        applyHistory(t, new History(List.of(), List.of(), 0, "—")); // live rows still show
+                        applyHistory(t, new History(List.of(), List.of(), List.of(), 0, "—")); // live rows still show
                         studio.error(e);
                     }
                 });
@@ -347,11 +360,12 @@ public final class TrainingViewModel {
         return d + (m.engine() == null ? "" : " (" + m.engine() + ")");
     }
 
-    record History(List<MetricsRow> rows, List<String> logLines, long configSteps, String device) {}
+    record History(List<MetricsRow> rows, List<EvalRow> evals, List<String> logLines, long configSteps, String device) {}
 
     private History readHistory(String name, boolean withLog) throws IOException {
         Run run = studio.workspace().open(name);
         List<MetricsRow> rows = run.metrics();
+        List<EvalRow> evals = run.evals();
         List<String> lines = withLog ? tail(run.logFile(), LOG_LINES) : List.of();
         long steps = 0;
         String dev = "—";
@@ -362,7 +376,7 @@ public final class TrainingViewModel {
         } catch (IOException | RuntimeException e) {
             // a run without a readable config still shows its curves
         }
-        return new History(rows, lines.stream().map(TrainingViewModel::fromLogFile).toList(), steps, dev);
+        return new History(rows, evals, lines.stream().map(TrainingViewModel::fromLogFile).toList(), steps, dev);
     }
 
     private void applyHistory(Track t, History h) {
@@ -374,6 +388,14 @@ public final class TrainingViewModel {
             }
         }
         t.pendingRows.clear();
+        h.evals().forEach(t::addEval);
+        long lastEval = t.evals.isEmpty() ? 0 : t.evals.get(t.evals.size() - 1).step();
+        for (EvalRow r : t.pendingEvals) {
+            if (r.step() > lastEval) {
+                t.addEval(r);
+            }
+        }
+        t.pendingEvals.clear();
         t.loaded = true;
         if (t.main) {
             log.setAll(h.logLines());
@@ -426,6 +448,13 @@ public final class TrainingViewModel {
                     t.series.add(r);
                 } else {
                     t.pendingRows.add(r);
+                }
+                metrics = true;
+            } else if (e instanceof EvalRow r) {
+                if (t.loaded) {
+                    t.addEval(r);
+                } else {
+                    t.pendingEvals.add(r);
                 }
                 metrics = true;
             } else if (e instanceof TrainingListener.StepEvent s) {
@@ -579,7 +608,13 @@ public final class TrainingViewModel {
                         Role.SMOOTHED));
                 case GRAD_NORM -> curves.add(curve(chart, main.name + " gradient norm", m,
                         m.column(MetricsSeries.Column.GRAD_NORM), Role.SMOOTHED));
+                case METRIC -> { }
             }
+        }
+        if (chart == Chart.METRIC) {
+            metricCurves(curves);
+            datasets.get(chart).setCurves(curves);
+            return;
         }
         if (chart == Chart.LOSS) {
             for (Track t : overlayTracks.values()) {
@@ -590,6 +625,60 @@ public final class TrainingViewModel {
             }
         }
         datasets.get(chart).setCurves(curves);
+    }
+
+    /**
+     * The evaluation curves: the shown run's first, then its best point (a curve of one point named for it), then
+     * the overlaid runs' evaluations of the same metric. Sets {@link #metricNameProperty} and
+     * {@link #metricSummaryProperty}.
+     */
+    private void metricCurves(List<CurveDataset.Curve> curves) {
+        List<EvalRow> own = main == null ? List.of() : main.evals;
+        String metric = own.isEmpty() ? "" : own.get(own.size() - 1).metric();
+        String summary = "";
+        if (!own.isEmpty()) {
+            List<EvalRow> mine = own.stream().filter(r -> r.metric().equals(metric)).toList();
+            curves.add(new CurveDataset.Curve(main.name + " " + metric, Role.SMOOTHED, points(mine)));
+            EvalRow last = mine.get(mine.size() - 1);
+            EvalRow best = bestOf(mine);
+            if (best != null) {
+                curves.add(new CurveDataset.Curve(String.format(Locale.ROOT, "best %s (step %,d)",
+                        TrainingCharts.SignificantFormat.format4(best.value()), best.step()), Role.BEST,
+                        points(List.of(best))));
+            }
+            summary = String.format(Locale.ROOT, "last %s (step %,d)", TrainingCharts.SignificantFormat.format4(
+                    last.value()), last.step()) + (best == null ? "" : String.format(Locale.ROOT, " · best %s (step %,d)",
+                    TrainingCharts.SignificantFormat.format4(best.value()), best.step()));
+        }
+        for (Track t : overlayTracks.values()) {
+            List<EvalRow> theirs = t.evals.stream().filter(r -> metric.isEmpty() || r.metric().equals(metric)).toList();
+            if (!theirs.isEmpty()) {
+                curves.add(new CurveDataset.Curve(t.name + " " + theirs.get(0).metric(), Role.OVERLAY, points(theirs)));
+            }
+        }
+        metricName.set(metric);
+        metricSummary.set(summary);
+    }
+
+    /** The row with the lowest finite value (the earliest of equals); null when there is none. */
+    static EvalRow bestOf(List<EvalRow> rows) {
+        EvalRow best = null;
+        for (EvalRow r : rows) {
+            if (Double.isFinite(r.value()) && (best == null || r.value() < best.value())) {
+                best = r;
+            }
+        }
+        return best;
+    }
+
+    private static Decimator.Points points(List<EvalRow> rows) {
+        double[] x = new double[rows.size()];
+        double[] y = new double[rows.size()];
+        for (int i = 0; i < rows.size(); i++) {
+            x[i] = rows.get(i).step();
+            y[i] = rows.get(i).value();
+        }
+        return new Decimator.Points(x, y, rows.size());
     }
 
     private CurveDataset.Curve curve(Chart chart, String key, MetricsSeries series, double[] y, Role role) {
@@ -773,6 +862,9 @@ public final class TrainingViewModel {
         final boolean main;
         final MetricsSeries series = new MetricsSeries();
         final List<MetricsRow> pendingRows = new ArrayList<>();
+        /** Evaluation rows, steps ascending (a row replaces those from its step on, as a resume logs them again). */
+        final List<EvalRow> evals = new ArrayList<>();
+        final List<EvalRow> pendingEvals = new ArrayList<>();
         final List<String> pendingLog = new ArrayList<>();
         final Runnable unsubscribe;
         boolean loaded;
@@ -794,6 +886,11 @@ public final class TrainingViewModel {
                 }
 
                 @Override
+                public void onEval(EvalRow row) {
+                    batcher.add(row);
+                }
+
+                @Override
                 public void onState(RunStatus s, String message) {
                     batcher.add(new State(s, message));
                 }
@@ -810,8 +907,18 @@ public final class TrainingViewModel {
                 public void onMetrics(MetricsRow row) {
                     batcher.add(row);
                 }
+
+                @Override
+                public void onEval(EvalRow row) {
+                    batcher.add(row);
+                }
             };
             unsubscribe = studio.training().listen(name, listener);
+        }
+
+        void addEval(EvalRow r) {
+            evals.removeIf(e -> e.step() >= r.step());
+            evals.add(r);
         }
 
         void close() {
