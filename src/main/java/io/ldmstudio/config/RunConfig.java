@@ -390,8 +390,9 @@ public record RunConfig(
      * @param every   steps between evaluations; 0 = off (the default)
      * @param n       samples per evaluation, 2..50000 (the same number of held-out images is the reference)
      * @param metric  {@code auto}: {@code FD_<dataset>}, the Fréchet distance in the features of the dataset's small
-     *                classifier (a labelled dataset; trained and cached on first use); {@code fid}: Inception FID
-     *                (accepted here, not available in training yet)
+     *                classifier (a labelled dataset; trained and cached on first use); {@code fid}: FID in the
+     *                Inception features of pytorch-fid (the workspace's {@code models/pt_inception-2015-12-05.safetensors};
+     *                the held-out statistics cached as {@code eval fid} caches them)
      * @param sampler {@code auto} (the run's {@code sampling.sampler}) or {@code ddpm | ddim | dpmpp}
      * @param steps   denoising steps; 0 = the run's {@code sampling.steps}
      */

@@ -79,7 +79,7 @@ public final class DatasetFd {
         try (RunGenerator g = RunGenerator.open(run, 0, true, device)) {
             Samples s = sample(g, sampler, steps, guidance, seed, n, progress, () -> false);
             long featureStart = System.nanoTime();
-            SampleScorer.Score score = scorer(c, real).score(s);
+            SamplesMetric.Score score = scorer(c, real).score(s);
             return new Result(c.info().metricName(), score.value(), score.warning(), real.images(), n, score.share(),
                     sampler, steps, s.guidance(), s.checkpointStep(), s.seconds(),
                     (System.nanoTime() - featureStart) / 1e9);
@@ -182,8 +182,8 @@ public final class DatasetFd {
      * The {@code FD_<dataset>} of samples against {@code real} in {@code c}'s features, with the class share when the
      * samples were asked for classes.
      */
-    public static SampleScorer scorer(FeatureClassifier c, Real real) {
-        return new SampleScorer() {
+    public static SamplesMetric scorer(FeatureClassifier c, Real real) {
+        return new SamplesMetric() {
             @Override
             public String metric() {
                 return c.info().metricName();

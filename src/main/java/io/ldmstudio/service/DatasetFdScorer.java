@@ -30,9 +30,13 @@ public final class DatasetFdScorer implements SampleScorer {
         this.real = real;
     }
 
-    /** The factory the trainer is given: the classifier trained with {@code settings} when it is not cached. */
+    /**
+     * The factory the trainer is given: {@code eval.metric auto} gives this scorer (the classifier trained with
+     * {@code settings} when it is not cached), {@code fid} an {@link InceptionFidScorer}.
+     */
     public static SampleScorer.Factory factory(FeatureClassifier.Settings settings) {
-        return (config, run, log) -> open(config, run, settings, log);
+        return (config, run, log) -> RunConfig.Eval.FID.equals(config.eval().metric())
+                ? InceptionFidScorer.open(config, run, log) : open(config, run, settings, log);
     }
 
     /** The scorer of {@code run}'s dataset. @throws IllegalStateException when the run cannot be scored so */
@@ -90,8 +94,8 @@ public final class DatasetFdScorer implements SampleScorer {
 
     @Override
     public Score score(float[] images, int n, int[] requested) {
-        FeatureStats fake = FeatureStats.of(classifier.features(images, n));
-        FrechetDistance.Result fd = FrechetDistance.between(real.stats(), fake);
+        double[][] features = classifier.features(images, n);
+        FrechetDistance.Result fd = FrechetDistance.between(real.stats(), FeatureStats.of(features), features);
         double share = requested == null ? Double.NaN : classifier.classShare(images, n, requested).share();
         return new Score(fd.value(), share, fd.warning().orElse(null));
     }

@@ -175,7 +175,7 @@ public final class FidEvaluation {
                         fdNote = "no " + c.info().metricName() + ": " + misfit.get();
                     } else {
                         DatasetFd.Real cr = DatasetFd.realStats(c, rd.data(), r.images());
-                        SampleScorer.Score sc = DatasetFd.scorer(c, cr).score(samples);
+                        SamplesMetric.Score sc = DatasetFd.scorer(c, cr).score(samples);
                         fdMetric = c.info().metricName();
                         fd = sc.value();
                         share = sc.share();

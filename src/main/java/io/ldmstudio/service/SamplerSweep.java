@@ -44,7 +44,7 @@ import org.jfree.data.xy.XYSeriesCollection;
 /**
  * The quality/speed sweep of a run: for each sampler × each step count, {@code n} samples drawn with the same seeds
  * (as {@link DatasetFd#sample}: seeds {@code seed}, {@code seed + 1}, … per chunk, classes cycled), timed, and scored
- * by a {@link SampleScorer} ({@code FD_<dataset>}, lower is better; the class share for a conditional run). The run's
+ * by a {@link SamplesMetric} ({@code FD_<dataset>}, lower is better; the class share for a conditional run). The run's
  * weights are loaded once for the whole sweep. {@link #write} puts the table (Markdown, CSV, JSON), the plot of the
  * metric against sampling time and each cell's first {@value #GRID_IMAGES} samples as a grid into a folder.
  */
@@ -147,7 +147,7 @@ public final class SamplerSweep {
      *
      * @param guidance the guidance scale of a class-conditional run (null: its {@code conditioning.guidance})
      */
-    public static Result run(Run run, SampleScorer scorer, List<String> samplers, List<Integer> steps, int n,
+    public static Result run(Run run, SamplesMetric scorer, List<String> samplers, List<Integer> steps, int n,
             Double guidance, long seed, Devices.DeviceInfo device, Listener listener, BooleanSupplier cancelled)
             throws IOException {
         if (samplers.isEmpty() || steps.isEmpty()) {
@@ -182,7 +182,7 @@ public final class SamplerSweep {
                     l.cellStarted(index, total, sampler, k);
                     DatasetFd.Samples s = DatasetFd.sample(g, sampler, k, guidance, seed, n, l::line, stop);
                     w = s.guidance();
-                    SampleScorer.Score score = scorer.score(s);
+                    SamplesMetric.Score score = scorer.score(s);
                     int len = s.channels() * s.size() * s.size();
                     List<float[]> grid = Grids.split(s.images(), Math.min(GRID_IMAGES, n), len);
                     Cell c = new Cell(sampler, k, score.value(), score.warning(), score.share(), s.seconds(), n, grid);

@@ -127,11 +127,6 @@ public final class Trainer {
      * studio autoencoder run must have weights already).
      */
     public static void checkTrainable(RunConfig config) {
-        if (config.eval().enabled() && RunConfig.Eval.FID.equals(config.eval().metric())) {
-            throw new IllegalStateException("eval.metric fid: Inception FID is not available in training yet; use"
-                    + " eval.metric auto (FD_<dataset>, the dataset's own classifier; a labelled dataset) or"
-                    + " eval.every 0");
-        }
         if (config.trainsAutoencoder() || config.pixelSpace()) {
             return;
         }

@@ -156,7 +156,7 @@ class SamplerSweepTest {
 
     @Test
     void anotherScorerPlugsIn() throws Exception {
-        SampleScorer mean = new SampleScorer() {
+        SamplesMetric mean = new SamplesMetric() {
             @Override
             public String metric() {
                 return "mean";

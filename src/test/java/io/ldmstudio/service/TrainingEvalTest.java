@@ -189,12 +189,45 @@ class TrainingEvalTest {
         assertEquals(2, run.latestCheckpoint().orElseThrow().step());
     }
 
+    /**
+     * {@code eval.metric fid} with the (seeded) Inception weights in the workspace: FID rows whose last value is the
+     * one {@code eval fid --real DATASET --fake RUN} gives for the final checkpoint with the same sampler, steps, seeds
+     * and n; the held-out statistics land in the cache {@code eval fid} reads.
+     */
+    @Test
+    void fidWhileTrainingIsTheValueEvalFidGives() throws Exception {
+        Workspace fws = new Workspace(tmp.resolve("ws-fid"));
+        io.ldmstudio.nn.SeededInception.write(io.ldmstudio.weights.InceptionWeights.defaultFile(fws.root()));
+        Run run = fws.create("fid", StudioFixture.tinyConfig("optim.steps=2", "eval.every=2", "eval.n=4",
+                "eval.steps=3", "eval.sampler=ddim", "eval.metric=fid", "logging.sample_every=100"));
+        Trainer t = new Trainer(run, CPU).scorers(SCORER);
+        assertEquals(Trainer.Outcome.FINISHED, t.run(new TrainingControl()), t.failure());
+        EvalRow e = run.evals().get(0);
+        assertEquals("FID", e.metric());
+        assertEquals(2, e.step());
+        assertEquals(4, e.n());
+        assertTrue(Double.isFinite(e.value()) && e.value() > 0, "value " + e.value());
+        assertEquals(2, run.best().orElseThrow().step());
+
+        RunConfig cfg = run.config();
+        try (InceptionFeatures ex = InceptionFeatures.open(fws.root(), null)) {
+            FidEvaluation.Result r = FidEvaluation.evaluate(fws.root(), ex,
+                    new FidEvaluation.RealDataset(cfg.data(), "procedural"), new FidEvaluation.FakeRun(run),
+                    new FidEvaluation.Settings(4, "ddim", 3, null, cfg.sampling().seed(), CPU), null);
+            assertTrue(r.real().cacheReused(), "training cached the held-out statistics: " + r.real().cacheFile());
+            assertEquals(2, r.checkpointStep());
+            assertEquals(r.fid(), e.value(), 1e-6 * r.fid());
+        }
+    }
+
     @Test
     void anUnavailableMetricOrAnUnlabelledDatasetIsRefusedAtStartNamingEvalMetric() throws Exception {
         Run fid = ws.create("fid", StudioFixture.tinyConfig("optim.steps=2", "eval.every=1", "eval.metric=fid"));
         Trainer t = new Trainer(fid, CPU).scorers(SCORER);
         assertEquals(Trainer.Outcome.FAILED, t.run(new TrainingControl()));
-        assertTrue(t.failure().contains("eval.metric fid") && t.failure().contains("not available"), t.failure());
+        // no Inception weights in the workspace: the failure names the metric and the file looked for
+        assertTrue(t.failure().startsWith("eval.metric fid: FID needs pytorch-fid's Inception weights: "), t.failure());
+        assertTrue(t.failure().contains(io.ldmstudio.weights.InceptionWeights.DEFAULT_FILE), t.failure());
 
         // a folder of images without class sub-folders has no labels for a classifier
         Path flat = tmp.resolve("flat");

@@ -5,9 +5,10 @@ import java.util.Optional;
 
 /**
  * A quality metric of generated samples (lower is better), such as {@code FD_<dataset>} ({@link DatasetFd#scorer}); the
- * sweep ({@link SamplerSweep}) scores every cell through it, so Inception FID can be plugged in beside it.
+ * sweep ({@link SamplerSweep}) scores every cell through it, so Inception FID can be plugged in beside it. (Training
+ * scores its evaluations through {@code training.SampleScorer}, which takes bare image arrays.)
  */
-public interface SampleScorer {
+public interface SamplesMetric {
     /**
      * @param value   the metric, lower is better
      * @param warning what makes the value doubtful (pytorch-fid's ε·I retry), if anything
