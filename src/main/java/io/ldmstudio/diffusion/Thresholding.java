@@ -41,10 +41,13 @@ public record Thresholding(double ratio, double maxValue) {
         float[] out = new float[v.length];
         for (int b = 0; b < batch; b++) {
             int off = b * per;
-            for (int i = 0; i < per; i++) {
-                abs[i] = Math.abs(v[off + i]);
+            float s = 1f; // maxValue 1 clamps s to 1 whatever the quantile: no need to sort
+            if (maxValue > 1) {
+                for (int i = 0; i < per; i++) {
+                    abs[i] = Math.abs(v[off + i]);
+                }
+                s = Math.min(Math.max(quantile(abs, (float) ratio), 1f), (float) maxValue);
             }
-            float s = Math.min(Math.max(quantile(abs, (float) ratio), 1f), (float) maxValue);
             for (int i = 0; i < per; i++) {
                 out[off + i] = Math.min(Math.max(v[off + i], -s), s) / s;
             }

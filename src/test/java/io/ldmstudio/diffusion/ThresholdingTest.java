@@ -2,6 +2,7 @@ package io.ldmstudio.diffusion;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -128,6 +129,31 @@ class ThresholdingTest {
         RunConfig on = io.ldmstudio.config.ConfigOverrides.apply(RunConfig.defaults(), List.of(
                 "sampling.thresholding=true", "sampling.dynamic_thresholding_ratio=0.99", "sampling.sample_max_value=2"));
         assertEquals(new Thresholding(0.99, 2.0), io.ldmstudio.training.RunPipelines.scheduler(on, "dpmpp").thresholding());
-        assertNull(io.ldmstudio.training.RunPipelines.scheduler(RunConfig.defaults(), null).thresholding());
+        // a pixel-space run without it clips x̂0 to ±1 for every sampler: thresholding at sample_max_value 1, which
+        // DPM-Solver++ reads (it has no clip_sample) and which is exactly DDPM's and DDIM's clip_sample
+        assertTrue(RunConfig.defaults().pixelSpace());
+        SchedulerConfig pixel = io.ldmstudio.training.RunPipelines.scheduler(RunConfig.defaults(), "dpmpp");
+        assertEquals(new Thresholding(0.995, 1.0), pixel.thresholding());
+        assertTrue(pixel.clipSample());
+        assertTrue(pixel.toJson().get("thresholding").asBoolean());
+        // latents are not in [−1, 1]: nothing is clipped
+        RunConfig latent = io.ldmstudio.config.ConfigOverrides.apply(RunConfig.defaults(), List.of("autoencoder.kind=pretrained"));
+        assertFalse(latent.pixelSpace());
+        assertNull(io.ldmstudio.training.RunPipelines.scheduler(latent, "dpmpp").thresholding());
+    }
+
+    /** With sample_max_value 1 the threshold is plain clipping to ±1, whatever the ratio (no quantile taken). */
+    @Test
+    void maxValueOneIsClipping() {
+        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+            float[] v = {-3f, -1f, -0.5f, 0f, 0.25f, 0.999f, 1.5f, 7f};
+            NDArray x = m.create(v, new ai.djl.ndarray.types.Shape(2, 1, 2, 2));
+            float[] got = new Thresholding(0.5, 1.0).apply(x).toFloatArray();
+            float[] clipped = x.clip(-1, 1).toFloatArray();
+            assertArrayEquals(clipped, got, 0f);
+            // with a larger maximum the quantile matters: the first image's 0.5-quantile of |x| is 1
+            float[] wide = new Thresholding(0.5, 4.0).apply(x).toFloatArray();
+            assertEquals(-1f, wide[0], 0f);
+        }
     }
 }
