@@ -131,25 +131,8 @@ final class EvalCommand implements Runnable {
                 + " ${DEFAULT-VALUE})")
         int n;
 
-        @Option(names = "--sampler", defaultValue = "ddim", description = "ddpm, ddim or dpmpp (default: ${DEFAULT-VALUE})")
-        String sampler;
-
-        @Option(names = "--steps", defaultValue = "50", description = "sampling steps (default: ${DEFAULT-VALUE})")
-        int steps;
-
-        @Option(names = "--guidance", paramLabel = "W", description = "guidance scale for a class-conditional run"
-                + " (default: its conditioning.guidance)")
-        Double guidance;
-
-        @Option(names = "--seed", defaultValue = "0", description = "seed of the first " + DatasetFd.CHUNK_TEXT
-                + " samples; the next chunks take the next seeds (default: ${DEFAULT-VALUE})")
-        long seed;
-
-        @Option(names = "--device", description = "auto|cpu|cuda[:N]|mps for sampling (default: the run's)")
-        String device;
-
-        @Option(names = "--json", description = "print the result as one JSON object")
-        boolean json;
+        @Mixin
+        RunSamplingOptions sampling;
 
         @Mixin
         Common common;
@@ -158,8 +141,8 @@ final class EvalCommand implements Runnable {
 
         /** The device to sample on; said on stdout unless --json (whose stdout is the one JSON object). */
         private io.ldmstudio.engine.Devices.DeviceInfo deviceInfo() throws java.io.IOException {
-            String spec = device != null ? device : run.config().device();
-            return json ? io.ldmstudio.engine.Devices.resolve(spec) : Common.device(spec);
+            String spec = sampling.device != null ? sampling.device : run.config().device();
+            return sampling.json ? io.ldmstudio.engine.Devices.resolve(spec) : Common.device(spec);
         }
 
         @Override
@@ -169,10 +152,11 @@ final class EvalCommand implements Runnable {
             try (FeatureClassifier c = FeatureClassifier.obtain(common.workspace().root(), d,
                     FeatureClassifier.Settings.defaults(), false, line -> System.err.println("  " + line))) {
                 DatasetFd.Real real = DatasetFd.realStats(c, d, n);
-                DatasetFd.Result r = DatasetFd.ofRun(c, real, run, sampler, steps, guidance, seed, n,
+                DatasetFd.Result r = DatasetFd.ofRun(c, real, run, sampling.sampler, sampling.steps, sampling.guidance,
+                        sampling.seed, n,
                         deviceInfo(),
-                        json ? null : line -> System.out.println("  " + line));
-                if (json) {
+                        sampling.json ? null : line -> System.out.println("  " + line));
+                if (sampling.json) {
                     com.fasterxml.jackson.databind.node.ObjectNode o = new com.fasterxml.jackson.databind.ObjectMapper()
                             .createObjectNode();
                     o.put("metric", r.metric());

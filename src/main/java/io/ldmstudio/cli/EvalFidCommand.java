@@ -47,25 +47,8 @@ final class EvalFidCommand implements Callable<Integer> {
             + FidEvaluation.DEFAULT_N + "); for a folder its first N images in sorted order (default: all)")
     Integer n;
 
-    @Option(names = "--sampler", defaultValue = "ddim", description = "ddpm, ddim or dpmpp (default: ${DEFAULT-VALUE})")
-    String sampler;
-
-    @Option(names = "--steps", defaultValue = "50", description = "sampling steps (default: ${DEFAULT-VALUE})")
-    int steps;
-
-    @Option(names = "--guidance", paramLabel = "W", description = "guidance scale for a class-conditional run"
-            + " (default: its conditioning.guidance)")
-    Double guidance;
-
-    @Option(names = "--seed", defaultValue = "0", description = "seed of the first " + DatasetFd.CHUNK_TEXT
-            + " samples; the next chunks take the next seeds (default: ${DEFAULT-VALUE})")
-    long seed;
-
-    @Option(names = "--device", description = "auto|cpu|cuda[:N]|mps for sampling (default: the run's)")
-    String device;
-
-    @Option(names = "--json", description = "print the result as one JSON object")
-    boolean json;
+    @Mixin
+    RunSamplingOptions sampling;
 
     @Mixin
     Common common;
@@ -77,19 +60,20 @@ final class EvalFidCommand implements Callable<Integer> {
         FidEvaluation.Fake f = fakeSide();
         Devices.DeviceInfo dev = null;
         if (f instanceof FidEvaluation.FakeRun fr) {
-            dev = Devices.resolve(device != null ? device : fr.run().config().device());
+            dev = Devices.resolve(sampling.device != null ? sampling.device : fr.run().config().device());
             System.err.println("Using " + dev.describe());
         }
         long t0 = System.nanoTime();
         FidEvaluation.Result res;
         try (InceptionFeatures ex = InceptionFeatures.open(ws, inception)) {
-            res = FidEvaluation.evaluate(ws, ex, r, f, new FidEvaluation.Settings(n, sampler, steps, guidance, seed,
+            res = FidEvaluation.evaluate(ws, ex, r, f, new FidEvaluation.Settings(n, sampling.sampler, sampling.steps,
+                    sampling.guidance, sampling.seed,
                     dev), new Bars());
         } catch (UncheckedIOException e) {
             throw new IllegalArgumentException(e.getCause().getMessage(), e);
         }
         double total = (System.nanoTime() - t0) / 1e9;
-        if (json) {
+        if (sampling.json) {
             printJson(res, total);
         } else {
             printText(res, total);

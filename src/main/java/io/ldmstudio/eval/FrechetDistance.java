@@ -114,26 +114,15 @@ public final class FrechetDistance {
                         + j + ": " + mean[j] + " vs mu " + mu2[j] + "): pass the features the statistics came from");
             }
         }
-        double[] mu1 = a.muView();
-        double[][] s1 = a.sigmaView();
-        double[][] s2 = b.sigmaView();
-        double meanTerm = 0;
-        double tr1 = 0;
-        double tr2 = 0;
-        for (int i = 0; i < d; i++) {
-            double diff = mu1[i] - mu2[i];
-            meanTerm += diff * diff;
-            tr1 += s1[i][i];
-            tr2 += s2[i][i];
-        }
-        Root root = traceSqrtLowRank(s1, bFeatures, mu2);
+        Root root = traceSqrtLowRank(a.sigmaView(), bFeatures, mu2);
         if (!root.finite()) {
             return between(a, b);
         }
         if (root.maxImaginary > IMAGINARY_TOLERANCE) {
             throw imaginary(root.maxImaginary);
         }
-        return new Result(meanTerm + tr1 + tr2 - 2 * root.real, meanTerm, root.real, Optional.empty());
+        double[] terms = meanAndTraces(a, b);
+        return new Result(terms[0] + terms[1] + terms[2] - 2 * root.real, terms[0], root.real, Optional.empty());
     }
 
     /** Σ √λ(XΣ1Xᵀ / (N − 1)) for the N centred rows X of {@code features}; negative λ count as imaginary roots. */
@@ -193,20 +182,12 @@ public final class FrechetDistance {
     static Result between(FeatureStats a, FeatureStats b, boolean offsetFirst) {
         Features.checkSameDimension(a.dimension(), b.dimension(), "the two FID statistics (mu " + a.dimension()
                 + " and mu " + b.dimension() + ")");
-        double[] mu1 = a.muView();
-        double[] mu2 = b.muView();
         double[][] s1 = a.sigmaView();
         double[][] s2 = b.sigmaView();
-        int d = mu1.length;
-        double meanTerm = 0;
-        double tr1 = 0;
-        double tr2 = 0;
-        for (int i = 0; i < d; i++) {
-            double diff = mu1[i] - mu2[i];
-            meanTerm += diff * diff;
-            tr1 += s1[i][i];
-            tr2 += s2[i][i];
-        }
+        double[] terms = meanAndTraces(a, b);
+        double meanTerm = terms[0];
+        double tr1 = terms[1];
+        double tr2 = terms[2];
         Optional<String> warning = Optional.empty();
         Root root = offsetFirst ? null : traceSqrtProduct(s1, s2, 0);
         if (root == null || !root.finite()) {
@@ -225,6 +206,24 @@ public final class FrechetDistance {
         }
         double value = meanTerm + tr1 + tr2 - 2 * root.real;
         return new Result(value, meanTerm, root.real, warning);
+    }
+
+    /** {@code ||mu1 − mu2||²}, tr(Σ1) and tr(Σ2). */
+    private static double[] meanAndTraces(FeatureStats a, FeatureStats b) {
+        double[] mu1 = a.muView();
+        double[] mu2 = b.muView();
+        double[][] s1 = a.sigmaView();
+        double[][] s2 = b.sigmaView();
+        double meanTerm = 0;
+        double tr1 = 0;
+        double tr2 = 0;
+        for (int i = 0; i < mu1.length; i++) {
+            double diff = mu1[i] - mu2[i];
+            meanTerm += diff * diff;
+            tr1 += s1[i][i];
+            tr2 += s2[i][i];
+        }
+        return new double[] {meanTerm, tr1, tr2};
     }
 
     /** The trace of the principal square root of a product: its real part, largest |imaginary| of a root, or why not. */

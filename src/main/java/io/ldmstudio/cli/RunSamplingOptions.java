@@ -1,0 +1,30 @@
+package io.ldmstudio.cli;
+
+import io.ldmstudio.service.DatasetFd;
+import picocli.CommandLine.Option;
+
+/**
+ * The options of an {@code eval} command that samples a run before scoring it ({@code eval fd}, {@code eval fid}):
+ * sampler, steps, guidance, the seed of the first chunk, the device, and {@code --json}.
+ */
+final class RunSamplingOptions {
+    @Option(names = "--sampler", defaultValue = "ddim", description = "ddpm, ddim or dpmpp (default: ${DEFAULT-VALUE})")
+    String sampler;
+
+    @Option(names = "--steps", defaultValue = "50", description = "sampling steps (default: ${DEFAULT-VALUE})")
+    int steps;
+
+    @Option(names = "--guidance", paramLabel = "W", description = "guidance scale for a class-conditional run"
+            + " (default: its conditioning.guidance)")
+    Double guidance;
+
+    @Option(names = "--seed", defaultValue = "0", description = "seed of the first " + DatasetFd.CHUNK_TEXT
+            + " samples; the next chunks take the next seeds (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--device", description = "auto|cpu|cuda[:N]|mps for sampling (default: the run's)")
+    String device;
+
+    @Option(names = "--json", description = "print the result as one JSON object")
+    boolean json;
+}
