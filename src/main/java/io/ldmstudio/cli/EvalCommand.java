@@ -44,20 +44,7 @@ final class EvalCommand implements Runnable {
         Integer channels;
 
         RunConfig.Data data() {
-            String name = dataset.strip();
-            RunConfig.Data d;
-            String kind = name.toLowerCase(Locale.ROOT);
-            if (Sources.KINDS.contains(kind)) {
-                boolean gray = kind.equals("idx");
-                d = new RunConfig.Data(kind, null, gray ? 28 : 32, gray ? 1 : 3, true, false, 0, 0);
-            } else {
-                Presets presets = Presets.standard();
-                if (!presets.names().contains(name)) {
-                    throw new IllegalArgumentException("--dataset " + name + ": neither a preset nor a source; sources: "
-                            + String.join(", ", Sources.KINDS) + "; presets: " + String.join(", ", presets.names()));
-                }
-                d = ConfigResolver.resolve(presets, name, List.of()).data();
-            }
+            RunConfig.Data d = io.ldmstudio.service.EvalDatasets.named(dataset, "--dataset");
             RunConfig.Data out = new RunConfig.Data(d.source(), path != null ? path : d.path(),
                     resolution != null ? resolution : d.resolution(), channels != null ? channels : d.channels(),
                     d.centerCrop(), false, 0, d.workers());
@@ -115,7 +102,8 @@ final class EvalCommand implements Runnable {
         }
     }
 
-    @Command(name = "fd", description = "FD_<dataset> of a run: sample --n images (EMA weights of its newest checkpoint)"
+    @Command(name = "fd", description = "FD_<dataset> of a run or a diffusers pipeline folder: sample --n images (a run's"
+            + " EMA weights of its newest checkpoint)"
             + " and give the Fréchet distance to the dataset's held-out images in the features of the dataset's"
             + " classifier (trained and cached first if there is none, as eval classifier does); for a class-conditional"
             + " run also the share of samples classified as the class asked for (classes cycled over the samples)."
@@ -124,7 +112,8 @@ final class EvalCommand implements Runnable {
         @Mixin
         DatasetOptions dataset;
 
-        @Option(names = "--fake", required = true, paramLabel = "RUN", description = "the run to score (name or folder)")
+        @Option(names = "--fake", required = true, paramLabel = "RUN|MODEL", description = "what to score: a run (name or"
+                + " folder) or a diffusers pipeline folder")
         String fake;
 
         @Option(names = "--n", defaultValue = "1000", description = "samples, and held-out images at most (default:"
@@ -137,22 +126,22 @@ final class EvalCommand implements Runnable {
         @Mixin
         Common common;
 
-        private io.ldmstudio.runs.Run run;
+        private io.ldmstudio.service.SampleSource source;
 
         /** The device to sample on; said on stdout unless --json (whose stdout is the one JSON object). */
         private io.ldmstudio.engine.Devices.DeviceInfo deviceInfo() throws java.io.IOException {
-            String spec = sampling.device != null ? sampling.device : run.config().device();
+            String spec = sampling.device != null ? sampling.device : source.defaultDevice();
             return sampling.json ? io.ldmstudio.engine.Devices.resolve(spec) : Common.device(spec);
         }
 
         @Override
         public Integer call() throws Exception {
             RunConfig.Data d = dataset.data();
-            run = common.runFolderOrName(fake);
+            source = io.ldmstudio.service.SampleSource.parse(fake, common::openRun);
             try (FeatureClassifier c = FeatureClassifier.obtain(common.workspace().root(), d,
                     FeatureClassifier.Settings.defaults(), false, line -> System.err.println("  " + line))) {
                 DatasetFd.Real real = DatasetFd.realStats(c, d, n);
-                DatasetFd.Result r = DatasetFd.ofRun(c, real, run, sampling.sampler, sampling.steps, sampling.guidance,
+                DatasetFd.Result r = DatasetFd.of(c, real, source, sampling.sampler, sampling.steps, sampling.guidance,
                         sampling.seed, n,
                         deviceInfo(),
                         sampling.json ? null : line -> System.out.println("  " + line));
@@ -161,8 +150,10 @@ final class EvalCommand implements Runnable {
                             .createObjectNode();
                     o.put("metric", r.metric());
                     o.put("value", r.value());
-                    o.put("run", run.name());
-                    o.put("checkpoint_step", r.checkpointStep());
+                    o.put(source instanceof io.ldmstudio.service.SampleSource.OfRun ? "run" : "model", source.name());
+                    if (r.checkpointStep() > 0) {
+                        o.put("checkpoint_step", r.checkpointStep());
+                    }
                     o.put("sampler", r.sampler());
                     o.put("steps", r.steps());
                     if (!Double.isNaN(r.guidance())) {
@@ -178,8 +169,9 @@ final class EvalCommand implements Runnable {
                     r.warning().ifPresent(w -> o.put("warning", w));
                     System.out.println(o.toString());
                 } else {
-                    System.out.printf(Locale.ROOT, "%s = %.4f  (%s, step %d, %s-%d%s; %d samples against %d held-out"
-                            + " images)%n", r.metric(), r.value(), run.name(), r.checkpointStep(), r.sampler(),
+                    System.out.printf(Locale.ROOT, "%s = %.4f  (%s%s, %s-%d%s; %d samples against %d held-out"
+                            + " images)%n", r.metric(), r.value(), source.describe(), r.checkpointStep() > 0
+                                    ? ", step " + r.checkpointStep() : "", r.sampler(),
                             r.steps(), Double.isNaN(r.guidance()) ? "" : String.format(Locale.ROOT, ", w = %s",
                                     r.guidance()), r.fakeImages(), r.realImages());
                     if (r.share() != null) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ldmstudio.engine.Devices;
 import io.ldmstudio.runs.Run;
+import io.ldmstudio.service.SampleSource;
 import io.ldmstudio.service.DatasetFd;
 import io.ldmstudio.service.FidEvaluation;
 import io.ldmstudio.service.InceptionFeatures;
@@ -21,22 +22,23 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code eval fid}: FID and KID in pytorch-fid's Inception features between a real side (folder, pytorch-fid
- * {@code .npz}, or a dataset whose statistics are cached) and a fake side (folder, or a run's samples), with
- * {@code FD_<dataset>} where the dataset's classifier fits the run. Progress on stderr; {@code --json} prints one
+ * {@code .npz}, or a dataset whose statistics are cached) and a fake side (folder, or the samples of a run or a
+ * diffusers pipeline folder), with {@code FD_<dataset>} where the dataset's classifier fits them. Progress on stderr; {@code --json} prints one
  * JSON object on stdout.
  */
 @Command(name = "fid", description = "FID and KID (pytorch-fid's Inception; KID as clean-fid) between --real (an image"
         + " folder, a pytorch-fid .npz with mu and sigma, or a dataset: a preset or source as eval fd --dataset takes"
         + " it, its first --n held-out images, statistics cached under WORKSPACE/" + FidEvaluation.CACHE_DIR + ")"
-        + " and --fake (an image folder, or a run: --n samples with its EMA weights). With a dataset and a run whose"
-        + " size the dataset's cached classifier takes, also FD_<dataset> (and the class share of a conditional run),"
+        + " and --fake (an image folder; a run: --n samples with its EMA weights; or a diffusers pipeline folder: --n"
+        + " samples with its weights). With a dataset and a run or pipeline whose size the dataset's cached classifier"
+        + " takes, also FD_<dataset> (and the class share of a conditional run),"
         + " which is not comparable with published FID.")
 final class EvalFidCommand implements Callable<Integer> {
     @Option(names = "--real", required = true, paramLabel = "DIR|STATS.npz|DATASET", description = "the reference set")
     String real;
 
-    @Option(names = "--fake", required = true, paramLabel = "DIR|RUN", description = "the generated set: a folder, or"
-            + " a run (name or folder) to sample")
+    @Option(names = "--fake", required = true, paramLabel = "DIR|RUN|MODEL", description = "the generated set: a"
+            + " folder of images, or a run (name or folder) or a diffusers pipeline folder to sample")
     String fake;
 
     @Option(names = "--inception", paramLabel = "FILE", description = "the converted weights (default: WORKSPACE/"
@@ -60,7 +62,7 @@ final class EvalFidCommand implements Callable<Integer> {
         FidEvaluation.Fake f = fakeSide();
         Devices.DeviceInfo dev = null;
         if (f instanceof FidEvaluation.FakeRun fr) {
-            dev = Devices.resolve(sampling.device != null ? sampling.device : fr.run().config().device());
+            dev = Devices.resolve(sampling.device != null ? sampling.device : fr.source().defaultDevice());
             System.err.println("Using " + dev.describe());
         }
         long t0 = System.nanoTime();
@@ -101,13 +103,10 @@ final class EvalFidCommand implements Callable<Integer> {
 
     private FidEvaluation.Fake fakeSide() throws java.io.IOException {
         Path p = Path.of(fake);
-        if (Files.isDirectory(p) && !Run.isRunFolder(p)) {
+        if (Files.isDirectory(p) && !Run.isRunFolder(p) && !io.ldmstudio.pipeline.PipelineFolder.looksLike(p)) {
             return new FidEvaluation.FakeFolder(p);
         }
-        if (Files.isDirectory(p)) {
-            return new FidEvaluation.FakeRun(Run.at(p));
-        }
-        return new FidEvaluation.FakeRun(common.openRun(fake));
+        return new FidEvaluation.FakeRun(SampleSource.parse(fake, common::openRun));
     }
 
     /** One progress bar per phase, on stderr. */

@@ -2,8 +2,8 @@ package io.ldmstudio.cli;
 
 import io.ldmstudio.config.RunConfig;
 import io.ldmstudio.engine.Devices;
-import io.ldmstudio.runs.Run;
 import io.ldmstudio.service.DatasetFd;
+import io.ldmstudio.service.SampleSource;
 import io.ldmstudio.service.SamplerSweep;
 import io.ldmstudio.training.FeatureClassifier;
 import java.io.PrintStream;
@@ -22,12 +22,14 @@ import picocli.CommandLine.Parameters;
  * written as a table and a plot.
  */
 @Command(name = "sweep", description = "Quality against sampling time: for each sampler × each step count, sample --n"
-        + " images with the same seeds (EMA weights of the run's newest checkpoint), time the sampling and score"
-        + " FD_<dataset> (and the class share of a class-conditional run) as eval fd does. Writes sweep.md, sweep.csv,"
-        + " sweep.json, the plot sweep.png and each cell's first 64 samples as samples-<sampler>-<steps>.png into"
-        + " RUN/eval/sweep-<UTC time>/ (or --out), and prints the table.")
+        + " images with the same seeds (a run: the EMA weights of its newest checkpoint; a diffusers pipeline folder:"
+        + " its weights and scheduler config), time the sampling and score FD_<dataset> (and the class share of a"
+        + " class-conditional model) as eval fd does. Writes sweep.md, sweep.csv, sweep.json, the plot sweep.png and"
+        + " each cell's first 64 samples as samples-<sampler>-<steps>.png into RUN/eval/sweep-<UTC time>/ (a pipeline:"
+        + " WORKSPACE/eval/<folder name>/sweep-<UTC time>/; or --out), and prints the table.")
 final class EvalSweepCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "RUN", description = "the run to sweep (name or folder)")
+    @Parameters(index = "0", paramLabel = "RUN|MODEL", description = "what to sweep: a run (name or folder) or a"
+            + " diffusers pipeline folder")
     String runName;
 
     @Option(names = "--samplers", defaultValue = "ddim,dpmpp", paramLabel = "LIST", description = "comma-separated"
@@ -43,22 +45,24 @@ final class EvalSweepCommand implements Callable<Integer> {
     int n;
 
     @Option(names = "--dataset", paramLabel = "PRESET_OR_SOURCE", description = "whose classifier scores the samples: a"
-            + " preset or a source, as in eval fd (default: the run's own data)")
+            + " preset or a source, as in eval fd (default: the run's own data; for a pipeline folder the data its"
+            + " weights name, which the studio writes into its checkpoints and exports)")
     String dataset;
 
-    @Option(names = "--guidance", paramLabel = "W", description = "guidance scale for a class-conditional run"
-            + " (default: its conditioning.guidance)")
+    @Option(names = "--guidance", paramLabel = "W", description = "guidance scale for a class-conditional model"
+            + " (default: a run's conditioning.guidance; 3 for a pipeline folder with a null class)")
     Double guidance;
 
     @Option(names = "--seed", defaultValue = "0", description = "seed of the first " + DatasetFd.CHUNK_TEXT
             + " samples of every cell; the next chunks take the next seeds (default: ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--device", description = "auto|cpu|cuda[:N]|mps for sampling (default: the run's)")
+    @Option(names = "--device", description = "auto|cpu|cuda[:N]|mps for sampling (default: the run's; auto for a"
+            + " pipeline folder)")
     String device;
 
     @Option(names = "--out", paramLabel = "DIR", description = "the folder to write to (default:"
-            + " RUN/eval/sweep-<UTC time>)")
+            + " RUN/eval/sweep-<UTC time>, or WORKSPACE/eval/<folder name>/sweep-<UTC time> for a pipeline folder)")
     Path out;
 
     @Option(names = "--json", description = "print the sweep as one JSON object (with the paths written) and nothing"
@@ -70,26 +74,27 @@ final class EvalSweepCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Run run = common.runFolderOrName(runName);
-        RunConfig cfg = run.config();
+        SampleSource source = SampleSource.parse(runName, common::openRun);
         List<String> samplerList = SamplerSweep.parseSamplers(samplers, "--samplers");
-        List<Integer> stepList = SamplerSweep.parseSteps(steps, "--steps", cfg.diffusion().timesteps());
+        List<Integer> stepList = SamplerSweep.parseSteps(steps, "--steps", source.maxSteps());
         RunConfig.Data d;
         if (dataset != null) {
             EvalCommand.DatasetOptions o = new EvalCommand.DatasetOptions();
             o.dataset = dataset;
             d = o.data();
         } else {
-            d = io.ldmstudio.service.EvaluationJob.scoringData(cfg);
+            d = source.trainedOn().orElseThrow(() -> new IllegalArgumentException(source.describe() + " ("
+                    + source.dir() + ") does not say what it was trained on: name the dataset whose classifier scores"
+                    + " its " + source.channels() + " × " + source.size() + " px samples with --dataset"));
         }
         PrintStream log = json ? System.err : System.out;
-        String spec = device != null ? device : cfg.device();
+        String spec = device != null ? device : source.defaultDevice();
         Devices.DeviceInfo dev = json ? Devices.resolve(spec) : Common.device(spec);
         try (FeatureClassifier c = FeatureClassifier.obtain(common.workspace().root(), d,
                 FeatureClassifier.Settings.defaults(), false, line -> System.err.println("  " + line))) {
-            DatasetFd.check(c, run, n);
+            DatasetFd.check(c, source, n);
             DatasetFd.Real real = DatasetFd.realStats(c, d, n);
-            SamplerSweep.Result r = SamplerSweep.run(run, DatasetFd.scorer(c, real), samplerList, stepList, n, guidance,
+            SamplerSweep.Result r = SamplerSweep.run(source, DatasetFd.scorer(c, real), samplerList, stepList, n, guidance,
                     seed, dev, new SamplerSweep.Listener() {
                         @Override
                         public void cellStarted(int index, int total, String sampler, int k) {
@@ -107,7 +112,7 @@ final class EvalSweepCommand implements Callable<Integer> {
                                     cell.value(), cell.seconds(), cell.secondsPerImage());
                         }
                     }, () -> Thread.currentThread().isInterrupted());
-            Path dir = out != null ? out : SamplerSweep.defaultFolder(run.dir(), Instant.now());
+            Path dir = out != null ? out : source.defaultSweepFolder(common.workspace().root(), Instant.now());
             SamplerSweep.Written w = SamplerSweep.write(r, dir);
             if (json) {
                 com.fasterxml.jackson.databind.node.ObjectNode o = SamplerSweep.json(r);

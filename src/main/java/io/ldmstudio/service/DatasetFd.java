@@ -75,8 +75,15 @@ public final class DatasetFd {
     public static Result ofRun(FeatureClassifier c, Real real, Run run, String sampler,
             int steps, Double guidance, long seed, int n, Devices.DeviceInfo device, Consumer<String> progress)
             throws IOException {
-        check(c, run, n);
-        try (RunGenerator g = RunGenerator.open(run, 0, true, device)) {
+        return of(c, real, SampleSource.of(run), sampler, steps, guidance, seed, n, device, progress);
+    }
+
+    /** As {@link #ofRun}, for a run or a pipeline folder. */
+    public static Result of(FeatureClassifier c, Real real, SampleSource source, String sampler,
+            int steps, Double guidance, long seed, int n, Devices.DeviceInfo device, Consumer<String> progress)
+            throws IOException {
+        check(c, source, n);
+        try (SampleSource.Generator g = source.open(device)) {
             Samples s = sample(g, sampler, steps, guidance, seed, n, progress, () -> false);
             long featureStart = System.nanoTime();
             SamplesMetric.Score score = scorer(c, real).score(s);
@@ -91,7 +98,12 @@ public final class DatasetFd {
      * an {@code n} below 2, saying why.
      */
     public static void check(FeatureClassifier c, Run run, int n) throws IOException {
-        Optional<String> misfit = misfit(c, run);
+        check(c, SampleSource.of(run), n);
+    }
+
+    /** As {@link #check(FeatureClassifier, Run, int)}, for a run or a pipeline folder. */
+    public static void check(FeatureClassifier c, SampleSource source, int n) {
+        Optional<String> misfit = misfit(c, source);
         if (misfit.isPresent()) {
             throw new IllegalArgumentException(misfit.get());
         }
@@ -102,15 +114,19 @@ public final class DatasetFd {
 
     /** Why {@code c} cannot score {@code run}'s samples (other size, channels or classes), or empty when it can. */
     public static Optional<String> misfit(FeatureClassifier c, Run run) throws IOException {
-        RunConfig cfg = run.config();
+        return misfit(c, SampleSource.of(run));
+    }
+
+    /** As {@link #misfit(FeatureClassifier, Run)}, for a run or a pipeline folder. */
+    public static Optional<String> misfit(FeatureClassifier c, SampleSource source) {
         FeatureClassifier.Info info = c.info();
-        if (cfg.data().resolution() != info.resolution() || cfg.data().channels() != info.channels()) {
-            return Optional.of("run " + run.name() + " makes " + cfg.data().channels() + " × "
-                    + cfg.data().resolution() + " px images, but the " + info.metricName() + " classifier takes "
-                    + info.channels() + " × " + info.resolution() + " px: score it with a classifier of its own dataset");
+        if (source.size() != info.resolution() || source.channels() != info.channels()) {
+            return Optional.of(source.describe() + " makes " + source.channels() + " × " + source.size()
+                    + " px images, but the " + info.metricName() + " classifier takes " + info.channels() + " × "
+                    + info.resolution() + " px: score it with a classifier of its own dataset");
         }
-        if (cfg.conditioning().conditional() && cfg.conditioning().classes() != info.classes()) {
-            return Optional.of("run " + run.name() + " has " + cfg.conditioning().classes() + " classes but the "
+        if (source.classes() > 0 && source.classes() != info.classes()) {
+            return Optional.of(source.describe() + " has " + source.classes() + " classes but the "
                     + info.metricName() + " classifier knows " + info.classes());
         }
         return Optional.empty();
@@ -131,14 +147,14 @@ public final class DatasetFd {
      * @param progress  a line per chunk sampled (may be null)
      * @param cancelled polled between sampling steps; when it turns true the sampler stops with its exception
      */
-    public static Samples sample(RunGenerator g, String sampler, int steps, Double guidance, long seed, int n,
-            Consumer<String> progress, java.util.function.BooleanSupplier cancelled) throws IOException {
-        RunConfig cfg = g.run().config();
-        boolean conditional = cfg.conditioning().conditional();
-        int classes = conditional ? cfg.conditioning().classes() : 0;
-        double w = conditional ? (guidance != null ? guidance : cfg.conditioning().guidance()) : Double.NaN;
-        int size = cfg.data().resolution();
-        int channels = cfg.data().channels();
+    public static Samples sample(SampleSource.Generator g, String sampler, int steps, Double guidance, long seed,
+            int n, Consumer<String> progress, java.util.function.BooleanSupplier cancelled) throws IOException {
+        SampleSource src = g.source();
+        int classes = src.classes();
+        boolean conditional = classes > 0;
+        double w = conditional ? (guidance != null ? guidance : src.defaultGuidance()) : Double.NaN;
+        int size = src.size();
+        int channels = src.channels();
         int len = channels * size * size;
         float[] fake = new float[n * len];
         int[] requested = conditional ? new int[n] : null;
@@ -166,14 +182,17 @@ public final class DatasetFd {
                 (System.nanoTime() - sampleStart) / 1e9);
     }
 
-    /** {@link #sample(RunGenerator, String, int, Double, long, int, Consumer, java.util.function.BooleanSupplier)} from
-     * the newest checkpoint of {@code run} (EMA weights), opened for this call only. */
-    public static Samples sample(Run run, String sampler, int steps, Double guidance, long seed, int n,
+    /**
+     * {@link #sample(SampleSource.Generator, String, int, Double, long, int, Consumer,
+     * java.util.function.BooleanSupplier)} from {@code source} (a run: the EMA weights of its newest checkpoint),
+     * opened for this call only.
+     */
+    public static Samples sample(SampleSource source, String sampler, int steps, Double guidance, long seed, int n,
             Devices.DeviceInfo device, Consumer<String> progress) throws IOException {
         if (n < 2) {
             throw new IllegalArgumentException("--n " + n + ": a covariance needs at least 2 samples");
         }
-        try (RunGenerator g = RunGenerator.open(run, 0, true, device)) {
+        try (SampleSource.Generator g = source.open(device)) {
             return sample(g, sampler, steps, guidance, seed, n, progress, () -> false);
         }
     }

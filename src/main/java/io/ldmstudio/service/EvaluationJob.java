@@ -22,12 +22,20 @@ public final class EvaluationJob {
     /**
      * What to evaluate.
      *
-     * @param data     whose classifier scores the samples; null = the run's own data ({@link #scoringData})
-     * @param guidance for a class-conditional run; null = its {@code conditioning.guidance}
-     * @param out      the folder to write to; null = {@link SamplerSweep#defaultFolder}
+     * @param source   a run or a diffusers pipeline folder
+     * @param data     whose classifier scores the samples; null = what the source was trained on
+     *                 ({@link SampleSource#trainedOn}), which a pipeline folder may not say
+     * @param guidance for a class-conditional source; null = its default ({@link SampleSource#defaultGuidance})
+     * @param out      the folder to write to; null = {@link SampleSource#defaultSweepFolder}
      */
-    public record Request(Path workspaceRoot, Run run, RunConfig.Data data, List<String> samplers, List<Integer> steps,
-            int n, Double guidance, long seed, Devices.DeviceInfo device, Path out) {}
+    public record Request(Path workspaceRoot, SampleSource source, RunConfig.Data data, List<String> samplers,
+            List<Integer> steps, int n, Double guidance, long seed, Devices.DeviceInfo device, Path out) {
+        /** A run's evaluation. */
+        public Request(Path workspaceRoot, Run run, RunConfig.Data data, List<String> samplers, List<Integer> steps,
+                int n, Double guidance, long seed, Devices.DeviceInfo device, Path out) throws java.io.IOException {
+            this(workspaceRoot, SampleSource.of(run), data, samplers, steps, n, guidance, seed, device, out);
+        }
+    }
 
     /** What the job found: the sweep, the files written, the classifier that scored it. */
     public record Outcome(SamplerSweep.Result sweep, SamplerSweep.Written files, FeatureClassifier.Info classifier) {}
@@ -48,15 +56,23 @@ public final class EvaluationJob {
 
     /** The data a run's samples are scored against by default: its own dataset, as {@code eval fd} names one. */
     public static RunConfig.Data scoringData(RunConfig config) {
-        RunConfig.Data own = config.data();
-        return new RunConfig.Data(own.source(), own.path(), own.resolution(), own.channels(), own.centerCrop(), false, 0,
-                own.workers());
+        return io.ldmstudio.config.TrainedOn.of(config).data();
+    }
+
+    /**
+     * The data {@code source} is scored against when none is named: what it was trained on; a pipeline folder that
+     * does not say is refused, asking for a dataset.
+     */
+    public static RunConfig.Data dataOf(SampleSource source) {
+        return source.trainedOn().orElseThrow(() -> new IllegalArgumentException(source.describe() + " ("
+                + source.dir() + ") does not say what it was trained on: choose the dataset whose classifier scores"
+                + " its samples (" + source.channels() + " × " + source.size() + " px images)"));
     }
 
     /** Starts the job on a new daemon thread. */
     public static EvaluationJob start(Request req, Listener listener) {
         EvaluationJob job = new EvaluationJob();
-        Thread t = new Thread(() -> job.work(req, listener), "ldm-evaluate-" + req.run().name());
+        Thread t = new Thread(() -> job.work(req, listener), "ldm-evaluate-" + req.source().name());
         t.setDaemon(true);
         t.setPriority(Thread.NORM_PRIORITY - 1);
         t.start();
@@ -80,12 +96,12 @@ public final class EvaluationJob {
 
     private void work(Request req, Listener listener) {
         try {
-            RunConfig.Data d = req.data() != null ? req.data() : scoringData(req.run().config());
+            RunConfig.Data d = req.data() != null ? req.data() : dataOf(req.source());
             listener.status("the dataset classifier (" + d.source() + ", " + d.resolution() + " px): loading, or"
                     + " training it once");
             try (FeatureClassifier c = FeatureClassifier.obtain(req.workspaceRoot(), d,
                     FeatureClassifier.Settings.defaults(), false, listener::status)) {
-                DatasetFd.check(c, req.run(), req.n());
+                DatasetFd.check(c, req.source(), req.n());
                 if (cancelled.get()) {
                     throw new CancellationException("evaluation cancelled");
                 }
@@ -94,7 +110,7 @@ public final class EvaluationJob {
                 int chunks = (req.n() + DatasetFd.CHUNK - 1) / DatasetFd.CHUNK;
                 int total = req.samplers().size() * req.steps().size() * chunks;
                 AtomicInteger done = new AtomicInteger();
-                SamplerSweep.Result r = SamplerSweep.run(req.run(), DatasetFd.scorer(c, real), req.samplers(),
+                SamplerSweep.Result r = SamplerSweep.run(req.source(), DatasetFd.scorer(c, real), req.samplers(),
                         req.steps(), req.n(), req.guidance(), req.seed(), req.device(), new SamplerSweep.Listener() {
                             @Override
                             public void cellStarted(int index, int cells, String sampler, int steps) {
@@ -114,7 +130,8 @@ public final class EvaluationJob {
                                         cell.seconds()));
                             }
                         }, cancelled::get);
-                Path dir = req.out() != null ? req.out() : SamplerSweep.defaultFolder(req.run().dir(), Instant.now());
+                Path dir = req.out() != null ? req.out()
+                        : req.source().defaultSweepFolder(req.workspaceRoot(), Instant.now());
                 SamplerSweep.Written w = SamplerSweep.write(r, dir);
                 listener.status("written to " + dir);
                 result.complete(new Outcome(r, w, c.info()));

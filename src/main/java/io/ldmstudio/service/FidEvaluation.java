@@ -78,8 +78,13 @@ public final class FidEvaluation {
     /** Every image in a folder and its sub-folders. */
     public record FakeFolder(Path dir) implements Fake {}
 
-    /** Samples of a run. */
-    public record FakeRun(Run run) implements Fake {}
+    /** Samples of a run (the EMA weights of its newest checkpoint) or of a diffusers pipeline folder. */
+    public record FakeRun(SampleSource source) implements Fake {
+        /** Samples of {@code run}. */
+        public FakeRun(Run run) throws IOException {
+            this(SampleSource.of(run));
+        }
+    }
 
     /**
      * @param n        images of a dataset or samples of a run (default {@value #DEFAULT_N}); for a folder the first
@@ -136,9 +141,9 @@ public final class FidEvaluation {
         Side f;
         if (fake instanceof FakeRun fr) {
             int n = s.n() != null ? s.n() : DEFAULT_N;
-            samples = DatasetFd.sample(fr.run(), s.sampler(), s.steps(), s.guidance(), s.seed(), n, s.device(),
+            samples = DatasetFd.sample(fr.source(), s.sampler(), s.steps(), s.guidance(), s.seed(), n, s.device(),
                     line -> l.progress("sampled", Integer.parseInt(line.replaceAll(".* (\\d+)/\\d+$", "$1")), n));
-            f = featurise("fake set (run " + fr.run().name() + ", " + n + " samples)", ex, n, samples(samples), l);
+            f = featurise("fake set (" + fr.source().describe() + ", " + n + " samples)", ex, n, samples(samples), l);
         } else {
             Path dir = ((FakeFolder) fake).dir();
             List<Path> files = listImages(dir, "fake", s.n());
@@ -170,7 +175,7 @@ public final class FidEvaluation {
                         + " eval classifier --dataset " + rd.label();
             } else {
                 try (FeatureClassifier c = FeatureClassifier.open(dir, rd.data())) {
-                    Optional<String> misfit = DatasetFd.misfit(c, fr.run());
+                    Optional<String> misfit = DatasetFd.misfit(c, fr.source());
                     if (misfit.isPresent()) {
                         fdNote = "no " + c.info().metricName() + ": " + misfit.get();
                     } else {
@@ -183,7 +188,7 @@ public final class FidEvaluation {
                 }
             }
         } else if (real instanceof RealDataset) {
-            fdNote = "FD_<dataset> is given for a run's samples (--fake RUN), not for a folder";
+            fdNote = "FD_<dataset> is given for the samples of a run or a pipeline (--fake RUN|MODEL), not for a folder of images";
         }
         return new Result(fid.value(), fid.warning(), kid, kidNote, r, f, fdMetric, fd, share, fdNote,
                 samples != null ? samples.checkpointStep() : 0, samples != null ? samples.seconds() : 0,

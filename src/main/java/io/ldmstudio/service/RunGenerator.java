@@ -20,9 +20,10 @@ import java.util.function.BooleanSupplier;
  * Devices.DeviceInfo, StepListener, BooleanSupplier)} does per call, with the same checks and the same images for the
  * same request. Used from one thread; {@link #close} frees the weights.
  */
-public final class RunGenerator implements AutoCloseable {
+public final class RunGenerator implements SampleSource.Generator {
     private final Run run;
     private final RunConfig config;
+    private final SampleSource.OfRun source;
     private final Checkpoint checkpoint;
     private final Path weights;
     private final NDManager manager;
@@ -32,6 +33,7 @@ public final class RunGenerator implements AutoCloseable {
             Pipeline.Loaded loaded) {
         this.run = run;
         this.config = config;
+        this.source = new SampleSource.OfRun(run, config);
         this.checkpoint = checkpoint;
         this.weights = weights;
         this.manager = manager;
@@ -61,7 +63,13 @@ public final class RunGenerator implements AutoCloseable {
         }
     }
 
+    @Override
+    public SampleSource source() {
+        return source;
+    }
+
     /** The step of the checkpoint loaded. */
+    @Override
     public long checkpointStep() {
         return checkpoint.step();
     }
@@ -75,6 +83,7 @@ public final class RunGenerator implements AutoCloseable {
      * {@code n} images from the seed's x_T with {@code sampler} (a key, parsed as {@code --sampler}) in {@code steps}
      * steps; {@code condition} the class labels and guidance of a class-conditional run (null: unconditional).
      */
+    @Override
     public SamplingService.Result generate(String sampler, int steps, double eta, long seed, int n,
             Pipeline.Condition condition, StepListener listener, BooleanSupplier cancelled) throws IOException {
         SamplingService.Request req = new SamplingService.Request(sampler, steps, eta, seed, n, true, 0, condition);

@@ -71,9 +71,22 @@ public final class SamplerSweep {
         }
     }
 
-    /** The whole sweep: what was sampled and scored, and its cells in order (samplers outer, steps inner). */
-    public record Result(String run, Path runDir, long checkpointStep, String metric, int referenceImages, int n,
-            long seed, double guidance, String device, int channels, int size, List<Cell> cells) {}
+    /**
+     * The whole sweep: what was sampled and scored, and its cells in order (samplers outer, steps inner).
+     *
+     * @param run            the run's or the pipeline folder's name
+     * @param runDir         its folder
+     * @param model          whether it is a pipeline folder rather than a run
+     * @param checkpointStep the run's checkpoint (0 for a pipeline folder)
+     */
+    public record Result(String run, Path runDir, boolean model, long checkpointStep, String metric,
+            int referenceImages, int n, long seed, double guidance, String device, int channels, int size,
+            List<Cell> cells) {
+        /** "run NAME (step N)" or "model NAME". */
+        public String subject() {
+            return model ? "model " + run : "run " + run + " (step " + checkpointStep + ")";
+        }
+    }
 
     /** Told of the sweep's progress, on the sweeping thread. */
     public interface Listener {
@@ -150,6 +163,14 @@ public final class SamplerSweep {
     public static Result run(Run run, SamplesMetric scorer, List<String> samplers, List<Integer> steps, int n,
             Double guidance, long seed, Devices.DeviceInfo device, Listener listener, BooleanSupplier cancelled)
             throws IOException {
+        return run(SampleSource.of(run), scorer, samplers, steps, n, guidance, seed, device, listener, cancelled);
+    }
+
+    /** As {@link #run(Run, SamplesMetric, List, List, int, Double, long, Devices.DeviceInfo, Listener,
+     * BooleanSupplier)}, for a run or a diffusers pipeline folder. */
+    public static Result run(SampleSource source, SamplesMetric scorer, List<String> samplers, List<Integer> steps,
+            int n, Double guidance, long seed, Devices.DeviceInfo device, Listener listener, BooleanSupplier cancelled)
+            throws IOException {
         if (samplers.isEmpty() || steps.isEmpty()) {
             throw new IllegalArgumentException("a sweep needs at least one sampler and one step count");
         }
@@ -164,10 +185,10 @@ public final class SamplerSweep {
         long checkpoint;
         int channels;
         int size;
-        try (RunGenerator g = RunGenerator.open(run, 0, true, device)) {
+        try (SampleSource.Generator g = source.open(device)) {
             checkpoint = g.checkpointStep();
-            channels = run.config().data().channels();
-            size = run.config().data().resolution();
+            channels = source.channels();
+            size = source.size();
             // untimed warm-up at the chunk's batch size: the first call of each shape pays for the engine's
             // kernels (oneDNN primitives are made per shape) and the JIT
             for (String sampler : samplers) {
@@ -191,23 +212,29 @@ public final class SamplerSweep {
                 }
             }
         }
-        return new Result(run.name(), run.dir(), checkpoint, scorer.metric(), scorer.referenceImages(), n, seed, w,
+        return new Result(source.name(), source.dir(), source instanceof SampleSource.OfPipeline, checkpoint,
+                scorer.metric(), scorer.referenceImages(), n, seed, w,
                 String.format(Locale.ROOT, "%s, %d threads", device.name(), device.threads()), channels, size,
                 List.copyOf(cells));
     }
 
-    /** {@code RUN/eval/sweep-<UTC time>}: the folder a sweep is written to by default. */
+    /** {@code RUN/eval/sweep-<UTC time>}: the folder a run's sweep is written to by default. */
     public static Path defaultFolder(Path runDir, Instant now) {
-        return runDir.resolve("eval").resolve("sweep-" + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)
-                .withZone(ZoneOffset.UTC).format(now));
+        return runDir.resolve("eval").resolve(folderName(now));
+    }
+
+    /** {@code sweep-<UTC time>}. */
+    static String folderName(Instant now) {
+        return "sweep-" + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT).withZone(ZoneOffset.UTC)
+                .format(now);
     }
 
     /** The table as Markdown: one row per cell. */
     public static String markdown(Result r) {
         boolean share = r.cells().stream().anyMatch(c -> c.share() != null);
         StringBuilder b = new StringBuilder();
-        b.append(String.format(Locale.ROOT, "%s of run %s (step %d), %d samples a cell (seed %d) against %d held-out"
-                + " images%s; lower is better%n%n", r.metric(), r.run(), r.checkpointStep(), r.n(), r.seed(),
+        b.append(String.format(Locale.ROOT, "%s of %s, %d samples a cell (seed %d) against %d held-out"
+                + " images%s; lower is better%n%n", r.metric(), r.subject(), r.n(), r.seed(),
                 r.referenceImages(), Double.isNaN(r.guidance()) ? "" : String.format(Locale.ROOT, ", guidance %s",
                         r.guidance())));
         b.append("| sampler | steps | ").append(r.metric()).append(share ? " | class share" : "")
@@ -236,8 +263,13 @@ public final class SamplerSweep {
     /** The sweep as one JSON object: what was sampled, and {@code cells}, one object per cell. */
     public static ObjectNode json(Result r) {
         ObjectNode o = new ObjectMapper().createObjectNode();
-        o.put("run", r.run());
-        o.put("checkpoint_step", r.checkpointStep());
+        if (r.model()) {
+            o.put("model", r.run());
+            o.put("model_dir", r.runDir().toString());
+        } else {
+            o.put("run", r.run());
+            o.put("checkpoint_step", r.checkpointStep());
+        }
         o.put("metric", r.metric());
         o.put("reference_images", r.referenceImages());
         o.put("n", r.n());
@@ -306,6 +338,20 @@ public final class SamplerSweep {
         return SamplerKind.parse(key, "sampler").title;
     }
 
+    /** A sampler's line colour, the same in every plot: DDPM green, DDIM blue, DPM-Solver++ red. */
+    static Color color(String samplerTitle) {
+        for (SamplerKind k : SamplerKind.values()) {
+            if (k.title.equals(samplerTitle)) {
+                return switch (k) {
+                    case DDPM -> new Color(0x2ca02c);
+                    case DDIM -> new Color(0x1f77b4);
+                    case DPMPP -> new Color(0xd62728);
+                };
+            }
+        }
+        return new Color(0x9467bd);
+    }
+
     private static XYPlot plot(Result r, XYSeriesCollection data, org.jfree.chart.axis.ValueAxis x) {
         NumberAxis y = new NumberAxis(r.metric() + " (lower is better)");
         y.setAutoRangeIncludesZero(false);
@@ -319,9 +365,8 @@ public final class SamplerSweep {
                 return (item + series) % 2 == 0 ? above : below;
             }
         };
-        Color[] colors = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c), new Color(0x9467bd)};
         for (int i = 0; i < data.getSeriesCount(); i++) {
-            renderer.setSeriesPaint(i, colors[i % colors.length]);
+            renderer.setSeriesPaint(i, color((String) data.getSeriesKey(i)));
             renderer.setSeriesStroke(i, new BasicStroke(2f));
         }
         XYItemLabelGenerator steps = (dataset, series, item) -> {
@@ -350,8 +395,8 @@ public final class SamplerSweep {
     }
 
     private static JFreeChart chart(Result r, XYPlot plot) {
-        JFreeChart chart = new JFreeChart(String.format(Locale.ROOT, "%s against sampling time — run %s, step %d",
-                r.metric(), r.run(), r.checkpointStep()), new Font(Font.SANS_SERIF, Font.BOLD, 16), plot, true);
+        JFreeChart chart = new JFreeChart(String.format(Locale.ROOT, "%s against sampling time — %s", r.metric(),
+                r.model() ? "model " + r.run() : "run " + r.run() + ", step " + r.checkpointStep()), new Font(Font.SANS_SERIF, Font.BOLD, 16), plot, true);
         chart.addSubtitle(new TextTitle(String.format(Locale.ROOT, "%d samples a cell, the same seeds in every cell%s;"
                 + " point labels: step counts", r.n(), Double.isNaN(r.guidance()) ? ""
                         : String.format(Locale.ROOT, ", guidance %s", r.guidance())),

@@ -217,7 +217,8 @@ final class DiffusionTask implements TrainingTask {
         if (pipeline.classes() > 0 && trainSource.classNames().size() == pipeline.classes()) {
             pipeline = pipeline.withClassNames(trainSource.classNames());
         }
-        List<String> notes = pipeline.save(dir, Map.of("step", Long.toString(step)), manager);
+        List<String> notes = pipeline.save(dir, io.ldmstudio.config.TrainedOn.of(config).addTo(Map.of("step",
+                Long.toString(step))), manager);
         return "exported a diffusers " + pipeline.pipelineClass() + " (" + (trained.ema() != null ? "EMA" : "raw")
                 + " weights" + (latent != null ? ", with its autoencoder as vqvae" : "") + ") to " + dir
                 + notes.stream().map(n -> "; " + n).collect(java.util.stream.Collectors.joining());

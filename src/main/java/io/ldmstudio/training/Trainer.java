@@ -616,7 +616,7 @@ public final class Trainer {
 
     private void checkpoint(TrainingTask task, RunConfig config, long step, long dataPosition, double elapsed,
             double loss) throws IOException {
-        Map<String, String> meta = Map.of("step", Long.toString(step), "preset", String.valueOf(config.preset()));
+        Map<String, String> meta = io.ldmstudio.config.TrainedOn.of(config).addTo(Map.of("step", Long.toString(step)));
         Checkpoint saved = run.saveCheckpoint(step, dir -> {
             ObjectNode st = JSON.createObjectNode();
             st.put("step", step);

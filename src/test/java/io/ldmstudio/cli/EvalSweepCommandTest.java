@@ -85,6 +85,32 @@ class EvalSweepCommandTest {
     }
 
     @Test
+    void aPipelineFolderIsSweptAndScoredAsTheRunItWasExportedFrom() throws Exception {
+        Path model = run.exportsDir().resolve("diffusers");
+        Outcome o = CliTest.run("eval", "sweep", model.toString(), "--samplers", "ddim", "--steps", "3", "--n", "12",
+                "--json", "--workspace", tmp.toString());
+        assertEquals(0, o.code(), o.err());
+        JsonNode j = new ObjectMapper().readTree(o.out().strip());
+        assertEquals("diffusers", j.get("model").asText());
+        assertEquals("FD_procedural", j.get("metric").asText(), "scored against the data its weights name");
+        Path dir = Path.of(j.get("files").get("dir").asText());
+        assertTrue(dir.startsWith(tmp.resolve("eval").resolve("diffusers")), dir.toString());
+        assertTrue(Files.isRegularFile(dir.resolve("sweep.png")));
+        // eval fd of the folder, and of the run with the run's own sampler (ddim, the export's scheduler): the same
+        for (String fake : List.of(model.toString(), "tiny")) {
+            Outcome fd = CliTest.run("eval", "fd", "--dataset", "procedural", "--resolution", "16", "--fake", fake,
+                    "--n", "12", "--sampler", "ddim", "--steps", "3", "--json", "--workspace", tmp.toString());
+            assertEquals(0, fd.code(), fd.err());
+            assertEquals(new ObjectMapper().readTree(fd.out().strip()).get("value").asDouble(),
+                    j.get("cells").get(0).get("value").asDouble(), 0.0, fake);
+        }
+        Outcome text = CliTest.run("eval", "fd", "--dataset", "procedural", "--resolution", "16", "--fake",
+                model.toString(), "--n", "4", "--steps", "2", "--workspace", tmp.toString());
+        assertEquals(0, text.code(), text.err());
+        assertTrue(text.out().contains("(model diffusers, ddim-2;"), text.out());
+    }
+
+    @Test
     void badListsAreRefusedNamingTheOptionAndTheChoices() {
         Outcome s = CliTest.run("eval", "sweep", "tiny", "--samplers", "ddim,foo", "--workspace", tmp.toString());
         assertEquals(Cli.BAD_VALUE, s.code(), s.out());

@@ -66,5 +66,13 @@ class FidEvaluationRunTest {
                     null, 7, 6, CPU, null);
             assertEquals(byHand.value(), with.fd(), 1e-9 * Math.abs(byHand.value()));
         }
+        // the run's export as a pipeline folder, sampled with the run's sampler (ddim): the same FID and FD
+        FidEvaluation.Result model = FidEvaluation.evaluate(ws.root(), ex, real, new FidEvaluation.FakeRun(
+                SampleSource.pipeline(run.exportsDir().resolve("diffusers"))), s, null);
+        assertEquals(with.fid(), model.fid(), 0.0);
+        assertEquals(with.fd(), model.fd(), 0.0);
+        assertEquals(0, model.checkpointStep());
+        assertTrue(model.fake().description().startsWith("fake set (model diffusers, 6 samples)"),
+                model.fake().description());
     }
 }

@@ -1,6 +1,9 @@
 package io.ldmstudio.ui.runs;
 
+import io.ldmstudio.config.RunConfig;
 import io.ldmstudio.runs.Run;
+import io.ldmstudio.service.EvalDatasets;
+import io.ldmstudio.service.SampleSource;
 import io.ldmstudio.service.EvaluationJob;
 import io.ldmstudio.service.SamplerSweep;
 import io.ldmstudio.ui.Studio;
@@ -21,6 +24,7 @@ import javafx.geometry.Insets;
 import javafx.geometry.Pos;
 import javafx.scene.Scene;
 import javafx.scene.control.Button;
+import javafx.scene.control.ComboBox;
 import javafx.scene.control.Label;
 import javafx.scene.control.ProgressBar;
 import javafx.scene.control.ScrollPane;
@@ -39,7 +43,8 @@ import javafx.stage.Stage;
 import javafx.stage.Window;
 
 /**
- * The Evaluate window of a run: a small form (samplers, step counts, samples a cell), then the {@link EvaluationJob}
+ * The Evaluate window of a run or a diffusers pipeline folder ({@link SampleSource}): a small form (the dataset whose
+ * classifier scores the samples, samplers, step counts, samples a cell), then the {@link EvaluationJob}
  * in the background with progress and Cancel, then the metric ({@code FD_<dataset>}, and the class share of a
  * conditional run) per sampler and step count, the sweep plot, and the sample grid the selected cell's metric was
  * computed on. Nothing here waits on sampling or disk: the job runs on its own thread and its images are read there.
@@ -48,8 +53,17 @@ public final class EvaluateWindow {
     /** A finished evaluation with its images read for the window. */
     public record Shown(EvaluationJob.Outcome outcome, Image plot, List<Image> grids) {}
 
+    /** A dataset the samples can be scored against, as the form lists it. */
+    public record DatasetChoice(String label, RunConfig.Data data) {
+        @Override
+        public String toString() {
+            return label;
+        }
+    }
+
     private final Studio studio;
-    private final Run run;
+    private final SampleSource source;
+    private final ComboBox<DatasetChoice> dataset = new ComboBox<>();
     private final TextField samplers = new TextField("ddim,dpmpp");
     private final TextField steps = new TextField("10,20,50");
     private final TextField n = new TextField("1000");
@@ -67,17 +81,59 @@ public final class EvaluateWindow {
     private final BorderPane root = new BorderPane();
     private EvaluationJob job;
 
-    public EvaluateWindow(Studio studio, Run run) {
+    /**
+     * The window of {@code source}, offering {@code datasets} (the first is chosen; see {@link #datasets}).
+     */
+    public EvaluateWindow(Studio studio, SampleSource source, List<DatasetChoice> datasets) {
         this.studio = studio;
-        this.run = run;
+        this.source = source;
+        dataset.setItems(FXCollections.observableArrayList(datasets));
+        if (!datasets.isEmpty()) {
+            dataset.getSelectionModel().select(0);
+        }
         build();
     }
 
-    /** Opens the window beside {@code owner}; closing it cancels a running evaluation. */
-    public static EvaluateWindow open(Studio studio, Run run, Window owner) {
-        EvaluateWindow w = new EvaluateWindow(studio, run);
+    /** The window of a run, scored against its own data or any dataset of its image size. */
+    public EvaluateWindow(Studio studio, Run run) throws java.io.IOException {
+        this(studio, SampleSource.of(run), datasets(SampleSource.of(run)));
+    }
+
+    /**
+     * The datasets {@code source}'s samples can be scored against: first what it was trained on (when it says), then
+     * the presets and sources whose images have its size and channels. Reads presets and weights' metadata: call it
+     * off the FX thread.
+     */
+    public static List<DatasetChoice> datasets(SampleSource source) {
+        List<DatasetChoice> out = new ArrayList<>();
+        source.trainedOn().ifPresent(d -> out.add(new DatasetChoice("its own data: " + d.source()
+                + (d.path() == null ? "" : " " + d.path()) + ", " + d.resolution() + " px", d)));
+        for (EvalDatasets.Named n : EvalDatasets.fitting(source.channels(), source.size())) {
+            out.add(new DatasetChoice(n.name() + " (" + n.data().source() + ", " + n.data().resolution() + " px)",
+                    n.data()));
+        }
+        return out;
+    }
+
+    /**
+     * Opens the window of {@code source} beside {@code owner} after reading what it needs off the FX thread (its
+     * config, the datasets); closing it cancels a running evaluation. A source that does not open is said in the
+     * studio's message bar.
+     */
+    public static void open(Studio studio, java.util.concurrent.Callable<SampleSource> source, Window owner) {
+        studio.background().submit("preparing the evaluation", () -> {
+            SampleSource s = source.call();
+            return new Prepared(s, datasets(s));
+        }, p -> open(studio, p.source(), p.datasets(), owner), studio::error);
+    }
+
+    private record Prepared(SampleSource source, List<DatasetChoice> datasets) {}
+
+    /** Opens the window beside {@code owner} (FX thread); closing it cancels a running evaluation. */
+    public static EvaluateWindow open(Studio studio, SampleSource source, List<DatasetChoice> datasets, Window owner) {
+        EvaluateWindow w = new EvaluateWindow(studio, source, datasets);
         Stage stage = new Stage();
-        stage.setTitle("Evaluate " + run.name());
+        stage.setTitle("Evaluate " + source.describe());
         if (owner != null) {
             stage.initOwner(owner);
         }
@@ -128,7 +184,11 @@ public final class EvaluateWindow {
         status.setId("evaluate-status");
         status.setWrapText(true);
         status.getStyleClass().add("dim");
-        HBox form = new HBox(8, new Label("Samplers"), samplers, new Label("Steps"), steps, new Label("Samples"), n,
+        dataset.setId("evaluate-dataset");
+        dataset.setTooltip(new Tooltip("whose classifier scores the samples: the dataset the model was trained on, or"
+                + " another of the same image size"));
+        dataset.setPlaceholder(new Label("no dataset of " + source.channels() + " × " + source.size() + " px"));
+        HBox form = new HBox(8, new Label("Dataset"), dataset, new Label("Samplers"), samplers, new Label("Steps"), steps, new Label("Samples"), n,
                 start, cancel, progress);
         form.setAlignment(Pos.CENTER_LEFT);
 
@@ -166,7 +226,7 @@ public final class EvaluateWindow {
         content.setPadding(new Insets(10, 0, 0, 0));
         ScrollPane scroll = new ScrollPane(content);
         scroll.setFitToWidth(true);
-        VBox top = new VBox(6, new Label("Evaluate run " + run.name() + ": quality (FD on the dataset's own"
+        VBox top = new VBox(6, new Label("Evaluate " + source.describe() + ": quality (FD on the dataset's own"
                 + " classifier, not comparable with published FID) against sampling time"), form, status);
         root.setTop(top);
         root.setCenter(scroll);
@@ -192,7 +252,7 @@ public final class EvaluateWindow {
         int samples;
         try {
             samplerList = SamplerSweep.parseSamplers(samplers.getText(), "Samplers");
-            stepList = SamplerSweep.parseSteps(steps.getText(), "Steps", run.config().diffusion().timesteps());
+            stepList = SamplerSweep.parseSteps(steps.getText(), "Steps", source.maxSteps());
             try {
                 samples = Integer.parseInt(n.getText().strip());
             } catch (NumberFormatException e) {
@@ -201,10 +261,15 @@ public final class EvaluateWindow {
             if (samples < 2) {
                 throw new IllegalArgumentException("Samples '" + n.getText() + "': a whole number of at least 2");
             }
-        } catch (IllegalArgumentException | java.io.IOException e) {
+            if (dataset.getValue() == null) {
+                throw new IllegalArgumentException("Dataset: choose the dataset whose classifier scores the samples"
+                        + " (" + source.describe() + " does not say what it was trained on)");
+            }
+        } catch (IllegalArgumentException e) {
             status.setText(e.getMessage());
             return;
         }
+        RunConfig.Data data = dataset.getValue().data();
         setRunning(true);
         progress.setProgress(ProgressBar.INDETERMINATE_PROGRESS);
         status.setText("starting…");
@@ -215,7 +280,7 @@ public final class EvaluateWindow {
                 finished(null, failed);
                 return;
             }
-            job = EvaluationJob.start(new EvaluationJob.Request(root, run, null, samplerList, stepList, count, null, 0,
+            job = EvaluationJob.start(new EvaluationJob.Request(root, source, data, samplerList, stepList, count, null, 0,
                     device, null), new EvaluationJob.Listener() {
                         @Override
                         public void status(String text) {
@@ -258,6 +323,7 @@ public final class EvaluateWindow {
         samplers.setDisable(running);
         steps.setDisable(running);
         n.setDisable(running);
+        dataset.setDisable(running);
     }
 
     private void finished(Shown s, Throwable e) {
@@ -279,10 +345,10 @@ public final class EvaluateWindow {
             }
         }
         metric.setText(String.format(Locale.ROOT, "%s = %.4f at best (%s, %d steps, %.1f s per 1000 images)%s — %d"
-                + " samples a cell against %d held-out images, checkpoint step %d", r.metric(), best.value(),
+                + " samples a cell against %d held-out images, %s", r.metric(), best.value(),
                 best.sampler(), best.steps(), 1000 * best.secondsPerImage(), best.share() == null ? ""
                         : String.format(Locale.ROOT, "; class share %.1f%%", 100 * best.share().share()), r.n(),
-                r.referenceImages(), r.checkpointStep()));
+                r.referenceImages(), r.model() ? "model " + r.runDir() : "checkpoint step " + r.checkpointStep()));
         status.setText("written to " + s.outcome().files().dir());
         shown.set(s);
         table.setItems(FXCollections.observableArrayList(r.cells()));

@@ -144,10 +144,21 @@ public final class RunsSidebar {
         });
         MenuItem refresh = new MenuItem("Re-read the models");
         refresh.setOnAction(e -> studio.refreshModels());
-        javafx.scene.control.ContextMenu menu = new javafx.scene.control.ContextMenu(forget, refresh);
+        MenuItem evaluate = new MenuItem("Evaluate…");
+        evaluate.setId("model-evaluate");
+        evaluate.setOnAction(e -> {
+            ModelInfo m = models.getSelectionModel().getSelectedItem();
+            if (m != null && m.ok()) {
+                EvaluateWindow.open(studio, () -> io.ldmstudio.service.SampleSource.pipeline(m.dir()),
+                        root.getScene() == null ? null : root.getScene().getWindow());
+            }
+        });
+        javafx.scene.control.ContextMenu menu = new javafx.scene.control.ContextMenu(evaluate,
+                new javafx.scene.control.SeparatorMenuItem(), forget, refresh);
         menu.setOnShowing(e -> {
             ModelInfo m = models.getSelectionModel().getSelectedItem();
             forget.setDisable(m == null || !m.remembered());
+            evaluate.setDisable(m == null || !m.ok());
         });
         models.setContextMenu(menu);
         VBox box = new VBox(3, header, models);
@@ -215,14 +226,13 @@ public final class RunsSidebar {
         return menu;
     }
 
-    /** Opens the Evaluate window of run {@code info} (its metric, the sampler sweep and the samples scored). */
+    /**
+     * Opens the Evaluate window of run {@code info} (its metric, the sampler sweep and the samples scored); its config
+     * is read off the FX thread.
+     */
     private void evaluate(RunInfo info) {
-        try {
-            EvaluateWindow.open(studio, studio.workspace().open(info.name()),
-                    root.getScene() == null ? null : root.getScene().getWindow());
-        } catch (java.io.IOException | RuntimeException e) {
-            studio.error(e);
-        }
+        EvaluateWindow.open(studio, () -> io.ldmstudio.service.SampleSource.of(studio.workspace().open(info.name())),
+                root.getScene() == null ? null : root.getScene().getWindow());
     }
 
     private void withSelected(Consumer<RunInfo> action) {

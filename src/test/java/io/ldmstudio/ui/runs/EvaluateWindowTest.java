@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.ldmstudio.config.RunConfig;
 import io.ldmstudio.engine.Devices;
 import io.ldmstudio.runs.Run;
+import io.ldmstudio.service.EvaluationJob;
+import io.ldmstudio.service.SampleSource;
 import io.ldmstudio.service.SamplerSweep;
 import io.ldmstudio.training.FeatureClassifier;
 import io.ldmstudio.training.Trainer;
@@ -21,10 +23,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import javafx.scene.Scene;
+import java.util.List;
+import javafx.scene.control.ComboBox;
 import javafx.scene.control.Label;
+import javafx.scene.control.TextField;
 import javafx.scene.control.TableView;
 import javafx.scene.image.ImageView;
 import javafx.stage.Stage;
+import javafx.stage.Window;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -96,5 +102,54 @@ class EvaluateWindowTest {
         Files.createDirectories(StudioFixture.screenshotsDir());
         Files.copy(dir.resolve("sweep.png"), StudioFixture.screenshotsDir().resolve("evaluate-sweep-plot.png"),
                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    @Test
+    void aModelFolderIsEvaluatedAgainstTheDataItsWeightsNameAndWrittenUnderTheWorkspace(FxRobot robot)
+            throws Exception {
+        Path export = run.exportsDir().resolve("diffusers");
+        // opened as the Models list opens it: its folder read off the FX thread, then the window
+        StudioFixture.onFx(() -> EvaluateWindow.open(studio, () -> SampleSource.pipeline(export), null));
+        await(60, "the model's Evaluate window", () -> fx(() -> Window.getWindows().stream()
+                .anyMatch(w -> w instanceof Stage st && "Evaluate model diffusers".equals(st.getTitle()))));
+        Stage stage = fx(() -> (Stage) Window.getWindows().stream().filter(w -> w instanceof Stage st
+                && "Evaluate model diffusers".equals(st.getTitle())).findFirst().orElseThrow());
+        javafx.scene.Parent content = fx(() -> stage.getScene().getRoot());
+        @SuppressWarnings("unchecked")
+        ComboBox<EvaluateWindow.DatasetChoice> dataset = (ComboBox<EvaluateWindow.DatasetChoice>) fx(
+                () -> content.lookup("#evaluate-dataset"));
+        EvaluateWindow.DatasetChoice own = fx(dataset::getValue);
+        assertEquals("its own data: procedural, 16 px", own.label());
+        assertEquals(EvaluationJob.scoringData(run.config()), own.data());
+        StudioFixture.onFx(() -> {
+            ((TextField) content.lookup("#evaluate-samplers")).setText("ddim");
+            ((TextField) content.lookup("#evaluate-steps")).setText("2");
+            ((TextField) content.lookup("#evaluate-n")).setText("8");
+            ((javafx.scene.control.Button) content.lookup("#evaluate-start")).fire();
+        });
+        await(240, "the model's evaluation", () -> fx(() -> !((Label) content.lookup("#evaluate-metric")).getText()
+                .isEmpty()));
+        String status = fx(() -> ((Label) content.lookup("#evaluate-status")).getText());
+        Path dir = Path.of(status.substring("written to ".length()));
+        assertTrue(dir.startsWith(root.resolve("eval").resolve("diffusers")), dir.toString());
+        assertTrue(Files.isRegularFile(dir.resolve("sweep.json")));
+        String metric = fx(() -> ((Label) content.lookup("#evaluate-metric")).getText());
+        assertTrue(metric.startsWith("FD_procedural = ") && metric.endsWith("model " + export), metric);
+        StudioFixture.onFx(stage::close);
+    }
+
+    @Test
+    void aModelThatDoesNotSayItsDataAndHasNoDatasetOfItsSizeIsNotStarted(FxRobot robot) throws Exception {
+        SampleSource source = SampleSource.pipeline(run.exportsDir().resolve("diffusers"));
+        assertTrue(EvaluateWindow.datasets(source).size() >= 1);
+        EvaluateWindow w = fx(() -> new EvaluateWindow(studio, source, List.of()));
+        Scene s2 = fx(() -> new Scene(w.view(), 900, 500));
+        StudioFixture.onFx(() -> {
+            ((TextField) s2.lookup("#evaluate-steps")).setText("2");
+            w.start();
+        });
+        String refused = fx(() -> ((Label) s2.lookup("#evaluate-status")).getText());
+        assertTrue(refused.startsWith("Dataset: choose the dataset") && refused.contains("model diffusers"), refused);
+        assertEquals(null, fx(() -> w.shownProperty().get()));
     }
 }

@@ -124,4 +124,26 @@ class ModelsSidebarTest {
         assertTrue(shown.contains("| not a diffusers pipeline folder") && shown.contains("| the folder is gone"), shown);
         StudioFixture.onFx(() -> StudioFixture.screenshot(window.sidebar().view(), "models-sidebar-missing"));
     }
+
+    @Test
+    void evaluateOnAModelOpensItsWindowAndAModelOfNoKnownDatasetIsAskedForOne(FxRobot robot) throws Exception {
+        await(30, "the model listed", () -> modelNames().equals(List.of("vq-ldm")));
+        StudioFixture.onFx(() -> window.sidebar().modelsList().getSelectionModel().select(0));
+        javafx.scene.control.MenuItem evaluate = fx(() -> window.sidebar().modelsList().getContextMenu().getItems()
+                .stream().filter(i -> "model-evaluate".equals(i.getId())).findFirst().orElseThrow());
+        assertEquals("Evaluate…", evaluate.getText());
+        StudioFixture.onFx(evaluate::fire);
+        await(60, "the Evaluate window", () -> fx(() -> javafx.stage.Window.getWindows().stream()
+                .anyMatch(w -> w instanceof Stage st && "Evaluate model vq-ldm".equals(st.getTitle()))));
+        Stage stage = fx(() -> (Stage) javafx.stage.Window.getWindows().stream().filter(w -> w instanceof Stage st
+                && "Evaluate model vq-ldm".equals(st.getTitle())).findFirst().orElseThrow());
+        javafx.scene.Parent content = fx(() -> stage.getScene().getRoot());
+        // the fixture's 16-px RGB LDM names no training data, and no preset or source makes 16-px RGB images
+        assertTrue(fx(() -> ((javafx.scene.control.ComboBox<?>) content.lookup("#evaluate-dataset")).getItems()
+                .isEmpty()));
+        StudioFixture.onFx(() -> ((javafx.scene.control.Button) content.lookup("#evaluate-start")).fire());
+        String status = fx(() -> ((javafx.scene.control.Label) content.lookup("#evaluate-status")).getText());
+        assertTrue(status.startsWith("Dataset: choose the dataset") && status.contains("model vq-ldm"), status);
+        StudioFixture.onFx(stage::close);
+    }
 }
