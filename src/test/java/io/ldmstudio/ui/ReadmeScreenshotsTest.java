@@ -167,4 +167,35 @@ class ReadmeScreenshotsTest {
         await(120, () -> !dm.exportingProperty().get());
         assertTrue(Files.size(last) > 20_000);
     }
+
+    /**
+     * The Evaluate window of a real model folder ({@code -Dldm.readme.model=DIR}), swept with
+     * {@code -Dldm.readme.evaluate=SAMPLERS/STEPS/N} (default {@code ddim,dpmpp,ddpm/10,20/300}), shot when done.
+     */
+    @Test
+    @EnabledIfSystemProperty(named = "ldm.readme.model", matches = ".+")
+    void theEvaluateWindowOfARealModel() throws Exception {
+        Path model = Path.of(System.getProperty("ldm.readme.model"));
+        String[] form = System.getProperty("ldm.readme.evaluate", "ddim,dpmpp,ddpm/10,20/300").split("/");
+        StudioFixture.onFx(() -> io.ldmstudio.ui.runs.EvaluateWindow.open(studio,
+                () -> io.ldmstudio.service.SampleSource.pipeline(model), null));
+        String title = "Evaluate model " + model.getFileName();
+        WaitForAsyncUtils.waitFor(120, TimeUnit.SECONDS, () -> fx(() -> javafx.stage.Window.getWindows().stream()
+                .anyMatch(w -> w instanceof Stage st && title.equals(st.getTitle()))));
+        Stage stage = fx(() -> (Stage) javafx.stage.Window.getWindows().stream()
+                .filter(w -> w instanceof Stage st && title.equals(st.getTitle())).findFirst().orElseThrow());
+        javafx.scene.Parent root = fx(() -> stage.getScene().getRoot());
+        StudioFixture.onFx(() -> {
+            ((javafx.scene.control.TextField) root.lookup("#evaluate-samplers")).setText(form[0]);
+            ((javafx.scene.control.TextField) root.lookup("#evaluate-steps")).setText(form[1]);
+            ((javafx.scene.control.TextField) root.lookup("#evaluate-n")).setText(form[2]);
+            ((javafx.scene.control.Button) root.lookup("#evaluate-start")).fire();
+        });
+        await(7200, () -> !((javafx.scene.control.Label) root.lookup("#evaluate-metric")).getText().isEmpty()
+                || ((javafx.scene.control.Label) root.lookup("#evaluate-status")).getText().startsWith("evaluation failed"));
+        String status = fx(() -> ((javafx.scene.control.Label) root.lookup("#evaluate-status")).getText());
+        assertTrue(status.startsWith("written to "), status);
+        Path shot = fx(() -> StudioFixture.screenshot(stage.getScene(), "evaluate-model"));
+        assertTrue(Files.size(shot) > 20_000);
+    }
 }

@@ -188,8 +188,15 @@ public final class EvaluateWindow {
         dataset.setTooltip(new Tooltip("whose classifier scores the samples: the dataset the model was trained on, or"
                 + " another of the same image size"));
         dataset.setPlaceholder(new Label("no dataset of " + source.channels() + " × " + source.size() + " px"));
-        HBox form = new HBox(8, new Label("Dataset"), dataset, new Label("Samplers"), samplers, new Label("Steps"), steps, new Label("Samples"), n,
-                start, cancel, progress);
+        dataset.setPrefWidth(560);
+        dataset.setMaxWidth(Double.MAX_VALUE);
+        HBox data = new HBox(8, fixed(new Label("Dataset")), dataset);
+        data.setAlignment(Pos.CENTER_LEFT);
+        HBox.setHgrow(dataset, Priority.SOMETIMES);
+        start.setMinWidth(Region.USE_PREF_SIZE);
+        cancel.setMinWidth(Region.USE_PREF_SIZE);
+        HBox form = new HBox(8, fixed(new Label("Samplers")), samplers, fixed(new Label("Steps")), steps,
+                fixed(new Label("Samples")), n, start, cancel, progress);
         form.setAlignment(Pos.CENTER_LEFT);
 
         metric.setId("evaluate-metric");
@@ -212,7 +219,7 @@ public final class EvaluateWindow {
 
         plot.setId("evaluate-plot");
         plot.setPreserveRatio(true);
-        plot.setFitWidth(720);
+        plot.setFitWidth(630);
         grid.setId("evaluate-grid");
         grid.setPreserveRatio(true);
         grid.setFitWidth(340);
@@ -226,12 +233,20 @@ public final class EvaluateWindow {
         content.setPadding(new Insets(10, 0, 0, 0));
         ScrollPane scroll = new ScrollPane(content);
         scroll.setFitToWidth(true);
-        VBox top = new VBox(6, new Label("Evaluate " + source.describe() + ": quality (FD on the dataset's own"
-                + " classifier, not comparable with published FID) against sampling time"), form, status);
+        Label title = new Label("Evaluate " + source.describe() + ": quality (FD on the dataset's own classifier, not"
+                + " comparable with published FID) against sampling time");
+        title.setWrapText(true);
+        VBox top = new VBox(6, title, data, form, status);
         root.setTop(top);
         root.setCenter(scroll);
         root.setPadding(new Insets(12));
         VBox.setVgrow(scroll, Priority.ALWAYS);
+    }
+
+    /** A label that keeps its whole text (the form's labels are never cut to "…"). */
+    private static Label fixed(Label l) {
+        l.setMinWidth(Region.USE_PREF_SIZE);
+        return l;
     }
 
     private static TableColumn<SamplerSweep.Cell, String> column(String title,
@@ -352,6 +367,8 @@ public final class EvaluateWindow {
         status.setText("written to " + s.outcome().files().dir());
         shown.set(s);
         table.setItems(FXCollections.observableArrayList(r.cells()));
+        // every row shown, no empty ones below
+        table.setPrefHeight(Math.min(30 + 24 * r.cells().size(), 420));
         plot.setImage(s.plot());
         table.getSelectionModel().select(r.cells().indexOf(best));
     }
