@@ -137,7 +137,7 @@ final class EvalCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             RunConfig.Data d = dataset.data();
-            source = io.ldmstudio.service.SampleSource.parse(fake, common::openRun);
+            source = sampling.pipelineSets.source(fake, common::openRun);
             try (FeatureClassifier c = FeatureClassifier.obtain(common.workspace().root(), d,
                     FeatureClassifier.Settings.defaults(), false, line -> System.err.println("  " + line))) {
                 DatasetFd.Real real = DatasetFd.realStats(c, d, n);

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ldmstudio.engine.Devices;
 import io.ldmstudio.runs.Run;
-import io.ldmstudio.service.SampleSource;
 import io.ldmstudio.service.DatasetFd;
 import io.ldmstudio.service.FidEvaluation;
 import io.ldmstudio.service.InceptionFeatures;
@@ -104,9 +103,13 @@ final class EvalFidCommand implements Callable<Integer> {
     private FidEvaluation.Fake fakeSide() throws java.io.IOException {
         Path p = Path.of(fake);
         if (Files.isDirectory(p) && !Run.isRunFolder(p) && !io.ldmstudio.pipeline.PipelineFolder.looksLike(p)) {
+            if (!sampling.pipelineSets.sets.isEmpty()) {
+                throw new IllegalArgumentException("--set " + sampling.pipelineSets.sets.get(0) + ": --set is for a"
+                        + " pipeline folder; --fake " + fake + " is a folder of images");
+            }
             return new FidEvaluation.FakeFolder(p);
         }
-        return new FidEvaluation.FakeRun(SampleSource.parse(fake, common::openRun));
+        return new FidEvaluation.FakeRun(sampling.pipelineSets.source(fake, common::openRun));
     }
 
     /** One progress bar per phase, on stderr. */

@@ -70,11 +70,14 @@ final class EvalSweepCommand implements Callable<Integer> {
     boolean json;
 
     @Mixin
+    PipelineSets pipelineSets;
+
+    @Mixin
     Common common;
 
     @Override
     public Integer call() throws Exception {
-        SampleSource source = SampleSource.parse(runName, common::openRun);
+        SampleSource source = pipelineSets.source(runName, common::openRun);
         List<String> samplerList = SamplerSweep.parseSamplers(samplers, "--samplers");
         List<Integer> stepList = SamplerSweep.parseSteps(steps, "--steps", source.maxSteps());
         RunConfig.Data d;

@@ -27,4 +27,7 @@ final class RunSamplingOptions {
 
     @Option(names = "--json", description = "print the result as one JSON object")
     boolean json;
+
+    @picocli.CommandLine.Mixin
+    PipelineSets pipelineSets;
 }

@@ -22,8 +22,7 @@ final class SampleCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SOURCE", description = "a run name, a run folder or a pipeline folder")
     String runName;
 
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "for a pipeline: vqvae.scaling_factor=X decodes with "
-            + "latent scale X instead of its config's (CompVis/ldm-celebahq-256 needs 1.0)")
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = PipelineSets.DESCRIPTION)
     java.util.List<String> sets = new java.util.ArrayList<>();
 
     @Option(names = "--sampler", completionCandidates = SamplerKeys.class,
@@ -104,18 +103,12 @@ final class SampleCommand implements Callable<Integer> {
         } else {
             run = common.openRun(runName);
         }
-        for (String s : sets) {
-            int eq = s.indexOf('=');
-            String key = eq < 0 ? s : s.substring(0, eq).trim();
-            if (pipeline == null || !key.equals("vqvae.scaling_factor")) {
-                throw new IllegalArgumentException("--set " + s + ": sample takes only vqvae.scaling_factor=X, for a pipeline"
-                        + " folder (a run's latent scale is its config's autoencoder.scaling_factor)");
+        if (!sets.isEmpty()) {
+            if (pipeline == null) {
+                throw new IllegalArgumentException("--set " + sets.get(0) + ": --set is for a pipeline folder; a run"
+                        + " samples as its config says (its latent scale is autoencoder.scaling_factor)");
             }
-            try {
-                pipeline = pipeline.withLatentScale(Double.parseDouble(s.substring(eq + 1).trim()));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("--set " + s + ": expected a number, e.g. vqvae.scaling_factor=1.0");
-            }
+            pipeline = PipelineSets.apply(pipeline, sets);
         }
         int classes = pipeline != null ? pipeline.classes()
                 : run.config().conditioning().conditional() ? run.config().conditioning().classes() : 0;

@@ -127,6 +127,44 @@ public record SchedulerConfig(
         return of(object(json, source), source, className);
     }
 
+    /**
+     * The sampling keys a pipeline's scheduler config may be given at sampling time, as diffusers'
+     * {@code from_config(config, key=value)} takes them; the schedule itself (betas, timesteps, prediction) is
+     * the trained model's and is not among them.
+     */
+    public static final List<String> OVERRIDABLE = List.of("timestep_spacing", "steps_offset", "set_alpha_to_one",
+            "clip_sample", "clip_sample_range", "thresholding", "dynamic_thresholding_ratio", "sample_max_value",
+            "variance_type", "solver_order", "lower_order_final", "euler_at_final", "final_sigmas_type");
+
+    /**
+     * This config with {@code values} (key → value as text: a number, {@code true}/{@code false}, or a word) set on
+     * the file's object and read again, as diffusers' {@code ThisClass.from_config(config, **values)}: the same
+     * checks, with {@code what} naming the values in messages ("--set scheduler.…"). A key outside
+     * {@link #OVERRIDABLE} is refused, naming the keys that are.
+     */
+    public SchedulerConfig withOverrides(java.util.Map<String, String> values, String what) {
+        ObjectNode node = raw.deepCopy();
+        for (java.util.Map.Entry<String, String> e : values.entrySet()) {
+            if (!OVERRIDABLE.contains(e.getKey())) {
+                throw new IllegalArgumentException(what + "." + e.getKey() + ": not a sampling key of the scheduler;"
+                        + " expected one of " + String.join(", ", OVERRIDABLE));
+            }
+            String v = e.getValue().strip();
+            JsonNode parsed;
+            try {
+                parsed = JSON.readTree(v);
+            } catch (JsonProcessingException ex) {
+                parsed = null;
+            }
+            if (parsed != null && (parsed.isNumber() || parsed.isBoolean())) {
+                node.set(e.getKey(), parsed);
+            } else {
+                node.put(e.getKey(), v);
+            }
+        }
+        return of(node, source + " with " + what + " " + values, className);
+    }
+
     /** This config as {@code className.from_config(this config)} (diffusers' conversion). */
     public SchedulerConfig asClass(String className) {
         return of(raw, source, className);

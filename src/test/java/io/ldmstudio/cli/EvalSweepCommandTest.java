@@ -111,6 +111,55 @@ class EvalSweepCommandTest {
     }
 
     @Test
+    void setSchedulerKeysSampleAPipelineAsTheEditedConfigWouldAndAreRefusedForARun() throws Exception {
+        Path model = run.exportsDir().resolve("diffusers");
+        // the same folder with its scheduler config edited by hand
+        Path edited = tmp.resolve("edited");
+        try (Stream<Path> walk = Files.walk(model)) {
+            for (Path p : walk.toList()) {
+                Path to = edited.resolve(model.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(p, to);
+                }
+            }
+        }
+        Path sc = edited.resolve("scheduler/scheduler_config.json");
+        String text = Files.readString(sc);
+        assertTrue(text.contains("\"timestep_spacing\" : \"leading\""), text);
+        Files.writeString(sc, text.replace("\"timestep_spacing\" : \"leading\"", "\"timestep_spacing\" : \"trailing\""));
+        double[] values = new double[3];
+        String[][] args = {{model.toString(), "--set", "scheduler.timestep_spacing=trailing"}, {edited.toString()},
+            {model.toString()}};
+        for (int i = 0; i < 3; i++) {
+            List<String> a = new java.util.ArrayList<>(List.of("eval", "fd", "--dataset", "procedural", "--resolution",
+                    "16", "--n", "8", "--sampler", "dpmpp", "--steps", "3", "--json", "--workspace", tmp.toString(),
+                    "--fake"));
+            a.addAll(List.of(args[i]));
+            Outcome o = CliTest.run(a.toArray(new String[0]));
+            assertEquals(0, o.code(), o.err());
+            values[i] = new ObjectMapper().readTree(o.out().strip()).get("value").asDouble();
+        }
+        assertEquals(values[1], values[0], 0.0, "--set scheduler.timestep_spacing=trailing is the edited config");
+        assertTrue(values[0] != values[2], "trailing and leading spacing sample other images");
+        Outcome sweep = CliTest.run("eval", "sweep", model.toString(), "--samplers", "dpmpp", "--steps", "3", "--n", "8",
+                "--set", "scheduler.timestep_spacing=trailing", "--json", "--workspace", tmp.toString());
+        assertEquals(0, sweep.code(), sweep.err());
+        assertEquals(values[0], new ObjectMapper().readTree(sweep.out().strip()).get("cells").get(0).get("value")
+                .asDouble(), 0.0);
+
+        Outcome forRun = CliTest.run("eval", "sweep", "tiny", "--set", "scheduler.timestep_spacing=trailing",
+                "--workspace", tmp.toString());
+        assertEquals(Cli.BAD_VALUE, forRun.code(), forRun.out());
+        assertTrue(forRun.err().contains("--set is for a pipeline folder"), forRun.err());
+        Outcome badKey = CliTest.run("eval", "fd", "--dataset", "procedural", "--resolution", "16", "--fake",
+                model.toString(), "--set", "scheduler.beta_end=0.1", "--workspace", tmp.toString());
+        assertEquals(Cli.BAD_VALUE, badKey.code(), badKey.out());
+        assertTrue(badKey.err().contains("--set scheduler.beta_end: not a sampling key"), badKey.err());
+    }
+
+    @Test
     void badListsAreRefusedNamingTheOptionAndTheChoices() {
         Outcome s = CliTest.run("eval", "sweep", "tiny", "--samplers", "ddim,foo", "--workspace", tmp.toString());
         assertEquals(Cli.BAD_VALUE, s.code(), s.out());

@@ -86,6 +86,33 @@ class SchedulerConfigTest {
     }
 
     @Test
+    void overridesAreReadAsFromConfigWithKeywordsReadsThem() {
+        SchedulerConfig ddpm = cfg(SchedulerConfig.DDPM, "\"clip_sample\": true, \"beta_schedule\": \"squaredcos_cap_v2\"");
+        SchedulerConfig t = ddpm.withOverrides(java.util.Map.of("timestep_spacing", "trailing"), "--set scheduler");
+        assertArrayEquals(new int[] {999, 856, 713, 570, 428, 285, 142}, t.timesteps(7));
+        assertArrayEquals(new int[] {900, 800, 700, 600, 500, 400, 300, 200, 100, 0}, ddpm.timesteps(10));
+        // everything else as it was; the other classes built from it see the key too (DPM-Solver++ from_config)
+        assertEquals(ddpm.betaSchedule(), t.betaSchedule());
+        assertTrue(t.clipSample());
+        assertArrayEquals(t.timesteps(7), t.asClass(SchedulerConfig.DPM_SOLVER).timesteps(7));
+        // typed values: a number, a boolean
+        SchedulerConfig typed = ddpm.withOverrides(java.util.Map.of("steps_offset", "1", "clip_sample", "false"),
+                "--set scheduler");
+        assertEquals(981, typed.timesteps(50)[0]);
+        assertFalse(typed.clipSample());
+        assertEquals(1, typed.asClass(SchedulerConfig.DPM_SOLVER).withOverrides(java.util.Map.of("solver_order", "1"),
+                "--set scheduler").solverOrder());
+        // a bad value through the config's own checks, named; a key that is the model's schedule, refused
+        String bad = assertThrows(IllegalArgumentException.class, () -> ddpm.withOverrides(
+                java.util.Map.of("timestep_spacing", "sideways"), "--set scheduler")).getMessage();
+        assertTrue(bad.contains("--set scheduler") && bad.contains("timestep_spacing") && bad.contains("sideways"), bad);
+        String schedule = assertThrows(IllegalArgumentException.class, () -> ddpm.withOverrides(
+                java.util.Map.of("beta_end", "0.03"), "--set scheduler")).getMessage();
+        assertTrue(schedule.startsWith("--set scheduler.beta_end: not a sampling key") && schedule.contains(
+                "timestep_spacing"), schedule);
+    }
+
+    @Test
     void trailingKeepsNumpysArangeLengthQuirkAndTheSamplerRefusesIt() {
         SchedulerConfig c = cfg(SchedulerConfig.DDIM, "\"timestep_spacing\": \"trailing\"");
         int[] ts = c.timesteps(61); // (0 − 1000)/(−1000/61) = 61.00000000000001 → 62 values in numpy
