@@ -69,6 +69,6 @@ final class PipelineSets {
                     + " samples as its config says (sampling.* keys)");
         }
         Path dir = op.dir();
-        return new SampleSource.OfPipeline(dir, apply(op.pipeline(), sets));
+        return new SampleSource.OfPipeline(dir, apply(op.pipeline(), sets), sets);
     }
 }

@@ -181,8 +181,22 @@ public sealed interface SampleSource permits SampleSource.OfRun, SampleSource.Of
         }
     }
 
-    /** A diffusers pipeline folder. */
-    record OfPipeline(Path dir, Pipeline pipeline) implements SampleSource {
+    /**
+     * A diffusers pipeline folder.
+     *
+     * @param settings what was set on it for sampling ({@code scheduler.timestep_spacing=trailing}, …), for the
+     *                 record; {@code pipeline} already has them
+     */
+    record OfPipeline(Path dir, Pipeline pipeline, List<String> settings) implements SampleSource {
+        public OfPipeline {
+            settings = List.copyOf(settings);
+        }
+
+        /** The folder as it is. */
+        public OfPipeline(Path dir, Pipeline pipeline) {
+            this(dir, pipeline, List.of());
+        }
+
         @Override
         public String name() {
             Path f = dir.toAbsolutePath().normalize().getFileName();
@@ -191,7 +205,7 @@ public sealed interface SampleSource permits SampleSource.OfRun, SampleSource.Of
 
         @Override
         public String describe() {
-            return "model " + name();
+            return "model " + name() + (settings.isEmpty() ? "" : " (" + String.join(", ", settings) + ")");
         }
 
         @Override

@@ -77,14 +77,16 @@ public final class SamplerSweep {
      * @param run            the run's or the pipeline folder's name
      * @param runDir         its folder
      * @param model          whether it is a pipeline folder rather than a run
+     * @param settings       what was set on a pipeline folder for sampling ({@code scheduler.KEY=VALUE}; empty)
      * @param checkpointStep the run's checkpoint (0 for a pipeline folder)
      */
-    public record Result(String run, Path runDir, boolean model, long checkpointStep, String metric,
-            int referenceImages, int n, long seed, double guidance, String device, int channels, int size,
-            List<Cell> cells) {
-        /** "run NAME (step N)" or "model NAME". */
+    public record Result(String run, Path runDir, boolean model, List<String> settings, long checkpointStep,
+            String metric, int referenceImages, int n, long seed, double guidance, String device, int channels,
+            int size, List<Cell> cells) {
+        /** "run NAME (step N)" or "model NAME" with its settings. */
         public String subject() {
-            return model ? "model " + run : "run " + run + " (step " + checkpointStep + ")";
+            return model ? "model " + run + (settings.isEmpty() ? "" : " (" + String.join(", ", settings) + ")")
+                    : "run " + run + " (step " + checkpointStep + ")";
         }
     }
 
@@ -212,8 +214,9 @@ public final class SamplerSweep {
                 }
             }
         }
-        return new Result(source.name(), source.dir(), source instanceof SampleSource.OfPipeline, checkpoint,
-                scorer.metric(), scorer.referenceImages(), n, seed, w,
+        return new Result(source.name(), source.dir(), source instanceof SampleSource.OfPipeline,
+                source instanceof SampleSource.OfPipeline op ? op.settings() : List.of(), checkpoint, scorer.metric(),
+                scorer.referenceImages(), n, seed, w,
                 String.format(Locale.ROOT, "%s, %d threads", device.name(), device.threads()), channels, size,
                 List.copyOf(cells));
     }
@@ -266,6 +269,10 @@ public final class SamplerSweep {
         if (r.model()) {
             o.put("model", r.run());
             o.put("model_dir", r.runDir().toString());
+            if (!r.settings().isEmpty()) {
+                ArrayNode set = o.putArray("settings");
+                r.settings().forEach(set::add);
+            }
         } else {
             o.put("run", r.run());
             o.put("checkpoint_step", r.checkpointStep());
@@ -396,7 +403,7 @@ public final class SamplerSweep {
 
     private static JFreeChart chart(Result r, XYPlot plot) {
         JFreeChart chart = new JFreeChart(String.format(Locale.ROOT, "%s against sampling time — %s", r.metric(),
-                r.model() ? "model " + r.run() : "run " + r.run() + ", step " + r.checkpointStep()), new Font(Font.SANS_SERIF, Font.BOLD, 16), plot, true);
+                r.model() ? r.subject() : "run " + r.run() + ", step " + r.checkpointStep()), new Font(Font.SANS_SERIF, Font.BOLD, 16), plot, true);
         chart.addSubtitle(new TextTitle(String.format(Locale.ROOT, "%d samples a cell, the same seeds in every cell%s;"
                 + " point labels: step counts", r.n(), Double.isNaN(r.guidance()) ? ""
                         : String.format(Locale.ROOT, ", guidance %s", r.guidance())),

@@ -146,8 +146,12 @@ class EvalSweepCommandTest {
         Outcome sweep = CliTest.run("eval", "sweep", model.toString(), "--samplers", "dpmpp", "--steps", "3", "--n", "8",
                 "--set", "scheduler.timestep_spacing=trailing", "--json", "--workspace", tmp.toString());
         assertEquals(0, sweep.code(), sweep.err());
-        assertEquals(values[0], new ObjectMapper().readTree(sweep.out().strip()).get("cells").get(0).get("value")
-                .asDouble(), 0.0);
+        JsonNode sj = new ObjectMapper().readTree(sweep.out().strip());
+        assertEquals(values[0], sj.get("cells").get(0).get("value").asDouble(), 0.0);
+        assertEquals("scheduler.timestep_spacing=trailing", sj.get("settings").get(0).asText());
+        String md = Files.readString(Path.of(sj.get("files").get("markdown").asText()));
+        assertTrue(md.startsWith("FD_procedural of model diffusers (scheduler.timestep_spacing=trailing), 8 samples"),
+                md);
 
         Outcome forRun = CliTest.run("eval", "sweep", "tiny", "--set", "scheduler.timestep_spacing=trailing",
                 "--workspace", tmp.toString());
