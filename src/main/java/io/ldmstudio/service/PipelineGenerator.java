@@ -1,6 +1,5 @@
 package io.ldmstudio.service;
 
-import ai.djl.ndarray.NDManager;
 import io.ldmstudio.config.SamplerKind;
 import io.ldmstudio.diffusion.StepListener;
 import io.ldmstudio.engine.Devices;
@@ -16,23 +15,15 @@ import java.util.function.BooleanSupplier;
  */
 final class PipelineGenerator implements SampleSource.Generator {
     private final SampleSource.OfPipeline source;
-    private final NDManager manager;
-    private final Pipeline.Loaded loaded;
+    private final LoadedPipeline loaded;
 
-    private PipelineGenerator(SampleSource.OfPipeline source, NDManager manager, Pipeline.Loaded loaded) {
+    private PipelineGenerator(SampleSource.OfPipeline source, LoadedPipeline loaded) {
         this.source = source;
-        this.manager = manager;
         this.loaded = loaded;
     }
 
     static PipelineGenerator open(SampleSource.OfPipeline source, Devices.DeviceInfo device) throws IOException {
-        NDManager manager = NDManager.newBaseManager(device.device());
-        try {
-            return new PipelineGenerator(source, manager, source.pipeline().load(manager));
-        } catch (IOException | RuntimeException e) {
-            manager.close();
-            throw e;
-        }
+        return new PipelineGenerator(source, LoadedPipeline.load(source.pipeline(), device));
     }
 
     @Override
@@ -55,17 +46,13 @@ final class PipelineGenerator implements SampleSource.Generator {
                     + " (the scheduler's num_train_timesteps in " + source.dir() + ")");
         }
         Pipeline.Result r = p.generate(new Pipeline.Request(kind, steps, kind.usesEta ? eta : 0, seed, n, null,
-                condition), manager, listener, cancelled);
+                condition), loaded.manager(), listener, cancelled);
         return new SamplingService.Result(r.images(), r.channels(), r.height(), r.width(), 0,
                 p.pipelineClass() + " " + p.origin(), r.seconds());
     }
 
     @Override
     public void close() {
-        try {
-            loaded.close();
-        } finally {
-            manager.close();
-        }
+        loaded.close();
     }
 }

@@ -1,6 +1,5 @@
 package io.ldmstudio.service;
 
-import ai.djl.ndarray.NDManager;
 import io.ldmstudio.config.RunConfig;
 import io.ldmstudio.config.SamplerKind;
 import io.ldmstudio.diffusion.StepListener;
@@ -26,17 +25,14 @@ public final class RunGenerator implements SampleSource.Generator {
     private final SampleSource.OfRun source;
     private final Checkpoint checkpoint;
     private final Path weights;
-    private final NDManager manager;
-    private final Pipeline.Loaded loaded;
+    private final LoadedPipeline loaded;
 
-    private RunGenerator(Run run, RunConfig config, Checkpoint checkpoint, Path weights, NDManager manager,
-            Pipeline.Loaded loaded) {
+    private RunGenerator(Run run, RunConfig config, Checkpoint checkpoint, Path weights, LoadedPipeline loaded) {
         this.run = run;
         this.config = config;
         this.source = new SampleSource.OfRun(run, config);
         this.checkpoint = checkpoint;
         this.weights = weights;
-        this.manager = manager;
         this.loaded = loaded;
     }
 
@@ -54,13 +50,7 @@ public final class RunGenerator implements SampleSource.Generator {
         Checkpoint cp = SamplingService.checkpointFor(run, checkpointStep);
         Path weights = cp.weights(useEma);
         Pipeline pipeline = RunPipelines.of(config, null, weights, "run " + run.name() + " (step " + cp.step() + ")");
-        NDManager manager = NDManager.newBaseManager(device.device());
-        try {
-            return new RunGenerator(run, config, cp, weights, manager, pipeline.load(manager));
-        } catch (IOException | RuntimeException e) {
-            manager.close();
-            throw e;
-        }
+        return new RunGenerator(run, config, cp, weights, LoadedPipeline.load(pipeline, device));
     }
 
     @Override
@@ -93,18 +83,14 @@ public final class RunGenerator implements SampleSource.Generator {
                     + " (the run's diffusion.timesteps)");
         }
         Pipeline p = loaded.pipeline().withScheduler(RunPipelines.scheduler(config, kind.key));
-        Pipeline.Result r = p.generate(new Pipeline.Request(kind, steps, eta, seed, n, null, condition), manager,
-                listener, cancelled);
+        Pipeline.Result r = p.generate(new Pipeline.Request(kind, steps, eta, seed, n, null, condition),
+                loaded.manager(), listener, cancelled);
         return new SamplingService.Result(r.images(), r.channels(), r.height(), r.width(), checkpoint.step(),
                 weights.getFileName().toString(), r.seconds());
     }
 
     @Override
     public void close() {
-        try {
-            loaded.close();
-        } finally {
-            manager.close();
-        }
+        loaded.close();
     }
 }

@@ -115,16 +115,7 @@ class EvalSweepCommandTest {
         Path model = run.exportsDir().resolve("diffusers");
         // the same folder with its scheduler config edited by hand
         Path edited = tmp.resolve("edited");
-        try (Stream<Path> walk = Files.walk(model)) {
-            for (Path p : walk.toList()) {
-                Path to = edited.resolve(model.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(to);
-                } else {
-                    Files.copy(p, to);
-                }
-            }
-        }
+        io.ldmstudio.ui.training.TrainingTestSupport.copyTree(model, edited);
         Path sc = edited.resolve("scheduler/scheduler_config.json");
         String text = Files.readString(sc);
         assertTrue(text.contains("\"timestep_spacing\" : \"leading\""), text);

@@ -151,16 +151,7 @@ class PipelineEvaluationTest {
     /** A copy of the export whose U-Net weights carry {@code metadata} instead of the studio's. */
     private static Path copyWithMetadata(String name, Map<String, String> metadata) throws Exception {
         Path dir = tmp.resolve(name);
-        try (Stream<Path> walk = Files.walk(export)) {
-            for (Path p : walk.toList()) {
-                Path to = dir.resolve(export.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(to);
-                } else {
-                    Files.copy(p, to);
-                }
-            }
-        }
+        io.ldmstudio.ui.training.TrainingTestSupport.copyTree(export, dir);
         Path weights = dir.resolve("unet/diffusion_pytorch_model.safetensors");
         SafeTensors.Contents c = SafeTensors.read(export.resolve("unet/diffusion_pytorch_model.safetensors"));
         List<TensorData> tensors = new ArrayList<>(c.tensors().values());
