@@ -151,6 +151,9 @@ final class EvalCommand implements Runnable {
                     o.put("metric", r.metric());
                     o.put("value", r.value());
                     o.put(source instanceof io.ldmstudio.service.SampleSource.OfRun ? "run" : "model", source.name());
+                    if (source instanceof io.ldmstudio.service.SampleSource.OfPipeline op && !op.settings().isEmpty()) {
+                        op.settings().forEach(o.putArray("settings")::add);
+                    }
                     if (r.checkpointStep() > 0) {
                         o.put("checkpoint_step", r.checkpointStep());
                     }

@@ -50,7 +50,8 @@ final class EvalSweepCommand implements Callable<Integer> {
     String dataset;
 
     @Option(names = "--guidance", paramLabel = "W", description = "guidance scale for a class-conditional model"
-            + " (default: a run's conditioning.guidance; 3 for a pipeline folder with a null class)")
+            + " (default: a run's conditioning.guidance; for a pipeline folder the one its weights name, else 3, or 1"
+            + " without a null class)")
     Double guidance;
 
     @Option(names = "--seed", defaultValue = "0", description = "seed of the first " + DatasetFd.CHUNK_TEXT

@@ -14,8 +14,9 @@ final class RunSamplingOptions {
     @Option(names = "--steps", defaultValue = "50", description = "sampling steps (default: ${DEFAULT-VALUE})")
     int steps;
 
-    @Option(names = "--guidance", paramLabel = "W", description = "guidance scale for a class-conditional run"
-            + " (default: its conditioning.guidance)")
+    @Option(names = "--guidance", paramLabel = "W", description = "guidance scale for a class-conditional model"
+            + " (default: a run's conditioning.guidance; for a pipeline folder the one its weights name, else 3, or 1"
+            + " without a null class)")
     Double guidance;
 
     @Option(names = "--seed", defaultValue = "0", description = "seed of the first " + DatasetFd.CHUNK_TEXT

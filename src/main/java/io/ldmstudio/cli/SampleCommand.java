@@ -128,7 +128,7 @@ final class SampleCommand implements Callable<Integer> {
                     + (choice != null ? " by --class" : " (--n)"));
         }
         double w = guidance != null ? guidance : run != null ? run.config().conditioning().guidance()
-                : pipeline.hasNullClass() ? 3.0 : 1.0;
+                : pipeline.defaultGuidance();
         java.util.List<Double> scales = sweep != null ? sweep : java.util.List.of(w);
         String samplerName = sampler != null ? sampler.toLowerCase(Locale.ROOT)
                 : pipeline != null ? pipeline.defaultSampler().key : "ddim";

@@ -10,18 +10,28 @@ import java.util.Optional;
 /**
  * The data a denoiser was trained on, as the studio writes it into the string metadata of the U-Net's safetensors
  * file (a checkpoint's and an export's): {@code preset} and {@code ldm_studio.data}, a JSON object with the data
- * section's {@code source}, {@code path}, {@code resolution}, {@code channels} and {@code center_crop}. A pipeline
+ * section's {@code source}, {@code path}, {@code resolution}, {@code channels} and {@code center_crop}; for a
+ * class-conditional run also {@code ldm_studio.guidance}, its {@code conditioning.guidance}, the scale its samples
+ * are drawn with by default. A pipeline
  * folder that carries it can be scored against its own dataset without being told which one; other libraries ignore
  * the keys.
  *
  * @param preset the run's preset (may be null)
- * @param data   the run's data section (limit, flip and workers as evaluation reads them: off, 0)
+ * @param data     the run's data section (limit, flip and workers as evaluation reads them: off, 0)
+ * @param guidance the guidance scale of a class-conditional run; null when unconditional
  */
-public record TrainedOn(String preset, RunConfig.Data data) {
+public record TrainedOn(String preset, RunConfig.Data data, Double guidance) {
     /** The metadata key of the preset. */
     public static final String PRESET_KEY = "preset";
     /** The metadata key of the data section. */
     public static final String DATA_KEY = "ldm_studio.data";
+    /** The metadata key of the guidance scale. */
+    public static final String GUIDANCE_KEY = "ldm_studio.guidance";
+
+    /** Unconditional. */
+    public TrainedOn(String preset, RunConfig.Data data) {
+        this(preset, data, null);
+    }
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -29,7 +39,8 @@ public record TrainedOn(String preset, RunConfig.Data data) {
     public static TrainedOn of(RunConfig config) {
         RunConfig.Data d = config.data();
         return new TrainedOn(config.preset(), new RunConfig.Data(d.source(), d.path(), d.resolution(), d.channels(),
-                d.centerCrop(), false, 0, 0));
+                d.centerCrop(), false, 0, 0), config.conditioning().conditional() ? config.conditioning().guidance()
+                        : null);
     }
 
     /** The two metadata entries (the preset only when there is one). */
@@ -47,6 +58,9 @@ public record TrainedOn(String preset, RunConfig.Data data) {
         o.put("channels", data.channels());
         o.put("center_crop", data.centerCrop());
         m.put(DATA_KEY, o.toString());
+        if (guidance != null) {
+            m.put(GUIDANCE_KEY, Double.toString(guidance));
+        }
         return m;
     }
 
@@ -80,10 +94,32 @@ public record TrainedOn(String preset, RunConfig.Data data) {
             JsonNode path = o.get("path");
             RunConfig.Data d = new RunConfig.Data(source.asText(), path == null || path.isNull() ? null : path.asText(),
                     resolution.asInt(), channels.asInt(), o.path("center_crop").asBoolean(true), false, 0, 0);
-            return Optional.of(new TrainedOn(metadata.get(PRESET_KEY), d));
+            return Optional.of(new TrainedOn(metadata.get(PRESET_KEY), d, guidanceFrom(metadata, file).orElse(null)));
         } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": metadata " + DATA_KEY + " " + text + ": "
                     + e.getMessage().lines().findFirst().orElse(""), e);
         }
+    }
+
+    /**
+     * The guidance scale a weights file's metadata names; empty when it names none. A value that is not a number of
+     * at least 0 is refused, naming the file and the key.
+     */
+    public static Optional<Double> guidanceFrom(Map<String, String> metadata, String file) {
+        String text = metadata.get(GUIDANCE_KEY);
+        if (text == null) {
+            return Optional.empty();
+        }
+        double w;
+        try {
+            w = Double.parseDouble(text.strip());
+        } catch (NumberFormatException e) {
+            w = Double.NaN;
+        }
+        if (!(w >= 0) || Double.isInfinite(w)) {
+            throw new IllegalArgumentException(file + ": metadata " + GUIDANCE_KEY + " '" + text + "': expected a"
+                    + " number of at least 0");
+        }
+        return Optional.of(w);
     }
 }

@@ -144,6 +144,17 @@ public record SchedulerConfig(
      */
     public SchedulerConfig withOverrides(java.util.Map<String, String> values, String what) {
         ObjectNode node = raw.deepCopy();
+        // a key given now is not a default any more: diffusers' keyword wins over _use_default_values
+        JsonNode defaults = node.get("_use_default_values");
+        if (defaults != null && defaults.isArray()) {
+            ArrayNode kept = JSON.createArrayNode();
+            defaults.forEach(d -> {
+                if (!values.containsKey(d.asText())) {
+                    kept.add(d);
+                }
+            });
+            node.set("_use_default_values", kept);
+        }
         for (java.util.Map.Entry<String, String> e : values.entrySet()) {
             if (!OVERRIDABLE.contains(e.getKey())) {
                 throw new IllegalArgumentException(what + "." + e.getKey() + ": not a sampling key of the scheduler;"

@@ -91,6 +91,8 @@ public final class Pipeline {
     private final LatentAutoencoder sharedAutoencoder;
     private final Double latentScale;
     private List<String> classNames = List.of();
+    /** The string metadata of the folder's U-Net weights (empty for a pipeline not read from a folder). */
+    private Map<String, String> metadata = Map.of();
 
     private Pipeline(String pipelineClass, String origin, PipelineFolder folder, NetworkSpec network,
             Loader<DiffusionNetwork> unetLoader, DiffusionNetwork sharedUnet, SchedulerConfig scheduler,
@@ -140,6 +142,10 @@ public final class Pipeline {
         Pipeline p = new Pipeline(folder.pipelineClass(), dir.toString(), folder, uc, net.loader(), null, scheduler, ae,
                 null, null);
         p.classNames = net.classNames();
+        Path weights = unet.weights();
+        if (weights != null && Files.isRegularFile(weights)) {
+            p.metadata = io.ldmstudio.weights.SafeTensors.readHeader(weights).metadata();
+        }
         return p;
     }
 
@@ -261,6 +267,7 @@ public final class Pipeline {
         Pipeline p = new Pipeline(pipelineClass, origin, folder, network, unetLoader, sharedUnet, scheduler, autoencoder,
                 sharedAutoencoder, scale);
         p.classNames = classNames;
+        p.metadata = metadata;
         return p;
     }
 
@@ -272,6 +279,7 @@ public final class Pipeline {
         Pipeline p = new Pipeline(pipelineClass, origin, folder, network, unetLoader, sharedUnet,
                 java.util.Objects.requireNonNull(s, "scheduler"), autoencoder, sharedAutoencoder, latentScale);
         p.classNames = classNames;
+        p.metadata = metadata;
         return p;
     }
 
@@ -295,6 +303,7 @@ public final class Pipeline {
         Pipeline p = new Pipeline(pipelineClass, origin, folder, network, unetLoader, unet, scheduler, autoencoder, ae,
                 latentScale);
         p.classNames = classNames;
+        p.metadata = metadata;
         return new Loaded(p, unet != sharedUnet ? unet : null, ae != sharedAutoencoder ? ae : null);
     }
 
@@ -340,10 +349,33 @@ public final class Pipeline {
         Pipeline p = new Pipeline(pipelineClass, origin, folder, network, unetLoader, sharedUnet, scheduler, autoencoder,
                 sharedAutoencoder, latentScale);
         p.classNames = List.copyOf(names);
+        p.metadata = metadata;
         return p;
     }
 
     /** Its classes' names by label, when known ({@code id2label} in the U-Net's config); else empty. */
+    /**
+     * The string metadata of the folder's U-Net weights ({@code __metadata__}): the studio writes the step, the
+     * preset, the training data and the guidance scale there ({@link io.ldmstudio.config.TrainedOn}).
+     */
+    public Map<String, String> metadata() {
+        return metadata;
+    }
+
+    /**
+     * The guidance scale to sample a class-conditional denoiser with when none is given: the one its weights name
+     * (a studio export: the run's {@code conditioning.guidance}), else 3 with a null class to guide against and 1
+     * without; NaN when unconditional. A malformed entry is refused naming the file and the key.
+     */
+    public double defaultGuidance() {
+        if (classes() == 0) {
+            return Double.NaN;
+        }
+        String file = folder == null ? origin : folder.component("unet").map(c -> String.valueOf(c.weights()))
+                .orElse(origin);
+        return io.ldmstudio.config.TrainedOn.guidanceFrom(metadata, file).orElse(hasNullClass() ? 3.0 : 1.0);
+    }
+
     public List<String> classNames() {
         return classNames;
     }

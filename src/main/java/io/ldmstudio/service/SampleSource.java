@@ -1,6 +1,5 @@
 package io.ldmstudio.service;
 
-import io.ldmstudio.config.ConfigResolver;
 import io.ldmstudio.config.Presets;
 import io.ldmstudio.config.RunConfig;
 import io.ldmstudio.config.TrainedOn;
@@ -9,7 +8,6 @@ import io.ldmstudio.engine.Devices;
 import io.ldmstudio.pipeline.Pipeline;
 import io.ldmstudio.pipeline.PipelineFolder;
 import io.ldmstudio.runs.Run;
-import io.ldmstudio.weights.SafeTensors;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -88,6 +86,12 @@ public sealed interface SampleSource permits SampleSource.OfRun, SampleSource.Of
         }
         if (Files.isDirectory(p) && PipelineFolder.looksLike(p)) {
             return pipeline(p);
+        }
+        if (Files.isDirectory(p) || nameOrPath.contains("/") || nameOrPath.contains(java.io.File.separator)) {
+            throw new IllegalArgumentException(nameOrPath + ": " + (Files.isDirectory(p) ? "neither a run folder (with "
+                    + Run.CONFIG + ") nor a diffusers pipeline folder (with " + PipelineFolder.INDEX + ", or "
+                    + PipelineFolder.MODEL_CONFIG + " beside " + PipelineFolder.SCHEDULER_CONFIG + ")"
+                    : "no such folder") + "; a run is named by its name or its folder");
         }
         return of(runs.open(nameOrPath));
     }
@@ -172,7 +176,7 @@ public sealed interface SampleSource permits SampleSource.OfRun, SampleSource.Of
 
         @Override
         public Path defaultSweepFolder(Path workspaceRoot, Instant now) {
-            return SamplerSweep.defaultFolder(run.dir(), now);
+            return SamplerSweep.unused(SamplerSweep.defaultFolder(run.dir(), now));
         }
 
         @Override
@@ -197,10 +201,21 @@ public sealed interface SampleSource permits SampleSource.OfRun, SampleSource.Of
             this(dir, pipeline, List.of());
         }
 
+        /** The folder's name; a run's own export ({@code RUN/exports/diffusers}) is {@code RUN-export}. */
         @Override
         public String name() {
-            Path f = dir.toAbsolutePath().normalize().getFileName();
-            return f == null ? dir.toString() : f.toString();
+            Path abs = dir.toAbsolutePath().normalize();
+            Path f = abs.getFileName();
+            if (f == null) {
+                return dir.toString();
+            }
+            Path exports = abs.getParent();
+            Path runDir = exports == null ? null : exports.getParent();
+            if (runDir != null && runDir.getFileName() != null && exports.getFileName().toString().equals(Run.EXPORTS)
+                    && Run.isRunFolder(runDir)) {
+                return runDir.getFileName() + "-export";
+            }
+            return f.toString();
         }
 
         @Override
@@ -228,10 +243,10 @@ public sealed interface SampleSource permits SampleSource.OfRun, SampleSource.Of
             return pipeline.classes();
         }
 
-        /** 3 with a null class to guide against, 1 (plain conditional sampling) without; NaN when unconditional. */
+        /** {@link Pipeline#defaultGuidance}: what its weights name, else 3 with a null class and 1 without. */
         @Override
         public double defaultGuidance() {
-            return classes() == 0 ? Double.NaN : pipeline.hasNullClass() ? 3.0 : 1.0;
+            return pipeline.defaultGuidance();
         }
 
         @Override
@@ -245,32 +260,23 @@ public sealed interface SampleSource permits SampleSource.OfRun, SampleSource.Of
          */
         @Override
         public Optional<RunConfig.Data> trainedOn() {
-            Path weights = pipeline.folder() == null ? null
-                    : pipeline.folder().component("unet").map(PipelineFolder.Component::weights).orElse(null);
-            if (weights == null || !Files.isRegularFile(weights)) {
-                return Optional.empty();
-            }
-            java.util.Map<String, String> meta;
-            try {
-                meta = SafeTensors.readHeader(weights).metadata();
-            } catch (IOException e) {
-                return Optional.empty();
-            }
-            Optional<TrainedOn> t = TrainedOn.fromMetadata(meta, weights.toString());
+            java.util.Map<String, String> meta = pipeline.metadata();
+            String file = pipeline.folder() == null ? pipeline.origin() : pipeline.folder().component("unet")
+                    .map(c -> String.valueOf(c.weights())).orElse(pipeline.origin());
+            Optional<TrainedOn> t = TrainedOn.fromMetadata(meta, file);
             if (t.isPresent()) {
                 return Optional.of(t.get().data());
             }
             String preset = meta.get(TrainedOn.PRESET_KEY);
-            Presets presets = Presets.standard();
-            if (preset != null && presets.names().contains(preset)) {
-                return Optional.of(ConfigResolver.resolve(presets, preset, List.of()).data());
+            if (preset != null && Presets.standard().names().contains(preset)) {
+                return Optional.of(EvalDatasets.named(preset, file + ": metadata " + TrainedOn.PRESET_KEY));
             }
             return Optional.empty();
         }
 
         @Override
         public Path defaultSweepFolder(Path workspaceRoot, Instant now) {
-            return workspaceRoot.resolve("eval").resolve(name()).resolve(SamplerSweep.folderName(now));
+            return SamplerSweep.unused(workspaceRoot.resolve("eval").resolve(name()).resolve(SamplerSweep.folderName(now)));
         }
 
         @Override

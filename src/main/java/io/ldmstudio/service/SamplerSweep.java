@@ -226,6 +226,15 @@ public final class SamplerSweep {
         return runDir.resolve("eval").resolve(folderName(now));
     }
 
+    /** {@code dir}, or when it exists already {@code dir-2}, {@code dir-3}, …: a sweep never writes into another's. */
+    static Path unused(Path dir) {
+        Path p = dir;
+        for (int k = 2; Files.exists(p); k++) {
+            p = dir.resolveSibling(dir.getFileName() + "-" + k);
+        }
+        return p;
+    }
+
     /** {@code sweep-<UTC time>}. */
     static String folderName(Instant now) {
         return "sweep-" + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT).withZone(ZoneOffset.UTC)

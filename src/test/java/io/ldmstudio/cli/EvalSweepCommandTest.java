@@ -91,10 +91,10 @@ class EvalSweepCommandTest {
                 "--json", "--workspace", tmp.toString());
         assertEquals(0, o.code(), o.err());
         JsonNode j = new ObjectMapper().readTree(o.out().strip());
-        assertEquals("diffusers", j.get("model").asText());
+        assertEquals("tiny-export", j.get("model").asText());
         assertEquals("FD_procedural", j.get("metric").asText(), "scored against the data its weights name");
         Path dir = Path.of(j.get("files").get("dir").asText());
-        assertTrue(dir.startsWith(tmp.resolve("eval").resolve("diffusers")), dir.toString());
+        assertTrue(dir.startsWith(tmp.resolve("eval").resolve("tiny-export")), dir.toString());
         assertTrue(Files.isRegularFile(dir.resolve("sweep.png")));
         // eval fd of the folder, and of the run with the run's own sampler (ddim, the export's scheduler): the same
         for (String fake : List.of(model.toString(), "tiny")) {
@@ -107,7 +107,7 @@ class EvalSweepCommandTest {
         Outcome text = CliTest.run("eval", "fd", "--dataset", "procedural", "--resolution", "16", "--fake",
                 model.toString(), "--n", "4", "--steps", "2", "--workspace", tmp.toString());
         assertEquals(0, text.code(), text.err());
-        assertTrue(text.out().contains("(model diffusers, ddim-2;"), text.out());
+        assertTrue(text.out().contains("(model tiny-export, ddim-2;"), text.out());
     }
 
     @Test
@@ -130,7 +130,10 @@ class EvalSweepCommandTest {
             a.addAll(List.of(args[i]));
             Outcome o = CliTest.run(a.toArray(new String[0]));
             assertEquals(0, o.code(), o.err());
-            values[i] = new ObjectMapper().readTree(o.out().strip()).get("value").asDouble();
+            JsonNode fd = new ObjectMapper().readTree(o.out().strip());
+            values[i] = fd.get("value").asDouble();
+            assertEquals(i == 0 ? "[\"scheduler.timestep_spacing=trailing\"]" : null,
+                    fd.has("settings") ? fd.get("settings").toString() : null);
         }
         assertEquals(values[1], values[0], 0.0, "--set scheduler.timestep_spacing=trailing is the edited config");
         assertTrue(values[0] != values[2], "trailing and leading spacing sample other images");
@@ -141,7 +144,7 @@ class EvalSweepCommandTest {
         assertEquals(values[0], sj.get("cells").get(0).get("value").asDouble(), 0.0);
         assertEquals("scheduler.timestep_spacing=trailing", sj.get("settings").get(0).asText());
         String md = Files.readString(Path.of(sj.get("files").get("markdown").asText()));
-        assertTrue(md.startsWith("FD_procedural of model diffusers (scheduler.timestep_spacing=trailing), 8 samples"),
+        assertTrue(md.startsWith("FD_procedural of model tiny-export (scheduler.timestep_spacing=trailing), 8 samples"),
                 md);
 
         Outcome forRun = CliTest.run("eval", "sweep", "tiny", "--set", "scheduler.timestep_spacing=trailing",

@@ -21,6 +21,17 @@ class TrainedOnTest {
         TrainedOn bare = new TrainedOn(null, new RunConfig.Data("procedural", null, 16, 3, true, false, 0, 0));
         assertEquals(bare, TrainedOn.fromMetadata(bare.metadata(), "f").orElseThrow());
         assertTrue(TrainedOn.fromMetadata(Map.of("step", "1"), "f").isEmpty());
+        // a class-conditional run's guidance
+        TrainedOn cond = new TrainedOn("p", d, 2.5);
+        assertEquals("2.5", cond.metadata().get(TrainedOn.GUIDANCE_KEY));
+        assertEquals(cond, TrainedOn.fromMetadata(cond.metadata(), "f").orElseThrow());
+        assertEquals(2.5, TrainedOn.guidanceFrom(cond.metadata(), "f").orElseThrow(), 0.0);
+        assertTrue(TrainedOn.guidanceFrom(t.metadata(), "f").isEmpty());
+        for (String bad : new String[] {"-1", "lots", "NaN", "Infinity"}) {
+            String e = assertThrows(IllegalArgumentException.class, () -> TrainedOn.guidanceFrom(
+                    Map.of(TrainedOn.GUIDANCE_KEY, bad), "w.safetensors")).getMessage();
+            assertTrue(e.startsWith("w.safetensors: metadata " + TrainedOn.GUIDANCE_KEY + " '" + bad + "'"), e);
+        }
     }
 
     @Test

@@ -102,6 +102,13 @@ class SchedulerConfigTest {
         assertFalse(typed.clipSample());
         assertEquals(1, typed.asClass(SchedulerConfig.DPM_SOLVER).withOverrides(java.util.Map.of("solver_order", "1"),
                 "--set scheduler").solverOrder());
+        // a key the file lists in _use_default_values is read once given (diffusers' keyword wins)
+        SchedulerConfig listed = cfg(SchedulerConfig.DDIM, "\"timestep_spacing\": \"linspace\", "
+                + "\"_use_default_values\": [\"timestep_spacing\", \"steps_offset\"], \"steps_offset\": 1");
+        assertEquals(900, listed.timesteps(10)[0], "both keys listed: the defaults, leading and 0");
+        SchedulerConfig given = listed.withOverrides(java.util.Map.of("timestep_spacing", "trailing"), "--set scheduler");
+        assertEquals(999, given.timesteps(10)[0]);
+        assertEquals(0, given.stepsOffset(), "steps_offset is still listed, so still its default");
         // a bad value through the config's own checks, named; a key that is the model's schedule, refused
         String bad = assertThrows(IllegalArgumentException.class, () -> ddpm.withOverrides(
                 java.util.Map.of("timestep_spacing", "sideways"), "--set scheduler")).getMessage();

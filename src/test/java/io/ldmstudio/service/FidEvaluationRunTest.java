@@ -72,7 +72,7 @@ class FidEvaluationRunTest {
         assertEquals(with.fid(), model.fid(), 0.0);
         assertEquals(with.fd(), model.fd(), 0.0);
         assertEquals(0, model.checkpointStep());
-        assertTrue(model.fake().description().startsWith("fake set (model diffusers, 6 samples)"),
+        assertTrue(model.fake().description().startsWith("fake set (model plain-export, 6 samples)"),
                 model.fake().description());
     }
 }

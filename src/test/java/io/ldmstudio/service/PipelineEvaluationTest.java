@@ -66,7 +66,7 @@ class PipelineEvaluationTest {
     void anExportedPipelineSaysWhatItWasTrainedOnAndWhatItMakes() throws Exception {
         SampleSource s = SampleSource.pipeline(export);
         assertTrue(s instanceof SampleSource.OfPipeline);
-        assertEquals("model diffusers", s.describe());
+        assertEquals("model plain-export", s.describe(), "a run's export is named after the run");
         assertEquals(3, s.channels());
         assertEquals(16, s.size());
         assertEquals(0, s.classes());
@@ -74,12 +74,23 @@ class PipelineEvaluationTest {
         assertEquals(run.config().diffusion().timesteps(), s.maxSteps());
         assertEquals(TrainedOn.of(run.config()).data(), s.trainedOn().orElseThrow());
         assertEquals(EvaluationJob.scoringData(run.config()), EvaluationJob.dataOf(s));
-        assertEquals(ws.root().resolve("eval/diffusers/sweep-20261204-130509"),
+        assertEquals(ws.root().resolve("eval/plain-export/sweep-20261204-130509"),
+                s.defaultSweepFolder(ws.root(), Instant.parse("2026-12-04T13:05:09Z")));
+        // a sweep started in the same second does not write into the first one's folder
+        Files.createDirectories(ws.root().resolve("eval/plain-export/sweep-20261204-130509"));
+        assertEquals(ws.root().resolve("eval/plain-export/sweep-20261204-130509-2"),
                 s.defaultSweepFolder(ws.root(), Instant.parse("2026-12-04T13:05:09Z")));
         // the parse of a command line: a pipeline folder, a run folder, a run's name
         assertTrue(SampleSource.parse(export.toString(), ws::open) instanceof SampleSource.OfPipeline);
         assertEquals(run.dir(), SampleSource.parse(run.dir().toString(), ws::open).dir());
         assertEquals("run plain", SampleSource.parse("plain", ws::open).describe());
+        // a path that is neither is said to be so, not looked up as a run's name
+        String e = assertThrows(IllegalArgumentException.class, () -> SampleSource.parse(tmp.toString(), ws::open))
+                .getMessage();
+        assertTrue(e.contains("neither a run folder") && e.contains("model_index.json"), e);
+        String gone = assertThrows(IllegalArgumentException.class, () -> SampleSource.parse(
+                tmp.resolve("gone").toString(), ws::open)).getMessage();
+        assertTrue(gone.endsWith("gone: no such folder; a run is named by its name or its folder"), gone);
     }
 
     @Test
@@ -127,17 +138,17 @@ class PipelineEvaluationTest {
                 }, () -> false);
         assertEquals(List.of("ddim 2", "dpmpp 2"), started);
         assertTrue(r.model());
-        assertEquals("diffusers", r.run());
+        assertEquals("plain-export", r.run());
         assertEquals(export, r.runDir());
         assertEquals(0, r.checkpointStep());
         for (SamplerSweep.Cell c : r.cells()) {
             DatasetFd.Result one = DatasetFd.of(classifier, real, s, c.sampler(), 2, null, 4, 12, CPU, null);
             assertEquals(one.value(), c.value(), 0.0, c.sampler());
         }
-        assertTrue(SamplerSweep.markdown(r).startsWith("FD_procedural of model diffusers, 12 samples a cell"),
+        assertTrue(SamplerSweep.markdown(r).startsWith("FD_procedural of model plain-export, 12 samples a cell"),
                 SamplerSweep.markdown(r));
         ObjectNode j = SamplerSweep.json(r);
-        assertEquals("diffusers", j.get("model").asText());
+        assertEquals("plain-export", j.get("model").asText());
         assertEquals(export.toString(), j.get("model_dir").asText());
         assertFalse(j.has("run") || j.has("checkpoint_step"), j.toString());
         Path dir = s.defaultSweepFolder(ws.root(), Instant.now());
@@ -148,12 +159,39 @@ class PipelineEvaluationTest {
         }
     }
 
+    @Test
+    void aClassConditionalExportSamplesItsClassesAtTheRunsGuidanceAsTheRunDoes() throws Exception {
+        Run cond = ws.create("cond", StudioFixture.tinyConfig("conditioning.type=class", "conditioning.guidance=2",
+                "optim.steps=2", "logging.sample_every=2", "logging.checkpoint_every=2"));
+        Trainer t = new Trainer(cond, CPU);
+        assertEquals(Trainer.Outcome.FINISHED, t.run(new TrainingControl()), t.failure());
+        SampleSource model = SampleSource.pipeline(cond.exportsDir().resolve("diffusers"));
+        assertEquals(cond.config().conditioning().classes(), model.classes());
+        assertEquals(2.0, model.defaultGuidance(), 0.0, "the run's conditioning.guidance, from the weights' metadata");
+        assertEquals(2.0, ((SampleSource.OfPipeline) model).pipeline().defaultGuidance(), 0.0);
+        String sampler = cond.config().sampling().sampler();
+        DatasetFd.Result ofRun = DatasetFd.ofRun(classifier, real, cond, sampler, 3, null, 2, 20, CPU, null);
+        DatasetFd.Result ofModel = DatasetFd.of(classifier, real, model, sampler, 3, null, 2, 20, CPU, null);
+        assertEquals(2.0, ofModel.guidance(), 0.0);
+        assertEquals(ofRun.value(), ofModel.value(), 0.0);
+        assertEquals(ofRun.share().correct(), ofModel.share().correct());
+        // a foreign folder's default: 3 with a null class
+        SampleSource plainMeta = SampleSource.pipeline(copyWithMetadata("cond-foreign", cond.exportsDir()
+                .resolve("diffusers"), Map.of()));
+        assertEquals(3.0, plainMeta.defaultGuidance(), 0.0);
+    }
+
     /** A copy of the export whose U-Net weights carry {@code metadata} instead of the studio's. */
     private static Path copyWithMetadata(String name, Map<String, String> metadata) throws Exception {
+        return copyWithMetadata(name, export, metadata);
+    }
+
+    /** A copy of the pipeline folder {@code from} whose U-Net weights carry {@code metadata}. */
+    static Path copyWithMetadata(String name, Path from, Map<String, String> metadata) throws Exception {
         Path dir = tmp.resolve(name);
-        io.ldmstudio.ui.training.TrainingTestSupport.copyTree(export, dir);
+        io.ldmstudio.ui.training.TrainingTestSupport.copyTree(from, dir);
         Path weights = dir.resolve("unet/diffusion_pytorch_model.safetensors");
-        SafeTensors.Contents c = SafeTensors.read(export.resolve("unet/diffusion_pytorch_model.safetensors"));
+        SafeTensors.Contents c = SafeTensors.read(from.resolve("unet/diffusion_pytorch_model.safetensors"));
         List<TensorData> tensors = new ArrayList<>(c.tensors().values());
         Files.delete(weights);
         SafeTensors.writeTensors(weights, tensors, metadata);

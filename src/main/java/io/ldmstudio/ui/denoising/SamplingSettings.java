@@ -267,6 +267,16 @@ final class SamplingSettings {
 
     // ================= models =================
 
+    /** {@link Pipeline#defaultGuidance}, or the default when its metadata is malformed (said in the message bar). */
+    private double guidanceOf(Pipeline p) {
+        try {
+            return p.defaultGuidance();
+        } catch (IllegalArgumentException e) {
+            studio.error(e);
+            return p.hasNullClass() ? MODEL_GUIDANCE : 1.0;
+        }
+    }
+
     private void loadModel(ModelInfo m) {
         pipeline.set(null);
         setClasses(0, List.of(), Double.NaN);
@@ -285,7 +295,8 @@ final class SamplingSettings {
             }
             sampler.set(p.defaultSampler()); // the folder's own scheduler, as diffusers would sample it
             latentScale.set(p.latentScale().orElse(0.0));
-            setClasses(p.classes(), p.classNames(), p.hasNullClass() ? MODEL_GUIDANCE : 1.0); // no null class: no guidance
+            // the guidance its weights name (a studio export's run), else 3, or 1 without a null class
+            setClasses(p.classes(), p.classNames(), p.classes() == 0 ? Double.NaN : guidanceOf(p));
             pipeline.set(p);
             updateLatentScaleNote();
         }, e -> {

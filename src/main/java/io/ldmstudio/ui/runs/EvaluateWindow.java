@@ -106,7 +106,7 @@ public final class EvaluateWindow {
      */
     public static List<DatasetChoice> datasets(SampleSource source) {
         List<DatasetChoice> out = new ArrayList<>();
-        source.trainedOn().ifPresent(d -> out.add(new DatasetChoice("its own data: " + d.source()
+        trainedOn(source).ifPresent(d -> out.add(new DatasetChoice("its own data: " + d.source()
                 + (d.path() == null ? "" : " " + d.path()) + ", " + d.resolution() + " px", d)));
         for (EvalDatasets.Named n : EvalDatasets.fitting(source.channels(), source.size())) {
             out.add(new DatasetChoice(n.name() + " (" + n.data().source() + ", " + n.data().resolution() + " px)",
@@ -123,11 +123,35 @@ public final class EvaluateWindow {
     public static void open(Studio studio, java.util.concurrent.Callable<SampleSource> source, Window owner) {
         studio.background().submit("preparing the evaluation", () -> {
             SampleSource s = source.call();
-            return new Prepared(s, datasets(s));
-        }, p -> open(studio, p.source(), p.datasets(), owner), studio::error);
+            return new Prepared(s, datasets(s), problem(s));
+        }, p -> {
+            EvaluateWindow w = open(studio, p.source(), p.datasets(), owner);
+            if (p.problem() != null) {
+                w.status.setText(p.problem() + " — choose the dataset to score against");
+            }
+        }, studio::error);
     }
 
-    private record Prepared(SampleSource source, List<DatasetChoice> datasets) {}
+    private record Prepared(SampleSource source, List<DatasetChoice> datasets, String problem) {}
+
+    /** What {@code source} was trained on; empty also when its metadata is malformed ({@link #problem} says so). */
+    private static java.util.Optional<io.ldmstudio.config.RunConfig.Data> trainedOn(SampleSource source) {
+        try {
+            return source.trainedOn();
+        } catch (IllegalArgumentException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    /** Why what {@code source} was trained on cannot be read (malformed metadata), or null. */
+    private static String problem(SampleSource source) {
+        try {
+            source.trainedOn();
+            return null;
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+    }
 
     /** Opens the window beside {@code owner} (FX thread); closing it cancels a running evaluation. */
     public static EvaluateWindow open(Studio studio, SampleSource source, List<DatasetChoice> datasets, Window owner) {

@@ -380,7 +380,8 @@ class DenoisingClassTest {
 
     /**
      * The run's diffusers export opened as a model (a UNet2DModel with num_class_embeds and id2label): the same class
-     * controls, guidance 3 by default (as `sample` takes for a folder), and the run's images for the same classes.
+     * controls, by default the run's guidance, which the export's weights name (as `sample` takes it for the folder),
+     * and the run's images for the same classes.
      */
     @Test
     void aClassConditionalModelFolderTakesClassesAndGivesTheRunsImages(FxRobot robot) throws Exception {
@@ -391,7 +392,9 @@ class DenoisingClassTest {
                 && vm.sourceProperty().get().model() != null && vm.classesProperty().get() == 5
                 && TrainingTestSupport.fx(() -> vm.canGenerate().get()));
         assertEquals(SHAPES, List.copyOf(vm.classNames()), "the names from id2label");
-        assertEquals(3.0, vm.guidanceProperty().get(), "a model folder's default w");
+        double w = run("cond").config().conditioning().guidance();
+        assertTrue(w != 3.0, "the fixture's guidance differs from a foreign folder's default, 3");
+        assertEquals(w, vm.guidanceProperty().get(), "a studio export's default w: its run's");
         assertTrue(shown(robot.lookup("#denoise-class").query()));
         settings("triangle", 2, 2);
         generate(robot);

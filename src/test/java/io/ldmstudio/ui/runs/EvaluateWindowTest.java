@@ -111,9 +111,9 @@ class EvaluateWindowTest {
         // opened as the Models list opens it: its folder read off the FX thread, then the window
         StudioFixture.onFx(() -> EvaluateWindow.open(studio, () -> SampleSource.pipeline(export), null));
         await(60, "the model's Evaluate window", () -> fx(() -> Window.getWindows().stream()
-                .anyMatch(w -> w instanceof Stage st && "Evaluate model diffusers".equals(st.getTitle()))));
+                .anyMatch(w -> w instanceof Stage st && "Evaluate model tiny-export".equals(st.getTitle()))));
         Stage stage = fx(() -> (Stage) Window.getWindows().stream().filter(w -> w instanceof Stage st
-                && "Evaluate model diffusers".equals(st.getTitle())).findFirst().orElseThrow());
+                && "Evaluate model tiny-export".equals(st.getTitle())).findFirst().orElseThrow());
         javafx.scene.Parent content = fx(() -> stage.getScene().getRoot());
         @SuppressWarnings("unchecked")
         ComboBox<EvaluateWindow.DatasetChoice> dataset = (ComboBox<EvaluateWindow.DatasetChoice>) fx(
@@ -131,7 +131,7 @@ class EvaluateWindowTest {
                 .isEmpty()));
         String status = fx(() -> ((Label) content.lookup("#evaluate-status")).getText());
         Path dir = Path.of(status.substring("written to ".length()));
-        assertTrue(dir.startsWith(root.resolve("eval").resolve("diffusers")), dir.toString());
+        assertTrue(dir.startsWith(root.resolve("eval").resolve("tiny-export")), dir.toString());
         assertTrue(Files.isRegularFile(dir.resolve("sweep.json")));
         String metric = fx(() -> ((Label) content.lookup("#evaluate-metric")).getText());
         assertTrue(metric.startsWith("FD_procedural = ") && metric.endsWith("model " + export), metric);
@@ -140,16 +140,29 @@ class EvaluateWindowTest {
 
     @Test
     void aModelThatDoesNotSayItsDataAndHasNoDatasetOfItsSizeIsNotStarted(FxRobot robot) throws Exception {
-        SampleSource source = SampleSource.pipeline(run.exportsDir().resolve("diffusers"));
-        assertTrue(EvaluateWindow.datasets(source).size() >= 1);
-        EvaluateWindow w = fx(() -> new EvaluateWindow(studio, source, List.of()));
+        // the export with its U-Net's metadata emptied, as another library would write it
+        Path export = run.exportsDir().resolve("diffusers");
+        Path foreign = root.resolve("foreign");
+        TrainingTestSupport.copyTree(export, foreign);
+        Path weights = foreign.resolve("unet/diffusion_pytorch_model.safetensors");
+        io.ldmstudio.weights.SafeTensors.Contents c = io.ldmstudio.weights.SafeTensors.read(
+                export.resolve("unet/diffusion_pytorch_model.safetensors"));
+        Files.delete(weights);
+        io.ldmstudio.weights.SafeTensors.writeTensors(weights, List.copyOf(c.tensors().values()), java.util.Map.of());
+        SampleSource source = SampleSource.pipeline(foreign);
+        assertTrue(source.trainedOn().isEmpty());
+        // 3 × 16 px: no preset or source makes such images, so nothing to offer
+        List<EvaluateWindow.DatasetChoice> offered = EvaluateWindow.datasets(source);
+        assertTrue(offered.isEmpty(), offered.toString());
+        EvaluateWindow w = fx(() -> new EvaluateWindow(studio, source, offered));
         Scene s2 = fx(() -> new Scene(w.view(), 900, 500));
         StudioFixture.onFx(() -> {
             ((TextField) s2.lookup("#evaluate-steps")).setText("2");
             w.start();
         });
         String refused = fx(() -> ((Label) s2.lookup("#evaluate-status")).getText());
-        assertTrue(refused.startsWith("Dataset: choose the dataset") && refused.contains("model diffusers"), refused);
+        assertTrue(refused.startsWith("Dataset: choose the dataset") && refused.contains("model foreign")
+                && refused.contains("does not say what it was trained on"), refused);
         assertEquals(null, fx(() -> w.shownProperty().get()));
     }
 }
