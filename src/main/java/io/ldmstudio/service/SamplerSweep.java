@@ -371,7 +371,11 @@ public final class SamplerSweep {
     private static XYPlot plot(Result r, XYSeriesCollection data, org.jfree.chart.axis.ValueAxis x) {
         NumberAxis y = new NumberAxis(r.metric() + " (lower is better)");
         y.setAutoRangeIncludesZero(false);
-        y.setAutoRangeMinimumSize(1e-6);
+        // at least a tenth of the values' size tall: one cell, or equal values, would otherwise get a range of
+        // nothing and tick labels that all read the same
+        double maxAbs = r.cells().stream().mapToDouble(c -> Math.abs(c.value())).filter(Double::isFinite).max()
+                .orElse(1);
+        y.setAutoRangeMinimumSize(Math.max(1e-6, 0.1 * maxAbs));
         // labels alternately above and below the points, so that two close points keep both readable
         ItemLabelPosition above = new ItemLabelPosition(ItemLabelAnchor.OUTSIDE12, TextAnchor.BOTTOM_CENTER);
         ItemLabelPosition below = new ItemLabelPosition(ItemLabelAnchor.OUTSIDE6, TextAnchor.TOP_CENTER);

@@ -67,6 +67,7 @@ public final class EvaluateWindow {
     private final TextField samplers = new TextField("ddim,dpmpp");
     private final TextField steps = new TextField("10,20,50");
     private final TextField n = new TextField("1000");
+    private final TextField guidance = new TextField();
     private final Button start = new Button("Evaluate");
     private final Button cancel = new Button("Cancel");
     private final ProgressBar progress = new ProgressBar(0);
@@ -220,7 +221,23 @@ public final class EvaluateWindow {
         start.setMinWidth(Region.USE_PREF_SIZE);
         cancel.setMinWidth(Region.USE_PREF_SIZE);
         HBox form = new HBox(8, fixed(new Label("Samplers")), samplers, fixed(new Label("Steps")), steps,
-                fixed(new Label("Samples")), n, start, cancel, progress);
+                fixed(new Label("Samples")), n);
+        if (source.classes() > 0) {
+            guidance.setId("evaluate-guidance");
+            guidance.setPrefColumnCount(4);
+            guidance.setTooltip(new Tooltip("classifier-free guidance scale w of every cell (1 = none); the"
+                    + " samples cycle through the classes, and the class share says how many the classifier puts"
+                    + " in the class asked for"));
+            try {
+                guidance.setText(new java.math.BigDecimal(Double.toString(source.defaultGuidance()))
+                        .stripTrailingZeros().toPlainString());
+            } catch (IllegalArgumentException e) {
+                guidance.setText("");
+                status.setText(e.getMessage());
+            }
+            form.getChildren().addAll(fixed(new Label("Guidance")), guidance);
+        }
+        form.getChildren().addAll(start, cancel, progress);
         form.setAlignment(Pos.CENTER_LEFT);
 
         metric.setId("evaluate-metric");
@@ -289,6 +306,7 @@ public final class EvaluateWindow {
         List<String> samplerList;
         List<Integer> stepList;
         int samples;
+        Double w0 = null;
         try {
             samplerList = SamplerSweep.parseSamplers(samplers.getText(), "Samplers");
             stepList = SamplerSweep.parseSteps(steps.getText(), "Steps", source.maxSteps());
@@ -304,11 +322,25 @@ public final class EvaluateWindow {
                 throw new IllegalArgumentException("Dataset: choose the dataset whose classifier scores the samples"
                         + " (" + source.describe() + " does not say what it was trained on)");
             }
+            if (source.classes() > 0) {
+                double w;
+                try {
+                    w = Double.parseDouble(guidance.getText().strip());
+                } catch (NumberFormatException e) {
+                    w = Double.NaN;
+                }
+                if (!(w >= 0) || Double.isInfinite(w)) {
+                    throw new IllegalArgumentException("Guidance '" + guidance.getText() + "': a number of at least 0"
+                            + " (1 = no guidance)");
+                }
+                w0 = w;
+            }
         } catch (IllegalArgumentException e) {
             status.setText(e.getMessage());
             return;
         }
         RunConfig.Data data = dataset.getValue().data();
+        Double w = w0;
         setRunning(true);
         progress.setProgress(ProgressBar.INDETERMINATE_PROGRESS);
         status.setText("starting…");
@@ -319,7 +351,7 @@ public final class EvaluateWindow {
                 finished(null, failed);
                 return;
             }
-            job = EvaluationJob.start(new EvaluationJob.Request(root, source, data, samplerList, stepList, count, null, 0,
+            job = EvaluationJob.start(new EvaluationJob.Request(root, source, data, samplerList, stepList, count, w, 0,
                     device, null), new EvaluationJob.Listener() {
                         @Override
                         public void status(String text) {
@@ -362,6 +394,7 @@ public final class EvaluateWindow {
         samplers.setDisable(running);
         steps.setDisable(running);
         n.setDisable(running);
+        guidance.setDisable(running);
         dataset.setDisable(running);
     }
 
@@ -387,7 +420,9 @@ public final class EvaluateWindow {
                 + " samples a cell against %d held-out images, %s", r.metric(), best.value(),
                 best.sampler(), best.steps(), 1000 * best.secondsPerImage(), best.share() == null ? ""
                         : String.format(Locale.ROOT, "; class share %.1f%%", 100 * best.share().share()), r.n(),
-                r.referenceImages(), r.model() ? "model " + r.runDir() : "checkpoint step " + r.checkpointStep()));
+                r.referenceImages(), (Double.isNaN(r.guidance()) ? "" : String.format(Locale.ROOT, "guidance %s, ",
+                        r.guidance())) + (r.model() ? "model " + r.runDir() : "checkpoint step "
+                                + r.checkpointStep())));
         status.setText("written to " + s.outcome().files().dir());
         shown.set(s);
         table.setItems(FXCollections.observableArrayList(r.cells()));

@@ -139,6 +139,47 @@ class EvaluateWindowTest {
     }
 
     @Test
+    void aConditionalRunIsEvaluatedAtTheGuidanceOfTheFormWithItsClassShare(FxRobot robot) throws Exception {
+        assertEquals(null, robot.lookup("#evaluate-guidance").tryQuery().orElse(null), "no guidance: unconditional");
+        Run cond = studio.workspace().create("cond", StudioFixture.tinyConfig("conditioning.type=class",
+                "conditioning.guidance=2", "optim.steps=2", "logging.sample_every=2", "logging.checkpoint_every=2"));
+        Trainer t = new Trainer(cond, Devices.resolve("cpu"));
+        assertEquals(Trainer.Outcome.FINISHED, t.run(new TrainingControl()), t.failure());
+        EvaluateWindow w = fx(() -> {
+            try {
+                return new EvaluateWindow(studio, cond);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        Scene s2 = fx(() -> new Scene(w.view(), 1180, 820));
+        TextField g = fx(() -> (TextField) s2.lookup("#evaluate-guidance"));
+        assertEquals("2", fx(g::getText), "the run's conditioning.guidance");
+        StudioFixture.onFx(() -> {
+            w.setForm("ddim", "2", 10);
+            g.setText("-1");
+            w.start();
+        });
+        String refused = fx(() -> ((Label) s2.lookup("#evaluate-status")).getText());
+        assertTrue(refused.startsWith("Guidance '-1': a number of at least 0"), refused);
+        StudioFixture.onFx(() -> {
+            g.setText("1.5");
+            w.start();
+        });
+        await(240, "the conditional evaluation", () -> fx(() -> w.shownProperty().get() != null));
+        SamplerSweep.Result r = fx(() -> w.shownProperty().get().outcome().sweep());
+        assertEquals(1.5, r.guidance(), 0.0);
+        assertNotNull(r.cells().get(0).share(), "a conditional run's class share");
+        String metric = fx(() -> {
+            s2.getRoot().applyCss(); // the scroll pane's content joins the scene graph with its skin
+            return ((Label) s2.lookup("#evaluate-metric")).getText();
+        });
+        assertTrue(metric.contains("class share") && metric.contains("guidance 1.5"), metric);
+        StudioFixture.onFx(() -> StudioFixture.screenshot(s2, "evaluate-window-conditional"));
+        w.cancel();
+    }
+
+    @Test
     void aModelThatDoesNotSayItsDataAndHasNoDatasetOfItsSizeIsNotStarted(FxRobot robot) throws Exception {
         // the export with its U-Net's metadata emptied, as another library would write it
         Path export = run.exportsDir().resolve("diffusers");
