@@ -64,6 +64,11 @@ public final class EvaluateWindow {
     private final Studio studio;
     private final SampleSource source;
     private final ComboBox<DatasetChoice> dataset = new ComboBox<>();
+    /** A pipeline folder's timestep spacing: {@link #FOLDERS_SPACING}, or a value of {@code timestep_spacing}. */
+    private final ComboBox<String> spacing = new ComboBox<>(FXCollections.observableArrayList(FOLDERS_SPACING,
+            "leading", "trailing", "linspace"));
+    /** The spacing choice that keeps the folder's scheduler config as it is. */
+    public static final String FOLDERS_SPACING = "as its scheduler config says";
     private final TextField samplers = new TextField("ddim,dpmpp");
     private final TextField steps = new TextField("10,20,50");
     private final TextField n = new TextField("1000");
@@ -216,6 +221,15 @@ public final class EvaluateWindow {
         dataset.setPrefWidth(560);
         dataset.setMaxWidth(Double.MAX_VALUE);
         HBox data = new HBox(8, fixed(new Label("Dataset")), dataset);
+        if (source instanceof SampleSource.OfPipeline op) {
+            spacing.setId("evaluate-spacing");
+            spacing.getSelectionModel().select(FOLDERS_SPACING);
+            spacing.setTooltip(new Tooltip("timestep_spacing of every sampler, as diffusers' from_config(config,"
+                    + " timestep_spacing=…) sets it (eval --set scheduler.timestep_spacing=…); the folder holds "
+                    + op.pipeline().scheduler().timestepSpacing().name().toLowerCase(Locale.ROOT) + ". A studio"
+                    + " export's is its run's sampler's: DPM-Solver++ samples as the run did with trailing"));
+            data.getChildren().addAll(fixed(new Label("Timestep spacing")), spacing);
+        }
         data.setAlignment(Pos.CENTER_LEFT);
         HBox.setHgrow(dataset, Priority.SOMETIMES);
         start.setMinWidth(Region.USE_PREF_SIZE);
@@ -340,6 +354,14 @@ public final class EvaluateWindow {
             return;
         }
         RunConfig.Data data = dataset.getValue().data();
+        SampleSource sampled = source;
+        String chosen = spacing.getValue();
+        if (source instanceof SampleSource.OfPipeline op && chosen != null && !chosen.equals(FOLDERS_SPACING)) {
+            String set = "scheduler.timestep_spacing=" + chosen;
+            sampled = new SampleSource.OfPipeline(op.dir(), op.pipeline().withScheduler(op.pipeline().scheduler()
+                    .withOverrides(java.util.Map.of("timestep_spacing", chosen), "Timestep spacing")), List.of(set));
+        }
+        SampleSource what = sampled;
         Double w = w0;
         setRunning(true);
         progress.setProgress(ProgressBar.INDETERMINATE_PROGRESS);
@@ -351,7 +373,7 @@ public final class EvaluateWindow {
                 finished(null, failed);
                 return;
             }
-            job = EvaluationJob.start(new EvaluationJob.Request(root, source, data, samplerList, stepList, count, w, 0,
+            job = EvaluationJob.start(new EvaluationJob.Request(root, what, data, samplerList, stepList, count, w, 0,
                     device, null), new EvaluationJob.Listener() {
                         @Override
                         public void status(String text) {
@@ -395,6 +417,7 @@ public final class EvaluateWindow {
         steps.setDisable(running);
         n.setDisable(running);
         guidance.setDisable(running);
+        spacing.setDisable(running);
         dataset.setDisable(running);
     }
 

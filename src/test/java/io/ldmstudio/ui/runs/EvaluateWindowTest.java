@@ -3,6 +3,7 @@ package io.ldmstudio.ui.runs;
 import static io.ldmstudio.ui.training.TrainingTestSupport.await;
 import static io.ldmstudio.ui.training.TrainingTestSupport.fx;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -122,11 +123,13 @@ class EvaluateWindowTest {
         assertEquals("its own data: procedural, 16 px", own.label());
         assertEquals(EvaluationJob.scoringData(run.config()), own.data());
         StudioFixture.onFx(() -> {
-            ((TextField) content.lookup("#evaluate-samplers")).setText("ddim");
+            ((TextField) content.lookup("#evaluate-samplers")).setText("dpmpp");
             ((TextField) content.lookup("#evaluate-steps")).setText("2");
             ((TextField) content.lookup("#evaluate-n")).setText("8");
             ((javafx.scene.control.Button) content.lookup("#evaluate-start")).fire();
         });
+        assertEquals(EvaluateWindow.FOLDERS_SPACING, fx(() -> ((ComboBox<?>) content.lookup("#evaluate-spacing"))
+                .getValue()));
         await(240, "the model's evaluation", () -> fx(() -> !((Label) content.lookup("#evaluate-metric")).getText()
                 .isEmpty()));
         String status = fx(() -> ((Label) content.lookup("#evaluate-status")).getText());
@@ -135,6 +138,25 @@ class EvaluateWindowTest {
         assertTrue(Files.isRegularFile(dir.resolve("sweep.json")));
         String metric = fx(() -> ((Label) content.lookup("#evaluate-metric")).getText());
         assertTrue(metric.startsWith("FD_procedural = ") && metric.endsWith("model " + export), metric);
+        assertFalse(Files.readString(dir.resolve("sweep.json")).contains("settings"));
+
+        // again with the run's DPM-Solver++ spacing: trailing, recorded with the sweep, other images
+        StudioFixture.onFx(() -> {
+            @SuppressWarnings("unchecked")
+            ComboBox<String> spacing = (ComboBox<String>) content.lookup("#evaluate-spacing");
+            spacing.getSelectionModel().select("trailing");
+            ((javafx.scene.control.Button) content.lookup("#evaluate-start")).fire();
+        });
+        await(240, "the trailing evaluation", () -> fx(() -> !((Label) content.lookup("#evaluate-metric")).getText()
+                .equals(metric) && ((Label) content.lookup("#evaluate-status")).getText().startsWith("written to ")));
+        String status2 = fx(() -> ((Label) content.lookup("#evaluate-status")).getText());
+        Path dir2 = Path.of(status2.substring("written to ".length()));
+        assertTrue(!dir2.equals(dir) && dir2.startsWith(root.resolve("eval").resolve("tiny-export")), dir2.toString());
+        com.fasterxml.jackson.databind.JsonNode j = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                dir2.resolve("sweep.json").toFile());
+        assertEquals("[\"scheduler.timestep_spacing=trailing\"]", j.get("settings").toString());
+        assertTrue(Files.readString(dir2.resolve("sweep.md")).contains("model tiny-export"
+                + " (scheduler.timestep_spacing=trailing)"));
         StudioFixture.onFx(stage::close);
     }
 
