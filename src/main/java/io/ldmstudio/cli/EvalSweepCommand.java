@@ -49,17 +49,14 @@ final class EvalSweepCommand implements Callable<Integer> {
             + " weights name, which the studio writes into its checkpoints and exports)")
     String dataset;
 
-    @Option(names = "--guidance", paramLabel = "W", description = "guidance scale for a class-conditional model"
-            + " (default: a run's conditioning.guidance; for a pipeline folder the one its weights name, else 3, or 1"
-            + " without a null class)")
+    @Option(names = "--guidance", paramLabel = "W", description = RunSamplingOptions.GUIDANCE_HELP)
     Double guidance;
 
     @Option(names = "--seed", defaultValue = "0", description = "seed of the first " + DatasetFd.CHUNK_TEXT
             + " samples of every cell; the next chunks take the next seeds (default: ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--device", description = "auto|cpu|cuda[:N]|mps for sampling (default: the run's; auto for a"
-            + " pipeline folder)")
+    @Option(names = "--device", description = RunSamplingOptions.DEVICE_HELP)
     String device;
 
     @Option(names = "--out", paramLabel = "DIR", description = "the folder to write to (default:"

@@ -14,16 +14,22 @@ final class RunSamplingOptions {
     @Option(names = "--steps", defaultValue = "50", description = "sampling steps (default: ${DEFAULT-VALUE})")
     int steps;
 
-    @Option(names = "--guidance", paramLabel = "W", description = "guidance scale for a class-conditional model"
-            + " (default: a run's conditioning.guidance; for a pipeline folder the one its weights name, else 3, or 1"
-            + " without a null class)")
+    /** The help of {@code --guidance}, here and in {@code eval sweep}. */
+    static final String GUIDANCE_HELP = "guidance scale for a class-conditional model (default: a run's"
+            + " conditioning.guidance; for a pipeline folder the one its weights name, else 3, or 1 without a null"
+            + " class)";
+    /** The help of {@code --device}, here and in {@code eval sweep}. */
+    static final String DEVICE_HELP = "auto|cpu|cuda[:N]|mps for sampling (default: the run's; auto for a pipeline"
+            + " folder)";
+
+    @Option(names = "--guidance", paramLabel = "W", description = GUIDANCE_HELP)
     Double guidance;
 
     @Option(names = "--seed", defaultValue = "0", description = "seed of the first " + DatasetFd.CHUNK_TEXT
             + " samples; the next chunks take the next seeds (default: ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--device", description = "auto|cpu|cuda[:N]|mps for sampling (default: the run's)")
+    @Option(names = "--device", description = DEVICE_HELP)
     String device;
 
     @Option(names = "--json", description = "print the result as one JSON object")

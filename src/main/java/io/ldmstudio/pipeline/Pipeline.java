@@ -362,6 +362,11 @@ public final class Pipeline {
         return metadata;
     }
 
+    /** Where {@link #metadata} was read: the U-Net's weights file, or the pipeline's origin; for messages. */
+    public String metadataFile() {
+        return folder == null ? origin : folder.component("unet").map(c -> String.valueOf(c.weights())).orElse(origin);
+    }
+
     /**
      * The guidance scale to sample a class-conditional denoiser with when none is given: the one its weights name
      * (a studio export: the run's {@code conditioning.guidance}), else 3 with a null class to guide against and 1
@@ -371,9 +376,7 @@ public final class Pipeline {
         if (classes() == 0) {
             return Double.NaN;
         }
-        String file = folder == null ? origin : folder.component("unet").map(c -> String.valueOf(c.weights()))
-                .orElse(origin);
-        return io.ldmstudio.config.TrainedOn.guidanceFrom(metadata, file).orElse(hasNullClass() ? 3.0 : 1.0);
+        return io.ldmstudio.config.TrainedOn.guidanceFrom(metadata, metadataFile()).orElse(hasNullClass() ? 3.0 : 1.0);
     }
 
     public List<String> classNames() {

@@ -261,8 +261,7 @@ public sealed interface SampleSource permits SampleSource.OfRun, SampleSource.Of
         @Override
         public Optional<RunConfig.Data> trainedOn() {
             java.util.Map<String, String> meta = pipeline.metadata();
-            String file = pipeline.folder() == null ? pipeline.origin() : pipeline.folder().component("unet")
-                    .map(c -> String.valueOf(c.weights())).orElse(pipeline.origin());
+            String file = pipeline.metadataFile();
             Optional<TrainedOn> t = TrainedOn.fromMetadata(meta, file);
             if (t.isPresent()) {
                 return Optional.of(t.get().data());
